@@ -1,0 +1,17 @@
+// The `claimgate` subcommands. Each takes its arguments (without the program and command
+// name), writes to stdout/stderr, and returns the process exit code. They never throw.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cg::engine {
+
+using Args = std::vector<std::string>;
+
+int cmd_parse(const Args& args);          // engine/cli_parse.cpp
+int cmd_validate(const Args& args);       // engine/cli_validate.cpp
+int cmd_code(const Args& args);           // engine/cli_code.cpp
+int cmd_code_set(const Args& args);       // engine/cli_code.cpp ("code-set build ...")
+
+}  // namespace cg::engine

@@ -1,0 +1,54 @@
+#include "engine/commands.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*run)(const cg::engine::Args&);
+  const char* summary;
+};
+
+constexpr Command kCommands[] = {
+    {"parse", cg::engine::cmd_parse, "parse X12 837 / FHIR Claim input and print the claims"},
+    {"validate", cg::engine::cmd_validate, "validate claims against ICD-10-CM and rule packs"},
+    {"code", cg::engine::cmd_code, "explain an ICD-10-CM code on a date of service"},
+    {"code-set", cg::engine::cmd_code_set, "compile the ICD-10-CM release files into an index"},
+};
+
+void usage(std::FILE* out) {
+  std::fprintf(out,
+               "usage: claimgate COMMAND [ARGS...]\n\n"
+               "claimgate checks every diagnosis code and diagnosis pointer of X12 837 and FHIR R4\n"
+               "claims against the ICD-10-CM code set in force on the date of service.\n\n"
+               "commands:\n");
+  for (const auto& c : kCommands) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
+  std::fprintf(out, "\n'claimgate COMMAND --help' describes a command.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const std::string_view name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    usage(stdout);
+    return 0;
+  }
+  if (name == "--version") {
+    std::puts("claimgate 0.1.0");
+    return 0;
+  }
+  for (const auto& c : kCommands) {
+    if (name == c.name) return c.run(cg::engine::Args(argv + 2, argv + argc));
+  }
+  std::fprintf(stderr, "claimgate: unknown command '%s'\n\n", argv[1]);
+  usage(stderr);
+  return 2;
+}

@@ -1,0 +1,128 @@
+// The ICD-10-CM code set: every loaded release (FY2016 .. newest, with the mid-year updates)
+// compiled from the official CMS/CDC files into one immutable, date-aware index.
+//
+// Contract
+// - Codes are accepted with or without the dot, any case, surrounding blanks ignored.
+// - `status()` is the hot path: no allocation, a hash/sorted probe; safe from any thread.
+// - `lookup()` builds the full explanation (titles, children, replacements ...): it allocates
+//   and is meant for findings and the `claimgate code` command.
+// - An Icd10Index is immutable once loaded; share it as std::shared_ptr<const Icd10Index>.
+// - Loading never throws on a bad file: it returns an error string naming the file and the
+//   problem.
+#pragma once
+
+#include "rulesets/core/date.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace cg::codesets {
+
+using rules::Date;
+
+enum class CodeStatus : std::uint8_t {
+  Billable,          // a leaf code valid on the date
+  Header,            // exists on the date but has children: not billable
+  NotYetEffective,   // first appears in a later release than the one in force
+  Deleted,           // was valid in an earlier release, absent from the one in force
+  InvalidExtension,  // 7th character missing, not allowed, not defined, or bad placeholder
+  Unknown,           // never part of any loaded release (and not explained by the above)
+};
+
+[[nodiscard]] std::string_view to_string(CodeStatus s);  // billable, header, not-yet-effective, ...
+
+struct ReleaseInfo {
+  std::string name;  // "FY2022", "FY2022-APR", ...
+  Date effective_from;
+  Date effective_to;  // inclusive; for the newest release: the day before the next FY starts
+};
+
+// The 7th-character explanation for InvalidExtension (and for any code whose category defines
+// 7th characters).
+struct SeventhCharRule {
+  std::string defined_at;             // the code whose sevenChrDef applies ("S32.0")
+  std::vector<char> allowed;          // 'A', 'B', 'D', 'G', 'K', 'S'; empty = takes none
+  std::vector<std::string> meanings;  // parallel to allowed: "initial encounter for ..."
+};
+
+// An Excludes1/Excludes2 reference as parsed from the tabular note text.
+struct CodeRef {
+  std::string first;  // normalized, no dot: "M431" ; a single code when last is empty
+  std::string last;   // range end ("D49") for "(C00-D49)"; empty for a single code / prefix
+  bool prefix = false;  // "(M43.1-)": the code and all its descendants
+  std::string note;   // the note text it came from, for messages
+  std::string declared_at;  // the code or category the note sits under (with dot)
+  [[nodiscard]] bool matches(std::string_view normalized_code) const;
+};
+
+struct CodeExplanation {
+  std::string code;   // as given, normalized with the dot ("M54.5")
+  Date dos;
+  std::string release;  // release in force on dos (name)
+  bool release_in_force_loaded = true;  // false when dos is past the newest loaded release
+  CodeStatus status = CodeStatus::Unknown;
+  std::string title;       // long title in the release in force, else the latest known
+  std::string short_title;
+  std::vector<std::string> billable_children;  // for headers (with dots)
+  std::optional<Date> effective_from;  // first day it is/was valid (NotYetEffective: when)
+  std::optional<Date> last_valid;      // Deleted: last day it was valid
+  std::vector<std::string> replacements;  // Deleted: from the conversion tables, else siblings
+  std::optional<SeventhCharRule> seventh;  // when a 7th-character rule applies to this code
+  std::string extension_problem;  // InvalidExtension: "M51.A1 takes no 7th character", ...
+  std::vector<CodeRef> excludes1;  // inherited down the tree
+  std::vector<CodeRef> excludes2;
+  bool manifestation = false;   // "in diseases classified elsewhere" / code-first convention
+  std::string notes_release;    // which release's tabular the notes came from
+};
+
+// Age/sex edits from the CMS Medicare Code Editor lists (newest MCE list applies to later dates).
+struct DemographicEdits {
+  enum class Sex : std::uint8_t { Any, MaleOnly, FemaleOnly };
+  Sex sex = Sex::Any;
+  // Age range in years (inclusive) when the code is age-specific: newborn 0-0, pediatric 0-17,
+  // maternity 12-55, adult 15-124; nullopt = no age edit.
+  std::optional<std::pair<int, int>> age;
+  std::string age_category;  // "newborn", "pediatric", "maternity", "adult"
+  std::string source;        // "MCE v37" ...
+};
+
+class Icd10Index {
+ public:
+  // Loads a compiled index file (the output of `claimgate code-set build`).
+  [[nodiscard]] static std::variant<std::shared_ptr<const Icd10Index>, std::string> load(
+      const std::string& path);
+  // The index bundled with this build (found next to the executable, or $CLAIMGATE_CODESET).
+  [[nodiscard]] static std::string default_path();
+
+  [[nodiscard]] CodeStatus status(std::string_view code, Date dos) const noexcept;
+  [[nodiscard]] CodeExplanation lookup(std::string_view code, Date dos) const;
+
+  // True when a and b are in an Excludes1 relation on dos (either direction, inherited notes,
+  // ranges and prefixes). When true and `why` is non-null, *why gets the reference that matched.
+  [[nodiscard]] bool excludes1(std::string_view a, std::string_view b, Date dos,
+                               CodeRef* why = nullptr) const;
+  [[nodiscard]] bool is_manifestation(std::string_view code, Date dos) const noexcept;
+  [[nodiscard]] DemographicEdits demographics(std::string_view code, Date dos) const;
+
+  [[nodiscard]] const std::vector<ReleaseInfo>& releases() const noexcept;
+  [[nodiscard]] const ReleaseInfo* release_on(Date dos) const noexcept;  // nullptr before FY2016
+  [[nodiscard]] bool beyond_newest(Date dos) const noexcept;  // dos after the newest release ends
+  [[nodiscard]] std::size_t size_bytes() const noexcept;
+
+  Icd10Index(const Icd10Index&) = delete;
+  Icd10Index& operator=(const Icd10Index&) = delete;
+  ~Icd10Index();
+
+  struct Impl;
+
+ private:
+  explicit Icd10Index(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cg::codesets

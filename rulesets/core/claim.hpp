@@ -1,0 +1,129 @@
+// The canonical Claim model: what X12 837P/I/D and FHIR R4 Claim both become, and all the
+// validation rules ever look at. It owns its strings (a claim outlives the read buffer it came
+// from when input is streamed), knows nothing of X12 or JSON, and carries a SourceRef on every
+// value a rule may point at.
+//
+// Thread safety: plain values; a Claim is built by one thread and then only read.
+#pragma once
+
+#include "rulesets/core/date.hpp"
+#include "rulesets/core/source_ref.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cg::rules {
+
+enum class Format : std::uint8_t { X12_837P, X12_837I, X12_837D, Fhir };
+
+// What kind of claim it is, whatever the syntax: 837P and FHIR "professional" are both
+// Professional. Rules that differ by claim kind (pointers exist on P and D only) use this.
+enum class ClaimKind : std::uint8_t { Professional, Institutional, Dental, Other };
+
+enum class CodeSystem : std::uint8_t { Icd10Cm, Icd9Cm, Icd10Who, Other, None };
+
+enum class DxRole : std::uint8_t { Principal, Other, Admitting, ReasonForVisit, ExternalCause };
+
+// Fixed-point amount in 1/10000 of the currency unit: exact for every X12 R value the guides
+// allow (two decimals) and for FHIR decimals up to four places, so balancing compares exactly.
+struct Amount {
+  std::int64_t units = 0;  // value * 10000
+  bool present = false;
+  static constexpr std::int64_t kScale = 10000;
+  [[nodiscard]] std::string to_string() const;  // "125.5" style, no trailing zeros
+  friend bool operator==(const Amount&, const Amount&) = default;
+};
+
+// Parses an X12 R / FHIR decimal ("125", "-3.50", ".5"); nullopt when not a number or more than
+// four decimals or out of range.
+[[nodiscard]] std::optional<Amount> parse_amount(std::string_view text);
+
+struct Diagnosis {
+  int position = 0;           // 1-based, as pointers see it (HI order / diagnosis.sequence)
+  std::string code_as_sent;   // "M54.50" or "M5450" exactly as received
+  std::string code;           // normalized: no dot, upper case
+  CodeSystem system = CodeSystem::None;
+  std::string system_as_sent;  // HI qualifier (ABK, ABF, BK ...) or the FHIR system URI
+  DxRole role = DxRole::Other;
+  char poa = 0;               // present-on-admission flag (Y N U W 1), 0 when absent
+  std::string reference;      // FHIR diagnosisReference that could not be resolved to a code
+  SourceRef src;
+};
+
+struct DiagnosisPointer {
+  std::string raw;  // exactly as sent ("1", "A", "0", "13")
+  int value = -1;   // the number when raw is a plain unsigned decimal that fits, else -1
+  SourceRef src;
+};
+
+struct Procedure {
+  std::string system;  // X12 qualifier (HC, AD, ER, IV, WK, ...) or the FHIR system URI
+  std::string code;
+  std::vector<std::string> modifiers;
+  SourceRef src;
+};
+
+struct ServiceLine {
+  int number = 0;  // LX01 / item.sequence
+  Procedure procedure;
+  std::string revenue_code;  // 837I SV201 / item.revenue
+  Amount charge;             // SV102 / SV203 / SV302 / item.net
+  std::optional<double> units;
+  std::optional<Date> service_from;
+  std::optional<Date> service_to;
+  std::vector<DiagnosisPointer> pointers;  // SV107 / SV311 / diagnosisSequence, as sent
+  bool pointers_present = false;           // the element/array was present at all
+  SourceRef src;                           // LX / item[n]
+  SourceRef date_src;                      // DTP*472 / servicedDate
+};
+
+// Where an X12 claim sits in its interchange, for acknowledgments and for re-enveloping.
+struct X12Context {
+  std::string isa13;   // interchange control number
+  std::string gs06;    // group control number
+  std::string st02;    // transaction set control number
+  std::string guide;   // GS08 / ST03 implementation guide id
+  std::string sender_id, receiver_id;  // ISA06 / ISA08, trimmed
+  std::uint64_t claim_begin = 0;  // byte offset of the CLM segment
+  std::uint64_t claim_end = 0;    // byte offset just past the claim's last segment terminator
+};
+
+struct Claim {
+  std::string id;  // CLM01 / Claim.identifier[0].value or Claim.id
+  Format format = Format::X12_837P;
+  ClaimKind kind = ClaimKind::Professional;
+  std::string payer_id;     // 2010BB NM109 / Coverage.payor / insurer identifier
+  std::string billing_npi;  // 2010AA NM109 (XX) / provider identifier
+  std::optional<Date> birth_date;
+  char sex = 0;  // 'M', 'F', 'U' or 0 when unknown
+  std::optional<Date> date_from;  // statement from / earliest service date / billablePeriod.start
+  std::optional<Date> date_to;    // statement through / latest service date / billablePeriod.end
+  std::string frequency_code;     // CLM05-3
+  std::string facility_code;      // CLM05-1 (place of service or type of bill facility)
+  Amount total;                   // CLM02 / Claim.total
+  std::vector<Diagnosis> diagnoses;
+  std::vector<ServiceLine> lines;
+  SourceRef src;       // CLM / Claim
+  SourceRef total_src; // CLM02 / Claim.total
+  X12Context x12;      // empty for FHIR
+  std::string source_name;  // file name or request id the claim came from (for reports)
+
+  // The date that decides the code set for a diagnosis nobody points at: the through /
+  // discharge date, else the from date, else nullopt.
+  [[nodiscard]] std::optional<Date> claim_date() const {
+    return date_to ? date_to : date_from;
+  }
+};
+
+[[nodiscard]] std::string_view to_string(Format f);
+[[nodiscard]] std::string_view to_string(ClaimKind k);
+[[nodiscard]] std::string_view to_string(CodeSystem s);
+[[nodiscard]] std::string_view to_string(DxRole r);
+
+// Normalizes a diagnosis code as rules compare it: dots and surrounding blanks dropped,
+// upper case.
+[[nodiscard]] std::string normalize_code(std::string_view code);
+
+}  // namespace cg::rules
