@@ -1,0 +1,22 @@
+// Reads claims from a file or standard input ("-"), recognizing X12 or FHIR by content.
+// X12 is streamed in fixed-size chunks, so memory stays bounded by one claim plus envelope
+// context whatever the file size; FHIR documents are read whole (bounded by
+// InputLimits::max_fhir_bytes).
+#pragma once
+
+#include "transforms/input.hpp"
+
+#include <string>
+
+namespace cg::engine {
+
+struct FileReadResult {
+  transforms::ReadSummary summary;
+  std::string io_error;  // non-empty when the file could not be opened or read
+};
+
+FileReadResult read_claims_from_file(const std::string& path, const transforms::InputLimits& limits,
+                                     const transforms::ClaimCallback& on_claim,
+                                     const transforms::ErrorCallback& on_error);
+
+}  // namespace cg::engine

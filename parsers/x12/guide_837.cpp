@@ -1,0 +1,166 @@
+#include "parsers/x12/guide_837.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace cg::x12 {
+namespace {
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+template <std::size_t N>
+bool in(std::string_view v, const std::array<std::string_view, N>& set) {
+  return std::find(set.begin(), set.end(), v) != set.end();
+}
+
+// Segments that occur in the 837P, 837I and 837D transaction sets (all loops).
+constexpr std::array<std::string_view, 53> kSegments = {
+    "BHT", "NM1", "PER", "HL",  "PRV", "CUR", "N3",  "N4",  "REF", "SBR", "PAT",
+    "DMG", "CLM", "DTP", "DN1", "DN2", "PWK", "CN1", "AMT", "K3",  "NTE", "CR1",
+    "CR2", "CRC", "HI",  "HCP", "CL1", "CR6", "CR3", "CR4", "CR5", "MOA", "MIA",
+    "OI",  "CAS", "LX",  "SV1", "SV2", "SV3", "SV5", "TOO", "MEA", "PS1", "QTY",
+    "LIN", "CTP", "SVD", "LQ",  "FRM", "CR7", "HSD", "CR8", "N2"};
+
+// CMS place of service code set (assigned codes; the rest are "unassigned").
+constexpr std::array<std::string_view, 52> kPlaceOfService = {
+    "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13",
+    "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26",
+    "27", "31", "32", "33", "34", "41", "42", "49", "50", "51", "52", "53", "54",
+    "55", "56", "57", "58", "60", "61", "62", "65", "66", "71", "72", "81", "99"};
+
+}  // namespace
+
+TransactionType guide_type(std::string_view g) {
+  const auto errata = [](std::string_view rest) {
+    return rest.empty() || rest == "A1" || rest == "A2" || rest == "A3";
+  };
+  if (starts_with(g, "005010X222") && errata(g.substr(10))) return TransactionType::Professional;
+  if (starts_with(g, "005010X223") && errata(g.substr(10))) return TransactionType::Institutional;
+  if (starts_with(g, "005010X224") && errata(g.substr(10))) return TransactionType::Dental;
+  return TransactionType::Unknown;
+}
+
+bool is_837_segment(std::string_view id) { return in(id, kSegments); }
+
+std::string_view nm1_loop(TransactionType type, std::string_view cur, std::string_view e) {
+  const bool billing = starts_with(cur, "2000A") || starts_with(cur, "2010A");
+  const bool subscriber = starts_with(cur, "2000B") || starts_with(cur, "2010B");
+  const bool patient = starts_with(cur, "2000C") || starts_with(cur, "2010C");
+  const bool claim = starts_with(cur, "2300") || starts_with(cur, "2310");
+  const bool other_sub = starts_with(cur, "2320") || starts_with(cur, "2330");
+  const bool line = starts_with(cur, "24");
+  if (billing) return e == "85" ? "2010AA" : e == "87" ? "2010AB" : e == "PE" ? "2010AC" : "";
+  if (subscriber) return e == "IL" ? "2010BA" : e == "PR" ? "2010BB" : "";
+  if (patient) return e == "QC" ? "2010CA" : "";
+  if (other_sub) {
+    if (e == "IL") return "2330A";
+    if (e == "PR") return "2330B";
+    if (e == "DN" || e == "P3") return "2330C";
+    if (e == "82") return "2330D";
+    if (e == "77") return "2330E";
+    if (e == "DQ") return "2330F";
+    if (e == "85") return "2330G";
+    return "";
+  }
+  switch (type) {
+    case TransactionType::Institutional:
+      if (claim) {
+        if (e == "71") return "2310A";
+        if (e == "72") return "2310B";
+        if (e == "ZZ") return "2310C";
+        if (e == "82") return "2310D";
+        if (e == "77") return "2310E";
+        if (e == "DN") return "2310F";
+      }
+      if (line) {
+        if (e == "72") return "2420A";
+        if (e == "ZZ") return "2420B";
+        if (e == "82") return "2420C";
+        if (e == "DN") return "2420D";
+      }
+      return "";
+    case TransactionType::Dental:
+      if (claim) {
+        if (e == "DN" || e == "P3") return "2310A";
+        if (e == "82") return "2310B";
+        if (e == "77") return "2310C";
+        if (e == "DD") return "2310D";
+      }
+      if (line) {
+        if (e == "82") return "2420A";
+        if (e == "DD") return "2420B";
+        if (e == "DQ") return "2420C";
+        if (e == "77") return "2420D";
+      }
+      return "";
+    default:
+      if (claim) {
+        if (e == "DN" || e == "P3") return "2310A";
+        if (e == "82") return "2310B";
+        if (e == "77") return "2310C";
+        if (e == "DQ") return "2310D";
+        if (e == "PW") return "2310E";
+        if (e == "45") return "2310F";
+      }
+      if (line) {
+        if (e == "82") return "2420A";
+        if (e == "QB") return "2420B";
+        if (e == "77") return "2420C";
+        if (e == "DQ") return "2420D";
+        if (e == "DK") return "2420E";
+        if (e == "DN" || e == "P3") return "2420F";
+        if (e == "PW") return "2420G";
+        if (e == "45") return "2420H";
+      }
+      return "";
+  }
+}
+
+DxKind dx_kind(TransactionType type, std::string_view q) {
+  if (q == "ABK" || q == "BK") return DxKind::Principal;
+  if (q == "ABF" || q == "BF") return DxKind::Other;
+  if (type == TransactionType::Institutional) {
+    if (q == "ABJ" || q == "BJ") return DxKind::Admitting;
+    if (q == "APR" || q == "PR") return DxKind::ReasonForVisit;
+    if (q == "ABN" || q == "BN") return DxKind::ExternalCause;
+    static constexpr std::array<std::string_view, 14> kOther = {
+        "BBR", "BBQ", "BR", "BQ", "BI", "BH", "BE", "BG", "TC", "DR", "CAH", "BP", "BO", "BN1"};
+    if (in(q, kOther)) return DxKind::NotDiagnosis;
+    return DxKind::Unknown;
+  }
+  // 837P: anesthesia related procedures (BP/BO), condition information (BG)
+  static constexpr std::array<std::string_view, 3> kOther = {"BP", "BO", "BG"};
+  if (in(q, kOther)) return DxKind::NotDiagnosis;
+  return DxKind::Unknown;
+}
+
+bool is_icd9_qualifier(std::string_view q) {
+  return q == "BK" || q == "BF" || q == "BJ" || q == "PR" || q == "BN";
+}
+
+bool valid_d8(std::string_view t) {
+  if (t.size() != 8 || !std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
+  const int y = (t[0] - '0') * 1000 + (t[1] - '0') * 100 + (t[2] - '0') * 10 + (t[3] - '0');
+  const int m = (t[4] - '0') * 10 + (t[5] - '0');
+  const int d = (t[6] - '0') * 10 + (t[7] - '0');
+  if (y < 1800 || m < 1 || m > 12 || d < 1) return false;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return d <= (m == 2 && leap ? 29 : kDays[m - 1]);
+}
+
+bool valid_decimal(std::string_view t) {
+  if (!t.empty() && t[0] == '-') t.remove_prefix(1);
+  bool digit = false, dot = false;
+  for (char c : t) {
+    if (c >= '0' && c <= '9') digit = true;
+    else if (c == '.' && !dot) dot = true;
+    else return false;
+  }
+  return digit;
+}
+
+bool valid_place_of_service(std::string_view code) { return in(code, kPlaceOfService); }
+
+}  // namespace cg::x12

@@ -1,0 +1,900 @@
+#include "parsers/x12/reader.hpp"
+
+#include "parsers/x12/guide_837.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <unordered_set>
+
+namespace cg::x12 {
+namespace {
+
+bool is_blank(char c) { return c == '\r' || c == '\n' || c == ' ' || c == '\t' || c == '\0'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool valid_segment_id(std::string_view id) {
+  if (id.size() < 2 || id.size() > 3) return false;
+  if (id[0] < 'A' || id[0] > 'Z') return false;
+  return std::all_of(id.begin(), id.end(),
+                     [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
+}
+
+// Counts compare as numbers ("0001" == "1"); non-numeric never equals.
+bool same_number(std::string_view text, std::uint64_t n) {
+  text = trim(text);
+  if (!all_digits(text) || text.size() > 18) return false;
+  std::uint64_t v = 0;
+  for (char c : text) v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  return v == n;
+}
+
+std::string printable(char c) {
+  if (c == '\r') return "CR";
+  if (c == '\n') return "LF";
+  if (c == '\t') return "TAB";
+  if (static_cast<unsigned char>(c) < 32 || static_cast<unsigned char>(c) > 126) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    const auto u = static_cast<unsigned char>(c);
+    return std::string("0x") + kHex[u >> 4] + kHex[u & 15];
+  }
+  return std::string("'") + c + "'";
+}
+
+// ISA elements are fixed width: the widths of ISA01..ISA16 (5010).
+constexpr std::array<std::size_t, 16> kIsaWidths = {2, 10, 2, 10, 2, 15, 2, 15,
+                                                     6, 4, 1, 5, 9, 1, 1, 1};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Stage 2: envelopes and the 837 loop walker.
+
+struct Reader::Walker {
+  Handler& h;
+  Envelope env;
+  bool in_isa = false, in_gs = false, in_st = false;
+  std::uint32_t groups = 0;       // GS count in this interchange
+  std::uint32_t sets = 0;         // ST count in this group
+  std::uint32_t sets_accepted = 0;
+  bool group_ok = true;
+  // transaction state
+  TransactionType type = TransactionType::Unknown;
+  bool supported = false;
+  std::uint32_t position = 0;
+  bool st_ok = true;
+  std::string loop;
+  int hl_level = 0;
+  std::unordered_set<std::string> hl_ids;
+  std::vector<std::pair<std::string, int>> hl_table;  // HL01 -> HL03, in order
+  std::uint64_t last_hl = 0;
+  // claim state
+  bool in_claim = false;
+  bool claim_has_hi = false;
+  bool claim_header = false;  // between CLM and the first LX / 2310+ loops don't end it
+  std::string claim_id;
+  int last_lx = 0;
+  int dx_count = 0;
+
+  explicit Walker(Handler& handler) : h(handler) {}
+
+  SyntaxError make(ErrorLevel level, std::string_view code, std::string msg) const {
+    SyntaxError e;
+    e.level = level;
+    e.code = std::string(code);
+    e.message = std::move(msg);
+    e.isa13 = env.isa13;
+    if (in_gs) {
+      e.gs01 = env.gs01;
+      e.gs06 = env.gs06;
+      e.gs08 = env.gs08;
+    }
+    if (in_st) {
+      e.st01 = env.st01;
+      e.st02 = env.st02;
+      e.st03 = env.st03;
+      if (in_claim) e.claim_id = claim_id;
+    }
+    return e;
+  }
+
+  void interchange_error(std::string_view code, std::string msg, std::uint64_t offset) {
+    SyntaxError e = make(ErrorLevel::Interchange, code, std::move(msg));
+    e.byte_offset = offset;
+    h.on_error(e);
+  }
+
+  void group_error(std::string_view code, std::string msg, std::uint64_t offset) {
+    SyntaxError e = make(ErrorLevel::Group, code, std::move(msg));
+    e.byte_offset = offset;
+    group_ok = false;
+    h.on_error(e);
+  }
+
+  void transaction_error(std::string_view code, std::string msg, std::uint64_t offset) {
+    SyntaxError e = make(ErrorLevel::Transaction, code, std::move(msg));
+    e.byte_offset = offset;
+    st_ok = false;
+    h.on_error(e);
+  }
+
+  void segment_error(const Segment& s, std::string_view code, std::string msg) {
+    SyntaxError e = make(ErrorLevel::Segment, code, std::move(msg));
+    e.segment_id = std::string(s.id);
+    e.position = position;
+    e.loop = loop;
+    e.byte_offset = s.offset;
+    st_ok = false;
+    h.on_error(e);
+  }
+
+  // A missing segment is reported at the position where it was expected.
+  void missing_segment(std::string_view id, std::string_view in_loop, std::uint64_t offset,
+                       std::string msg) {
+    SyntaxError e = make(ErrorLevel::Segment, "3", std::move(msg));
+    e.segment_id = std::string(id);
+    e.position = position;
+    e.loop = std::string(in_loop);
+    e.byte_offset = offset;
+    st_ok = false;
+    h.on_error(e);
+  }
+
+  void element_error(const Segment& s, std::uint16_t element, std::uint16_t component,
+                     std::uint16_t data_element, std::string_view code, std::string_view value,
+                     std::string msg) {
+    SyntaxError e = make(ErrorLevel::Element, code, std::move(msg));
+    e.segment_id = std::string(s.id);
+    e.position = position;
+    e.loop = loop;
+    e.element = element;
+    e.component = component;
+    e.data_element = data_element;
+    e.bad_value = std::string(value.substr(0, 99));
+    e.byte_offset = s.offset;
+    st_ok = false;
+    h.on_error(e);
+  }
+
+  // --- envelope segments ---
+
+  void isa(const Segment& s) {
+    if (in_isa) end_interchange(s.offset, false);
+    env = Envelope{};
+    env.delims = *s.delims;
+    env.isa05 = std::string(trim(s.el(5)));
+    env.isa06 = std::string(trim(s.el(6)));
+    env.isa07 = std::string(trim(s.el(7)));
+    env.isa08 = std::string(trim(s.el(8)));
+    env.isa09 = std::string(s.el(9));
+    env.isa10 = std::string(s.el(10));
+    env.isa12 = std::string(s.el(12));
+    env.isa13 = std::string(s.el(13));
+    env.isa14 = std::string(s.el(14));
+    env.isa15 = std::string(s.el(15));
+    env.isa_offset = s.offset;
+    in_isa = true;
+    groups = 0;
+    h.on_interchange(env);
+    if (!all_digits(env.isa13) || env.isa13.size() != 9)
+      interchange_error("018", "ISA13 interchange control number '" + env.isa13 +
+                                   "' is not 9 digits", s.offset);
+    if (env.isa12 != "00501")
+      interchange_error("017", "ISA12 version '" + env.isa12 +
+                                   "' is not supported; HIPAA claims use 00501", s.offset);
+  }
+
+  void iea(const Segment& s) {
+    if (!in_isa) {
+      interchange_error("022", "IEA without a matching ISA", s.offset);
+      return;
+    }
+    if (in_gs) end_group(s.offset, false);
+    if (!same_number(s.el(1), groups))
+      interchange_error("021", "IEA01 says " + std::string(s.el(1)) + " functional group(s) but " +
+                                   std::to_string(groups) + " were received", s.offset);
+    if (s.el(2) != env.isa13)
+      interchange_error("001", "IEA02 '" + std::string(s.el(2)) +
+                                   "' does not match ISA13 '" + env.isa13 + "'", s.offset);
+    end_interchange(s.offset, true);
+  }
+
+  void end_interchange(std::uint64_t offset, bool trailer) {
+    if (in_gs) end_group(offset, false);
+    if (!trailer) interchange_error("023", "interchange " + env.isa13 + " has no IEA trailer", offset);
+    in_isa = false;
+    h.on_interchange_end(env, trailer);
+  }
+
+  void gs(const Segment& s) {
+    if (in_gs) end_group(s.offset, false);
+    ++groups;
+    env.gs01 = std::string(s.el(1));
+    env.gs02 = std::string(trim(s.el(2)));
+    env.gs03 = std::string(trim(s.el(3)));
+    env.gs04 = std::string(s.el(4));
+    env.gs05 = std::string(s.el(5));
+    env.gs06 = std::string(s.el(6));
+    env.gs07 = std::string(s.el(7));
+    env.gs08 = std::string(s.el(8));
+    env.gs_offset = s.offset;
+    in_gs = true;
+    sets = sets_accepted = 0;
+    group_ok = true;
+    h.on_group(env);
+    if (env.gs01 != "HC")
+      group_error("1", "functional group '" + env.gs01 + "' is not supported (expected HC, claims)",
+                  s.offset);
+    else if (guide_type(env.gs08) == TransactionType::Unknown)
+      group_error("2", "GS08 version '" + env.gs08 +
+                           "' is not supported; expected 005010X222A1, 005010X223A2 or 005010X224A2",
+                  s.offset);
+    if (!all_digits(env.gs06))
+      group_error("6", "GS06 group control number '" + env.gs06 + "' is not numeric", s.offset);
+  }
+
+  void ge(const Segment& s) {
+    if (!in_gs) {
+      interchange_error("024", "GE without a matching GS", s.offset);
+      return;
+    }
+    if (in_st) end_transaction(s.offset, false);
+    if (!same_number(s.el(1), sets))
+      group_error("5", "GE01 says " + std::string(s.el(1)) + " transaction set(s) but " +
+                           std::to_string(sets) + " were received", s.offset);
+    if (s.el(2) != env.gs06)
+      group_error("4", "GE02 '" + std::string(s.el(2)) + "' does not match GS06 '" + env.gs06 + "'",
+                  s.offset);
+    end_group(s.offset, true);
+  }
+
+  void end_group(std::uint64_t offset, bool trailer) {
+    if (in_st) end_transaction(offset, false);
+    if (!trailer) group_error("3", "functional group " + env.gs06 + " has no GE trailer", offset);
+    GroupResult r;
+    r.transactions_received = sets;
+    r.transactions_accepted = sets_accepted;
+    r.trailer_present = trailer;
+    r.ok = group_ok;
+    in_gs = false;
+    h.on_group_end(env, r);
+  }
+
+  void st(const Segment& s) {
+    if (!in_gs) {
+      interchange_error("024", "ST outside a functional group (no GS before it)", s.offset);
+      return;
+    }
+    if (in_st) end_transaction(s.offset, false);
+    ++sets;
+    env.st01 = std::string(s.el(1));
+    env.st02 = std::string(s.el(2));
+    env.st03 = std::string(s.el(3));
+    env.st_offset = s.offset;
+    in_st = true;
+    st_ok = true;
+    position = 1;
+    loop.clear();
+    hl_level = 0;
+    hl_table.clear();
+    hl_ids.clear();
+    in_claim = claim_header = false;
+    claim_id.clear();
+    const std::string_view guide = env.st03.empty() ? std::string_view(env.gs08) : env.st03;
+    type = guide_type(guide);
+    supported = false;
+    if (env.st01 != "837") {
+      transaction_error("1", "transaction set " + env.st01 + " is not supported (expected 837)",
+                        s.offset);
+    } else if (env.st02.size() < 4 || env.st02.size() > 9 || !all_digits(env.st02)) {
+      transaction_error("7", "ST02 transaction set control number '" + env.st02 +
+                                 "' must be 4 to 9 digits", s.offset);
+      supported = type != TransactionType::Unknown;
+    } else if (type == TransactionType::Unknown) {
+      transaction_error("I6", "implementation guide '" + std::string(guide) +
+                                  "' is not supported; expected 005010X222A1 (837P), "
+                                  "005010X223A2 (837I) or 005010X224A2 (837D)", s.offset);
+    } else {
+      supported = true;
+    }
+    if (!env.st03.empty() && !env.gs08.empty() && env.st03 != env.gs08 &&
+        guide_type(env.st03) != guide_type(env.gs08))
+      transaction_error("I6", "ST03 '" + env.st03 + "' names a different guide than GS08 '" +
+                                  env.gs08 + "'", s.offset);
+    if (supported) h.on_transaction(env, type);
+  }
+
+  void se(const Segment& s) {
+    if (!in_st) {
+      if (in_gs) group_error("3", "SE without a matching ST", s.offset);
+      else interchange_error("024", "SE outside a functional group", s.offset);
+      return;
+    }
+    ++position;
+    end_claim(s);
+    if (!same_number(s.el(1), position))
+      transaction_error("4", "SE01 says " + std::string(s.el(1)) + " segments but the transaction set has " +
+                                 std::to_string(position) + " (ST through SE)", s.offset);
+    if (s.el(2) != env.st02)
+      transaction_error("3", "SE02 '" + std::string(s.el(2)) + "' does not match ST02 '" + env.st02 + "'",
+                        s.offset);
+    finish_transaction(true);
+  }
+
+  void end_transaction(std::uint64_t offset, bool trailer) {
+    if (!trailer) transaction_error("2", "transaction set " + env.st02 + " has no SE trailer", offset);
+    finish_transaction(trailer);
+  }
+
+  void finish_transaction(bool trailer) {
+    TransactionResult r;
+    r.accepted = st_ok;
+    r.segment_count = position;
+    r.trailer_present = trailer;
+    if (st_ok) ++sets_accepted;
+    in_st = false;
+    in_claim = false;
+    if (supported) h.on_transaction_end(env, r);
+  }
+
+  // --- body segments ---
+
+  void end_claim(const Segment& next) {
+    if (in_claim && !claim_has_hi && type != TransactionType::Dental)
+      missing_segment("HI", "2300", next.offset,
+                      "claim " + claim_id + " has no HI diagnosis segment; loop 2300 requires one");
+    in_claim = claim_header = false;
+  }
+
+  void body(const Segment& s) {
+    ++position;
+    if (!supported) return;
+    if (!valid_segment_id(s.id)) {
+      segment_error(s, "1", "'" + std::string(s.id.substr(0, 8)) + "' is not a segment id");
+      return;
+    }
+    if (!is_837_segment(s.id)) {
+      segment_error(s, "6", "segment " + std::string(s.id) + " is not part of the 837 transaction set");
+      return;
+    }
+    place(s);
+    check(s);
+    h.on_segment(BodySegment{s, position, loop, hl_level}, env);
+  }
+
+  // Decides the loop a segment opens or belongs to (837P/I/D share the structure; NM1 entity
+  // codes choose the 2010/2310/2330/2420 loop).
+  void place(const Segment& s) {
+    const std::string_view id = s.id;
+    if (id == "HL") {
+      end_claim(s);
+      const std::string_view level = s.el(3);
+      hl_level = level == "20" ? 20 : level == "22" ? 22 : level == "23" ? 23 : 0;
+      loop = hl_level == 20 ? "2000A" : hl_level == 22 ? "2000B" : hl_level == 23 ? "2000C" : "2000";
+      check_hl(s);
+      return;
+    }
+    if (id == "CLM") {
+      end_claim(s);
+      loop = "2300";
+      in_claim = claim_header = true;
+      claim_has_hi = false;
+      claim_id = std::string(s.el(1));
+      last_lx = 0;
+      dx_count = 0;
+      return;
+    }
+    if (id == "LX") {
+      if (in_claim && claim_header && !claim_has_hi && type != TransactionType::Dental) {
+        missing_segment("HI", "2300", s.offset,
+                        "claim " + claim_id + " has no HI diagnosis segment; loop 2300 requires one");
+        claim_has_hi = true;  // reported once
+      }
+      claim_header = false;
+      loop = "2400";
+      return;
+    }
+    if (id == "SBR" && in_claim) {
+      loop = "2320";
+      return;
+    }
+    if (id == "LIN") {
+      loop = "2410";
+      return;
+    }
+    if (id == "SVD") {
+      loop = "2430";
+      return;
+    }
+    if (id == "NM1") {
+      const std::string_view entity = s.el(1);
+      if (hl_level == 0) {
+        loop = entity == "41" ? "1000A" : entity == "40" ? "1000B" : loop;
+        return;
+      }
+      std::string_view next = nm1_loop(type, loop, entity);
+      if (!next.empty()) loop = std::string(next);
+    }
+  }
+
+  void check_hl(const Segment& s) {
+    const std::string_view id = s.el(1), parent = s.el(2), level = s.el(3);
+    if (!all_digits(id)) {
+      element_error(s, 1, 0, 628, "6", id, "HL01 hierarchical id '" + std::string(id) + "' must be numeric");
+    } else if (!hl_ids.insert(std::string(id)).second) {
+      element_error(s, 1, 0, 628, "I12", id, "HL01 hierarchical id " + std::string(id) + " is used twice");
+    }
+    if (level != "20" && level != "22" && level != "23")
+      element_error(s, 3, 0, 735, "7", level,
+                    "HL03 level code '" + std::string(level) + "' is not 20, 22 or 23");
+    int parent_level = 0;
+    if (!parent.empty()) {
+      const auto it = std::find_if(hl_table.begin(), hl_table.end(),
+                                   [&](const auto& p) { return p.first == parent; });
+      if (it == hl_table.end())
+        element_error(s, 2, 0, 734, "I12", parent,
+                      "HL02 parent id " + std::string(parent) + " is not an earlier HL01");
+      else
+        parent_level = it->second;
+    }
+    if (level == "20" && !parent.empty())
+      element_error(s, 2, 0, 734, "I12", parent, "a billing provider HL (level 20) has no parent");
+    if (level == "22" && parent_level != 0 && parent_level != 20)
+      element_error(s, 2, 0, 734, "I12", parent,
+                    "a subscriber HL (level 22) must have a billing provider HL (20) as parent");
+    if (level == "22" && parent.empty())
+      element_error(s, 2, 0, 734, "1", parent, "a subscriber HL (level 22) needs HL02, its billing provider");
+    if (level == "23" && parent_level != 0 && parent_level != 22)
+      element_error(s, 2, 0, 734, "I12", parent,
+                    "a patient HL (level 23) must have a subscriber HL (22) as parent");
+    if (level == "23" && parent.empty())
+      element_error(s, 2, 0, 734, "1", parent, "a patient HL (level 23) needs HL02, its subscriber");
+    hl_table.emplace_back(std::string(id), hl_level);
+  }
+
+  void check_date_element(const Segment& s, std::uint16_t qual_el, std::uint16_t date_el) {
+    const std::string_view qual = s.el(qual_el), value = s.el(date_el);
+    if (qual == "D8") {
+      if (!valid_d8(value))
+        element_error(s, date_el, 0, 1251, "8", value,
+                      std::string(s.id) + " date '" + std::string(value) + "' is not a valid CCYYMMDD date");
+    } else if (qual == "RD8") {
+      const auto dash = value.find('-');
+      const bool ok = dash == 8 && value.size() == 17 && valid_d8(value.substr(0, 8)) &&
+                      valid_d8(value.substr(9)) && value.substr(0, 8) <= value.substr(9);
+      if (!ok)
+        element_error(s, date_el, 0, 1251, "8", value,
+                      std::string(s.id) + " date range '" + std::string(value) +
+                          "' is not a valid CCYYMMDD-CCYYMMDD range");
+    }
+  }
+
+  // The component separator must be ISA16. Real files sometimes declare ':' and use '>'.
+  bool check_composite(const Segment& s, std::uint16_t el, std::uint16_t de) {
+    const std::string_view v = s.el(el);
+    if (v.empty() || v.find(s.delims->component) != std::string_view::npos) return true;
+    for (char alt : {'>', ':', '^', '|', '<', '!', '\\', '`'}) {
+      if (alt == s.delims->component || alt == s.delims->element) continue;
+      const auto at = v.find(alt);
+      if (at != std::string_view::npos && at >= 2 && at <= 3) {
+        element_error(s, el, 0, de, "6", v,
+                      std::string(s.id) + (el < 10 ? "0" : "") + std::to_string(el) + " uses '" +
+                          std::string(1, alt) + "' between components but ISA16 declares '" +
+                          std::string(1, s.delims->component) + "' as the component separator");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void check_amount(const Segment& s, std::uint16_t el, bool required) {
+    const std::string_view v = s.el(el);
+    if (v.empty()) {
+      if (required)
+        element_error(s, el, 0, 782, "1", v, std::string(s.id) + " monetary amount is required");
+      return;
+    }
+    if (!valid_decimal(v))
+      element_error(s, el, 0, 782, "6", v,
+                    std::string(s.id) + " amount '" + std::string(v) + "' is not a number");
+  }
+
+  void check(const Segment& s) {
+    const std::string_view id = s.id;
+    if (id == "CLM") {
+      if (s.el(1).empty()) element_error(s, 1, 0, 1028, "1", {}, "CLM01 patient control number is required");
+      check_amount(s, 2, true);
+      if (check_composite(s, 5, 1331)) {
+        const std::string_view facility = s.comp(5, 1);
+        if (facility.empty())
+          element_error(s, 5, 1, 1331, "1", facility, "CLM05-1 facility code is required");
+        else if (type != TransactionType::Institutional && !valid_place_of_service(facility))
+          element_error(s, 5, 1, 1331, "7", facility,
+                        "CLM05-1 place of service '" + std::string(facility) + "' is not a CMS place of service code");
+        if (s.comp(5, 3).empty())
+          element_error(s, 5, 3, 1325, "1", {}, "CLM05-3 claim frequency code is required");
+      }
+    } else if (id == "HI") {
+      check_hi(s);
+    } else if (id == "LX") {
+      const std::string_view n = s.el(1);
+      if (!all_digits(n)) {
+        element_error(s, 1, 0, 554, "6", n, "LX01 line number '" + std::string(n) + "' must be numeric");
+      } else if (!same_number(n, static_cast<std::uint64_t>(last_lx + 1))) {
+        element_error(s, 1, 0, 554, "I12", n,
+                      "LX01 is " + std::string(n) + " but service lines are numbered from 1 without gaps; expected " +
+                          std::to_string(last_lx + 1));
+      }
+      ++last_lx;
+    } else if (id == "SV1" || id == "SV2" || id == "SV3") {
+      check_service(s);
+    } else if (id == "DTP") {
+      check_date_element(s, 2, 3);
+    } else if (id == "DMG") {
+      check_date_element(s, 1, 2);
+      const std::string_view sex = s.el(3);
+      if (!sex.empty() && sex != "F" && sex != "M" && sex != "U")
+        element_error(s, 3, 0, 1068, "7", sex, "DMG03 sex code '" + std::string(sex) + "' is not F, M or U");
+    }
+  }
+
+  void check_hi(const Segment& s) {
+    if (!in_claim) return;
+    const std::string_view q1 = s.comp(1, 1);
+    const DxKind first_kind = dx_kind(type, q1);
+    if (first_kind == DxKind::NotDiagnosis) return;  // procedures, condition codes, values ...
+    claim_has_hi = true;
+    for (std::uint16_t el = 1; el <= s.size(); ++el) {
+      const std::string_view v = s.el(el);
+      if (v.empty()) continue;
+      if (!check_composite(s, el, 1270)) continue;
+      const std::string_view qual = s.comp(el, 1), code = s.comp(el, 2);
+      const DxKind kind = dx_kind(type, qual);
+      if (kind == DxKind::NotDiagnosis || kind == DxKind::Unknown) {
+        element_error(s, el, 1, 1270, "7", qual,
+                      "HI" + two(el) + "-1 qualifier '" + std::string(qual) +
+                          "' is not a diagnosis code list qualifier for this claim type");
+        continue;
+      }
+      ++dx_count;
+      if (type != TransactionType::Institutional) {
+        const bool principal = kind == DxKind::Principal;
+        if (dx_count == 1 && !principal)
+          element_error(s, el, 1, 1270, "7", qual,
+                        "HI" + two(el) + "-1 is '" + std::string(qual) +
+                            "' but the first diagnosis must be qualified ABK (ICD-10-CM principal) or BK (ICD-9-CM)");
+        else if (dx_count > 1 && principal)
+          element_error(s, el, 1, 1270, "7", qual,
+                        "HI" + two(el) + "-1 is '" + std::string(qual) +
+                            "' but only the first diagnosis may be principal; use ABF (or BF)");
+        const int max = type == TransactionType::Dental ? 4 : 12;
+        if (dx_count == max + 1)
+          element_error(s, el, 0, 1270, "3", v,
+                        "more than " + std::to_string(max) + " diagnosis codes on one claim");
+      }
+      if (code.empty()) {
+        element_error(s, el, 2, 1271, "1", {}, "HI" + two(el) + "-2 diagnosis code is missing");
+      } else if (code.find('.') != std::string_view::npos) {
+        element_error(s, el, 2, 1271, "6", code,
+                      "HI" + two(el) + "-2 '" + std::string(code) +
+                          "' contains a decimal point; send diagnosis codes without it");
+      } else if (code.size() < 3 || code.size() > 7 ||
+                 !std::all_of(code.begin(), code.end(), [](char c) {
+                   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+                 })) {
+        element_error(s, el, 2, 1271, "6", code,
+                      "HI" + two(el) + "-2 '" + std::string(code) + "' is not shaped like a diagnosis code");
+      }
+      const std::string_view poa = s.comp(el, 9);
+      if (!poa.empty() && poa != "Y" && poa != "N" && poa != "U" && poa != "W" && poa != "1")
+        element_error(s, el, 9, 1073, "7", poa,
+                      "HI" + two(el) + "-9 present-on-admission indicator '" + std::string(poa) +
+                          "' is not Y, N, U, W or 1");
+    }
+  }
+
+  void check_service(const Segment& s) {
+    const std::string_view id = s.id;
+    if (id == "SV2") {
+      if (s.el(1).empty()) element_error(s, 1, 0, 234, "1", {}, "SV201 revenue code is required");
+      if (!s.el(2).empty()) check_composite(s, 2, 235);
+      check_amount(s, 3, true);
+      return;
+    }
+    // SV1 / SV3: procedure composite in element 1, charge in element 2
+    if (!check_composite(s, 1, 235)) return;
+    const std::string_view qual = s.comp(1, 1), code = s.comp(1, 2);
+    const bool sv1 = id == "SV1";
+    const bool qual_ok = sv1 ? (qual == "HC" || qual == "ER" || qual == "IV" || qual == "WK") : qual == "AD";
+    if (!qual_ok)
+      element_error(s, 1, 1, 235, "7", qual,
+                    std::string(id) + "01-1 product/service qualifier '" + std::string(qual) + "' is not " +
+                        (sv1 ? "HC, ER, IV or WK" : "AD"));
+    if (code.empty())
+      element_error(s, 1, 2, 234, "1", {}, std::string(id) + "01-2 procedure code is required");
+    check_amount(s, 2, true);
+    const std::uint16_t qty_el = sv1 ? 4 : 6;
+    const std::string_view qty = s.el(qty_el);
+    if (!qty.empty() && !valid_decimal(qty))
+      element_error(s, qty_el, 0, 380, "6", qty,
+                    std::string(id) + two(qty_el) + " quantity '" + std::string(qty) + "' is not a number");
+    const std::uint16_t ptr_el = sv1 ? 7 : 11;
+    if (!s.el(ptr_el).empty()) check_composite(s, ptr_el, 1328);
+  }
+
+  static std::string two(std::uint16_t n) {
+    return (n < 10 ? "0" : "") + std::to_string(n);
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Stage 1: delimiters and segments.
+
+Reader::Reader(Handler& handler, ReaderLimits limits)
+    : handler_(handler), limits_(limits), walker_(new Walker(handler)) {
+  elements_.reserve(64);
+}
+
+Reader::~Reader() { delete walker_; }
+
+void Reader::feed(std::string_view chunk) {
+  if (chunk.empty()) return;
+  if (carry_.empty()) {
+    const std::uint64_t base = stream_offset_;
+    stream_offset_ += chunk.size();
+    const std::size_t used = scan(chunk, base, false);
+    carry_.assign(chunk.substr(used));
+    carry_offset_ = base + used;
+  } else {
+    stream_offset_ += chunk.size();
+    carry_.append(chunk);
+    const std::size_t used = scan(carry_, carry_offset_, false);
+    carry_.erase(0, used);
+    carry_offset_ += used;
+  }
+  // A segment that never ends must not grow memory without bound: report it and resume at the
+  // next terminator.
+  if (carry_.size() > limits_.max_segment_bytes) {
+    if (mode_ == Mode::InInterchange) {
+      SyntaxError e = walker_->make(ErrorLevel::Interchange, "022",
+                                    "a segment is longer than " +
+                                        std::to_string(limits_.max_segment_bytes) +
+                                        " bytes: segment terminator missing or wrong");
+      e.byte_offset = carry_offset_;
+      handler_.on_error(e);
+      skip_to_terminator_ = true;
+    }
+    carry_offset_ += carry_.size();
+    carry_.clear();
+  }
+}
+
+void Reader::finish() {
+  if (!carry_.empty()) {
+    const std::size_t used = scan(carry_, carry_offset_, true);
+    std::string_view rest = std::string_view(carry_).substr(used);
+    while (!rest.empty() && is_blank(rest.front())) rest.remove_prefix(1);
+    if (!rest.empty() && mode_ == Mode::InInterchange) {
+      // The last segment has no terminator: report it, then read it anyway so that a complete
+      // IEA missing only its terminator does not also count as a missing trailer.
+      const std::uint64_t at = carry_offset_ + (rest.data() - carry_.data());
+      SyntaxError e = walker_->make(ErrorLevel::Interchange, "023",
+                                    "input ends inside a segment: the last segment has no segment "
+                                    "terminator (" + printable(delims_.segment) + "); the file may be truncated");
+      e.byte_offset = at;
+      handler_.on_error(e);
+      while (!rest.empty() && is_blank(rest.back())) rest.remove_suffix(1);
+      if (!skip_to_terminator_ && rest.find(delims_.element) != std::string_view::npos &&
+          rest.size() <= limits_.max_segment_bytes)
+        segment(rest, at);
+    }
+    carry_.clear();
+  }
+  if (walker_->in_isa) walker_->end_interchange(stream_offset_, false);
+}
+
+std::size_t Reader::scan(std::string_view buf, std::uint64_t base, bool final) {
+  std::size_t pos = 0;
+  while (pos < buf.size()) {
+    if (mode_ == Mode::SeekIsa) {
+      const std::size_t n = scan_isa(buf.substr(pos), base + pos, final);
+      if (n == 0) break;
+      pos += n;
+      continue;
+    }
+    if (skip_to_terminator_) {
+      const void* t = std::memchr(buf.data() + pos, delims_.segment, buf.size() - pos);
+      if (t == nullptr) return buf.size();
+      pos = static_cast<std::size_t>(static_cast<const char*>(t) - buf.data()) + 1;
+      skip_to_terminator_ = false;
+      continue;
+    }
+    while (pos < buf.size() && is_blank(buf[pos]) && buf[pos] != delims_.segment &&
+           buf[pos] != delims_.element)
+      ++pos;
+    if (pos >= buf.size()) break;
+    const void* t = std::memchr(buf.data() + pos, delims_.segment, buf.size() - pos);
+    if (t == nullptr) break;
+    const std::size_t end = static_cast<std::size_t>(static_cast<const char*>(t) - buf.data());
+    std::string_view raw = buf.substr(pos, end - pos);
+    while (!raw.empty() && (raw.back() == '\r' || raw.back() == '\n') && raw.back() != delims_.element)
+      raw.remove_suffix(1);
+    if (raw.substr(0, 3) == "ISA" && raw.size() > 3 && raw[3] == delims_.element) {
+      // A new interchange before the IEA of the current one: close it and re-read delimiters.
+      walker_->end_interchange(base + pos, false);
+      mode_ = Mode::SeekIsa;
+      continue;
+    }
+    segment(raw, base + pos);
+    pos = end + 1;
+  }
+  return pos;
+}
+
+std::size_t Reader::scan_isa(std::string_view buf, std::uint64_t base, bool final) {
+  std::size_t p = 0;
+  if (at_stream_start_) {
+    if (buf.size() < 3 && !final) return 0;
+    if (buf.substr(0, 3) == "\xEF\xBB\xBF") p = 3;
+    at_stream_start_ = false;
+    if (buf.size() >= 2 && (buf.substr(0, 2) == "\xFF\xFE" || buf.substr(0, 2) == "\xFE\xFF" ||
+                            buf[0] == '\0' || buf[1] == '\0')) {
+      SyntaxError e;
+      e.level = ErrorLevel::Interchange;
+      e.code = "022";
+      e.message = "input is UTF-16 (or binary); X12 interchanges must be ASCII or UTF-8";
+      handler_.on_error(e);
+      utf16_ = true;
+    }
+  }
+  if (utf16_) return buf.size();
+  while (p < buf.size() && is_blank(buf[p])) ++p;
+  if (p == buf.size()) return p;
+  const std::string_view rest = buf.substr(p);
+  if (rest.size() < 4 && !final) return p;
+  if (rest.substr(0, 3) != "ISA") {
+    // Junk: skip to the next "ISA" and say so once per run of junk.
+    std::size_t next = rest.find("ISA", 1);
+    const std::size_t skip = next != std::string_view::npos ? next
+                             : final                       ? rest.size()
+                                                           : (rest.size() > 3 ? rest.size() - 3 : 0);
+    if (!junk_reported_ && skip > 0) {
+      junk_reported_ = true;
+      SyntaxError e;
+      e.level = ErrorLevel::Interchange;
+      e.code = "022";
+      e.message = interchanges_ == 0 ? "bytes before the first ISA are not X12 and were skipped"
+                                     : "bytes after an IEA are not an ISA and were skipped";
+      e.byte_offset = base + p;
+      handler_.on_error(e);
+    }
+    if (skip == 0) return p;
+    return p + skip;
+  }
+  junk_reported_ = false;
+  // Walk the 16 ISA elements by the separator found after "ISA"; the fixed layout has them at
+  // fixed widths. A short ISA is reported but still read when its delimiters make sense.
+  const char sep = rest[3];
+  std::size_t q = 3;
+  bool fixed = true;
+  for (std::size_t i = 0; i < 15; ++i) {
+    const std::size_t next = rest.find(sep, q + 1);
+    if (next == std::string_view::npos || next > 400) {
+      if (!final && rest.size() < 400) return p;  // need more bytes
+      SyntaxError e;
+      e.level = ErrorLevel::Interchange;
+      e.code = "026";
+      e.message = "ISA does not have 16 elements separated by '" + std::string(1, sep) +
+                  "': invalid data element separator";
+      e.byte_offset = base + p;
+      handler_.on_error(e);
+      return p + 3;  // resume the search for an ISA after this one
+    }
+    fixed = fixed && next - (q + 1) == kIsaWidths[i];
+    q = next;
+  }
+  if (rest.size() < q + 3) return final ? buf.size() : p;
+  const char component = rest[q + 1];
+  const char terminator = rest[q + 2];
+  const std::size_t isa_len = q + 3;
+  Delimiters d;
+  d.element = sep;
+  d.component = component;
+  d.segment = terminator;
+  const auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  std::string_view problem;
+  std::string_view code;
+  if (alnum(sep) || sep == ' ') {
+    code = "026", problem = "invalid data element separator";
+  } else if (alnum(component) || component == sep || component == ' ') {
+    code = "027", problem = "invalid component element separator (ISA16)";
+  } else if (alnum(terminator) || terminator == sep || terminator == component || terminator == ' ') {
+    code = "004", problem = "invalid segment terminator";
+  }
+  if (!code.empty()) {
+    SyntaxError e;
+    e.level = ErrorLevel::Interchange;
+    e.code = std::string(code);
+    e.message = "ISA declares an " + std::string(problem);
+    e.byte_offset = base + p;
+    handler_.on_error(e);
+    return p + 3;
+  }
+  const char rep = rest.size() > 82 && fixed ? rest[82] : 0;
+  d.repetition = (rep == 0 || alnum(rep) || rep == ' ' || rep == sep || rep == component ||
+                  rep == terminator)
+                     ? 0
+                     : rep;
+  delims_ = d;
+  mode_ = Mode::InInterchange;
+  ++interchanges_;
+  std::string_view raw = rest.substr(0, isa_len - 1);
+  elements_.clear();
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t next = raw.find(sep, start);
+    elements_.push_back(raw.substr(start, next == std::string_view::npos ? raw.npos : next - start));
+    if (next == std::string_view::npos) break;
+    start = next + 1;
+  }
+  Segment s{"ISA", raw, elements_, base + p, &delims_};
+  walker_->isa(s);
+  if (!fixed) {
+    SyntaxError e = walker_->make(ErrorLevel::Interchange, "022",
+                                  "ISA is " + std::to_string(isa_len) +
+                                      " characters; its fixed layout is 106 (elements padded to their widths)");
+    e.byte_offset = base + p;
+    handler_.on_error(e);
+  }
+  return p + isa_len;
+}
+
+void Reader::segment(std::string_view raw, std::uint64_t offset) {
+  elements_.clear();
+  std::size_t start = 0;
+  bool too_many = false;
+  const char sep = delims_.element;
+  while (true) {
+    const void* hit = std::memchr(raw.data() + start, sep, raw.size() - start);
+    const std::size_t next =
+        hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - raw.data()) : raw.size();
+    if (elements_.size() < limits_.max_elements) elements_.push_back(raw.substr(start, next - start));
+    else too_many = true;
+    if (next >= raw.size()) break;
+    start = next + 1;
+  }
+  Segment s{elements_[0], raw, elements_, offset, &delims_};
+  const std::string_view id = s.id;
+  Walker& w = *walker_;
+  if (id == "IEA") {
+    w.iea(s);
+    mode_ = Mode::SeekIsa;
+    return;
+  }
+  if (id == "GS") return w.gs(s);
+  if (id == "GE") return w.ge(s);
+  if (id == "ST") return w.st(s);
+  if (id == "SE") return w.se(s);
+  if (!w.in_st) {
+    w.interchange_error("024", "segment " + std::string(id.substr(0, 3)) +
+                                   " is outside a transaction set (ST..SE)", offset);
+    return;
+  }
+  if (too_many) {
+    ++w.position;
+    w.segment_error(s, "8", "segment " + std::string(id) + " has more than " +
+                               std::to_string(limits_.max_elements) + " elements");
+    return;
+  }
+  w.body(s);
+}
+
+}  // namespace cg::x12

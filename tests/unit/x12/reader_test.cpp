@@ -1,0 +1,479 @@
+#include "x12_fixture.hpp"
+
+#include "parsers/x12/delimiters.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <random>
+
+using namespace cg;
+using cg::test::Collected;
+using cg::test::interchange;
+using cg::test::read_x12;
+
+namespace {
+
+bool has_error(const Collected& c, x12::ErrorLevel level, const std::string& code) {
+  for (const auto& e : c.syntax)
+    if (e.level == level && e.code == code) return true;
+  return false;
+}
+
+const x12::SyntaxError* find_error(const Collected& c, x12::ErrorLevel level, const std::string& code) {
+  for (const auto& e : c.syntax)
+    if (e.level == level && e.code == code) return &e;
+  return nullptr;
+}
+
+std::string replace(std::string s, const std::string& from, const std::string& to) {
+  const auto at = s.find(from);
+  BOOST_REQUIRE_MESSAGE(at != std::string::npos, "fixture lacks " << from);
+  return s.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(x12_delimiters)
+
+BOOST_AUTO_TEST_CASE(isa_fixture_is_fixed_length) {
+  BOOST_TEST(test::isa().size() == x12::kIsaLength);
+  const auto d = x12::read_delimiters(test::isa());
+  BOOST_REQUIRE(d.has_value());
+  BOOST_TEST(d->element == '*');
+  BOOST_TEST(d->component == ':');
+  BOOST_TEST(d->repetition == '^');
+  BOOST_TEST(d->segment == '~');
+}
+
+BOOST_AUTO_TEST_CASE(unusual_delimiters_are_taken_from_the_isa) {
+  const std::string text = test::redelimit(interchange({test::professional_body()}), '|', '>', '!', '\n');
+  const Collected c = read_x12(text);
+  BOOST_TEST(c.syntax.empty());
+  BOOST_REQUIRE(c.claims.size() == 1u);
+  BOOST_TEST(c.claims[0].diagnoses.size() == 3u);
+  BOOST_TEST(c.claims[0].lines[0].pointers.size() == 2u);
+  BOOST_TEST(c.claims[0].lines[0].procedure.modifiers.at(0) == "25");
+}
+
+BOOST_AUTO_TEST_CASE(bom_crlf_and_indentation_are_tolerated) {
+  std::string text = interchange({test::professional_body()});
+  std::string spaced = "\xEF\xBB\xBF";
+  for (char ch : text) {
+    spaced += ch;
+    if (ch == '~') spaced += "\r\n   ";
+  }
+  const Collected c = read_x12(spaced);
+  BOOST_TEST(c.syntax.empty());
+  BOOST_TEST(c.claims.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(carriage_return_as_segment_terminator) {
+  std::string text = test::redelimit(interchange({test::professional_body()}), '*', ':', '^', '\r');
+  std::string with_lf;
+  for (char ch : text) {
+    with_lf += ch;
+    if (ch == '\r') with_lf += '\n';
+  }
+  const Collected c = read_x12(with_lf);
+  BOOST_TEST(c.syntax.empty());
+  BOOST_TEST(c.claims.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(any_chunking_gives_the_same_claims) {
+  const std::string text = interchange({test::professional_body(), test::professional_body()});
+  const Collected whole = read_x12(text);
+  for (std::size_t chunk : {1u, 2u, 3u, 7u, 105u, 106u, 107u, 4096u}) {
+    const Collected c = read_x12(text, chunk);
+    BOOST_TEST_REQUIRE(c.syntax.empty());
+    BOOST_TEST_REQUIRE(c.claims.size() == 2u);
+    BOOST_TEST(c.claims[1].diagnoses[2].src.x12.byte_offset ==
+               whole.claims[1].diagnoses[2].src.x12.byte_offset);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(several_interchanges_with_different_delimiters) {
+  const std::string a = interchange({test::professional_body()});
+  const std::string b = test::redelimit(interchange({test::dental_body()}, "005010X224A2"), '|', '^', '!', '\n');
+  const Collected c = read_x12(a + "\r\n" + b);
+  BOOST_TEST(c.syntax.empty());
+  BOOST_TEST(c.interchanges == 2u);
+  BOOST_REQUIRE(c.claims.size() == 2u);
+  BOOST_TEST(c.claims[1].id == "DEN1");
+  BOOST_TEST(c.claims[1].lines[0].pointers.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(utf16_is_refused_with_a_clear_error) {
+  std::string text = "\xFF\xFE";
+  for (char ch : interchange({test::professional_body()})) {
+    text += ch;
+    text += '\0';
+  }
+  const Collected c = read_x12(text);
+  BOOST_TEST(c.claims.empty());
+  BOOST_REQUIRE(!c.syntax.empty());
+  BOOST_TEST(c.syntax[0].message.find("UTF-16") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(junk_before_the_isa_is_reported_and_skipped) {
+  const Collected c = read_x12("garbage here\n" + interchange({test::professional_body()}));
+  BOOST_TEST(c.claims.size() == 1u);
+  BOOST_REQUIRE(c.syntax.size() == 1u);
+  BOOST_TEST(c.syntax[0].code == "022");
+  BOOST_TEST(c.syntax[0].byte_offset == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(short_isa_is_an_interchange_error) {
+  std::string text = interchange({test::professional_body()});
+  text = replace(text, "SUBMITTERID    ", "SUBMITTERID");
+  const Collected c = read_x12(text);
+  BOOST_TEST(has_error(c, x12::ErrorLevel::Interchange, "022"));
+}
+
+BOOST_AUTO_TEST_CASE(bad_component_separator_in_isa) {
+  std::string text = interchange({test::professional_body()});
+  text[104] = 'A';
+  const Collected c = read_x12(text);
+  BOOST_TEST(has_error(c, x12::ErrorLevel::Interchange, "027"));
+  BOOST_TEST(c.claims.empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(x12_envelopes)
+
+BOOST_AUTO_TEST_CASE(clean_interchange_has_no_errors) {
+  const Collected c = read_x12(interchange({test::professional_body()}));
+  BOOST_TEST(c.syntax.empty());
+  BOOST_TEST(c.errors.empty());
+}
+
+BOOST_AUTO_TEST_CASE(iea02_must_match_isa13) {
+  const Collected c = read_x12(replace(interchange({test::professional_body()}), "IEA*1*000000001", "IEA*1*000000999"));
+  const auto* e = find_error(c, x12::ErrorLevel::Interchange, "001");
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->isa13 == "000000001");
+  BOOST_TEST(c.claims.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(iea01_counts_groups) {
+  const Collected c = read_x12(replace(interchange({test::professional_body()}), "IEA*1*", "IEA*2*"));
+  BOOST_TEST(has_error(c, x12::ErrorLevel::Interchange, "021"));
+}
+
+BOOST_AUTO_TEST_CASE(ge_counts_and_control_number) {
+  const std::string text = interchange({test::professional_body()});
+  BOOST_TEST(has_error(read_x12(replace(text, "GE*1*1~", "GE*2*1~")), x12::ErrorLevel::Group, "5"));
+  BOOST_TEST(has_error(read_x12(replace(text, "GE*1*1~", "GE*1*9~")), x12::ErrorLevel::Group, "4"));
+}
+
+BOOST_AUTO_TEST_CASE(se_count_and_control_number) {
+  const std::string text = interchange({test::professional_body()});
+  const Collected count = read_x12(replace(text, "SE*28*0001", "SE*27*0001"));
+  const auto* e = find_error(count, x12::ErrorLevel::Transaction, "4");
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->st02 == "0001");
+  BOOST_TEST(e->message.find("has 28") != std::string::npos);
+  BOOST_TEST(has_error(read_x12(replace(text, "SE*28*0001", "SE*28*0002")), x12::ErrorLevel::Transaction, "3"));
+}
+
+BOOST_AUTO_TEST_CASE(missing_trailers) {
+  const std::string text = interchange({test::professional_body()});
+  BOOST_TEST(has_error(read_x12(replace(text, "SE*28*0001~", "")), x12::ErrorLevel::Transaction, "2"));
+  BOOST_TEST(has_error(read_x12(replace(text, "GE*1*1~", "")), x12::ErrorLevel::Group, "3"));
+  const Collected no_iea = read_x12(replace(text, "IEA*1*000000001~", ""));
+  BOOST_TEST(has_error(no_iea, x12::ErrorLevel::Interchange, "023"));
+  BOOST_TEST(no_iea.claims.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(truncated_file_reports_and_keeps_complete_claims) {
+  const std::string text = interchange({test::professional_body(), test::professional_body()});
+  const std::string cut = text.substr(0, text.find("SV1*HC:97110", text.find("ST*837*0002")) + 5);
+  const Collected c = read_x12(cut);
+  BOOST_TEST(has_error(c, x12::ErrorLevel::Interchange, "023"));
+  BOOST_TEST(has_error(c, x12::ErrorLevel::Transaction, "2"));
+  BOOST_TEST(c.claims.size() == 2u);  // the second is reported incomplete by its transaction
+}
+
+BOOST_AUTO_TEST_CASE(unsupported_guide_is_skipped_with_i6) {
+  const Collected c = read_x12(interchange({test::professional_body()}, "004010X098A1"));
+  BOOST_TEST(has_error(c, x12::ErrorLevel::Group, "2"));
+  BOOST_TEST(has_error(c, x12::ErrorLevel::Transaction, "I6"));
+  BOOST_TEST(c.claims.empty());
+}
+
+BOOST_AUTO_TEST_CASE(errata_guides_are_accepted) {
+  BOOST_TEST(read_x12(interchange({test::professional_body()}, "005010X222A2")).syntax.empty());
+  BOOST_TEST(read_x12(interchange({test::institutional_body()}, "005010X223A3")).syntax.empty());
+  BOOST_TEST(read_x12(interchange({test::dental_body()}, "005010X224A3")).syntax.empty());
+}
+
+BOOST_AUTO_TEST_CASE(one_bad_transaction_does_not_stop_the_next) {
+  std::string text = interchange({test::professional_body(), test::professional_body()});
+  text = replace(text, "SE*28*0001", "SE*99*0001");
+  const Collected c = read_x12(text);
+  BOOST_TEST(c.claims.size() == 2u);
+  BOOST_TEST(c.syntax.size() == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(x12_837p)
+
+BOOST_AUTO_TEST_CASE(claim_model_from_837p) {
+  const Collected c = read_x12(interchange({test::professional_body()}));
+  BOOST_REQUIRE(c.claims.size() == 1u);
+  const rules::Claim& k = c.claims[0];
+  BOOST_TEST(k.id == "PCN1");
+  BOOST_TEST(k.format == rules::Format::X12_837P);
+  BOOST_TEST(k.payer_id == "87726");
+  BOOST_TEST(k.billing_npi == "1234567893");
+  BOOST_TEST(k.birth_date->iso() == "2010-05-05");  // the patient loop 2010CA, not the subscriber
+  BOOST_TEST(k.sex == 'F');
+  BOOST_TEST(k.total.to_string() == "150");
+  BOOST_TEST(k.facility_code == "11");
+  BOOST_TEST(k.frequency_code == "1");
+  BOOST_TEST(k.date_from->iso() == "2024-01-10");
+  BOOST_TEST(k.date_to->iso() == "2024-01-11");
+  BOOST_TEST(k.x12.st02 == "0001");
+  BOOST_TEST(k.x12.guide == "005010X222A1");
+  BOOST_REQUIRE(k.diagnoses.size() == 3u);
+  BOOST_TEST(k.diagnoses[0].code == "M5450");
+  BOOST_TEST(k.diagnoses[0].role == rules::DxRole::Principal);
+  BOOST_TEST(k.diagnoses[1].role == rules::DxRole::Other);
+  BOOST_TEST(k.diagnoses[2].position == 3);
+  BOOST_TEST(k.diagnoses[2].system == rules::CodeSystem::Icd10Cm);
+  BOOST_TEST(k.diagnoses[2].src.x12.render() == "seg 21 HI03-2 (loop 2300)");
+  BOOST_REQUIRE(k.lines.size() == 2u);
+  BOOST_TEST(k.lines[0].number == 1);
+  BOOST_TEST(k.lines[0].procedure.code == "99213");
+  BOOST_TEST(k.lines[0].procedure.system == "HC");
+  BOOST_TEST(k.lines[0].charge.to_string() == "100");
+  BOOST_TEST(*k.lines[1].units == 2.0);
+  BOOST_TEST(k.lines[0].service_from->iso() == "2024-01-10");
+  BOOST_TEST(k.lines[0].pointers[1].raw == "2");
+  BOOST_TEST(k.lines[0].pointers[1].value == 2);
+  BOOST_TEST(k.lines[0].pointers[1].src.x12.render() == "seg 23 SV107-2 (loop 2400)");
+  BOOST_TEST(k.lines[1].src.x12.render() == "seg 25 LX01 (loop 2400)");
+  BOOST_TEST(k.lines[1].date_src.x12.render() == "seg 27 DTP03 (loop 2400)");
+}
+
+BOOST_AUTO_TEST_CASE(subscriber_is_patient_without_2000c) {
+  auto body = test::professional_body();
+  body.erase(body.begin() + 14, body.begin() + 18);  // HL*3, PAT, NM1*QC, DMG
+  body[9] = "HL*2*1*22*0";
+  const Collected c = read_x12(interchange({body}));
+  BOOST_REQUIRE(c.claims.size() == 1u);
+  BOOST_TEST(c.syntax.empty());
+  BOOST_TEST(c.claims[0].birth_date->iso() == "1970-01-01");
+  BOOST_TEST(c.claims[0].sex == 'M');
+}
+
+BOOST_AUTO_TEST_CASE(pointers_are_kept_exactly_as_sent) {
+  auto body = test::professional_body();
+  body[21] = "SV1*HC:99213*100*UN*1***A:0:13:1:1";
+  const Collected c = read_x12(interchange({body}));
+  BOOST_REQUIRE(c.claims.size() == 1u);
+  const auto& p = c.claims[0].lines[0].pointers;
+  BOOST_REQUIRE(p.size() == 5u);
+  BOOST_TEST(p[0].raw == "A");
+  BOOST_TEST(p[0].value == -1);
+  BOOST_TEST(p[1].value == 0);
+  BOOST_TEST(p[2].value == 13);
+  BOOST_TEST(p[4].raw == "1");
+  BOOST_TEST(c.syntax.empty());  // pointer values are the rule engine's business
+}
+
+BOOST_AUTO_TEST_CASE(line_without_pointer) {
+  auto body = test::professional_body();
+  body[21] = "SV1*HC:99213*100*UN*1";
+  const Collected c = read_x12(interchange({body}));
+  BOOST_TEST(!c.claims[0].lines[0].pointers_present);
+  BOOST_TEST(c.claims[0].lines[0].pointers.empty());
+}
+
+BOOST_AUTO_TEST_CASE(icd9_qualifiers) {
+  auto body = test::professional_body();
+  body[19] = "HI*BK:7242*BF:7213";
+  const Collected c = read_x12(interchange({body}));
+  BOOST_TEST(c.claims[0].diagnoses[0].system == rules::CodeSystem::Icd9Cm);
+  BOOST_TEST(c.claims[0].diagnoses[1].system_as_sent == "BF");
+}
+
+BOOST_AUTO_TEST_CASE(first_diagnosis_must_be_abk) {
+  auto body = test::professional_body();
+  body[19] = "HI*ABF:M5450*ABF:M5416";
+  const Collected c = read_x12(interchange({body}));
+  const auto* e = find_error(c, x12::ErrorLevel::Element, "7");
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->segment_id == "HI");
+  BOOST_TEST(e->position == 21u);
+  BOOST_TEST(e->element == 1u);
+  BOOST_TEST(e->component == 1u);
+  BOOST_TEST(e->data_element == 1270u);
+  BOOST_TEST(e->bad_value == "ABF");
+  BOOST_TEST(e->claim_id == "PCN1");
+  BOOST_REQUIRE(c.claim_findings.size() == 1u);
+  BOOST_TEST(c.claim_findings[0].size() == 1u);  // attached to its claim
+  BOOST_TEST(c.claim_findings[0][0].src.x12.render() == "seg 21 HI01-1 (loop 2300)");
+}
+
+BOOST_AUTO_TEST_CASE(decimal_point_in_code_is_an_error) {
+  auto body = test::professional_body();
+  body[19] = "HI*ABK:M54.50";
+  const auto* e = find_error(read_x12(interchange({body})), x12::ErrorLevel::Element, "6");
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->bad_value == "M54.50");
+}
+
+BOOST_AUTO_TEST_CASE(missing_hi_is_a_missing_segment) {
+  auto body = test::professional_body();
+  body.erase(body.begin() + 19);
+  const Collected c = read_x12(interchange({body}));
+  const auto* e = find_error(c, x12::ErrorLevel::Segment, "3");
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->segment_id == "HI");
+  BOOST_TEST(e->loop == "2300");
+  BOOST_TEST(e->position == 21u);  // where it was expected: before LX
+}
+
+BOOST_AUTO_TEST_CASE(component_separator_differs_from_isa16) {
+  auto body = test::professional_body();
+  body[19] = "HI*ABK>M5450*ABF>M5416";
+  const Collected c = read_x12(interchange({body}));
+  const auto* e = find_error(c, x12::ErrorLevel::Element, "6");
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->message.find("'>'") != std::string::npos);
+  BOOST_TEST(e->message.find("ISA16") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(invalid_dates) {
+  auto body = test::professional_body();
+  body[22] = "DTP*472*D8*20241341";
+  const auto* e = find_error(read_x12(interchange({body})), x12::ErrorLevel::Element, "8");
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->data_element == 1251u);
+  BOOST_TEST(e->position == 24u);
+  body = test::professional_body();
+  body[17] = "DMG*D8*20230229*F";
+  BOOST_TEST(has_error(read_x12(interchange({body})), x12::ErrorLevel::Element, "8"));
+}
+
+BOOST_AUTO_TEST_CASE(hl_parent_must_exist) {
+  auto body = test::professional_body();
+  body[9] = "HL*2*9*22*1";
+  const auto* e = find_error(read_x12(interchange({body})), x12::ErrorLevel::Element, "I12");
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->element == 2u);
+  BOOST_TEST(e->data_element == 734u);
+}
+
+BOOST_AUTO_TEST_CASE(lx_must_be_sequential) {
+  auto body = test::professional_body();
+  body[23] = "LX*3";
+  BOOST_TEST(has_error(read_x12(interchange({body})), x12::ErrorLevel::Element, "I12"));
+}
+
+BOOST_AUTO_TEST_CASE(place_of_service_code) {
+  auto body = test::professional_body();
+  body[18] = "CLM*PCN1*150***00:B:1*Y*A*Y*Y";
+  const auto* e = find_error(read_x12(interchange({body})), x12::ErrorLevel::Element, "7");
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->data_element == 1331u);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_segment) {
+  auto body = test::professional_body();
+  body.insert(body.begin() + 20, "ZZZ*1");
+  const Collected c = read_x12(interchange({body}));  // SE01 now off by one as well
+  BOOST_TEST(has_error(c, x12::ErrorLevel::Segment, "6"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(x12_837i_837d)
+
+BOOST_AUTO_TEST_CASE(institutional_roles_poa_and_statement_dates) {
+  const Collected c = read_x12(interchange({test::institutional_body()}, "005010X223A2"));
+  BOOST_TEST(c.syntax.empty());
+  BOOST_REQUIRE(c.claims.size() == 1u);
+  const auto& k = c.claims[0];
+  BOOST_TEST(k.format == rules::Format::X12_837I);
+  BOOST_TEST(k.kind == rules::ClaimKind::Institutional);
+  BOOST_TEST(k.date_from->iso() == "2024-01-01");
+  BOOST_TEST(k.date_to->iso() == "2024-01-05");
+  BOOST_REQUIRE(k.diagnoses.size() == 6u);
+  BOOST_TEST(k.diagnoses[0].role == rules::DxRole::Principal);
+  BOOST_TEST(k.diagnoses[0].poa == 'Y');
+  BOOST_TEST(k.diagnoses[1].role == rules::DxRole::Admitting);
+  BOOST_TEST(k.diagnoses[2].role == rules::DxRole::ReasonForVisit);
+  BOOST_TEST(k.diagnoses[3].role == rules::DxRole::ExternalCause);
+  BOOST_TEST(k.diagnoses[4].poa == 'N');
+  BOOST_TEST(k.diagnoses[5].position == 6);
+  BOOST_TEST(k.diagnoses[5].src.x12.render() == "seg 23 HI02-2 (loop 2300)");
+  BOOST_REQUIRE(k.lines.size() == 1u);
+  BOOST_TEST(k.lines[0].revenue_code == "0450");
+  BOOST_TEST(k.lines[0].procedure.code == "99284");
+  BOOST_TEST(k.lines[0].charge.to_string() == "2500");
+  BOOST_TEST(!k.lines[0].pointers_present);
+}
+
+BOOST_AUTO_TEST_CASE(dental_sv311_pointers) {
+  const Collected c = read_x12(interchange({test::dental_body()}, "005010X224A2"));
+  BOOST_TEST(c.syntax.empty());
+  BOOST_REQUIRE(c.claims.size() == 1u);
+  const auto& k = c.claims[0];
+  BOOST_TEST(k.format == rules::Format::X12_837D);
+  BOOST_TEST(k.date_from->iso() == "2024-01-10");
+  BOOST_TEST(k.payer_id == "60054");
+  BOOST_REQUIRE(k.lines.size() == 1u);
+  BOOST_TEST(k.lines[0].procedure.code == "D2391");
+  BOOST_TEST(k.lines[0].procedure.system == "AD");
+  BOOST_TEST(*k.lines[0].units == 1.0);
+  BOOST_REQUIRE(k.lines[0].pointers.size() == 2u);
+  BOOST_TEST(k.lines[0].pointers[1].src.x12.render() == "seg 20 SV311-2 (loop 2400)");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(x12_robustness)
+
+// Mutated and random input must never crash, hang or throw (ASan/UBSan run this too).
+BOOST_AUTO_TEST_CASE(mutations_never_crash) {
+  const std::string base = interchange({test::professional_body(), test::institutional_body()});
+  std::mt19937 rng(12345);
+  const std::string alphabet = "*:~^ISAGEHLCM0123456789\r\n\xff";
+  for (int round = 0; round < 3000; ++round) {
+    std::string text = base;
+    const int edits = 1 + static_cast<int>(rng() % 8);
+    for (int e = 0; e < edits; ++e) {
+      const std::size_t at = rng() % text.size();
+      switch (rng() % 3) {
+        case 0: text[at] = alphabet[rng() % alphabet.size()]; break;
+        case 1: text.erase(at, 1 + rng() % 20); break;
+        default: text = text.substr(0, at) + alphabet[rng() % alphabet.size()] + text.substr(at); break;
+      }
+      if (text.empty()) text.push_back('I');
+    }
+    const Collected c = read_x12(text, 1 + rng() % 300);
+    BOOST_TEST_REQUIRE(c.claims.size() <= 10u);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(random_bytes_never_crash) {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 300; ++round) {
+    std::string text(rng() % 5000, '\0');
+    for (char& ch : text) ch = static_cast<char>(rng());
+    if (round % 2 == 0) text = test::isa() + text;
+    (void)read_x12(text, 1 + rng() % 500);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(endless_segment_is_bounded) {
+  std::string text = test::isa() + "GS*HC*A*B*20240101*1200*1*X*005010X222A1~ST*837*0001*005010X222A1~NTE*";
+  text += std::string(3u << 20, 'A');
+  const Collected c = read_x12(text, 65536);
+  BOOST_TEST(has_error(c, x12::ErrorLevel::Interchange, "022"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,366 @@
+#include "transforms/x12_claims.hpp"
+
+#include "parsers/x12/guide_837.hpp"
+
+#include <charconv>
+
+namespace cg::transforms {
+namespace {
+
+using rules::Claim;
+using rules::Finding;
+
+std::string_view level_rule(x12::ErrorLevel l) {
+  switch (l) {
+    case x12::ErrorLevel::Interchange: return "x12.interchange";
+    case x12::ErrorLevel::Group: return "x12.group";
+    case x12::ErrorLevel::Transaction: return "x12.transaction";
+    case x12::ErrorLevel::Segment: return "x12.segment";
+    case x12::ErrorLevel::Element: return "x12.element";
+  }
+  return "x12";
+}
+
+rules::X12Location where(const x12::Segment& s, std::uint32_t position, std::string_view loop,
+                         std::uint16_t element = 0, std::uint16_t component = 0,
+                         std::uint16_t data_element = 0) {
+  rules::X12Location l;
+  l.set_segment(s.id);
+  l.set_loop(loop);
+  l.position = position;
+  l.element = element;
+  l.component = component;
+  l.data_element = data_element;
+  l.byte_offset = s.offset;
+  return l;
+}
+
+std::optional<double> parse_units(std::string_view v) {
+  if (v.empty()) return std::nullopt;
+  double d = 0;
+  const auto r = std::from_chars(v.data(), v.data() + v.size(), d);
+  if (r.ec != std::errc() || r.ptr != v.data() + v.size()) return std::nullopt;
+  return d;
+}
+
+// D8 "20240115" or RD8 "20240115-20240117".
+void parse_dates(std::string_view qual, std::string_view v, std::optional<rules::Date>& from,
+                 std::optional<rules::Date>& to) {
+  if (qual == "D8") {
+    from = to = rules::parse_d8(v);
+  } else if (qual == "RD8" && v.size() == 17 && v[8] == '-') {
+    from = rules::parse_d8(v.substr(0, 8));
+    to = rules::parse_d8(v.substr(9));
+  }
+}
+
+rules::DxRole role_of(x12::DxKind k) {
+  switch (k) {
+    case x12::DxKind::Principal: return rules::DxRole::Principal;
+    case x12::DxKind::Admitting: return rules::DxRole::Admitting;
+    case x12::DxKind::ReasonForVisit: return rules::DxRole::ReasonForVisit;
+    case x12::DxKind::ExternalCause: return rules::DxRole::ExternalCause;
+    default: return rules::DxRole::Other;
+  }
+}
+
+}  // namespace
+
+rules::Finding to_finding(const x12::SyntaxError& e) {
+  Finding f;
+  f.rule = std::string(level_rule(e.level));
+  f.severity = rules::Severity::Reject;
+  std::string prefix;
+  switch (e.level) {
+    case x12::ErrorLevel::Interchange:
+      prefix = (e.isa13.empty() ? std::string("interchange") : "interchange " + e.isa13) + " (TA1 " + e.code + "): ";
+      break;
+    case x12::ErrorLevel::Group: prefix = "functional group " + e.gs06 + " (AK905 " + e.code + "): "; break;
+    case x12::ErrorLevel::Transaction: prefix = "transaction set " + e.st02 + " (IK502 " + e.code + "): "; break;
+    case x12::ErrorLevel::Segment: prefix = "(IK304 " + e.code + ") "; break;
+    case x12::ErrorLevel::Element: prefix = "(IK403 " + e.code + ") "; break;
+  }
+  f.message = prefix + e.message;
+  f.value = e.bad_value;
+  if (!e.segment_id.empty()) {
+    f.src.x12.set_segment(e.segment_id);
+    f.src.x12.set_loop(e.loop);
+    f.src.x12.position = e.position;
+    f.src.x12.element = e.element;
+    f.src.x12.component = e.component;
+    f.src.x12.repetition = e.repetition;
+    f.src.x12.data_element = e.data_element;
+  }
+  f.src.x12.byte_offset = e.byte_offset;
+  return f;
+}
+
+class X12ClaimReader::Builder final : public x12::Handler {
+ public:
+  Builder(std::string_view source, ClaimCallback on_claim, ErrorCallback on_error,
+          SyntaxErrorCallback on_syntax)
+      : source_(source),
+        on_claim_(std::move(on_claim)),
+        on_error_(std::move(on_error)),
+        on_syntax_(std::move(on_syntax)) {}
+
+  std::size_t claims = 0;
+  std::size_t errors = 0;
+
+  void on_transaction(const x12::Envelope& env, x12::TransactionType type) override {
+    type_ = type;
+    ctx_ = rules::X12Context{};
+    ctx_.isa13 = env.isa13;
+    ctx_.gs06 = env.gs06;
+    ctx_.st02 = env.st02;
+    ctx_.guide = env.st03.empty() ? env.gs08 : env.st03;
+    ctx_.sender_id = env.isa06;
+    ctx_.receiver_id = env.isa08;
+    billing_npi_.clear();
+    reset_subscriber();
+  }
+
+  void on_segment(const x12::BodySegment& b, const x12::Envelope&) override {
+    const x12::Segment& s = b.seg;
+    const std::string_view id = s.id;
+    if (id == "HL") {
+      finish_claim();
+      if (b.hl_level == 20) {
+        billing_npi_.clear();
+        reset_subscriber();
+      } else if (b.hl_level == 22) {
+        reset_subscriber();
+      } else {
+        patient_level_ = true;
+        pat_birth_.reset();
+        pat_sex_ = 0;
+      }
+      return;
+    }
+    if (id == "CLM") return start_claim(b);
+    if (id == "NM1") {
+      if (b.loop == "2010AA" && s.el(8) == "XX") billing_npi_ = std::string(s.el(9));
+      else if (b.loop == "2010BB") payer_id_ = std::string(s.el(9));
+      return;
+    }
+    if (id == "DMG") {
+      auto birth = s.el(1) == "D8" ? rules::parse_d8(s.el(2)) : std::nullopt;
+      const char sex = s.el(3).size() == 1 ? s.el(3)[0] : 0;
+      if (b.loop == "2010BA") {
+        sub_birth_ = birth;
+        sub_sex_ = sex;
+      } else if (b.loop == "2010CA") {
+        pat_birth_ = birth;
+        pat_sex_ = sex;
+      }
+      return;
+    }
+    if (!claim_) return;
+    claim_->x12.claim_end = s.offset + s.raw.size() + 1;
+    if (id == "HI" && b.loop == "2300") return add_diagnoses(b);
+    if (id == "LX") return start_line(b);
+    if (id == "SV1" || id == "SV2" || id == "SV3") return add_service(b);
+    if (id == "DTP") return add_date(b);
+  }
+
+  void on_transaction_end(const x12::Envelope&, const x12::TransactionResult&) override {
+    finish_claim();
+  }
+
+  void on_error(const x12::SyntaxError& e) override {
+    ++errors;
+    if (on_syntax_) on_syntax_(e);
+    Finding f = to_finding(e);
+    if (claim_ && !e.claim_id.empty() && e.claim_id == claim_->id &&
+        e.level != x12::ErrorLevel::Transaction) {
+      claim_findings_.push_back(std::move(f));
+    } else if (!e.claim_id.empty() && e.level != x12::ErrorLevel::Transaction) {
+      // Raised on the CLM segment itself, before the claim starts: keep for it.
+      pending_.push_back(std::move(f));
+      pending_claim_id_ = e.claim_id;
+    } else {
+      on_error_(std::move(f));
+    }
+  }
+
+ private:
+  void reset_subscriber() {
+    payer_id_.clear();
+    sub_birth_.reset();
+    sub_sex_ = 0;
+    pat_birth_.reset();
+    pat_sex_ = 0;
+    patient_level_ = false;
+  }
+
+  void start_claim(const x12::BodySegment& b) {
+    finish_claim();
+    const x12::Segment& s = b.seg;
+    claim_.emplace();
+    Claim& c = *claim_;
+    c.id = std::string(s.el(1));
+    c.format = type_ == x12::TransactionType::Institutional ? rules::Format::X12_837I
+               : type_ == x12::TransactionType::Dental      ? rules::Format::X12_837D
+                                                            : rules::Format::X12_837P;
+    c.kind = type_ == x12::TransactionType::Institutional ? rules::ClaimKind::Institutional
+             : type_ == x12::TransactionType::Dental      ? rules::ClaimKind::Dental
+                                                          : rules::ClaimKind::Professional;
+    c.payer_id = payer_id_;
+    c.billing_npi = billing_npi_;
+    c.birth_date = patient_level_ ? pat_birth_ : sub_birth_;
+    c.sex = patient_level_ ? pat_sex_ : sub_sex_;
+    if (auto a = rules::parse_amount(s.el(2))) c.total = *a;
+    c.facility_code = std::string(s.comp(5, 1));
+    c.frequency_code = std::string(s.comp(5, 3));
+    c.src.x12 = where(s, b.position, b.loop);
+    c.total_src.x12 = where(s, b.position, b.loop, 2, 0, 782);
+    c.x12 = ctx_;
+    c.x12.claim_begin = s.offset;
+    c.x12.claim_end = s.offset + s.raw.size() + 1;
+    c.source_name = source_;
+    if (!pending_.empty() && pending_claim_id_ == c.id) claim_findings_ = std::move(pending_);
+    pending_.clear();
+  }
+
+  void add_diagnoses(const x12::BodySegment& b) {
+    const x12::Segment& s = b.seg;
+    if (x12::dx_kind(type_, s.comp(1, 1)) == x12::DxKind::NotDiagnosis) return;
+    Claim& c = *claim_;
+    for (std::uint16_t el = 1; el <= s.size(); ++el) {
+      if (s.el(el).empty()) continue;
+      const std::string_view qual = s.comp(el, 1);
+      const x12::DxKind kind = x12::dx_kind(type_, qual);
+      if (kind == x12::DxKind::NotDiagnosis) continue;
+      rules::Diagnosis d;
+      d.position = static_cast<int>(c.diagnoses.size()) + 1;
+      d.code_as_sent = std::string(s.comp(el, 2));
+      d.code = rules::normalize_code(d.code_as_sent);
+      d.system_as_sent = std::string(qual);
+      d.system = x12::is_icd9_qualifier(qual)            ? rules::CodeSystem::Icd9Cm
+                 : kind == x12::DxKind::Unknown          ? rules::CodeSystem::Other
+                                                         : rules::CodeSystem::Icd10Cm;
+      d.role = role_of(kind);
+      if (type_ != x12::TransactionType::Institutional && d.position > 1 &&
+          d.role == rules::DxRole::Principal)
+        d.role = rules::DxRole::Other;
+      const std::string_view poa = s.comp(el, 9);
+      d.poa = poa.size() == 1 ? poa[0] : 0;
+      d.src.x12 = where(s, b.position, b.loop, el, 2, 1271);
+      c.diagnoses.push_back(std::move(d));
+    }
+  }
+
+  void start_line(const x12::BodySegment& b) {
+    rules::ServiceLine l;
+    const std::string_view n = b.seg.el(1);
+    int v = 0;
+    const auto r = std::from_chars(n.data(), n.data() + n.size(), v);
+    l.number = r.ec == std::errc() ? v : static_cast<int>(claim_->lines.size()) + 1;
+    l.src.x12 = where(b.seg, b.position, b.loop, 1, 0, 554);
+    claim_->lines.push_back(std::move(l));
+  }
+
+  void add_service(const x12::BodySegment& b) {
+    Claim& c = *claim_;
+    if (c.lines.empty()) return;  // the reader reported the structure problem
+    rules::ServiceLine& l = c.lines.back();
+    const x12::Segment& s = b.seg;
+    const bool sv2 = s.id == "SV2";
+    const std::uint16_t proc_el = sv2 ? 2 : 1;
+    if (sv2) l.revenue_code = std::string(s.el(1));
+    l.procedure.system = std::string(s.comp(proc_el, 1));
+    l.procedure.code = std::string(s.comp(proc_el, 2));
+    for (std::size_t m = 3; m <= 6; ++m) {
+      const std::string_view mod = s.comp(proc_el, m);
+      if (!mod.empty()) l.procedure.modifiers.emplace_back(mod);
+    }
+    l.procedure.src.x12 = where(s, b.position, b.loop, proc_el, 2, 234);
+    const std::uint16_t charge_el = sv2 ? 3 : 2;
+    if (auto a = rules::parse_amount(s.el(charge_el))) l.charge = *a;
+    const std::uint16_t qty_el = sv2 ? 5 : s.id == "SV1" ? 4 : 6;
+    l.units = parse_units(s.el(qty_el));
+    if (sv2) return;
+    const std::uint16_t ptr_el = s.id == "SV1" ? 7 : 11;
+    const std::string_view ptrs = s.el(ptr_el);
+    l.pointers_present = !ptrs.empty();
+    if (ptrs.empty()) return;
+    const std::size_t n = s.comp_count(ptr_el);
+    for (std::size_t k = 1; k <= n; ++k) {
+      rules::DiagnosisPointer p;
+      const std::string_view raw = s.comp(ptr_el, k);
+      p.raw = std::string(raw);
+      int v = -1;
+      if (!raw.empty() && raw.size() <= 4 &&
+          std::all_of(raw.begin(), raw.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+        std::from_chars(raw.data(), raw.data() + raw.size(), v);
+      }
+      p.value = v;
+      p.src.x12 = where(s, b.position, b.loop, ptr_el, static_cast<std::uint16_t>(k), 1328);
+      l.pointers.push_back(std::move(p));
+    }
+  }
+
+  void add_date(const x12::BodySegment& b) {
+    const x12::Segment& s = b.seg;
+    Claim& c = *claim_;
+    const std::string_view qual = s.el(1);
+    std::optional<rules::Date> from, to;
+    parse_dates(s.el(2), s.el(3), from, to);
+    if (b.loop == "2400" && qual == "472" && !c.lines.empty()) {
+      auto& l = c.lines.back();
+      l.service_from = from;
+      l.service_to = to;
+      l.date_src.x12 = where(s, b.position, b.loop, 3, 0, 1251);
+    } else if (b.loop == "2300" && (qual == "434" || qual == "472")) {
+      c.date_from = from;
+      c.date_to = to;
+    }
+  }
+
+  void finish_claim() {
+    if (!claim_) return;
+    Claim& c = *claim_;
+    if (!c.date_from && !c.date_to) {
+      for (const auto& l : c.lines) {
+        if (l.service_from && (!c.date_from || *l.service_from < *c.date_from)) c.date_from = l.service_from;
+        const auto& end = l.service_to ? l.service_to : l.service_from;
+        if (end && (!c.date_to || *end > *c.date_to)) c.date_to = end;
+      }
+    }
+    ++claims;
+    on_claim_(std::move(c), std::move(claim_findings_));
+    claim_findings_.clear();
+    claim_.reset();
+  }
+
+  std::string source_;
+  ClaimCallback on_claim_;
+  ErrorCallback on_error_;
+  SyntaxErrorCallback on_syntax_;
+  x12::TransactionType type_ = x12::TransactionType::Unknown;
+  rules::X12Context ctx_;
+  std::string billing_npi_, payer_id_;
+  std::optional<rules::Date> sub_birth_, pat_birth_;
+  char sub_sex_ = 0, pat_sex_ = 0;
+  bool patient_level_ = false;
+  std::optional<Claim> claim_;
+  rules::Findings claim_findings_, pending_;
+  std::string pending_claim_id_;
+};
+
+X12ClaimReader::X12ClaimReader(std::string_view source_name, const InputLimits&,
+                               ClaimCallback on_claim, ErrorCallback on_error,
+                               SyntaxErrorCallback on_syntax)
+    : builder_(std::make_unique<Builder>(source_name, std::move(on_claim), std::move(on_error),
+                                         std::move(on_syntax))),
+      reader_(std::make_unique<x12::Reader>(*builder_)) {}
+
+X12ClaimReader::~X12ClaimReader() = default;
+
+void X12ClaimReader::feed(std::string_view chunk) { reader_->feed(chunk); }
+void X12ClaimReader::finish() { reader_->finish(); }
+std::size_t X12ClaimReader::claims() const { return builder_->claims; }
+std::size_t X12ClaimReader::errors() const { return builder_->errors; }
+std::uint32_t X12ClaimReader::interchanges() const { return reader_->interchanges(); }
+
+}  // namespace cg::transforms
