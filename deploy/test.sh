@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds and runs every test: the Release build (unit, conformance), then a second build with
+# AddressSanitizer + UndefinedBehaviorSanitizer running the unit and conformance suites.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+deploy/setup.sh
+
+JOBS="$(nproc)"
+echo "== tests (Release)"
+ctest --test-dir build --output-on-failure -j "$JOBS"
+
+echo "== tests (ASan+UBSan)"
+if [ ! -f build-asan/build.ninja ]; then
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCG_SANITIZE=ON -DCG_BENCH=OFF \
+    -DCG_CODESET_INDEX="$PWD/build/icd10cm.cgx" >/dev/null
+fi
+cmake --build build-asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$JOBS" -L "unit|conformance"
