@@ -122,8 +122,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
 
   void on_segment(const x12::BodySegment& b, const x12::Envelope&) override {
     const x12::Segment& s = b.seg;
-    const std::string_view id = s.id;
-    if (id == "HL") {
+    if (s.code == x12::seg_code("HL")) {
       finish_claim();
       if (b.hl_level == 20) {
         billing_npi_.clear();
@@ -137,13 +136,13 @@ class X12ClaimReader::Builder final : public x12::Handler {
       }
       return;
     }
-    if (id == "CLM") return start_claim(b);
-    if (id == "NM1") {
+    if (s.code == x12::seg_code("CLM")) return start_claim(b);
+    if (s.code == x12::seg_code("NM1")) {
       if (b.loop == "2010AA" && s.el(8) == "XX") billing_npi_ = std::string(s.el(9));
       else if (b.loop == "2010BB") payer_id_ = std::string(s.el(9));
       return;
     }
-    if (id == "DMG") {
+    if (s.code == x12::seg_code("DMG")) {
       auto birth = s.el(1) == "D8" ? rules::parse_d8(s.el(2)) : std::nullopt;
       const char sex = s.el(3).size() == 1 ? s.el(3)[0] : 0;
       if (b.loop == "2010BA") {
@@ -157,10 +156,10 @@ class X12ClaimReader::Builder final : public x12::Handler {
     }
     if (!claim_) return;
     claim_->x12.claim_end = s.offset + s.raw.size() + 1;
-    if (id == "HI" && b.loop == "2300") return add_diagnoses(b);
-    if (id == "LX") return start_line(b);
-    if (id == "SV1" || id == "SV2" || id == "SV3") return add_service(b);
-    if (id == "DTP") return add_date(b);
+    if (s.code == x12::seg_code("HI") && b.loop == "2300") return add_diagnoses(b);
+    if (s.code == x12::seg_code("LX")) return start_line(b);
+    if (s.code == x12::seg_code("SV1") || s.code == x12::seg_code("SV2") || s.code == x12::seg_code("SV3")) return add_service(b);
+    if (s.code == x12::seg_code("DTP")) return add_date(b);
   }
 
   void on_transaction_end(const x12::Envelope&, const x12::TransactionResult&) override {
@@ -265,7 +264,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
     if (c.lines.empty()) return;  // the reader reported the structure problem
     rules::ServiceLine& l = c.lines.back();
     const x12::Segment& s = b.seg;
-    const bool sv2 = s.id == "SV2";
+    const bool sv2 = s.code == x12::seg_code("SV2");
     const std::uint16_t proc_el = sv2 ? 2 : 1;
     if (sv2) l.revenue_code = std::string(s.el(1));
     l.procedure.system = std::string(s.comp(proc_el, 1));
@@ -277,10 +276,10 @@ class X12ClaimReader::Builder final : public x12::Handler {
     l.procedure.src.x12 = where(s, b.position, b.loop, proc_el, 2, 234);
     const std::uint16_t charge_el = sv2 ? 3 : 2;
     if (auto a = rules::parse_amount(s.el(charge_el))) l.charge = *a;
-    const std::uint16_t qty_el = sv2 ? 5 : s.id == "SV1" ? 4 : 6;
+    const std::uint16_t qty_el = sv2 ? 5 : s.code == x12::seg_code("SV1") ? 4 : 6;
     l.units = parse_units(s.el(qty_el));
     if (sv2) return;
-    const std::uint16_t ptr_el = s.id == "SV1" ? 7 : 11;
+    const std::uint16_t ptr_el = s.code == x12::seg_code("SV1") ? 7 : 11;
     const std::string_view ptrs = s.el(ptr_el);
     l.pointers_present = !ptrs.empty();
     if (ptrs.empty()) return;

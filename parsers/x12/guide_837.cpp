@@ -28,6 +28,12 @@ constexpr std::array<std::string_view, 52> kPlaceOfService = {
     "27", "31", "32", "33", "34", "41", "42", "49", "50", "51", "52", "53", "54",
     "55", "56", "57", "58", "60", "61", "62", "65", "66", "71", "72", "81", "99"};
 
+constexpr std::uint32_t pack_id(std::string_view id) {
+  std::uint32_t v = 0;
+  for (char c : id) v = (v << 8) | static_cast<unsigned char>(c);
+  return v;
+}
+
 }  // namespace
 
 TransactionType guide_type(std::string_view g) {
@@ -40,7 +46,17 @@ TransactionType guide_type(std::string_view g) {
   return TransactionType::Unknown;
 }
 
-bool is_837_segment(std::string_view id) { return in(id, kSegments); }
+bool is_837_segment(std::string_view id) {
+  // Segment ids are 2-3 characters: pack them into an integer and binary-search a sorted table.
+  static const auto table = [] {
+    std::array<std::uint32_t, kSegments.size()> t{};
+    for (std::size_t i = 0; i < kSegments.size(); ++i) t[i] = pack_id(kSegments[i]);
+    std::sort(t.begin(), t.end());
+    return t;
+  }();
+  if (id.size() < 2 || id.size() > 3) return false;
+  return std::binary_search(table.begin(), table.end(), pack_id(id));
+}
 
 std::string_view nm1_loop(TransactionType type, std::string_view cur, std::string_view e) {
   const bool billing = starts_with(cur, "2000A") || starts_with(cur, "2010A");

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
-#include <unordered_set>
+#include <unordered_map>
 
 namespace cg::x12 {
 namespace {
@@ -71,11 +71,9 @@ struct Reader::Walker {
   bool supported = false;
   std::uint32_t position = 0;
   bool st_ok = true;
-  std::string loop;
+  std::string_view loop;  // always a string literal (loop ids are fixed)
   int hl_level = 0;
-  std::unordered_set<std::string> hl_ids;
-  std::vector<std::pair<std::string, int>> hl_table;  // HL01 -> HL03, in order
-  std::uint64_t last_hl = 0;
+  std::unordered_map<std::string, int> hl_levels;  // HL01 -> HL03 of this transaction set
   // claim state
   bool in_claim = false;
   bool claim_has_hi = false;
@@ -130,7 +128,7 @@ struct Reader::Walker {
     SyntaxError e = make(ErrorLevel::Segment, code, std::move(msg));
     e.segment_id = std::string(s.id);
     e.position = position;
-    e.loop = loop;
+    e.loop = std::string(loop);
     e.byte_offset = s.offset;
     st_ok = false;
     h.on_error(e);
@@ -154,7 +152,7 @@ struct Reader::Walker {
     SyntaxError e = make(ErrorLevel::Element, code, std::move(msg));
     e.segment_id = std::string(s.id);
     e.position = position;
-    e.loop = loop;
+    e.loop = std::string(loop);
     e.element = element;
     e.component = component;
     e.data_element = data_element;
@@ -282,10 +280,9 @@ struct Reader::Walker {
     in_st = true;
     st_ok = true;
     position = 1;
-    loop.clear();
+    loop = {};
     hl_level = 0;
-    hl_table.clear();
-    hl_ids.clear();
+    hl_levels.clear();
     in_claim = claim_header = false;
     claim_id.clear();
     const std::string_view guide = env.st03.empty() ? std::string_view(env.gs08) : env.st03;
@@ -357,11 +354,11 @@ struct Reader::Walker {
   void body(const Segment& s) {
     ++position;
     if (!supported) return;
-    if (!valid_segment_id(s.id)) {
-      segment_error(s, "1", "'" + std::string(s.id.substr(0, 8)) + "' is not a segment id");
-      return;
-    }
     if (!is_837_segment(s.id)) {
+      if (!valid_segment_id(s.id)) {
+        segment_error(s, "1", "'" + std::string(s.id.substr(0, 8)) + "' is not a segment id");
+        return;
+      }
       segment_error(s, "6", "segment " + std::string(s.id) + " is not part of the 837 transaction set");
       return;
     }
@@ -373,8 +370,7 @@ struct Reader::Walker {
   // Decides the loop a segment opens or belongs to (837P/I/D share the structure; NM1 entity
   // codes choose the 2010/2310/2330/2420 loop).
   void place(const Segment& s) {
-    const std::string_view id = s.id;
-    if (id == "HL") {
+    if (s.code == seg_code("HL")) {
       end_claim(s);
       const std::string_view level = s.el(3);
       hl_level = level == "20" ? 20 : level == "22" ? 22 : level == "23" ? 23 : 0;
@@ -382,7 +378,7 @@ struct Reader::Walker {
       check_hl(s);
       return;
     }
-    if (id == "CLM") {
+    if (s.code == seg_code("CLM")) {
       end_claim(s);
       loop = "2300";
       in_claim = claim_header = true;
@@ -392,7 +388,7 @@ struct Reader::Walker {
       dx_count = 0;
       return;
     }
-    if (id == "LX") {
+    if (s.code == seg_code("LX")) {
       if (in_claim && claim_header && !claim_has_hi && type != TransactionType::Dental) {
         missing_segment("HI", "2300", s.offset,
                         "claim " + claim_id + " has no HI diagnosis segment; loop 2300 requires one");
@@ -402,26 +398,26 @@ struct Reader::Walker {
       loop = "2400";
       return;
     }
-    if (id == "SBR" && in_claim) {
+    if (s.code == seg_code("SBR") && in_claim) {
       loop = "2320";
       return;
     }
-    if (id == "LIN") {
+    if (s.code == seg_code("LIN")) {
       loop = "2410";
       return;
     }
-    if (id == "SVD") {
+    if (s.code == seg_code("SVD")) {
       loop = "2430";
       return;
     }
-    if (id == "NM1") {
+    if (s.code == seg_code("NM1")) {
       const std::string_view entity = s.el(1);
       if (hl_level == 0) {
         loop = entity == "41" ? "1000A" : entity == "40" ? "1000B" : loop;
         return;
       }
       std::string_view next = nm1_loop(type, loop, entity);
-      if (!next.empty()) loop = std::string(next);
+      if (!next.empty()) loop = next;
     }
   }
 
@@ -429,7 +425,7 @@ struct Reader::Walker {
     const std::string_view id = s.el(1), parent = s.el(2), level = s.el(3);
     if (!all_digits(id)) {
       element_error(s, 1, 0, 628, "6", id, "HL01 hierarchical id '" + std::string(id) + "' must be numeric");
-    } else if (!hl_ids.insert(std::string(id)).second) {
+    } else if (hl_levels.count(std::string(id)) != 0) {
       element_error(s, 1, 0, 628, "I12", id, "HL01 hierarchical id " + std::string(id) + " is used twice");
     }
     if (level != "20" && level != "22" && level != "23")
@@ -437,9 +433,8 @@ struct Reader::Walker {
                     "HL03 level code '" + std::string(level) + "' is not 20, 22 or 23");
     int parent_level = 0;
     if (!parent.empty()) {
-      const auto it = std::find_if(hl_table.begin(), hl_table.end(),
-                                   [&](const auto& p) { return p.first == parent; });
-      if (it == hl_table.end())
+      const auto it = hl_levels.find(std::string(parent));
+      if (it == hl_levels.end())
         element_error(s, 2, 0, 734, "I12", parent,
                       "HL02 parent id " + std::string(parent) + " is not an earlier HL01");
       else
@@ -457,7 +452,7 @@ struct Reader::Walker {
                     "a patient HL (level 23) must have a subscriber HL (22) as parent");
     if (level == "23" && parent.empty())
       element_error(s, 2, 0, 734, "1", parent, "a patient HL (level 23) needs HL02, its subscriber");
-    hl_table.emplace_back(std::string(id), hl_level);
+    hl_levels.emplace(std::string(id), hl_level);
   }
 
   void check_date_element(const Segment& s, std::uint16_t qual_el, std::uint16_t date_el) {
@@ -508,8 +503,7 @@ struct Reader::Walker {
   }
 
   void check(const Segment& s) {
-    const std::string_view id = s.id;
-    if (id == "CLM") {
+    if (s.code == seg_code("CLM")) {
       if (s.el(1).empty()) element_error(s, 1, 0, 1028, "1", {}, "CLM01 patient control number is required");
       check_amount(s, 2, true);
       if (check_composite(s, 5, 1331)) {
@@ -522,9 +516,9 @@ struct Reader::Walker {
         if (s.comp(5, 3).empty())
           element_error(s, 5, 3, 1325, "1", {}, "CLM05-3 claim frequency code is required");
       }
-    } else if (id == "HI") {
+    } else if (s.code == seg_code("HI")) {
       check_hi(s);
-    } else if (id == "LX") {
+    } else if (s.code == seg_code("LX")) {
       const std::string_view n = s.el(1);
       if (!all_digits(n)) {
         element_error(s, 1, 0, 554, "6", n, "LX01 line number '" + std::string(n) + "' must be numeric");
@@ -534,11 +528,11 @@ struct Reader::Walker {
                           std::to_string(last_lx + 1));
       }
       ++last_lx;
-    } else if (id == "SV1" || id == "SV2" || id == "SV3") {
+    } else if (s.code == seg_code("SV1") || s.code == seg_code("SV2") || s.code == seg_code("SV3")) {
       check_service(s);
-    } else if (id == "DTP") {
+    } else if (s.code == seg_code("DTP")) {
       check_date_element(s, 2, 3);
-    } else if (id == "DMG") {
+    } else if (s.code == seg_code("DMG")) {
       check_date_element(s, 1, 2);
       const std::string_view sex = s.el(3);
       if (!sex.empty() && sex != "F" && sex != "M" && sex != "U")
@@ -603,7 +597,7 @@ struct Reader::Walker {
 
   void check_service(const Segment& s) {
     const std::string_view id = s.id;
-    if (id == "SV2") {
+    if (s.code == seg_code("SV2")) {
       if (s.el(1).empty()) element_error(s, 1, 0, 234, "1", {}, "SV201 revenue code is required");
       if (!s.el(2).empty()) check_composite(s, 2, 235);
       check_amount(s, 3, true);
@@ -612,7 +606,7 @@ struct Reader::Walker {
     // SV1 / SV3: procedure composite in element 1, charge in element 2
     if (!check_composite(s, 1, 235)) return;
     const std::string_view qual = s.comp(1, 1), code = s.comp(1, 2);
-    const bool sv1 = id == "SV1";
+    const bool sv1 = s.code == seg_code("SV1");
     const bool qual_ok = sv1 ? (qual == "HC" || qual == "ER" || qual == "IV" || qual == "WK") : qual == "AD";
     if (!qual_ok)
       element_error(s, 1, 1, 235, "7", qual,
@@ -647,18 +641,34 @@ Reader::~Reader() { delete walker_; }
 
 void Reader::feed(std::string_view chunk) {
   if (chunk.empty()) return;
-  if (carry_.empty()) {
-    const std::uint64_t base = stream_offset_;
-    stream_offset_ += chunk.size();
-    const std::size_t used = scan(chunk, base, false);
-    carry_.assign(chunk.substr(used));
-    carry_offset_ = base + used;
-  } else {
-    stream_offset_ += chunk.size();
-    carry_.append(chunk);
-    const std::size_t used = scan(carry_, carry_offset_, false);
+  std::uint64_t base = stream_offset_;
+  stream_offset_ += chunk.size();
+  if (!carry_.empty()) {
+    // Complete the carried bytes with as little of the chunk as possible (up to the first
+    // segment terminator), then scan the rest of the chunk in place without copying it.
+    std::size_t take = chunk.size();
+    if (mode_ == Mode::InInterchange && !skip_to_terminator_) {
+      const void* t = std::memchr(chunk.data(), delims_.segment, chunk.size());
+      if (t != nullptr) take = static_cast<std::size_t>(static_cast<const char*>(t) - chunk.data()) + 1;
+    }
+    carry_.append(chunk.substr(0, take));
+    std::size_t used = scan(carry_, carry_offset_, false);
     carry_.erase(0, used);
     carry_offset_ += used;
+    if (!carry_.empty() && take < chunk.size()) {
+      carry_.append(chunk.substr(take));
+      used = scan(carry_, carry_offset_, false);
+      carry_.erase(0, used);
+      carry_offset_ += used;
+      take = chunk.size();
+    }
+    chunk.remove_prefix(take);
+    base += take;
+  }
+  if (!chunk.empty()) {
+    const std::size_t used = scan(chunk, base, false);
+    carry_.append(chunk.substr(used));
+    if (carry_.size() == chunk.size() - used) carry_offset_ = base + used;
   }
   // A segment that never ends must not grow memory without bound: report it and resume at the
   // next terminator.
@@ -693,8 +703,11 @@ void Reader::finish() {
       handler_.on_error(e);
       while (!rest.empty() && is_blank(rest.back())) rest.remove_suffix(1);
       if (!skip_to_terminator_ && rest.find(delims_.element) != std::string_view::npos &&
-          rest.size() <= limits_.max_segment_bytes)
-        segment(rest, at);
+          rest.size() <= limits_.max_segment_bytes) {
+        std::string last(rest);
+        last.push_back(delims_.segment);
+        scan(last, at, true);
+      }
     }
     carry_.clear();
   }
@@ -721,19 +734,38 @@ std::size_t Reader::scan(std::string_view buf, std::uint64_t base, bool final) {
            buf[pos] != delims_.element)
       ++pos;
     if (pos >= buf.size()) break;
-    const void* t = std::memchr(buf.data() + pos, delims_.segment, buf.size() - pos);
-    if (t == nullptr) break;
-    const std::size_t end = static_cast<std::size_t>(static_cast<const char*>(t) - buf.data());
+    // One pass finds the terminator and the element boundaries.
+    elements_.clear();
+    const char term = delims_.segment, sep = delims_.element;
+    const char* const first = buf.data() + pos;
+    const char* const last = buf.data() + buf.size();
+    const char* start = first;
+    const char* q = first;
+    std::size_t count = 0;
+    for (; q != last; ++q) {
+      const char c = *q;
+      if (c == term) break;
+      if (c == sep) {
+        if (count++ < limits_.max_elements) elements_.emplace_back(start, static_cast<std::size_t>(q - start));
+        start = q + 1;
+      }
+    }
+    if (q == last) break;  // incomplete segment: wait for more bytes
+    const std::size_t end = static_cast<std::size_t>(q - buf.data());
     std::string_view raw = buf.substr(pos, end - pos);
-    while (!raw.empty() && (raw.back() == '\r' || raw.back() == '\n') && raw.back() != delims_.element)
+    std::string_view tail(start, static_cast<std::size_t>(q - start));
+    while (!raw.empty() && (raw.back() == '\r' || raw.back() == '\n') && raw.back() != sep) {
       raw.remove_suffix(1);
-    if (raw.substr(0, 3) == "ISA" && raw.size() > 3 && raw[3] == delims_.element) {
+      if (!tail.empty()) tail.remove_suffix(1);
+    }
+    if (count++ < limits_.max_elements) elements_.push_back(tail);
+    if (raw.size() > 3 && raw.substr(0, 3) == "ISA" && raw[3] == sep) {
       // A new interchange before the IEA of the current one: close it and re-read delimiters.
       walker_->end_interchange(base + pos, false);
       mode_ = Mode::SeekIsa;
       continue;
     }
-    segment(raw, base + pos);
+    segment(raw, base + pos, count > limits_.max_elements);
     pos = end + 1;
   }
   return pos;
@@ -845,7 +877,7 @@ std::size_t Reader::scan_isa(std::string_view buf, std::uint64_t base, bool fina
     if (next == std::string_view::npos) break;
     start = next + 1;
   }
-  Segment s{"ISA", raw, elements_, base + p, &delims_};
+  Segment s{"ISA", raw, elements_, base + p, &delims_, seg_code("ISA")};
   walker_->isa(s);
   if (!fixed) {
     SyntaxError e = walker_->make(ErrorLevel::Interchange, "022",
@@ -857,32 +889,21 @@ std::size_t Reader::scan_isa(std::string_view buf, std::uint64_t base, bool fina
   return p + isa_len;
 }
 
-void Reader::segment(std::string_view raw, std::uint64_t offset) {
-  elements_.clear();
-  std::size_t start = 0;
-  bool too_many = false;
-  const char sep = delims_.element;
-  while (true) {
-    const void* hit = std::memchr(raw.data() + start, sep, raw.size() - start);
-    const std::size_t next =
-        hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - raw.data()) : raw.size();
-    if (elements_.size() < limits_.max_elements) elements_.push_back(raw.substr(start, next - start));
-    else too_many = true;
-    if (next >= raw.size()) break;
-    start = next + 1;
-  }
-  Segment s{elements_[0], raw, elements_, offset, &delims_};
+void Reader::segment(std::string_view raw, std::uint64_t offset, bool too_many) {
+  Segment s{elements_[0], raw, elements_, offset, &delims_, seg_code(elements_[0])};
   const std::string_view id = s.id;
   Walker& w = *walker_;
-  if (id == "IEA") {
-    w.iea(s);
-    mode_ = Mode::SeekIsa;
-    return;
+  switch (s.code) {
+    case seg_code("IEA"):
+      w.iea(s);
+      mode_ = Mode::SeekIsa;
+      return;
+    case seg_code("GS"): return w.gs(s);
+    case seg_code("GE"): return w.ge(s);
+    case seg_code("ST"): return w.st(s);
+    case seg_code("SE"): return w.se(s);
+    default: break;
   }
-  if (id == "GS") return w.gs(s);
-  if (id == "GE") return w.ge(s);
-  if (id == "ST") return w.st(s);
-  if (id == "SE") return w.se(s);
   if (!w.in_st) {
     w.interchange_error("024", "segment " + std::string(id.substr(0, 3)) +
                                    " is outside a transaction set (ST..SE)", offset);

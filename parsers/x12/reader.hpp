@@ -124,7 +124,7 @@ class Reader {
 
   std::size_t scan(std::string_view buf, std::uint64_t base, bool final);
   std::size_t scan_isa(std::string_view buf, std::uint64_t base, bool final);
-  void segment(std::string_view raw, std::uint64_t offset);
+  void segment(std::string_view raw, std::uint64_t offset, bool too_many);
 
   Handler& handler_;
   ReaderLimits limits_;

@@ -3,13 +3,17 @@
 namespace cg::x12 {
 
 std::string_view component(std::string_view v, char sep, std::size_t c) {
-  std::size_t start = 0;
-  for (std::size_t k = 1;; ++k) {
-    const std::size_t end = v.find(sep, start);
-    if (k == c) return v.substr(start, end == std::string_view::npos ? v.npos : end - start);
-    if (end == std::string_view::npos) return {};
-    start = end + 1;
+  // Composites are short: a plain loop beats a library call per component.
+  const char* p = v.data();
+  const char* const end = p + v.size();
+  for (std::size_t k = 1; k < c; ++k) {
+    while (p != end && *p != sep) ++p;
+    if (p == end) return {};
+    ++p;
   }
+  const char* start = p;
+  while (p != end && *p != sep) ++p;
+  return {start, static_cast<std::size_t>(p - start)};
 }
 
 std::string_view Segment::comp(std::size_t i, std::size_t c) const {
