@@ -31,7 +31,8 @@ ssize_t read_full(int fd, char* buf, std::size_t n) {
 
 FileReadResult read_claims_from_file(const std::string& path, const transforms::InputLimits& limits,
                                      const transforms::ClaimCallback& on_claim,
-                                     const transforms::ErrorCallback& on_error) {
+                                     const transforms::ErrorCallback& on_error,
+                                     const std::function<void(const x12::SyntaxError&)>& on_syntax) {
   FileReadResult out;
   const bool stdin_input = path == "-";
   const int fd = stdin_input ? 0 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -55,7 +56,7 @@ FileReadResult read_claims_from_file(const std::string& path, const transforms::
       ++errors;
       on_error(std::move(f));
     };
-    transforms::X12ClaimReader reader(source, limits, on_claim, count);
+    transforms::X12ClaimReader reader(source, limits, on_claim, count, on_syntax);
     reader.feed(buf);
     while (buf.size() == kChunk) {
       buf.resize(kChunk);

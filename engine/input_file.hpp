@@ -4,7 +4,10 @@
 // InputLimits::max_fhir_bytes).
 #pragma once
 
+#include "parsers/x12/reader.hpp"
 #include "transforms/input.hpp"
+
+#include <functional>
 
 #include <string>
 
@@ -15,8 +18,11 @@ struct FileReadResult {
   std::string io_error;  // non-empty when the file could not be opened or read
 };
 
+// on_syntax (optional) sees every X12 syntax error with its envelope context, just before the
+// same error reaches on_claim's findings or on_error as a Finding.
 FileReadResult read_claims_from_file(const std::string& path, const transforms::InputLimits& limits,
                                      const transforms::ClaimCallback& on_claim,
-                                     const transforms::ErrorCallback& on_error);
+                                     const transforms::ErrorCallback& on_error,
+                                     const std::function<void(const x12::SyntaxError&)>& on_syntax = {});
 
 }  // namespace cg::engine

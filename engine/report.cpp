@@ -1,0 +1,154 @@
+#include "engine/report.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <chrono>
+
+namespace cg::engine {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void kv(Writer& w, const char* key, std::string_view v) {
+  w.Key(key);
+  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+}
+
+void finding_json(Writer& w, const rules::Finding& f) {
+  w.StartObject();
+  kv(w, "rule", f.rule);
+  kv(w, "severity", rules::to_string(f.severity));
+  kv(w, "message", f.message);
+  kv(w, "code", f.value);
+  if (!f.src.x12.empty()) kv(w, "location", f.src.x12.render());
+  if (!f.src.fhirpath.empty()) kv(w, "fhirpath", f.src.fhirpath);
+  if (f.line > 0) {
+    w.Key("line");
+    w.Int(f.line);
+  }
+  if (f.diagnosis > 0) {
+    w.Key("diagnosis");
+    w.Int(f.diagnosis);
+  }
+  w.Key("suggestions");
+  w.StartArray();
+  for (const auto& s : f.suggestions) w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  w.EndArray();
+  w.EndObject();
+}
+
+long now_ms() {
+  return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count());
+}
+
+}  // namespace
+
+std::string claim_report_json(const rules::Claim& c, const rules::Verdict& v) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  kv(w, "claim_id", c.id);
+  kv(w, "format", rules::to_string(c.format));
+  kv(w, "source", c.source_name);
+  kv(w, "verdict", v.name());
+  w.Key("findings");
+  w.StartArray();
+  for (const auto& f : v.findings) finding_json(w, f);
+  w.EndArray();
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+ReportWriter::ReportWriter(std::FILE* out, ReportFormat format, std::FILE* progress)
+    : out_(out), format_(format), progress_(progress) {}
+
+void ReportWriter::claim(const rules::Claim& c, const rules::Verdict& v) {
+  ++claims_;
+  if (v.accepted) ++accepted_;
+  else ++rejected_;
+  warnings_ += v.warnings;
+  switch (format_) {
+    case ReportFormat::Json: {
+      std::fputs(claims_ == 1 ? "{\"claims\":[" : ",", out_);
+      const std::string s = claim_report_json(c, v);
+      std::fwrite(s.data(), 1, s.size(), out_);
+      break;
+    }
+    case ReportFormat::Text: {
+      std::fprintf(out_, "%s  %s  %s  (%s)\n", c.id.empty() ? "(no claim id)" : c.id.c_str(),
+                   std::string(rules::to_string(c.format)).c_str(), std::string(v.name()).c_str(),
+                   c.source_name.c_str());
+      for (const auto& f : v.findings) {
+        const std::string where = f.src.render();
+        std::fprintf(out_, "    %-6s %-30s %s%s%s\n", std::string(rules::to_string(f.severity)).c_str(),
+                     f.rule.c_str(), where.empty() ? "" : where.c_str(), where.empty() ? "" : ": ",
+                     f.message.c_str());
+      }
+      break;
+    }
+    case ReportFormat::Summary: break;
+  }
+  progress();
+}
+
+void ReportWriter::input_error(std::string_view source, const rules::Finding& f) {
+  ++errors_;
+  if (format_ == ReportFormat::Json) {
+    if (errors_ > 10000) return;  // counted, not listed
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    kv(w, "source", source);
+    kv(w, "rule", f.rule);
+    kv(w, "severity", rules::to_string(f.severity));
+    kv(w, "message", f.message);
+    if (!f.value.empty()) kv(w, "code", f.value);
+    if (!f.src.x12.empty()) kv(w, "location", f.src.x12.render());
+    if (!f.src.fhirpath.empty()) kv(w, "fhirpath", f.src.fhirpath);
+    if (f.src.fhirpath.empty()) {
+      w.Key("byte_offset");
+      w.Uint64(f.src.x12.byte_offset);
+    }
+    w.EndObject();
+    if (!pending_errors_.empty()) pending_errors_ += ',';
+    pending_errors_.append(buf.GetString(), buf.GetSize());
+  } else if (format_ == ReportFormat::Text) {
+    std::string where = f.src.render();
+    if (where.empty() && f.src.x12.byte_offset != 0) where = "byte " + std::to_string(f.src.x12.byte_offset);
+    std::fprintf(out_, "%.*s: input error %s%s%s: %s\n", static_cast<int>(source.size()), source.data(),
+                 f.rule.c_str(), where.empty() ? "" : " at ", where.c_str(), f.message.c_str());
+  }
+}
+
+void ReportWriter::progress() {
+  if (progress_ == nullptr || claims_ % 1000 != 0) return;
+  const long t = now_ms();
+  if (t - last_progress_ms_ < 200) return;
+  last_progress_ms_ = t;
+  progress_shown_ = true;
+  std::fprintf(progress_, "\r  %zu claims: %zu accepted, %zu rejected ", claims_, accepted_, rejected_);
+  std::fflush(progress_);
+}
+
+void ReportWriter::finish() {
+  if (progress_shown_) std::fputs("\r\033[K", progress_);
+  const std::string counts = std::to_string(claims_) + " claims: " + std::to_string(accepted_) +
+                             " accepted, " + std::to_string(rejected_) + " rejected, " +
+                             std::to_string(warnings_) + " warnings, " + std::to_string(errors_) +
+                             " input errors";
+  if (format_ == ReportFormat::Json) {
+    std::fputs(claims_ == 0 ? "{\"claims\":[" : "", out_);
+    std::fprintf(out_,
+                 "],\"errors\":[%s],\"summary\":{\"claims\":%zu,\"accepted\":%zu,\"rejected\":%zu,"
+                 "\"warnings\":%zu,\"errors\":%zu}}\n",
+                 pending_errors_.c_str(), claims_, accepted_, rejected_, warnings_, errors_);
+  } else {
+    std::fprintf(out_, "summary: %s\n", counts.c_str());
+  }
+  std::fflush(out_);
+}
+
+}  // namespace cg::engine

@@ -1,0 +1,48 @@
+// The report of `claimgate validate` (and of the server's default JSON answer): per claim its
+// id, format, source and verdict with every finding; input errors not tied to one claim; and a
+// summary. Written as claims arrive, so a large batch streams through.
+//
+// JSON shape:
+// {"claims":[{"claim_id","format","source","verdict","findings":[{"rule","severity","message",
+//   "code","location","fhirpath","suggestions":[]}]}],"errors":[{"source","rule","severity",
+//   "message","location","byte_offset"}],"summary":{"claims","accepted","rejected","warnings",
+//   "errors"}}
+#pragma once
+
+#include "rulesets/core/claim.hpp"
+#include "rulesets/core/rule.hpp"
+
+#include <cstdio>
+#include <string>
+
+namespace cg::engine {
+
+enum class ReportFormat { Text, Json, Summary };
+
+class ReportWriter {
+ public:
+  // progress: where to draw a progress line for large inputs (a terminal), or nullptr.
+  ReportWriter(std::FILE* out, ReportFormat format, std::FILE* progress = nullptr);
+  void claim(const rules::Claim& claim, const rules::Verdict& verdict);
+  void input_error(std::string_view source, const rules::Finding& f);
+  void finish();
+
+  [[nodiscard]] std::size_t claims() const { return claims_; }
+  [[nodiscard]] std::size_t rejected() const { return rejected_; }
+  [[nodiscard]] std::size_t input_errors() const { return errors_; }
+
+ private:
+  void progress();
+  std::FILE* out_;
+  ReportFormat format_;
+  std::FILE* progress_;
+  std::size_t claims_ = 0, accepted_ = 0, rejected_ = 0, warnings_ = 0, errors_ = 0;
+  std::string pending_errors_;  // JSON: error objects, written after the claims array
+  bool progress_shown_ = false;
+  long last_progress_ms_ = 0;
+};
+
+// One claim's report entry as a JSON object (the element of "claims").
+[[nodiscard]] std::string claim_report_json(const rules::Claim& claim, const rules::Verdict& verdict);
+
+}  // namespace cg::engine
