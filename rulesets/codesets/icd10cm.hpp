@@ -30,7 +30,8 @@ enum class CodeStatus : std::uint8_t {
   Header,            // exists on the date but has children: not billable
   NotYetEffective,   // first appears in a later release than the one in force
   Deleted,           // was valid in an earlier release, absent from the one in force
-  InvalidExtension,  // 7th character missing, not allowed, not defined, or bad placeholder
+  InvalidExtension,  // 7th character missing, not allowed, not defined, or bad placeholder;
+                     // also a header whose every code needs a 7th character (S32.010, W19)
   Unknown,           // never part of any loaded release (and not explained by the above)
 };
 
@@ -40,6 +41,8 @@ struct ReleaseInfo {
   std::string name;  // "FY2022", "FY2022-APR", ...
   Date effective_from;
   Date effective_to;  // inclusive; for the newest release: the day before the next FY starts
+  std::string derivation;  // empty for a release read from its own order file; else how it
+                           // was derived ("derived from FY2021-JAN minus ...")
 };
 
 // The 7th-character explanation for InvalidExtension (and for any code whose category defines
@@ -108,6 +111,13 @@ class Icd10Index {
                                CodeRef* why = nullptr) const;
   [[nodiscard]] bool is_manifestation(std::string_view code, Date dos) const noexcept;
   [[nodiscard]] DemographicEdits demographics(std::string_view code, Date dos) const;
+
+  // The tabular chapter number (1..22) of the code, from the tabular XML that applies on dos;
+  // 0 when no tabular places it. See kChapter* for the chapters rules care about.
+  [[nodiscard]] int chapter(std::string_view code, Date dos) const noexcept;
+  static constexpr int kChapterMaternity = 15;      // O00-O9A pregnancy, childbirth, puerperium
+  static constexpr int kChapterNewborn = 16;        // P00-P96 perinatal conditions
+  static constexpr int kChapterExternalCause = 20;  // V00-Y99 external causes of morbidity
 
   [[nodiscard]] const std::vector<ReleaseInfo>& releases() const noexcept;
   [[nodiscard]] const ReleaseInfo* release_on(Date dos) const noexcept;  // nullptr before FY2016

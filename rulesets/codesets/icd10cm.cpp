@@ -1,0 +1,656 @@
+// The date-aware ICD-10-CM index: loads the file written by `claimgate code-set build`
+// (layout in icd10cm_format.hpp) and answers lookups.
+#include "rulesets/codesets/icd10cm.hpp"
+
+#include "rulesets/codesets/code_key.hpp"
+#include "rulesets/codesets/icd10cm_format.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+namespace cg::codesets {
+
+std::string_view to_string(CodeStatus s) {
+  switch (s) {
+    case CodeStatus::Billable: return "billable";
+    case CodeStatus::Header: return "header";
+    case CodeStatus::NotYetEffective: return "not-yet-effective";
+    case CodeStatus::Deleted: return "deleted";
+    case CodeStatus::InvalidExtension: return "invalid-extension";
+    case CodeStatus::Unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+namespace {
+
+bool ref_matches(std::uint64_t first, std::uint64_t last, bool range, std::uint64_t key) noexcept {
+  if (range) return key_prefix(key, key_len(first)) >= first && key_prefix(key, key_len(last)) <= last;
+  // A single code and a "-" prefix both cover the code and everything below it.
+  return key_prefix(key, key_len(first)) == first;
+}
+
+std::string join_chars(const std::vector<char>& v) {
+  std::string s;
+  for (char c : v) {
+    if (!s.empty()) s += ", ";
+    s.push_back(c);
+  }
+  return s;
+}
+
+}  // namespace
+
+bool CodeRef::matches(std::string_view normalized_code) const {
+  const std::uint64_t key = code_key(normalized_code);
+  const std::uint64_t f = code_key(first);
+  if (key == 0 || f == 0) return false;
+  if (!last.empty()) {
+    const std::uint64_t l = code_key(last);
+    return l != 0 && ref_matches(f, l, true, key);
+  }
+  return ref_matches(f, 0, false, key);
+}
+
+struct Icd10Index::Impl {
+  struct Slot {
+    std::uint64_t key;
+    std::uint32_t present;
+    std::uint32_t billable;
+    std::uint32_t needs7;
+    std::uint32_t index;
+  };
+
+  std::unique_ptr<std::uint64_t[]> buf;
+  std::size_t size = 0;
+  const char* strings = nullptr;
+  std::size_t strings_size = 0;
+  const fmt::Release* rel = nullptr;
+  std::size_t nrel = 0;
+  const fmt::Code* codes = nullptr;
+  std::size_t ncodes = 0;
+  const fmt::Title* titles = nullptr;
+  std::size_t ntitles = 0;
+  const std::uint32_t* succ = nullptr;
+  std::size_t nsucc = 0;
+  const fmt::Tabular* tabs = nullptr;
+  std::size_t ntabs = 0;
+  const fmt::Node* nodes = nullptr;
+  std::size_t nnodes = 0;
+  const fmt::Ref* refs = nullptr;
+  std::size_t nrefs = 0;
+  const fmt::SevenDef* sdefs = nullptr;
+  std::size_t nsdefs = 0;
+  const fmt::SevenChar* schars = nullptr;
+  std::size_t nschars = 0;
+  const fmt::MceVersion* mver = nullptr;
+  std::size_t nmver = 0;
+  const fmt::MceEntry* mce = nullptr;
+  std::size_t nmce = 0;
+
+  std::vector<ReleaseInfo> releases;
+  std::vector<Date> from;
+  std::vector<Slot> slots;
+  std::uint64_t mask = 0;
+  int shift = 0;
+
+  const char* str(std::uint32_t off) const noexcept { return strings + off; }
+
+  int release_index(Date dos) const noexcept {
+    for (std::size_t i = from.size(); i-- > 0;)
+      if (!(dos < from[i])) return static_cast<int>(i);
+    return -1;
+  }
+
+  const Slot* find(std::uint64_t key) const noexcept {
+    std::uint64_t h = (key * 0x9E3779B97F4A7C15ull) >> shift;
+    for (;;) {
+      const Slot& s = slots[h];
+      if (s.key == key) return &s;
+      if (s.key == 0) return nullptr;
+      h = (h + 1) & mask;
+    }
+  }
+
+  static CodeStatus classify(std::uint32_t present, std::uint32_t billable, std::uint32_t needs7, int r) noexcept {
+    if (r < 0) return CodeStatus::NotYetEffective;
+    const std::uint32_t bit = 1u << r;
+    if (present & bit) {
+      if (billable & bit) return CodeStatus::Billable;
+      return (needs7 & bit) ? CodeStatus::InvalidExtension : CodeStatus::Header;
+    }
+    return (present & (bit - 1)) ? CodeStatus::Deleted : CodeStatus::NotYetEffective;
+  }
+
+  bool present_in(std::uint64_t key, int r) const noexcept {
+    const Slot* s = find(key);
+    return s && r >= 0 && (s->present & (1u << r));
+  }
+
+  // The code with `key` placed with X up to the 6th character before its last character
+  // ("W19A" -> "W19XXXA"); 0 when not applicable.
+  static std::uint64_t with_placeholder(std::uint64_t key, int n) noexcept {
+    if (n < 4 || n >= 7) return 0;
+    char b[8] = {};
+    for (int i = 0; i < n - 1; ++i) b[i] = key_char(key, i);
+    for (int i = n - 1; i < 6; ++i) b[i] = 'X';
+    b[6] = key_char(key, n - 1);
+    return pack_code(b, 7);
+  }
+
+  enum class Missing { Unknown, Placeholder, NoSeventh, BadSeventh };
+  Missing explain_missing(std::uint64_t key, int n, int r, std::uint64_t* found) const noexcept {
+    if (r < 0 || n < 4) return Missing::Unknown;
+    if (const std::uint64_t p = with_placeholder(key, n); p != 0 && present_in(p, r)) {
+      *found = p;
+      return Missing::Placeholder;
+    }
+    for (int len = n - 1; len >= 3; --len) {
+      const std::uint64_t pk = key_prefix(key, len);
+      const Slot* s = find(pk);
+      if (!s || !(s->present & (1u << r))) continue;
+      *found = pk;
+      if (s->needs7 & (1u << r)) return Missing::BadSeventh;
+      if ((s->billable & (1u << r)) && len == n - 1) return Missing::NoSeventh;
+      return Missing::Unknown;
+    }
+    return Missing::Unknown;
+  }
+
+  CodeStatus status_key(std::uint64_t key, int n, int r) const noexcept {
+    if (const Slot* s = find(key)) return classify(s->present, s->billable, s->needs7, r);
+    std::uint64_t found = 0;
+    return explain_missing(key, n, r, &found) == Missing::Unknown ? CodeStatus::Unknown
+                                                                  : CodeStatus::InvalidExtension;
+  }
+
+  // Tabular nodes -------------------------------------------------------------------------
+  std::uint32_t node_in(std::size_t t, std::uint64_t key) const noexcept {
+    const fmt::Node* b = nodes + tabs[t].node_begin;
+    const fmt::Node* e = b + tabs[t].node_count;
+    const fmt::Node* it = std::lower_bound(b, e, key, [](const fmt::Node& n, std::uint64_t k) { return n.key < k; });
+    return (it != e && it->key == key) ? static_cast<std::uint32_t>(it - nodes) : fmt::kNone;
+  }
+
+  // The tabular whose notes apply to a code in release r, and the code's deepest node in it:
+  // the newest tabular not after r that lists the code, else the oldest later one that does,
+  // else the nearest tabular's deepest ancestor.
+  std::pair<int, std::uint32_t> notes_for(std::uint64_t key, int r) const noexcept {
+    if (ntabs == 0) return {-1, fmt::kNone};
+    int n = key_len(key);
+    std::uint64_t stem = key;
+    if (n == 7) {
+      --n;
+      while (n > 3 && key_char(key, n - 1) == 'X') --n;
+      stem = key_prefix(key, n);
+    }
+    int order[fmt::kMaxReleases];
+    int count = 0;
+    for (std::size_t t = ntabs; t-- > 0;)
+      if (static_cast<int>(tabs[t].release) <= r) order[count++] = static_cast<int>(t);
+    for (std::size_t t = 0; t < ntabs; ++t)
+      if (static_cast<int>(tabs[t].release) > r) order[count++] = static_cast<int>(t);
+    for (int i = 0; i < count; ++i)
+      if (const auto nd = node_in(static_cast<std::size_t>(order[i]), stem); nd != fmt::kNone) return {order[i], nd};
+    for (int len = n - 1; len >= 3; --len)
+      if (const auto nd = node_in(static_cast<std::size_t>(order[0]), key_prefix(stem, len)); nd != fmt::kNone)
+        return {order[0], nd};
+    return {order[0], fmt::kNone};
+  }
+
+  const fmt::MceEntry* mce_entry(std::uint64_t key, Date dos, std::size_t* version) const noexcept {
+    if (nmver == 0) return nullptr;
+    std::size_t v = 0;
+    const std::int32_t d = dos.days();
+    for (std::size_t i = 0; i < nmver; ++i)
+      if (mver[i].from_days <= d) v = i;
+    *version = v;
+    const fmt::MceEntry* e = mce + nmce;
+    const fmt::MceEntry* it = std::lower_bound(mce, e, std::pair{key, v}, [](const fmt::MceEntry& m, const auto& k) {
+      return m.key != k.first ? m.key < k.first : m.version < k.second;
+    });
+    return (it != e && it->key == key && it->version == v) ? it : nullptr;
+  }
+};
+
+Icd10Index::Icd10Index(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Icd10Index::~Icd10Index() = default;
+
+std::variant<std::shared_ptr<const Icd10Index>, std::string> Icd10Index::load(const std::string& path) {
+  auto impl = std::make_unique<Impl>();
+  const auto fail = [&](const std::string& why) { return path + ": not a usable ICD-10-CM index: " + why; };
+  {
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    if (!in) return path + ": cannot open the ICD-10-CM index (build it with `claimgate code-set build`)";
+    const std::streamoff len = in.tellg();
+    if (len < static_cast<std::streamoff>(sizeof(fmt::FileHeader))) return fail("file too short");
+    if (len > (std::streamoff{1} << 31)) return fail("file too large");
+    impl->size = static_cast<std::size_t>(len);
+    impl->buf.reset(new std::uint64_t[(impl->size + 7) / 8]);
+    in.seekg(0);
+    if (!in.read(reinterpret_cast<char*>(impl->buf.get()), len)) return fail("read error");
+  }
+  const auto* base = reinterpret_cast<const unsigned char*>(impl->buf.get());
+  fmt::FileHeader h;
+  std::memcpy(&h, base, sizeof h);
+  if (std::memcmp(h.magic, fmt::kMagic, sizeof h.magic) != 0) return fail("bad magic (not a .cgx file)");
+  if (h.version != fmt::kFormatVersion)
+    return fail("format version " + std::to_string(h.version) + ", this build reads " + std::to_string(fmt::kFormatVersion));
+  if (h.file_size != impl->size) return fail("truncated or padded: header says " + std::to_string(h.file_size) + " bytes, file has " + std::to_string(impl->size));
+  if (fmt::payload_hash(base + sizeof h, impl->size - sizeof h) != h.payload_hash) return fail("checksum mismatch (corrupt file)");
+  if (h.section_count > 64 || sizeof h + h.section_count * sizeof(fmt::SectionEntry) > impl->size) return fail("bad section table");
+  const void* sec[fmt::kSectionLimit] = {};
+  std::size_t cnt[fmt::kSectionLimit] = {};
+  static constexpr std::size_t kElem[fmt::kSectionLimit] = {
+      0, 1, sizeof(fmt::Release), sizeof(fmt::Code), sizeof(fmt::Title), sizeof(std::uint32_t), sizeof(fmt::Tabular),
+      sizeof(fmt::Node), sizeof(fmt::Ref), sizeof(fmt::SevenDef), sizeof(fmt::SevenChar), sizeof(fmt::MceVersion),
+      sizeof(fmt::MceEntry)};
+  for (std::uint32_t i = 0; i < h.section_count; ++i) {
+    fmt::SectionEntry s;
+    std::memcpy(&s, base + sizeof h + i * sizeof s, sizeof s);
+    if (s.id == 0 || s.id >= fmt::kSectionLimit) continue;  // unknown sections are skipped
+    if (s.elem_size != kElem[s.id] || s.offset % 8 != 0 || s.offset > impl->size ||
+        s.count > (impl->size - s.offset) / s.elem_size)
+      return fail("section " + std::to_string(s.id) + " out of bounds");
+    sec[s.id] = base + s.offset;
+    cnt[s.id] = s.count;
+  }
+  for (std::uint32_t id = 1; id < fmt::kSectionLimit; ++id)
+    if (!sec[id]) return fail("section " + std::to_string(id) + " missing");
+  Impl& m = *impl;
+  m.strings = static_cast<const char*>(sec[fmt::kStrings]);
+  m.strings_size = cnt[fmt::kStrings];
+  m.rel = static_cast<const fmt::Release*>(sec[fmt::kReleases]);
+  m.nrel = cnt[fmt::kReleases];
+  m.codes = static_cast<const fmt::Code*>(sec[fmt::kCodes]);
+  m.ncodes = cnt[fmt::kCodes];
+  m.titles = static_cast<const fmt::Title*>(sec[fmt::kTitles]);
+  m.ntitles = cnt[fmt::kTitles];
+  m.succ = static_cast<const std::uint32_t*>(sec[fmt::kSuccessors]);
+  m.nsucc = cnt[fmt::kSuccessors];
+  m.tabs = static_cast<const fmt::Tabular*>(sec[fmt::kTabulars]);
+  m.ntabs = cnt[fmt::kTabulars];
+  m.nodes = static_cast<const fmt::Node*>(sec[fmt::kNodes]);
+  m.nnodes = cnt[fmt::kNodes];
+  m.refs = static_cast<const fmt::Ref*>(sec[fmt::kRefs]);
+  m.nrefs = cnt[fmt::kRefs];
+  m.sdefs = static_cast<const fmt::SevenDef*>(sec[fmt::kSevenDefs]);
+  m.nsdefs = cnt[fmt::kSevenDefs];
+  m.schars = static_cast<const fmt::SevenChar*>(sec[fmt::kSevenChars]);
+  m.nschars = cnt[fmt::kSevenChars];
+  m.mver = static_cast<const fmt::MceVersion*>(sec[fmt::kMceVersions]);
+  m.nmver = cnt[fmt::kMceVersions];
+  m.mce = static_cast<const fmt::MceEntry*>(sec[fmt::kMceEntries]);
+  m.nmce = cnt[fmt::kMceEntries];
+
+  // Every offset and index is checked once here, so lookups need no bounds checks.
+  if (m.strings_size == 0 || m.strings[m.strings_size - 1] != '\0') return fail("string pool not terminated");
+  const auto sok = [&](std::uint32_t off) { return off < m.strings_size; };
+  if (m.nrel == 0 || m.nrel > fmt::kMaxReleases) return fail("bad release count");
+  if (m.ntabs > m.nrel) return fail("bad tabular count");
+  for (std::size_t i = 0; i < m.nrel; ++i) {
+    const auto& r = m.rel[i];
+    if (!sok(r.name) || !sok(r.derivation) || r.to_days < r.from_days || (i > 0 && r.from_days <= m.rel[i - 1].to_days))
+      return fail("bad release " + std::to_string(i));
+    m.releases.push_back(ReleaseInfo{m.str(r.name), Date::from_days(r.from_days), Date::from_days(r.to_days), m.str(r.derivation)});
+    m.from.push_back(Date::from_days(r.from_days));
+  }
+  const std::uint32_t all = m.nrel == 32 ? ~0u : ((1u << m.nrel) - 1u);
+  for (std::size_t i = 0; i < m.ncodes; ++i) {
+    const auto& c = m.codes[i];
+    if (c.key == 0 || (i > 0 && c.key <= m.codes[i - 1].key) || (c.present & ~all) || (c.billable & ~c.present) ||
+        (c.needs7 & ~c.present) || c.present == 0 || std::size_t{c.title_begin} + c.title_count > m.ntitles ||
+        std::size_t{c.succ_begin} + c.succ_count > m.nsucc)
+      return fail("bad code record " + std::to_string(i));
+  }
+  for (std::size_t i = 0; i < m.ntitles; ++i)
+    if (m.titles[i].from_release >= m.nrel || !sok(m.titles[i].short_title) || !sok(m.titles[i].long_title))
+      return fail("bad title " + std::to_string(i));
+  for (std::size_t i = 0; i < m.nsucc; ++i)
+    if (m.succ[i] >= m.ncodes) return fail("bad successor " + std::to_string(i));
+  for (std::size_t i = 0; i < m.ntabs; ++i) {
+    const auto& t = m.tabs[i];
+    if (!sok(t.name) || t.release >= m.nrel || (i > 0 && t.release <= m.tabs[i - 1].release) ||
+        std::size_t{t.node_begin} + t.node_count > m.nnodes)
+      return fail("bad tabular " + std::to_string(i));
+    for (std::uint32_t j = t.node_begin + 1; j < t.node_begin + t.node_count; ++j)
+      if (m.nodes[j].key <= m.nodes[j - 1].key) return fail("tabular nodes not sorted");
+  }
+  for (std::size_t i = 0; i < m.nnodes; ++i) {
+    const auto& n = m.nodes[i];
+    // Parents are checked to lie in the same tabular and form no cycle (depth bounded).
+    if ((n.parent != fmt::kNone && n.parent >= m.nnodes) || !sok(n.name) ||
+        std::size_t{n.e1_begin} + n.e1_count > m.nrefs || std::size_t{n.e1_begin} + n.e1_count + n.e2_count > m.nrefs ||
+        (n.seven != fmt::kNone && n.seven >= m.nsdefs))
+      return fail("bad tabular node " + std::to_string(i));
+    std::uint32_t p = n.parent;
+    for (int depth = 0; p != fmt::kNone; ++depth, p = m.nodes[p].parent)
+      if (depth > 16) return fail("tabular node parents form a cycle");
+  }
+  for (std::size_t i = 0; i < m.nrefs; ++i)
+    if (!sok(m.refs[i].note)) return fail("bad note reference " + std::to_string(i));
+  for (std::size_t i = 0; i < m.nsdefs; ++i)
+    if (std::size_t{m.sdefs[i].begin} + m.sdefs[i].count > m.nschars) return fail("bad 7th-character definition");
+  for (std::size_t i = 0; i < m.nschars; ++i)
+    if (!sok(m.schars[i].meaning) || m.schars[i].ch > 0x7F) return fail("bad 7th character");
+  for (std::size_t i = 0; i < m.nmver; ++i)
+    if (!sok(m.mver[i].name)) return fail("bad MCE version");
+  for (std::size_t i = 0; i < m.nmce; ++i)
+    if (m.mce[i].version >= m.nmver) return fail("bad MCE entry");
+
+  // Open-addressing hash over the codes; the slot carries the status masks so that status()
+  // touches one cache line.
+  std::size_t cap = 1;
+  int bits = 0;
+  while (cap < m.ncodes * 2 + 2) cap <<= 1, ++bits;
+  m.slots.assign(cap, Impl::Slot{0, 0, 0, 0, 0});
+  m.mask = cap - 1;
+  m.shift = 64 - bits;
+  for (std::size_t i = 0; i < m.ncodes; ++i) {
+    const auto& c = m.codes[i];
+    std::uint64_t hh = (c.key * 0x9E3779B97F4A7C15ull) >> m.shift;
+    while (m.slots[hh].key != 0) hh = (hh + 1) & m.mask;
+    m.slots[hh] = Impl::Slot{c.key, c.present, c.billable, c.needs7, static_cast<std::uint32_t>(i)};
+  }
+  return std::shared_ptr<const Icd10Index>(new Icd10Index(std::move(impl)));
+}
+
+std::string Icd10Index::default_path() {
+  if (const char* env = std::getenv("CLAIMGATE_CODESET"); env && *env) return env;
+  char exe[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return "icd10cm.cgx";
+  std::string dir(exe, static_cast<std::size_t>(n));
+  dir.erase(dir.rfind('/') == std::string::npos ? 0 : dir.rfind('/'));
+  const std::string here = dir + "/icd10cm.cgx";
+  if (std::ifstream(here).good()) return here;
+  const auto up = dir.rfind('/');
+  if (up != std::string::npos) {
+    const std::string parent = dir.substr(0, up) + "/icd10cm.cgx";
+    if (std::ifstream(parent).good()) return parent;
+  }
+  return here;
+}
+
+CodeStatus Icd10Index::status(std::string_view code, Date dos) const noexcept {
+  char buf[8];
+  const int n = normalize_code(code, buf);
+  if (n == 0) return CodeStatus::Unknown;
+  return impl_->status_key(pack_code(buf, n), n, impl_->release_index(dos));
+}
+
+CodeExplanation Icd10Index::lookup(std::string_view code, Date dos) const {
+  const Impl& m = *impl_;
+  CodeExplanation e;
+  e.dos = dos;
+  const int r = m.release_index(dos);
+  if (r >= 0) e.release = m.releases[static_cast<std::size_t>(r)].name;
+  e.release_in_force_loaded = r >= 0 && !beyond_newest(dos);
+  char buf[8];
+  const int n = normalize_code(code, buf);
+  if (n == 0) {
+    std::string_view t = code;
+    while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+    while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+    e.code = std::string(t);
+    e.status = CodeStatus::Unknown;
+    return e;
+  }
+  const std::uint64_t key = pack_code(buf, n);
+  e.code = key_dotted(key);
+  e.status = m.status_key(key, n, r);
+  const Impl::Slot* slot = m.find(key);
+  const std::uint32_t bit = r >= 0 ? (1u << r) : 0u;
+
+  const auto title_of = [&](const fmt::Code& c, bool in_force) {
+    const fmt::Title* best = nullptr;
+    for (std::uint32_t i = 0; i < c.title_count; ++i) {
+      const fmt::Title& t = m.titles[c.title_begin + i];
+      if (!in_force || static_cast<int>(t.from_release) <= r) best = &t;
+    }
+    if (!best && c.title_count) best = &m.titles[c.title_begin + c.title_count - 1];
+    return best;
+  };
+  const auto billable_below = [&](std::uint32_t idx, std::vector<std::string>& out) {
+    const std::uint64_t k = m.codes[idx].key;
+    const int len = key_len(k);
+    for (std::size_t i = idx + 1; i < m.ncodes && key_prefix(m.codes[i].key, len) == k; ++i)
+      if (m.codes[i].billable & bit) out.push_back(key_dotted(m.codes[i].key));
+  };
+  const auto code_index = [&](std::uint64_t k) -> const Impl::Slot* { return m.find(k); };
+
+  // The code the 7th-character and note explanations are about (for a missing code: the
+  // longest listed prefix).
+  std::uint64_t subject = key;
+  std::uint64_t found = 0;
+  Impl::Missing missing = Impl::Missing::Unknown;
+  if (slot) {
+    const fmt::Code& c = m.codes[slot->index];
+    const fmt::Title* t = title_of(c, (c.present & bit) != 0);
+    if (t) {
+      e.title = m.str(t->long_title);
+      e.short_title = m.str(t->short_title);
+    }
+    if ((c.present & bit) && !(c.billable & bit)) billable_below(slot->index, e.billable_children);
+    if (c.present & bit) {
+      int j = r;
+      while (j > 0 && (c.present & (1u << (j - 1)))) --j;
+      e.effective_from = m.releases[static_cast<std::size_t>(j)].effective_from;
+    } else if (e.status == CodeStatus::NotYetEffective) {
+      for (std::size_t j = static_cast<std::size_t>(r + 1); j < m.nrel; ++j)
+        if (c.present & (1u << j)) {
+          e.effective_from = m.releases[j].effective_from;
+          break;
+        }
+    } else if (e.status == CodeStatus::Deleted) {
+      int j = r - 1;
+      while (j >= 0 && !(c.present & (1u << j))) --j;
+      if (j >= 0) {
+        e.last_valid = m.releases[static_cast<std::size_t>(j)].effective_to;
+        int s = j;
+        while (s > 0 && (c.present & (1u << (s - 1)))) --s;
+        e.effective_from = m.releases[static_cast<std::size_t>(s)].effective_from;
+      }
+      for (std::uint32_t i = 0; i < c.succ_count; ++i) {
+        const std::uint32_t si = m.succ[c.succ_begin + i];
+        const fmt::Code& sc = m.codes[si];
+        if (sc.billable & bit) e.replacements.push_back(key_dotted(sc.key));
+        else if (sc.present & bit) billable_below(si, e.replacements);
+      }
+      if (e.replacements.empty())
+        for (int len = n - 1; len >= 3; --len)
+          if (const auto* ps = code_index(key_prefix(key, len)); ps && (ps->present & bit)) {
+            billable_below(ps->index, e.replacements);
+            break;
+          }
+      std::sort(e.replacements.begin(), e.replacements.end());
+      e.replacements.erase(std::unique(e.replacements.begin(), e.replacements.end()), e.replacements.end());
+    }
+  } else {
+    missing = m.explain_missing(key, n, r, &found);
+    if (missing != Impl::Missing::Unknown) subject = found;
+  }
+
+  // Notes, 7th character, manifestation from the tabular that applies.
+  const auto [tab, node] = m.notes_for(subject, r < 0 ? 0 : r);
+  if (tab >= 0 && node != fmt::kNone) e.notes_release = m.str(m.tabs[tab].name);
+  const std::string subject_name = key_dotted(subject);
+  for (std::uint32_t nd = node; nd != fmt::kNone; nd = m.nodes[nd].parent) {
+    const fmt::Node& x = m.nodes[nd];
+    if (!e.seventh && x.seven != fmt::kNone) {
+      SeventhCharRule rule;
+      rule.defined_at = m.str(x.name);
+      const fmt::SevenDef& d = m.sdefs[x.seven];
+      for (std::uint32_t i = 0; i < d.count; ++i) {
+        rule.allowed.push_back(static_cast<char>(m.schars[d.begin + i].ch));
+        rule.meanings.emplace_back(m.str(m.schars[d.begin + i].meaning));
+      }
+      e.seventh = std::move(rule);
+    }
+    if ((x.flags & fmt::kNodeManifestation) && !(x.flags & (fmt::kNodeSection | fmt::kNodeChapter)))
+      e.manifestation = true;
+    const auto add = [&](std::uint32_t b, std::uint32_t cnt, std::vector<CodeRef>& out) {
+      for (std::uint32_t i = 0; i < cnt; ++i) {
+        const fmt::Ref& rf = m.refs[b + i];
+        CodeRef cr;
+        cr.first = key_string(rf.first);
+        if (rf.flags & fmt::kRefRange) cr.last = key_string(rf.last);
+        cr.prefix = (rf.flags & fmt::kRefPrefix) != 0;
+        cr.note = m.str(rf.note);
+        cr.declared_at = m.str(x.name);
+        out.push_back(std::move(cr));
+      }
+    };
+    add(x.e1_begin, x.e1_count, e.excludes1);
+    add(x.e1_begin + x.e1_count, x.e2_count, e.excludes2);
+  }
+  if (!e.manifestation) e.manifestation = is_manifestation(e.code, dos);
+
+  // 7th-character explanations.
+  const auto allowed_text = [&](std::uint64_t header) {
+    if (e.seventh && !e.seventh->allowed.empty()) return join_chars(e.seventh->allowed);
+    std::vector<char> chars;  // from the order file: the 7th characters its codes use
+    if (const auto* hs = code_index(header)) {
+      const int len = key_len(header);
+      for (std::size_t i = hs->index + 1; i < m.ncodes && key_prefix(m.codes[i].key, len) == header; ++i)
+        if ((m.codes[i].present & bit) && key_len(m.codes[i].key) == 7) chars.push_back(key_char(m.codes[i].key, 6));
+    }
+    std::sort(chars.begin(), chars.end());
+    chars.erase(std::unique(chars.begin(), chars.end()), chars.end());
+    return join_chars(chars);
+  };
+  const auto placeholder_hint = [&](std::uint64_t header) -> std::string {
+    const int len = key_len(header);
+    if (len >= 6) return {};
+    char b[8] = {};
+    for (int i = 0; i < len; ++i) b[i] = key_char(header, i);
+    for (int i = len; i < 6; ++i) b[i] = 'X';
+    b[6] = 'A';
+    const std::uint64_t stem = key_prefix(pack_code(b, 7), 6);
+    const auto* hs = code_index(header);
+    if (!hs) return {};
+    for (std::size_t i = hs->index + 1; i < m.ncodes && key_prefix(m.codes[i].key, len) == header; ++i)
+      if ((m.codes[i].present & bit) && key_prefix(m.codes[i].key, 6) == stem)
+        return " (with the placeholder X: " + key_dotted(m.codes[i].key) + ")";
+    return {};
+  };
+  if (e.status == CodeStatus::InvalidExtension) {
+    if (slot) {
+      e.extension_problem = e.code + " needs a 7th character: " + allowed_text(key) + placeholder_hint(key);
+    } else if (missing == Impl::Missing::Placeholder) {
+      e.extension_problem = e.code + " lacks the placeholder X: the code is " + key_dotted(found);
+      if (const auto* fs = code_index(found)) {
+        const fmt::Title* t = title_of(m.codes[fs->index], true);
+        if (t) e.title = m.str(t->long_title);
+      }
+    } else if (missing == Impl::Missing::NoSeventh) {
+      e.extension_problem = subject_name + " takes no 7th character";
+      e.seventh.reset();
+    } else if (missing == Impl::Missing::BadSeventh) {
+      const char c = key_char(key, n - 1);
+      if (n == 7)
+        e.extension_problem = "7th character '" + std::string(1, c) + "' is not defined for " + subject_name +
+                              ": " + allowed_text(found);
+      else
+        e.extension_problem = subject_name + " needs a 7th character: " + allowed_text(found) + placeholder_hint(found);
+    }
+  }
+  return e;
+}
+
+bool Icd10Index::excludes1(std::string_view a, std::string_view b, Date dos, CodeRef* why) const {
+  const Impl& m = *impl_;
+  const std::uint64_t ka = code_key(a), kb = code_key(b);
+  if (ka == 0 || kb == 0) return false;
+  int r = m.release_index(dos);
+  if (r < 0) r = 0;
+  const auto one_way = [&](std::uint64_t from, std::uint64_t to) {
+    const auto [tab, node] = m.notes_for(from, r);
+    (void)tab;
+    for (std::uint32_t nd = node; nd != fmt::kNone; nd = m.nodes[nd].parent) {
+      const fmt::Node& x = m.nodes[nd];
+      for (std::uint32_t i = 0; i < x.e1_count; ++i) {
+        const fmt::Ref& rf = m.refs[x.e1_begin + i];
+        if (!ref_matches(rf.first, rf.last, (rf.flags & fmt::kRefRange) != 0, to)) continue;
+        if (why) {
+          why->first = key_string(rf.first);
+          why->last = (rf.flags & fmt::kRefRange) ? key_string(rf.last) : std::string();
+          why->prefix = (rf.flags & fmt::kRefPrefix) != 0;
+          why->note = m.str(rf.note);
+          why->declared_at = m.str(x.name);
+        }
+        return true;
+      }
+    }
+    return false;
+  };
+  return one_way(ka, kb) || one_way(kb, ka);
+}
+
+bool Icd10Index::is_manifestation(std::string_view code, Date dos) const noexcept {
+  const Impl& m = *impl_;
+  const std::uint64_t key = code_key(code);
+  if (key == 0) return false;
+  int r = m.release_index(dos);
+  if (r < 0) r = 0;
+  const auto [tab, node] = m.notes_for(key, r);
+  (void)tab;
+  for (std::uint32_t nd = node; nd != fmt::kNone; nd = m.nodes[nd].parent) {
+    const fmt::Node& x = m.nodes[nd];
+    if (x.flags & (fmt::kNodeSection | fmt::kNodeChapter)) break;
+    if (x.flags & fmt::kNodeManifestation) return true;
+  }
+  std::size_t v = 0;
+  const fmt::MceEntry* me = m.mce_entry(key, dos, &v);
+  return me && (me->flags & fmt::kMcePrincipalManifestation);
+}
+
+int Icd10Index::chapter(std::string_view code, Date dos) const noexcept {
+  const Impl& m = *impl_;
+  const std::uint64_t key = code_key(code);
+  if (key == 0) return 0;
+  int r = m.release_index(dos);
+  if (r < 0) r = 0;
+  const auto [tab, node] = m.notes_for(key, r);
+  (void)tab;
+  if (node == fmt::kNone) return 0;
+  return static_cast<int>((m.nodes[node].flags >> fmt::kNodeChapterShift) & 0xFF);
+}
+
+DemographicEdits Icd10Index::demographics(std::string_view code, Date dos) const {
+  const Impl& m = *impl_;
+  DemographicEdits d;
+  const std::uint64_t key = code_key(code);
+  if (key == 0 || m.nmver == 0) return d;
+  std::size_t v = 0;
+  const fmt::MceEntry* me = m.mce_entry(key, dos, &v);
+  d.source = m.str(m.mver[v].name);
+  if (!me) return d;
+  if (me->sex == fmt::kMceMale) d.sex = DemographicEdits::Sex::MaleOnly;
+  if (me->sex == fmt::kMceFemale) d.sex = DemographicEdits::Sex::FemaleOnly;
+  switch (me->age) {
+    case fmt::kMceNewborn: d.age = std::pair{0, 0}; d.age_category = "newborn"; break;
+    case fmt::kMcePediatric: d.age = std::pair{0, 17}; d.age_category = "pediatric"; break;
+    case fmt::kMceMaternity: d.age = std::pair{12, 55}; d.age_category = "maternity"; break;
+    case fmt::kMceAdult: d.age = std::pair{15, 124}; d.age_category = "adult"; break;
+    default: break;
+  }
+  return d;
+}
+
+const std::vector<ReleaseInfo>& Icd10Index::releases() const noexcept { return impl_->releases; }
+
+const ReleaseInfo* Icd10Index::release_on(Date dos) const noexcept {
+  const int r = impl_->release_index(dos);
+  return r < 0 ? nullptr : &impl_->releases[static_cast<std::size_t>(r)];
+}
+
+bool Icd10Index::beyond_newest(Date dos) const noexcept { return impl_->releases.back().effective_to < dos; }
+
+std::size_t Icd10Index::size_bytes() const noexcept { return impl_->size; }
+
+}  // namespace cg::codesets

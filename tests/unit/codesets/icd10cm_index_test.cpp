@@ -1,0 +1,384 @@
+// The compiled ICD-10-CM index (build/icd10cm.cgx, made at build time by `claimgate code-set
+// build` from rulesets/codesets/icd10cm) checked against the official order files themselves,
+// read here by the test's own fixed-width reader, and against the seed facts of issue 4.
+#include "rulesets/codesets/icd10cm.hpp"
+#include "rulesets/codesets/icd10cm_compiler.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <ostream>
+#include <set>
+#include <sstream>
+
+namespace cg::rules {
+// For Boost.Test messages (found by ADL).
+inline std::ostream& operator<<(std::ostream& os, const Date& date) { return os << date.iso(); }
+}  // namespace cg::rules
+namespace cg::codesets {
+inline std::ostream& operator<<(std::ostream& os, CodeStatus s) { return os << to_string(s); }
+}  // namespace cg::codesets
+
+namespace {
+
+using cg::codesets::CodeStatus;
+using cg::codesets::Icd10Index;
+using cg::rules::Date;
+
+const std::string kDataDir = CG_SOURCE_DIR "/rulesets/codesets/icd10cm";
+
+Date d(const char* iso) {
+  const auto v = cg::rules::parse_iso_date(iso);
+  BOOST_REQUIRE(v.has_value());
+  return *v;
+}
+
+Date day_before(Date x) { return Date::from_days(x.days() - 1); }
+
+const Icd10Index& index() {
+  static const std::shared_ptr<const Icd10Index> idx = [] {
+    auto v = Icd10Index::load(CG_BINARY_DIR "/icd10cm.cgx");
+    if (const auto* e = std::get_if<std::string>(&v)) BOOST_FAIL("cannot load the index: " << *e);
+    return std::get<std::shared_ptr<const Icd10Index>>(v);
+  }();
+  return *idx;
+}
+
+// One release of the bundled manifest that has its own order file.
+struct OrderRelease {
+  std::string name;
+  Date from;
+  std::map<std::string, bool> codes;  // code without dot -> billable
+};
+
+// The test's own reader: releases.tsv lines with order=, and the order files (fixed width:
+// code in columns 7-13, flag in column 15).
+const std::vector<OrderRelease>& order_releases() {
+  static const std::vector<OrderRelease> all = [] {
+    std::vector<OrderRelease> out;
+    std::ifstream manifest(kDataDir + "/releases.tsv");
+    BOOST_REQUIRE(manifest);
+    std::string line;
+    while (std::getline(manifest, line)) {
+      if (line.rfind("release\t", 0) != 0) continue;
+      std::vector<std::string> cols;
+      std::stringstream ss(line);
+      for (std::string c; std::getline(ss, c, '\t');) cols.push_back(c);
+      std::string order;
+      for (const auto& c : cols)
+        if (c.rfind("order=", 0) == 0) order = c.substr(6);
+      if (order.empty()) continue;
+      OrderRelease r;
+      r.name = cols.at(1);
+      r.from = d(cols.at(2).c_str());
+      std::string text;
+      const std::string err = cg::codesets::read_data_file(kDataDir + "/" + order, text);
+      BOOST_REQUIRE_MESSAGE(err.empty(), err);
+      std::stringstream lines(text);
+      for (std::string l; std::getline(lines, l);) {
+        if (l.size() < 15) continue;
+        std::string code = l.substr(6, 7);
+        code.erase(code.find_last_not_of(' ') + 1);
+        r.codes[code] = l[14] == '1';
+      }
+      BOOST_REQUIRE_GT(r.codes.size(), 90000u);
+      out.push_back(std::move(r));
+    }
+    BOOST_REQUIRE_GE(out.size(), 13u);
+    return out;
+  }();
+  return all;
+}
+
+const cg::codesets::ReleaseInfo& release_named(const std::string& name) {
+  for (const auto& r : index().releases())
+    if (r.name == name) return r;
+  BOOST_FAIL("release " << name << " not in the index");
+  return index().releases().front();
+}
+
+// The first release (by date) whose order file lists the code.
+const OrderRelease* first_listing(const std::string& code) {
+  for (const auto& r : order_releases())
+    if (r.codes.count(code)) return &r;
+  return nullptr;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(icd10cm_index)
+
+BOOST_AUTO_TEST_CASE(every_order_file_code_has_its_status_in_its_release) {
+  const auto& idx = index();
+  for (const auto& r : order_releases()) {
+    const auto& info = release_named(r.name);
+    BOOST_TEST(info.effective_from == r.from);
+    const Date inside[] = {info.effective_from, info.effective_to};
+    std::size_t bad = 0;
+    for (const auto& [code, billable] : r.codes) {
+      for (const Date on : inside) {
+        const CodeStatus s = idx.status(code, on);
+        // A header whose every descendant is a 7-character code is reported as "needs a 7th
+        // character" (InvalidExtension); it is still not billable.
+        const bool ok = billable ? s == CodeStatus::Billable
+                                 : (s == CodeStatus::Header || (s == CodeStatus::InvalidExtension && code.size() < 7));
+        if (!ok && ++bad <= 5)
+          BOOST_ERROR(r.name << " " << code << " on " << on.iso() << ": " << cg::codesets::to_string(s));
+      }
+    }
+    BOOST_TEST(bad == 0u, r.name << ": " << bad << " mismatches");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(codes_absent_from_a_release_are_not_billable_there) {
+  const auto& idx = index();
+  std::set<std::string> every;
+  for (const auto& r : order_releases())
+    for (const auto& kv : r.codes) every.insert(kv.first);
+  for (const auto& r : order_releases()) {
+    std::size_t bad = 0, absent = 0;
+    for (const auto& code : every) {
+      if (r.codes.count(code)) continue;
+      ++absent;
+      const CodeStatus s = idx.status(code, r.from);
+      if (s == CodeStatus::Billable || s == CodeStatus::Header) {
+        if (++bad <= 5) BOOST_ERROR(r.name << " " << code << ": " << cg::codesets::to_string(s));
+      }
+    }
+    BOOST_TEST(bad == 0u, r.name << ": " << bad << " of " << absent << " absent codes reported present");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(m54_5_becomes_a_header_on_2021_10_01) {
+  const auto& idx = index();
+  BOOST_TEST(idx.status("M54.5", d("2021-09-30")) == CodeStatus::Billable);
+  BOOST_TEST(idx.status("M54.5", d("2021-10-01")) == CodeStatus::Header);
+  const auto e = idx.lookup("m545", d("2021-10-01"));
+  BOOST_TEST(e.code == "M54.5");
+  BOOST_TEST(e.release == "FY2022");
+  const std::vector<std::string> children{"M54.50", "M54.51", "M54.59"};
+  BOOST_TEST(e.billable_children == children, boost::test_tools::per_element());
+  BOOST_TEST(idx.lookup("M54.5", d("2024-03-01")).billable_children == children, boost::test_tools::per_element());
+  for (const auto& c : children) {
+    BOOST_TEST(idx.status(c, d("2021-09-30")) == CodeStatus::NotYetEffective);
+    BOOST_TEST(idx.status(c, d("2021-10-01")) == CodeStatus::Billable);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(m51_a0_to_a5_take_effect_with_their_first_release) {
+  const auto& idx = index();
+  for (const char* code : {"M51A0", "M51A1", "M51A2", "M51A3", "M51A4", "M51A5"}) {
+    const OrderRelease* first = first_listing(code);
+    BOOST_REQUIRE(first != nullptr);
+    BOOST_TEST(first != &order_releases().front());
+    BOOST_TEST(idx.status(code, day_before(first->from)) == CodeStatus::NotYetEffective, code);
+    BOOST_TEST(idx.status(code, d("2016-01-01")) == CodeStatus::NotYetEffective, code);
+    BOOST_TEST(idx.status(code, first->from) == CodeStatus::Billable, code);
+    BOOST_TEST(idx.status(code, d("2026-09-30")) == CodeStatus::Billable, code);
+    const auto e = idx.lookup(code, day_before(first->from));
+    BOOST_REQUIRE(e.effective_from.has_value());
+    BOOST_TEST(*e.effective_from == first->from);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(m43_01_and_m43_11_are_linked_by_excludes1) {
+  const auto& idx = index();
+  for (const auto& r : idx.releases()) {
+    for (const Date on : {r.effective_from, r.effective_to}) {
+      BOOST_TEST(idx.status("M43.01", on) == CodeStatus::Billable);
+      BOOST_TEST(idx.status("M43.11", on) == CodeStatus::Billable);
+      cg::codesets::CodeRef why;
+      BOOST_TEST(idx.excludes1("M43.01", "M43.11", on, &why));
+      BOOST_TEST(why.declared_at == "M43.0");
+      BOOST_TEST(why.first == "M431");
+      BOOST_TEST(idx.excludes1("M43.11", "M43.01", on));  // either direction
+      BOOST_TEST(idx.excludes1("M43.01", "Q76.2", on, &why));
+      BOOST_TEST(why.declared_at == "M43.0");
+      BOOST_TEST(why.note.find("Q76.2") != std::string::npos);
+      BOOST_TEST(!idx.excludes1("M43.01", "M54.50", on));
+    }
+  }
+  const auto e = idx.lookup("M43.01", d("2024-01-01"));
+  bool saw = false;
+  for (const auto& ref : e.excludes1) saw = saw || (ref.declared_at == "M43.0" && ref.matches("M4311"));
+  BOOST_TEST(saw);
+}
+
+BOOST_AUTO_TEST_CASE(m96_1_and_g89_29_are_billable_in_every_release) {
+  const auto& idx = index();
+  for (const auto& r : idx.releases())
+    for (const char* code : {"M96.1", "G89.29"}) {
+      BOOST_TEST(idx.status(code, r.effective_from) == CodeStatus::Billable, code << " " << r.name);
+      BOOST_TEST(idx.status(code, r.effective_to) == CodeStatus::Billable, code << " " << r.name);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(seventh_character_rules) {
+  const auto& idx = index();
+  const Date on = d("2024-01-01");
+  BOOST_TEST(idx.status("M51.A1A", on) == CodeStatus::InvalidExtension);
+  BOOST_TEST(idx.lookup("M51.A1A", on).extension_problem == "M51.A1 takes no 7th character");
+
+  BOOST_TEST(idx.status("S32.010A", on) == CodeStatus::Billable);
+  BOOST_TEST(idx.status("S32.010", on) == CodeStatus::InvalidExtension);
+  const auto e = idx.lookup("S32.010", on);
+  BOOST_TEST(e.extension_problem == "S32.010 needs a 7th character: A, B, D, G, K, S");
+  BOOST_REQUIRE(e.seventh.has_value());
+  BOOST_TEST(e.seventh->defined_at == "S32");  // inherited from the category
+  const std::vector<char> allowed{'A', 'B', 'D', 'G', 'K', 'S'};
+  BOOST_TEST(e.seventh->allowed == allowed, boost::test_tools::per_element());
+  BOOST_TEST(e.seventh->meanings.front() == "initial encounter for closed fracture");
+  BOOST_TEST(idx.status("S32.010Z", on) == CodeStatus::InvalidExtension);
+
+  // Placeholder X.
+  BOOST_TEST(idx.status("W19.XXXA", on) == CodeStatus::Billable);
+  BOOST_TEST(idx.status("W19XXXA", on) == CodeStatus::Billable);
+  BOOST_TEST(idx.status("W19XA", on) == CodeStatus::InvalidExtension);
+  BOOST_TEST(idx.lookup("W19XA", on).extension_problem.find("W19.XXXA") != std::string::npos);
+  BOOST_TEST(idx.status("W19", on) == CodeStatus::InvalidExtension);
+}
+
+BOOST_AUTO_TEST_CASE(deleted_code_has_last_valid_date_and_conversion_table_replacements) {
+  const auto& idx = index();
+  // O35.0XX0 is in the FY2022-APR order file and not in FY2023's (checked from the data).
+  const OrderRelease* first = first_listing("O3500X0");
+  BOOST_REQUIRE(first != nullptr);
+  BOOST_TEST(idx.status("O35.0XX0", day_before(first->from)) == CodeStatus::Billable);
+  BOOST_TEST(idx.status("O35.0XX0", first->from) == CodeStatus::Deleted);
+  const auto e = idx.lookup("O35.0XX0", first->from);
+  BOOST_REQUIRE(e.last_valid.has_value());
+  BOOST_TEST(*e.last_valid == day_before(first->from));
+  BOOST_TEST(!e.replacements.empty());
+  BOOST_TEST((std::find(e.replacements.begin(), e.replacements.end(), "O35.00X0") != e.replacements.end()));
+  for (const auto& rep : e.replacements) BOOST_TEST(idx.status(rep, first->from) == CodeStatus::Billable);
+}
+
+BOOST_AUTO_TEST_CASE(fy2021_october_2020_differs_from_january_2021) {
+  const auto& idx = index();
+  const auto& oct = release_named("FY2021");
+  const auto& jan = release_named("FY2021-JAN");
+  BOOST_TEST(oct.effective_from == d("2020-10-01"));
+  BOOST_TEST(oct.effective_to == d("2020-12-31"));
+  BOOST_TEST(!oct.derivation.empty());
+  for (const char* code : {"J12.82", "M35.81", "M35.89", "Z11.52", "Z20.822", "Z86.16"}) {
+    BOOST_TEST(idx.status(code, oct.effective_to) == CodeStatus::NotYetEffective, code);
+    BOOST_TEST(idx.status(code, jan.effective_from) == CodeStatus::Billable, code);
+  }
+  BOOST_TEST(idx.status("M35.8", oct.effective_to) == CodeStatus::Billable);
+  BOOST_TEST(idx.status("M35.8", jan.effective_from) == CodeStatus::Header);
+  BOOST_TEST(*idx.lookup("Z20.822", d("2020-11-01")).effective_from == d("2021-01-01"));
+  // Billable count of the derived Oct 2020 release = the Oct 2020 addenda summary (72,616),
+  // i.e. the FY2021-JAN order file's billable codes minus its six Jan 2021 additions.
+  std::size_t jan_billable = 0, oct_billable = 0;
+  for (const auto& r : order_releases())
+    if (r.name == "FY2021-JAN")
+      for (const auto& [code, billable] : r.codes)
+        if (billable) {
+          ++jan_billable;
+          if (idx.status(code, oct.effective_from) == CodeStatus::Billable) ++oct_billable;
+        }
+  BOOST_TEST(jan_billable - oct_billable == 6u);  // M35.8 is billable in Oct but a header in Jan
+}
+
+BOOST_AUTO_TEST_CASE(covid_codes_of_april_2020) {
+  const auto& idx = index();
+  BOOST_TEST(idx.status("U07.1", d("2020-03-31")) == CodeStatus::NotYetEffective);
+  BOOST_TEST(idx.status("U07.1", d("2020-04-01")) == CodeStatus::Billable);
+  BOOST_TEST(idx.release_on(d("2020-04-01"))->name == "FY2020-APR");
+}
+
+BOOST_AUTO_TEST_CASE(dates_past_the_newest_release_use_it_and_say_so) {
+  const auto& idx = index();
+  BOOST_TEST(idx.releases().back().effective_to == d("2026-09-30"));
+  BOOST_TEST(!idx.beyond_newest(d("2026-09-30")));
+  BOOST_TEST(idx.beyond_newest(d("2026-10-01")));
+  BOOST_TEST(idx.release_on(d("2027-05-01"))->name == idx.releases().back().name);
+  BOOST_TEST(idx.status("M54.50", d("2027-05-01")) == CodeStatus::Billable);
+  const auto e = idx.lookup("M54.50", d("2027-05-01"));
+  BOOST_TEST(!e.release_in_force_loaded);
+  BOOST_TEST(e.release == "FY2026");
+  BOOST_TEST(idx.release_on(d("2015-09-30")) == nullptr);
+  BOOST_TEST(idx.status("M54.5", d("2015-09-30")) == CodeStatus::NotYetEffective);
+}
+
+BOOST_AUTO_TEST_CASE(codes_are_normalized_and_garbage_is_unknown) {
+  const auto& idx = index();
+  const Date on = d("2024-01-01");
+  BOOST_TEST(idx.status("  m54.50 ", on) == CodeStatus::Billable);
+  BOOST_TEST(idx.status("M5450", on) == CodeStatus::Billable);
+  for (const char* junk : {"", " ", "M5", "M54.5.0.0.0.0", "12345", "M54-50", "ZZZ99", "\xff\xfe"})
+    BOOST_TEST(idx.status(junk, on) == CodeStatus::Unknown, junk);
+  BOOST_TEST(idx.lookup("zzz.99", on).status == CodeStatus::Unknown);
+}
+
+BOOST_AUTO_TEST_CASE(manifestation_chapter_and_demographics) {
+  const auto& idx = index();
+  const Date on = d("2024-01-01");
+  BOOST_TEST(idx.is_manifestation("G63", on));  // Polyneuropathy in diseases classified elsewhere
+  BOOST_TEST(!idx.is_manifestation("M54.50", on));
+  BOOST_TEST(idx.chapter("W19.XXXA", on) == Icd10Index::kChapterExternalCause);
+  BOOST_TEST(idx.chapter("O80", on) == Icd10Index::kChapterMaternity);
+  BOOST_TEST(idx.chapter("P07.14", on) == Icd10Index::kChapterNewborn);
+  BOOST_TEST(idx.chapter("M54.50", on) == 13);
+  const auto n40 = idx.demographics("N40.0", d("2019-01-01"));
+  BOOST_TEST((n40.sex == cg::codesets::DemographicEdits::Sex::MaleOnly));
+  const auto o80 = idx.demographics("O80", on);  // newest MCE list applies to later dates
+  BOOST_TEST(o80.age_category == "maternity");
+  BOOST_TEST(o80.source == "MCE v37");
+  BOOST_TEST(!idx.demographics("M54.50", on).age.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(corrupt_or_truncated_index_is_a_load_error) {
+  std::ifstream in(CG_BINARY_DIR "/icd10cm.cgx", std::ios::binary);
+  const std::string good((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  BOOST_REQUIRE_GT(good.size(), 1000u);
+  const auto dir = std::filesystem::temp_directory_path();
+  const auto try_load = [&](const std::string& bytes, const char* name) {
+    const auto path = (dir / (std::string("cg_codeset_test_") + name + ".cgx")).string();
+    std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    auto v = Icd10Index::load(path);
+    std::filesystem::remove(path);
+    const auto* err = std::get_if<std::string>(&v);
+    BOOST_TEST(err != nullptr, name);
+    if (err) BOOST_TEST(err->find(path) != std::string::npos, name);
+  };
+  try_load(good.substr(0, good.size() / 2), "truncated");
+  try_load(good.substr(0, 10), "tiny");
+  try_load("", "empty");
+  std::string flipped = good;
+  flipped[flipped.size() / 3] ^= 0x5A;
+  try_load(flipped, "flipped");
+  std::string header = good;
+  header[0] = 'X';
+  try_load(header, "magic");
+  auto missing = Icd10Index::load((dir / "cg_codeset_no_such_file.cgx").string());
+  BOOST_TEST(std::holds_alternative<std::string>(missing));
+}
+
+BOOST_AUTO_TEST_CASE(compiler_errors_name_file_and_line) {
+  const auto dir = std::filesystem::temp_directory_path();
+  const auto order = (dir / "cg_codeset_bad_order.txt").string();
+  std::ofstream(order) << "00001 A00     0 Cholera                                                      Cholera\r\n"
+                       << "00002 A000    7 Cholera due to Vibrio cholerae 01, biovar cholerae           Cholera\r\n";
+  cg::codesets::BuildSpec spec;
+  cg::codesets::ReleaseSpec r;
+  r.name = "FYTEST";
+  r.effective_from = d("2030-10-01");
+  r.order = order;
+  spec.releases.push_back(r);
+  const std::string err = cg::codesets::compile_index(spec, (dir / "cg_codeset_bad.cgx").string());
+  std::filesystem::remove(order);
+  BOOST_TEST(err.find(order + ":2:") == 0u, err);
+}
+
+BOOST_AUTO_TEST_CASE(default_path_honours_the_environment) {
+  ::setenv("CLAIMGATE_CODESET", "/some/where/icd10cm.cgx", 1);
+  BOOST_TEST(Icd10Index::default_path() == "/some/where/icd10cm.cgx");
+  ::unsetenv("CLAIMGATE_CODESET");
+  BOOST_TEST(Icd10Index::default_path().find("icd10cm.cgx") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
