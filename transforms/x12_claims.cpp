@@ -98,16 +98,32 @@ rules::Finding to_finding(const x12::SyntaxError& e) {
 class X12ClaimReader::Builder final : public x12::Handler {
  public:
   Builder(std::string_view source, ClaimCallback on_claim, ErrorCallback on_error,
-          SyntaxErrorCallback on_syntax)
+          SyntaxErrorCallback on_syntax, X12ReadOptions options)
       : source_(source),
         on_claim_(std::move(on_claim)),
         on_error_(std::move(on_error)),
-        on_syntax_(std::move(on_syntax)) {}
+        on_syntax_(std::move(on_syntax)),
+        observer_(options.observer),
+        capture_(options.capture_raw) {}
+
+  void on_interchange(const x12::Envelope& env) override {
+    if (observer_) observer_->on_interchange(env);
+  }
+  void on_group(const x12::Envelope& env) override {
+    if (observer_) observer_->on_group(env);
+  }
+  void on_group_end(const x12::Envelope& env, const x12::GroupResult& r) override {
+    if (observer_) observer_->on_group_end(env, r);
+  }
+  void on_interchange_end(const x12::Envelope& env, bool trailer) override {
+    if (observer_) observer_->on_interchange_end(env, trailer);
+  }
 
   std::size_t claims = 0;
   std::size_t errors = 0;
 
   void on_transaction(const x12::Envelope& env, x12::TransactionType type) override {
+    if (observer_) observer_->on_transaction(env, type);
     type_ = type;
     ctx_ = rules::X12Context{};
     ctx_.isa13 = env.isa13;
@@ -116,30 +132,72 @@ class X12ClaimReader::Builder final : public x12::Handler {
     ctx_.guide = env.st03.empty() ? env.gs08 : env.st03;
     ctx_.sender_id = env.isa06;
     ctx_.receiver_id = env.isa08;
+    ctx_.isa09 = env.isa09;
+    ctx_.isa10 = env.isa10;
+    ctx_.gs02 = env.gs02;
+    ctx_.gs03 = env.gs03;
+    ctx_.element_sep = env.delims.element;
+    ctx_.component_sep = env.delims.component;
+    ctx_.repetition_sep = env.delims.repetition;
+    ctx_.segment_term = env.delims.segment;
     billing_npi_.clear();
     reset_subscriber();
+    block_ = capture_ ? &ctx_.raw_header : nullptr;
   }
 
-  void on_segment(const x12::BodySegment& b, const x12::Envelope&) override {
+  void on_segment(const x12::BodySegment& b, const x12::Envelope& env) override {
+    if (observer_) observer_->on_segment(b, env);
     const x12::Segment& s = b.seg;
     if (s.code == x12::seg_code("HL")) {
       finish_claim();
       if (b.hl_level == 20) {
         billing_npi_.clear();
+        ctx_.billing_name.clear();
         reset_subscriber();
+        begin_block(ctx_.raw_provider, ctx_.provider_hl, s);
+        ctx_.raw_subscriber.clear();
+        ctx_.raw_patient.clear();
       } else if (b.hl_level == 22) {
         reset_subscriber();
+        begin_block(ctx_.raw_subscriber, ctx_.subscriber_hl, s);
+        ctx_.raw_patient.clear();
       } else {
         patient_level_ = true;
         pat_birth_.reset();
         pat_sex_ = 0;
+        begin_block(ctx_.raw_patient, ctx_.patient_hl, s);
       }
       return;
     }
-    if (s.code == x12::seg_code("CLM")) return start_claim(b);
+    if (s.code == x12::seg_code("CLM")) {
+      start_claim(b);
+      if (capture_) {
+        block_ = &claim_->x12.raw_claim;
+        append_raw(s);
+      }
+      return;
+    }
+    if (block_ != nullptr) append_raw(s);
     if (s.code == x12::seg_code("NM1")) {
-      if (b.loop == "2010AA" && s.el(8) == "XX") billing_npi_ = std::string(s.el(9));
-      else if (b.loop == "2010BB") payer_id_ = std::string(s.el(9));
+      if (b.loop == "2010AA") {
+        if (s.el(8) == "XX") billing_npi_ = std::string(s.el(9));
+        ctx_.billing_name = std::string(s.el(3));
+      } else if (b.loop == "2010BB") {
+        payer_id_ = std::string(s.el(9));
+      } else if (b.loop == "1000A") {
+        ctx_.submitter_name = std::string(s.el(3));
+        ctx_.submitter_id = std::string(s.el(9));
+      } else if (b.loop == "1000B") {
+        ctx_.receiver_name = std::string(s.el(3));
+        ctx_.receiver_nm1_id = std::string(s.el(9));
+      } else if (b.loop == "2010BA") {
+        sub_last_ = std::string(s.el(3));
+        sub_first_ = std::string(s.el(4));
+        member_id_ = std::string(s.el(9));
+      } else if (b.loop == "2010CA") {
+        pat_last_ = std::string(s.el(3));
+        pat_first_ = std::string(s.el(4));
+      }
       return;
     }
     if (s.code == x12::seg_code("DMG")) {
@@ -162,12 +220,15 @@ class X12ClaimReader::Builder final : public x12::Handler {
     if (s.code == x12::seg_code("DTP")) return add_date(b);
   }
 
-  void on_transaction_end(const x12::Envelope&, const x12::TransactionResult&) override {
+  void on_transaction_end(const x12::Envelope& env, const x12::TransactionResult& r) override {
     finish_claim();
+    block_ = nullptr;
+    if (observer_) observer_->on_transaction_end(env, r);
   }
 
   void on_error(const x12::SyntaxError& e) override {
     ++errors;
+    if (observer_) observer_->on_error(e);
     if (on_syntax_) on_syntax_(e);
     Finding f = to_finding(e);
     if (claim_ && !e.claim_id.empty() && e.claim_id == claim_->id &&
@@ -183,7 +244,25 @@ class X12ClaimReader::Builder final : public x12::Handler {
   }
 
  private:
+  void begin_block(std::string& block, std::string& hl_id, const x12::Segment& s) {
+    if (!capture_) return;
+    block.clear();
+    hl_id = std::string(s.el(1));
+    block_ = &block;
+    append_raw(s);
+  }
+
+  void append_raw(const x12::Segment& s) {
+    block_->append(s.raw);
+    block_->push_back(s.delims->segment);
+  }
+
   void reset_subscriber() {
+    sub_last_.clear();
+    sub_first_.clear();
+    member_id_.clear();
+    pat_last_.clear();
+    pat_first_.clear();
     payer_id_.clear();
     sub_birth_.reset();
     sub_sex_ = 0;
@@ -214,6 +293,11 @@ class X12ClaimReader::Builder final : public x12::Handler {
     c.src.x12 = where(s, b.position, b.loop);
     c.total_src.x12 = where(s, b.position, b.loop, 2, 0, 782);
     c.x12 = ctx_;
+    c.x12.raw_claim.clear();
+    if (!patient_level_) c.x12.raw_patient.clear();
+    c.x12.patient_last = patient_level_ ? pat_last_ : sub_last_;
+    c.x12.patient_first = patient_level_ ? pat_first_ : sub_first_;
+    c.x12.member_id = member_id_;
     c.x12.claim_begin = s.offset;
     c.x12.claim_end = s.offset + s.raw.size() + 1;
     c.source_name = source_;
@@ -327,6 +411,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
       }
     }
     ++claims;
+    if (block_ == &c.x12.raw_claim) block_ = nullptr;
     on_claim_(std::move(c), std::move(claim_findings_));
     claim_findings_.clear();
     claim_.reset();
@@ -336,6 +421,10 @@ class X12ClaimReader::Builder final : public x12::Handler {
   ClaimCallback on_claim_;
   ErrorCallback on_error_;
   SyntaxErrorCallback on_syntax_;
+  x12::Handler* observer_ = nullptr;
+  bool capture_ = false;
+  std::string* block_ = nullptr;  // where raw segments go (capture_raw)
+  std::string sub_last_, sub_first_, member_id_, pat_last_, pat_first_;
   x12::TransactionType type_ = x12::TransactionType::Unknown;
   rules::X12Context ctx_;
   std::string billing_npi_, payer_id_;
@@ -349,9 +438,9 @@ class X12ClaimReader::Builder final : public x12::Handler {
 
 X12ClaimReader::X12ClaimReader(std::string_view source_name, const InputLimits&,
                                ClaimCallback on_claim, ErrorCallback on_error,
-                               SyntaxErrorCallback on_syntax)
+                               SyntaxErrorCallback on_syntax, X12ReadOptions options)
     : builder_(std::make_unique<Builder>(source_name, std::move(on_claim), std::move(on_error),
-                                         std::move(on_syntax))),
+                                         std::move(on_syntax), options)),
       reader_(std::make_unique<x12::Reader>(*builder_)) {}
 
 X12ClaimReader::~X12ClaimReader() = default;

@@ -14,10 +14,19 @@ namespace cg::transforms {
 
 using SyntaxErrorCallback = std::function<void(const x12::SyntaxError&)>;
 
+struct X12ReadOptions {
+  // Receives every reader event too (envelopes, segments, errors), e.g. to build a 999.
+  x12::Handler* observer = nullptr;
+  // Copy each claim's segments as received into Claim::x12 raw_* (for re-enveloping and the
+  // 277CA). Off by default: validation alone does not need it.
+  bool capture_raw = false;
+};
+
 class X12ClaimReader {
  public:
   X12ClaimReader(std::string_view source_name, const InputLimits& limits, ClaimCallback on_claim,
-                 ErrorCallback on_error, SyntaxErrorCallback on_syntax = {});
+                 ErrorCallback on_error, SyntaxErrorCallback on_syntax = {},
+                 X12ReadOptions options = {});
   ~X12ClaimReader();
   X12ClaimReader(const X12ClaimReader&) = delete;
   X12ClaimReader& operator=(const X12ClaimReader&) = delete;

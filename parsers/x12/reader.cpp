@@ -306,7 +306,7 @@ struct Reader::Walker {
         guide_type(env.st03) != guide_type(env.gs08))
       transaction_error("I6", "ST03 '" + env.st03 + "' names a different guide than GS08 '" +
                                   env.gs08 + "'", s.offset);
-    if (supported) h.on_transaction(env, type);
+    h.on_transaction(env, supported ? type : TransactionType::Unknown);
   }
 
   void se(const Segment& s) {
@@ -339,7 +339,7 @@ struct Reader::Walker {
     if (st_ok) ++sets_accepted;
     in_st = false;
     in_claim = false;
-    if (supported) h.on_transaction_end(env, r);
+    h.on_transaction_end(env, r);
   }
 
   // --- body segments ---

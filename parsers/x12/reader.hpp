@@ -87,8 +87,8 @@ class Handler {
   virtual ~Handler() = default;
   virtual void on_interchange(const Envelope&) {}
   virtual void on_group(const Envelope&) {}
-  // Only for transaction sets the reader supports (837 with a 5010 professional, institutional
-  // or dental guide); others are reported as errors and skipped.
+  // For every ST; TransactionType::Unknown when the set is not a supported 837 (5010
+  // professional, institutional or dental guide): its body segments are then skipped.
   virtual void on_transaction(const Envelope&, TransactionType) {}
   virtual void on_segment(const BodySegment&, const Envelope&) {}
   virtual void on_transaction_end(const Envelope&, const TransactionResult&) {}
