@@ -88,6 +88,46 @@ struct X12Context {
   std::string sender_id, receiver_id;  // ISA06 / ISA08, trimmed
   std::uint64_t claim_begin = 0;  // byte offset of the CLM segment
   std::uint64_t claim_end = 0;    // byte offset just past the claim's last segment terminator
+  std::string isa09, isa10;       // interchange date and time (for the TA1 / 277CA)
+  std::string gs02, gs03;         // application sender / receiver codes
+  // Captured only when the reader is asked to (re-enveloping, 277CA): the segments exactly as
+  // received, each followed by the segment terminator; HL01 as received for each level.
+  std::string raw_header;      // BHT through loop 1000B
+  std::string raw_provider;    // loop 2000A: HL*..*20 up to the next HL
+  std::string raw_subscriber;  // loop 2000B: HL*..*22 up to the next HL or the CLM
+  std::string raw_patient;     // loop 2000C (empty when the patient is the subscriber)
+  std::string raw_claim;       // CLM through the claim's last segment
+  std::string provider_hl, subscriber_hl, patient_hl;
+  char element_sep = '*', component_sep = ':', repetition_sep = '^', segment_term = '~';
+  // Names and ids the 277CA echoes (PHI: never logged).
+  std::string submitter_name, submitter_id, receiver_name, receiver_nm1_id, billing_name;
+  std::string patient_last, patient_first, member_id;
+};
+
+// Where a FHIR claim came from and the Claim elements later FHIR answers (ClaimResponse,
+// OperationOutcome, batch-response Bundle) need. Empty for X12. Claim-level FHIRPaths in
+// SourceRef are relative to the Claim resource ("Claim.item[0]"); prefix them with
+// "Bundle.entry[entry_index].resource." when the Claim came in a Bundle.
+struct FhirContext {
+  std::string resource_id;        // Claim.id
+  std::string identifier;         // Claim.identifier[0].value
+  std::string full_url;           // Bundle.entry.fullUrl
+  int entry_index = -1;           // Bundle.entry index (the outermost Bundle), -1 when none
+  int inner_entry_index = -1;     // entry index inside a Bundle nested in a batch entry, -1 none
+  std::string bundle_type;        // batch, transaction, collection; empty when not in a Bundle
+  std::string bundle_id;          // Bundle.id
+  std::uint32_t ndjson_line = 0;  // 1-based line of NDJSON input, 0 when not NDJSON
+  std::string status;             // Claim.status (active, cancelled, draft, entered-in-error)
+  std::string use;                // Claim.use (claim, preauthorization, predetermination)
+  std::string type_code;          // Claim.type coding code as sent (professional, oral ...)
+  std::string priority;           // Claim.priority coding code (stat, normal, deferred)
+  std::string created;            // Claim.created as sent (dateTime)
+  std::string patient_reference;  // Claim.patient.reference
+  std::string provider_reference; // Claim.provider.reference
+  std::string insurer_reference;  // Claim.insurer.reference
+  std::string coverage_reference; // focal Claim.insurance.coverage.reference
+  int focal_insurance = -1;       // index of the insurance used (focal=true, else the first)
+  int focal_count = 0;            // how many insurance entries have focal=true
 };
 
 struct Claim {
@@ -109,6 +149,7 @@ struct Claim {
   SourceRef total_src; // CLM02 / Claim.total
   X12Context x12;      // empty for FHIR
   std::string source_name;  // file name or request id the claim came from (for reports)
+  FhirContext fhir;         // empty for X12
 
   // The date that decides the code set for a diagnosis nobody points at: the through /
   // discharge date, else the from date, else nullopt.
