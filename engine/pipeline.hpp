@@ -1,0 +1,116 @@
+// The validation pipeline the server and the CLI share: bytes in, verdicts, answers for the
+// sender and what goes on to the payer out. Decode -> validate -> decide -> answer; no stage
+// throws on input.
+//
+// Thread safety: a Pipeline is immutable after construction and may be used from any number
+// of threads at once; an X12Session belongs to one request (one thread at a time).
+#pragma once
+
+#include "rulesets/codesets/icd10cm.hpp"
+#include "rulesets/core/rule.hpp"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cg::engine {
+
+// Who claimgate is in the interchanges it writes (999, TA1, 277CA, re-enveloped 837).
+struct AckIdentity {
+  std::string sender_qualifier = "ZZ";
+  std::string sender_id = "CLAIMGATE";        // ISA06 / GS02 of what claimgate sends
+  std::string payer_receiver_qualifier = "ZZ";
+  std::string payer_receiver_id = "PAYER";    // ISA08 / GS03 of the re-enveloped 837
+  std::string organization_name = "CLAIMGATE";  // 277CA information source name
+};
+
+struct PipelineOptions {
+  std::shared_ptr<const codesets::Icd10Index> codes;
+  std::shared_ptr<const rules::RuleSet> default_rules;  // built-ins when null
+  // Rule sets chosen by the claim's payer id (NM1*PR / insurance), then by sender.
+  std::map<std::string, std::shared_ptr<const rules::RuleSet>> rules_by_payer;
+  std::map<std::string, std::shared_ptr<const rules::RuleSet>> rules_by_sender;
+  AckIdentity identity;
+};
+
+// Control numbers and timestamps of generated interchanges. The server takes them from a
+// counter and the clock; tests inject them.
+struct Stamp {
+  std::uint64_t control = 1;   // ISA13 / GS06 / ST02 base of the generated interchanges
+  std::string date = "20260101";  // CCYYMMDD
+  std::string time = "0000";      // HHMM
+};
+
+// One unit the forwarder sends to a payer.
+struct ForwardItem {
+  std::string payer_id;      // routing key; empty -> the default target
+  std::string content_type;  // "application/edi-x12" or "application/fhir+json"
+  std::string body;          // the re-enveloped 837 (accepted claims only) or one Claim
+  std::vector<std::string> claim_ids;
+};
+
+struct Counts {
+  std::size_t claims = 0, accepted = 0, rejected = 0, warnings = 0, input_errors = 0;
+  std::map<std::string, std::size_t> findings_by_rule;  // for metrics
+};
+
+struct X12Result {
+  bool usable = false;      // false: not X12 at all (answer 400)
+  std::string report_json;  // the JSON report of `claimgate validate`
+  std::string ack;          // TA1 (when the interchange envelope is bad), 999, then the 277CA
+  std::string ack_999;      // the TA1/999 interchange alone
+  std::string ack_277ca;    // the 277CA interchange alone (empty when no transaction was accepted)
+  std::vector<ForwardItem> forward;  // one re-enveloped 837 per payer id among accepted claims
+  Counts counts;
+  std::vector<std::string> control_numbers;  // ISA13 of the interchanges received (for logs)
+};
+
+enum class FhirOperation {
+  Create,    // POST /fhir/Claim: accepted -> 201 + ClaimResponse (queued); rejected -> 422
+  Submit,    // POST /fhir/Claim/$submit: accepted -> 200 + ClaimResponse; rejected -> 422
+  Validate,  // POST /fhir/Claim/$validate: 200 + OperationOutcome, never forwarded
+  Batch,     // POST /fhir with a batch Bundle: 200 + batch-response Bundle
+};
+
+struct FhirResult {
+  int http_status = 200;
+  std::string content_type = "application/fhir+json";
+  std::string body;
+  std::vector<ForwardItem> forward;  // one per accepted Claim
+  Counts counts;
+};
+
+class X12Session;
+
+class Pipeline {
+ public:
+  explicit Pipeline(PipelineOptions options);
+
+  // Streaming X12: feed the body as it arrives; finish() answers.
+  [[nodiscard]] std::unique_ptr<X12Session> begin_x12(std::string_view source, std::string_view sender,
+                                                      rules::Date today, Stamp stamp) const;
+  // Whole-body conveniences.
+  [[nodiscard]] X12Result process_x12(std::string_view body, std::string_view source,
+                                      std::string_view sender, rules::Date today, Stamp stamp) const;
+  [[nodiscard]] FhirResult process_fhir(std::string_view body, FhirOperation op, std::string_view sender,
+                                        rules::Date today) const;
+
+  [[nodiscard]] const PipelineOptions& options() const { return options_; }
+  [[nodiscard]] std::shared_ptr<const rules::RuleSet> rules_for(std::string_view payer_id,
+                                                               std::string_view sender) const;
+
+ private:
+  PipelineOptions options_;
+};
+
+class X12Session {
+ public:
+  virtual ~X12Session() = default;
+  virtual void feed(std::string_view chunk) = 0;
+  [[nodiscard]] virtual X12Result finish() = 0;
+  [[nodiscard]] virtual std::size_t claims_so_far() const = 0;
+};
+
+}  // namespace cg::engine
