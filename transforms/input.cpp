@@ -1,5 +1,6 @@
 #include "transforms/input.hpp"
 
+#include "transforms/fhir_claims.hpp"
 #include "transforms/x12_claims.hpp"
 
 namespace cg::transforms {
@@ -42,10 +43,7 @@ ReadSummary read_claims(std::string_view bytes, std::string_view source_name,
       break;
     }
     case InputKind::Fhir: {
-      rules::Finding f;  // wired to the FHIR reader when it lands
-      f.rule = "input.unsupported";
-      f.message = "FHIR input is not supported by this build yet";
-      count_error(std::move(f));
+      summary = read_fhir_claims(bytes, source_name, limits, on_claim, count_error);
       break;
     }
     case InputKind::Unknown: {

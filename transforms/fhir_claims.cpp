@@ -1,0 +1,1325 @@
+#include "transforms/fhir_claims.hpp"
+
+#include "parsers/fhir/json_document.hpp"
+#include "parsers/fhir/ndjson.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <climits>
+#include <cmath>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace cg::transforms {
+namespace {
+
+using fhir::Value;
+using rules::Claim;
+using rules::Finding;
+using rules::Findings;
+
+constexpr FhirRuleInfo kRules[] = {
+    {kFhirSyntax, "structure", "not JSON, truncated, trailing data or invalid UTF-8"},
+    {kFhirStructure, "structure", "an element has the wrong JSON type"},
+    {kFhirValue, "value", "an element has a value its datatype does not allow"},
+    {kFhirRequired, "required", "a required element is missing"},
+    {kFhirCodeInvalid, "code-invalid", "a code is not in the required value set"},
+    {kFhirResourceType, "invalid", "the resource is not a Claim or a Bundle of Claims"},
+    {kFhirNotSupported, "not-supported", "valid FHIR the gateway does not accept"},
+    {kFhirLimit, "too-long", "a size, depth or count limit was exceeded"},
+};
+
+constexpr std::string_view kIcd10Cm = "http://hl7.org/fhir/sid/icd-10-cm";
+constexpr std::string_view kIcd10 = "http://hl7.org/fhir/sid/icd-10";
+constexpr std::string_view kIcd9Cm = "http://hl7.org/fhir/sid/icd-9-cm";
+constexpr std::string_view kNpiSystem = "http://hl7.org/fhir/sid/us-npi";
+constexpr std::size_t kMaxValueEcho = 64;
+
+// ---------------------------------------------------------------------------------------------
+// FHIRPath built incrementally: one string, grown and cut back as the walk enters and leaves
+// elements, copied only when a SourceRef or a Finding needs it.
+class Path {
+ public:
+  explicit Path(std::string_view root) : s_(root) { s_.reserve(96); }
+  [[nodiscard]] std::size_t mark() const { return s_.size(); }
+  void cut(std::size_t m) { s_.resize(m); }
+  void field(std::string_view f) {
+    s_ += '.';
+    s_ += f;
+  }
+  void index(std::size_t i) {
+    char b[24];
+    const auto r = std::to_chars(b, b + sizeof b, i);
+    s_ += '[';
+    s_.append(b, r.ptr);
+    s_ += ']';
+  }
+  [[nodiscard]] const std::string& str() const { return s_; }
+  [[nodiscard]] std::string with(std::string_view f) const {
+    std::string r;
+    r.reserve(s_.size() + 1 + f.size());
+    r += s_;
+    r += '.';
+    r += f;
+    return r;
+  }
+  void reset(std::string_view root) { s_.assign(root); }
+
+ private:
+  std::string s_;
+};
+
+// Restores the path when leaving an element.
+class Enter {
+ public:
+  struct Index {
+    std::size_t i;
+  };
+
+  Enter(Path& p, std::string_view f) : p_(p), m_(p.mark()) { p.field(f); }
+  Enter(Path& p, std::string_view f, std::size_t i) : p_(p), m_(p.mark()) {
+    p.field(f);
+    p.index(i);
+  }
+  Enter(Path& p, Index at) : p_(p), m_(p.mark()) { p.index(at.i); }
+  Enter(const Enter&) = delete;
+  Enter& operator=(const Enter&) = delete;
+  ~Enter() { p_.cut(m_); }
+
+ private:
+  Path& p_;
+  std::size_t m_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Resources of a Bundle, found by fullUrl or "Type/id".
+struct TypeId {
+  std::string_view type, id;
+  bool operator==(const TypeId&) const = default;
+};
+struct TypeIdHash {
+  std::size_t operator()(const TypeId& k) const noexcept {
+    const std::size_t a = std::hash<std::string_view>{}(k.type);
+    return a ^ (std::hash<std::string_view>{}(k.id) + 0x9e3779b97f4a7c15ull + (a << 6) + (a >> 2));
+  }
+};
+
+std::string_view strip_history(std::string_view ref) {
+  const auto h = ref.find("/_history/");
+  return h == std::string_view::npos ? ref : ref.substr(0, h);
+}
+
+// "Patient/123", "http://x/fhir/Patient/123" -> {Patient, 123}; {} when not of that shape.
+TypeId split_reference(std::string_view ref) {
+  ref = strip_history(ref);
+  const auto slash = ref.rfind('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == ref.size()) return {};
+  const std::string_view id = ref.substr(slash + 1);
+  const std::string_view head = ref.substr(0, slash);
+  const auto prev = head.rfind('/');
+  const std::string_view type = prev == std::string_view::npos ? head : head.substr(prev + 1);
+  if (type.empty() || type.front() < 'A' || type.front() > 'Z') return {};
+  return {type, id};
+}
+
+class BundleIndex {
+ public:
+  void reserve(std::size_t n) {
+    by_url_.reserve(n);
+    by_type_id_.reserve(n);
+  }
+  void add(std::string_view full_url, const Value& resource) {
+    if (!full_url.empty()) by_url_.emplace(full_url, &resource);
+    const std::string_view type = fhir::str(fhir::member(resource, "resourceType"));
+    const Value* id = fhir::member(resource, "id");
+    if (!type.empty() && id && id->IsString())
+      by_type_id_.emplace(TypeId{type, fhir::str(*id)}, &resource);
+  }
+  [[nodiscard]] const Value* find(std::string_view ref) const {
+    if (auto it = by_url_.find(ref); it != by_url_.end()) return it->second;
+    const TypeId k = split_reference(ref);
+    if (k.type.empty()) return nullptr;
+    auto it = by_type_id_.find(k);
+    return it == by_type_id_.end() ? nullptr : it->second;
+  }
+
+ private:
+  std::unordered_map<std::string_view, const Value*> by_url_;
+  std::unordered_map<TypeId, const Value*, TypeIdHash> by_type_id_;
+};
+
+// ---------------------------------------------------------------------------------------------
+enum class Kind : std::uint8_t { Null, Bool, Number, String, Object, Array };
+
+std::string_view kind_name(Kind k) {
+  switch (k) {
+    case Kind::Null: return "null";
+    case Kind::Bool: return "a boolean";
+    case Kind::Number: return "a number";
+    case Kind::String: return "a string";
+    case Kind::Object: return "an object";
+    case Kind::Array: return "an array";
+  }
+  return "?";
+}
+
+bool is_digits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+// FHIR dateTime: YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss[.f+](Z|(+|-)hh:mm).
+bool valid_datetime(std::string_view t) {
+  auto d = [&](std::size_t at, std::size_t n) { return t.size() >= at + n && is_digits(t.substr(at, n)); };
+  if (!d(0, 4)) return false;
+  if (t.size() == 4) return true;
+  if (t.size() < 7 || t[4] != '-' || !d(5, 2)) return false;
+  if (t.size() == 7) return t[5] <= '1';
+  if (t.size() < 10 || t[7] != '-' || !d(8, 2) || !rules::parse_iso_date(t.substr(0, 10))) return false;
+  if (t.size() == 10) return true;
+  if (t[10] != 'T' || !d(11, 2) || t.size() < 19 || t[13] != ':' || !d(14, 2) || t[16] != ':' || !d(17, 2))
+    return false;
+  std::size_t i = 19;
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    const std::size_t b = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    if (i == b) return false;
+  }
+  if (i == t.size()) return false;  // a time needs a zone
+  if (t[i] == 'Z') return i + 1 == t.size();
+  if (t[i] != '+' && t[i] != '-') return false;
+  return t.size() == i + 6 && d(i + 1, 2) && t[i + 3] == ':' && d(i + 4, 2);
+}
+
+rules::CodeSystem dx_system(std::string_view s) {
+  if (s.empty()) return rules::CodeSystem::None;
+  if (s == kIcd10Cm || s == "urn:oid:2.16.840.1.113883.6.90") return rules::CodeSystem::Icd10Cm;
+  if (s == kIcd10 || s == "urn:oid:2.16.840.1.113883.6.3") return rules::CodeSystem::Icd10Who;
+  if (s == kIcd9Cm || s == "urn:oid:2.16.840.1.113883.6.103" || s == "http://hl7.org/fhir/sid/icd-9-cm/diagnosis")
+    return rules::CodeSystem::Icd9Cm;
+  return rules::CodeSystem::Other;
+}
+
+int dx_rank(std::string_view system) {
+  switch (dx_system(system)) {
+    case rules::CodeSystem::Icd10Cm: return 0;
+    case rules::CodeSystem::Icd10Who: return 1;
+    case rules::CodeSystem::Icd9Cm: return 2;
+    default: return 3;
+  }
+}
+
+bool is_procedure_system(std::string_view s) {
+  return s == "http://www.ama-assn.org/go/cpt" || s == "urn:oid:2.16.840.1.113883.6.12" ||
+         s == "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets" ||
+         s == "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets" ||
+         s == "https://bluebutton.cms.gov/resources/codesystem/hcpcs" ||
+         s == "urn:oid:2.16.840.1.113883.6.285" || s == "http://www.cms.gov/Medicare/Coding/ICD10" ||
+         s == "http://www.ada.org/cdt";
+}
+
+int any_rank(std::string_view) { return 0; }
+int procedure_rank(std::string_view s) { return is_procedure_system(s) ? 0 : 1; }
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] + 32) : a[i];
+    if (x != b[i]) return false;
+  }
+  return true;
+}
+
+rules::DxRole dx_role(std::string_view code) {
+  if (iequals(code, "principal")) return rules::DxRole::Principal;
+  if (iequals(code, "admitting")) return rules::DxRole::Admitting;
+  if (iequals(code, "patientreasonforvisit") || iequals(code, "patient-reason-for-visit") ||
+      iequals(code, "reasonforvisit"))
+    return rules::DxRole::ReasonForVisit;
+  if (iequals(code, "externalcauseofinjury") || iequals(code, "external-cause-of-injury") ||
+      iequals(code, "externalcause"))
+    return rules::DxRole::ExternalCause;
+  return rules::DxRole::Other;
+}
+
+struct Coding {
+  std::string_view system, code;
+  int index = -1;  // index in coding[]
+};
+
+// ---------------------------------------------------------------------------------------------
+// Maps one Claim resource. Errors become Findings; the walk goes on past them.
+class ClaimMapper {
+ public:
+  ClaimMapper(const fhir::JsonDocument& doc, const BundleIndex* bundle, Claim& claim, Findings& out)
+      : doc_(doc), bundle_(bundle), claim_(claim), out_(out) {}
+
+  void map(const Value& res);
+
+ private:
+  // --- JSON types
+  Kind kind(const Value& v) const {
+    if (v.IsString()) return doc_.is_number(v) ? Kind::Number : Kind::String;
+    if (v.IsObject()) return Kind::Object;
+    if (v.IsArray()) return Kind::Array;
+    if (v.IsBool()) return Kind::Bool;
+    if (v.IsNull()) return Kind::Null;
+    return Kind::Number;
+  }
+  std::string echo(const Value& v) const {
+    switch (kind(v)) {
+      case Kind::Number: return std::string(fhir::str(v).substr(0, kMaxValueEcho));
+      case Kind::String: return '"' + std::string(fhir::str(v).substr(0, kMaxValueEcho)) + '"';
+      case Kind::Bool: return v.GetBool() ? "true" : "false";
+      case Kind::Null: return "null";
+      case Kind::Object: return "{...}";
+      case Kind::Array: return "[...]";
+    }
+    return {};
+  }
+
+  // --- findings
+  void add(std::string_view rule, std::string path, std::string message, std::string value = {}) {
+    Finding f;
+    f.rule = rule;
+    f.severity = rules::Severity::Reject;
+    f.message = std::move(message);
+    f.value = std::move(value);
+    f.src.fhirpath = std::move(path);
+    f.line = line_ctx_;
+    f.diagnosis = dx_ctx_;
+    out_.push_back(std::move(f));
+  }
+  void wrong_type(const Value& v, std::string_view expected) {
+    add(kFhirStructure, path_.str(),
+        path_.str() + ": expected " + std::string(expected) + ", got " + std::string(kind_name(kind(v))) +
+            (kind(v) == Kind::String || kind(v) == Kind::Number ? " " + echo(v) : std::string()),
+        echo(v));
+  }
+  void missing(std::string_view element, std::string_view expected) {
+    std::string p = path_.with(element);
+    add(kFhirRequired, p, p + " is missing; it is required: " + std::string(expected));
+  }
+  bool is(const Value& v, Kind k, std::string_view expected) {
+    if (kind(v) == k) return true;
+    wrong_type(v, expected);
+    return false;
+  }
+
+  // --- datatypes (path_ is at the element)
+  std::optional<int> positive_int(const Value& v);
+  std::string_view string_value(const Value& v, std::string_view expected = "a JSON string") {
+    return is(v, Kind::String, expected) ? fhir::str(v) : std::string_view();
+  }
+  std::optional<rules::Date> date_value(const Value& v, bool datetime);
+  std::optional<rules::Amount> money_value(const Value& v);
+  std::optional<rules::Amount> decimal_value(const Value& v);
+  std::optional<double> number_value(const Value& v);
+  template <class Rank>
+  Coding codeable_concept(const Value& v, Rank rank);
+  std::string_view reference_text(const Value& v);
+  void period(const Value& v, std::optional<rules::Date>& from, std::optional<rules::Date>& to);
+
+  // --- references
+  const Value* resolve(std::string_view ref) const;
+  std::string payer_from(const Value& ref_obj, int depth) const;
+  std::string npi_of(const Value& ref_obj, int depth) const;
+  static std::string_view first_identifier(const Value& resource, std::string_view system);
+
+  // --- parts
+  void diagnoses(const Value& arr);
+  void diagnosis(const Value& d, std::size_t i);
+  void items(const Value& arr);
+  void item(const Value& it, std::size_t i);
+  void insurance(const Value& arr);
+  void patient(const Value& ref);
+
+  const fhir::JsonDocument& doc_;
+  const BundleIndex* bundle_;
+  Claim& claim_;
+  Findings& out_;
+  Path path_{"Claim"};
+  int line_ctx_ = 0;
+  int dx_ctx_ = 0;
+  std::vector<std::pair<std::string_view, const Value*>> contained_;
+  const Value* focal_coverage_ = nullptr;
+};
+
+std::optional<int> ClaimMapper::positive_int(const Value& v) {
+  if (!is(v, Kind::Number, "a positiveInt (a JSON number 1 or more)")) return std::nullopt;
+  const std::string_view t = fhir::str(v);
+  int n = 0;
+  const auto r = std::from_chars(t.data(), t.data() + t.size(), n);
+  if (!is_digits(t) || r.ec != std::errc() || r.ptr != t.data() + t.size() || n < 1 ||
+      (t.size() > 1 && t[0] == '0')) {
+    add(kFhirValue, path_.str(),
+        path_.str() + ": expected a positiveInt (a whole number 1 or more), got " + std::string(t),
+        std::string(t));
+    return std::nullopt;
+  }
+  return n;
+}
+
+std::optional<rules::Date> ClaimMapper::date_value(const Value& v, bool datetime) {
+  const std::string_view t = string_value(v, datetime ? "a dateTime string" : "a date string");
+  if (!v.IsString() || kind(v) != Kind::String) return std::nullopt;
+  std::optional<rules::Date> d;
+  if (t.size() >= 10 && (!datetime || valid_datetime(t))) d = rules::parse_iso_date(t);
+  if (!d)
+    add(kFhirValue, path_.str(),
+        path_.str() + ": expected a full date YYYY-MM-DD" + (datetime ? " (or a dateTime with one)" : "") +
+            ", got \"" + std::string(t.substr(0, kMaxValueEcho)) + '"',
+        std::string(t.substr(0, kMaxValueEcho)));
+  return d;
+}
+
+std::optional<rules::Amount> ClaimMapper::decimal_value(const Value& v) {
+  if (!is(v, Kind::Number, "a decimal (a JSON number)")) return std::nullopt;
+  const std::string_view t = fhir::str(v);
+  auto a = rules::parse_amount(t);
+  if (!a)
+    add(kFhirValue, path_.str(),
+        path_.str() + ": expected a decimal with at most 4 decimal places and no exponent, got " +
+            std::string(t.substr(0, kMaxValueEcho)),
+        std::string(t.substr(0, kMaxValueEcho)));
+  return a;
+}
+
+std::optional<double> ClaimMapper::number_value(const Value& v) {
+  if (!is(v, Kind::Number, "a decimal (a JSON number)")) return std::nullopt;
+  const std::string_view t = fhir::str(v);
+  double d = 0;
+  const auto r = std::from_chars(t.data(), t.data() + t.size(), d);
+  if (r.ec != std::errc() || r.ptr != t.data() + t.size() || !std::isfinite(d)) {
+    add(kFhirValue, path_.str(), path_.str() + ": expected a decimal, got " + std::string(t.substr(0, kMaxValueEcho)),
+        std::string(t.substr(0, kMaxValueEcho)));
+    return std::nullopt;
+  }
+  return d;
+}
+
+std::optional<rules::Amount> ClaimMapper::money_value(const Value& v) {
+  if (!is(v, Kind::Object, "a Money object {value, currency}")) return std::nullopt;
+  std::optional<rules::Amount> out;
+  for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
+    const std::string_view k = fhir::key(m);
+    if (k == "value") {
+      Enter e(path_, "value");
+      out = decimal_value(m->value);
+    } else if (k == "currency") {
+      Enter e(path_, "currency");
+      (void)string_value(m->value, "a currency code string");
+    }
+  }
+  return out;
+}
+
+template <class Rank>
+Coding ClaimMapper::codeable_concept(const Value& v, Rank rank) {
+  Coding best;
+  int best_rank = INT_MAX;
+  if (!is(v, Kind::Object, "a CodeableConcept object")) return best;
+  const Value* coding = fhir::member(v, "coding");
+  if (!coding) return best;
+  Enter e(path_, "coding");
+  if (!is(*coding, Kind::Array, "an array of Coding")) return best;
+  for (rapidjson::SizeType i = 0; i < coding->Size(); ++i) {
+    const Value& c = (*coding)[i];
+    const std::size_t m0 = path_.mark();
+    path_.index(i);
+    const std::size_t m = path_.mark();
+    Coding cur;
+    cur.index = static_cast<int>(i);
+    if (is(c, Kind::Object, "a Coding object {system, code}")) {
+      for (auto mm = c.MemberBegin(); mm != c.MemberEnd(); ++mm) {
+        const std::string_view k = fhir::key(mm);
+        if (k == "system") {
+          path_.field("system");
+          cur.system = string_value(mm->value, "a uri string");
+          path_.cut(m);
+        } else if (k == "code") {
+          path_.field("code");
+          cur.code = string_value(mm->value, "a code string");
+          path_.cut(m);
+        }
+      }
+    }
+    path_.cut(m0);
+    if (cur.code.empty()) continue;
+    const int r = rank(cur.system);
+    if (r < best_rank) {
+      best_rank = r;
+      best = cur;
+    }
+  }
+  return best;
+}
+
+std::string_view ClaimMapper::reference_text(const Value& v) {
+  if (!is(v, Kind::Object, "a Reference object")) return {};
+  const Value* r = fhir::member(v, "reference");
+  if (!r) return {};
+  Enter e(path_, "reference");
+  return string_value(*r, "a reference string");
+}
+
+void ClaimMapper::period(const Value& v, std::optional<rules::Date>& from, std::optional<rules::Date>& to) {
+  if (!is(v, Kind::Object, "a Period object {start, end}")) return;
+  for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
+    const std::string_view k = fhir::key(m);
+    if (k == "start") {
+      Enter e(path_, "start");
+      from = date_value(m->value, true);
+    } else if (k == "end") {
+      Enter e(path_, "end");
+      to = date_value(m->value, true);
+    }
+  }
+}
+
+const Value* ClaimMapper::resolve(std::string_view ref) const {
+  if (ref.empty()) return nullptr;
+  if (ref.front() == '#') {
+    const std::string_view id = ref.substr(1);
+    for (const auto& [cid, res] : contained_)
+      if (cid == id) return res;
+    return nullptr;
+  }
+  return bundle_ ? bundle_->find(ref) : nullptr;
+}
+
+std::string_view ClaimMapper::first_identifier(const Value& resource, std::string_view system) {
+  const Value* ids = fhir::member(resource, "identifier");
+  if (!ids || !ids->IsArray()) return {};
+  for (const auto& id : ids->GetArray()) {
+    const std::string_view value = fhir::str(fhir::member(id, "value"));
+    if (value.empty()) continue;
+    if (system.empty() || fhir::str(fhir::member(id, "system")) == system)
+      return value;
+  }
+  return {};
+}
+
+// Payer id from a Reference(Organization) (Coverage.payor[], Claim.insurer): its logical
+// identifier, else the first identifier of the resolved Organization.
+std::string ClaimMapper::payer_from(const Value& ref_obj, int depth) const {
+  if (!ref_obj.IsObject() || depth > 2) return {};
+  if (const Value* ident = fhir::member(ref_obj, "identifier")) {
+    if (const Value* value = fhir::member(*ident, "value"); value && value->IsString() && value->GetStringLength())
+      return std::string(fhir::str(*value));
+  }
+  const Value* ref = fhir::member(ref_obj, "reference");
+  const Value* res = ref ? resolve(fhir::str(*ref)) : nullptr;
+  if (!res) return {};
+  return std::string(first_identifier(*res, {}));
+}
+
+// NPI from a Reference(Organization | Practitioner | PractitionerRole).
+std::string ClaimMapper::npi_of(const Value& ref_obj, int depth) const {
+  if (!ref_obj.IsObject() || depth > 2) return {};
+  if (const Value* ident = fhir::member(ref_obj, "identifier")) {
+    const Value* sys = fhir::member(*ident, "system");
+    const Value* value = fhir::member(*ident, "value");
+    if (sys && value && fhir::str(*sys) == kNpiSystem && value->IsString()) return std::string(fhir::str(*value));
+  }
+  const Value* ref = fhir::member(ref_obj, "reference");
+  const Value* res = ref ? resolve(fhir::str(*ref)) : nullptr;
+  if (!res) return {};
+  if (auto npi = first_identifier(*res, kNpiSystem); !npi.empty()) return std::string(npi);
+  if (fhir::str(fhir::member(*res, "resourceType")) ==
+      "PractitionerRole") {
+    for (std::string_view k : {"practitioner", "organization"}) {
+      if (const Value* r = fhir::member(*res, k)) {
+        std::string npi = npi_of(*r, depth + 1);
+        if (!npi.empty()) return npi;
+      }
+    }
+  }
+  return {};
+}
+
+void ClaimMapper::patient(const Value& ref_obj) {
+  const std::string_view ref = reference_text(ref_obj);
+  claim_.fhir.patient_reference = ref;
+  const Value* p = resolve(ref);
+  if (!p || !p->IsObject()) return;
+  if (const Value* bd = fhir::member(*p, "birthDate"); bd && bd->IsString() && bd->GetStringLength() == 10)
+    claim_.birth_date = rules::parse_iso_date(fhir::str(*bd));
+  if (const Value* g = fhir::member(*p, "gender"); g && g->IsString()) {
+    const std::string_view s = fhir::str(*g);
+    claim_.sex = s == "male" ? 'M' : s == "female" ? 'F' : (s == "unknown" || s == "other") ? 'U' : 0;
+  }
+}
+
+void ClaimMapper::insurance(const Value& arr) {
+  if (!is(arr, Kind::Array, "an array of insurance")) return;
+  if (arr.Empty()) {
+    add(kFhirRequired, path_.str(), path_.str() + " is empty; at least one insurance is required (1..*)");
+    return;
+  }
+  int first_ok = -1;
+  for (rapidjson::SizeType i = 0; i < arr.Size(); ++i) {
+    const Value& ins = arr[i];
+    const std::size_t m0 = path_.mark();
+    path_.index(i);
+    const std::size_t m = path_.mark();
+    if (is(ins, Kind::Object, "an insurance object")) {
+      const Value *seq = nullptr, *focal = nullptr, *coverage = nullptr;
+      for (auto mm = ins.MemberBegin(); mm != ins.MemberEnd(); ++mm) {
+        const std::string_view k = fhir::key(mm);
+        if (k == "sequence") seq = &mm->value;
+        else if (k == "focal") focal = &mm->value;
+        else if (k == "coverage") coverage = &mm->value;
+      }
+      if (!seq) missing("sequence", "a positiveInt");
+      else {
+        path_.field("sequence");
+        (void)positive_int(*seq);
+        path_.cut(m);
+      }
+      bool is_focal = false;
+      if (!focal) missing("focal", "a boolean (true for the insurance to use for this claim)");
+      else {
+        path_.field("focal");
+        if (is(*focal, Kind::Bool, "a boolean")) is_focal = focal->GetBool();
+        path_.cut(m);
+      }
+      std::string_view cov_ref;
+      if (!coverage) missing("coverage", "a Reference(Coverage)");
+      else {
+        path_.field("coverage");
+        cov_ref = reference_text(*coverage);
+        path_.cut(m);
+      }
+      if (first_ok < 0) first_ok = static_cast<int>(i);
+      if (is_focal) {
+        ++claim_.fhir.focal_count;
+        if (claim_.fhir.focal_count == 1) {
+          claim_.fhir.focal_insurance = static_cast<int>(i);
+          claim_.fhir.coverage_reference = cov_ref;
+          focal_coverage_ = resolve(cov_ref);
+        }
+      }
+    }
+    path_.cut(m0);
+  }
+  if (claim_.fhir.focal_count == 0 && first_ok >= 0) {
+    claim_.fhir.focal_insurance = first_ok;
+    const Value* cov = fhir::member(arr[static_cast<rapidjson::SizeType>(first_ok)], "coverage");
+    const Value* r = cov ? fhir::member(*cov, "reference") : nullptr;
+    if (r && r->IsString()) {
+      claim_.fhir.coverage_reference = fhir::str(*r);
+      focal_coverage_ = resolve(fhir::str(*r));
+    }
+  }
+}
+
+void ClaimMapper::diagnoses(const Value& arr) {
+  if (!is(arr, Kind::Array, "an array of diagnosis")) return;
+  claim_.diagnoses.reserve(arr.Size());
+  for (rapidjson::SizeType i = 0; i < arr.Size(); ++i) {
+    Enter e(path_, Enter::Index{i});
+    diagnosis(arr[i], i);
+  }
+  dx_ctx_ = 0;
+}
+
+void ClaimMapper::diagnosis(const Value& d, std::size_t i) {
+  dx_ctx_ = 0;
+  if (!is(d, Kind::Object, "a diagnosis object")) return;
+  rules::Diagnosis dx;
+  const Value *seq = nullptr, *cc = nullptr, *ref = nullptr, *type = nullptr, *poa = nullptr;
+  for (auto m = d.MemberBegin(); m != d.MemberEnd(); ++m) {
+    const std::string_view k = fhir::key(m);
+    if (k == "sequence") seq = &m->value;
+    else if (k == "diagnosisCodeableConcept") cc = &m->value;
+    else if (k == "diagnosisReference") ref = &m->value;
+    else if (k == "type") type = &m->value;
+    else if (k == "onAdmission") poa = &m->value;
+  }
+  if (!seq) {
+    missing("sequence", "a positiveInt that item.diagnosisSequence refers to");
+  } else {
+    Enter e(path_, "sequence");
+    if (auto n = positive_int(*seq)) dx.position = *n;
+  }
+  dx_ctx_ = dx.position;
+  if (!cc && !ref) {
+    missing("diagnosis[x]", "diagnosisCodeableConcept or diagnosisReference");
+  }
+  dx.src.fhirpath = path_.str();
+  if (cc) {
+    Enter e(path_, "diagnosisCodeableConcept");
+    const Coding c = codeable_concept(*cc, dx_rank);
+    if (c.index >= 0) {
+      path_.field("coding");
+      path_.index(static_cast<std::size_t>(c.index));
+      path_.field("code");
+      dx.src.fhirpath = path_.str();
+      dx.code_as_sent = c.code;
+      dx.code = rules::normalize_code(c.code);
+      dx.system = dx_system(c.system);
+      dx.system_as_sent = c.system;
+    }
+  } else if (ref) {
+    Enter e(path_, "diagnosisReference");
+    dx.src.fhirpath = path_.str();
+    const std::string_view r = reference_text(*ref);
+    const Value* cond = resolve(r);
+    const Value* code = cond ? fhir::member(*cond, "code") : nullptr;
+    Coding c;
+    if (code && code->IsObject()) {
+      // The Condition is not the Claim: its own type errors are not reported here.
+      if (const Value* codings = fhir::member(*code, "coding"); codings && codings->IsArray()) {
+        int best = INT_MAX;
+        for (rapidjson::SizeType k = 0; k < codings->Size(); ++k) {
+          const Value& cd = (*codings)[k];
+          const Value* cv = fhir::member(cd, "code");
+          const Value* sv = fhir::member(cd, "system");
+          if (!cv || !cv->IsString() || !cv->GetStringLength()) continue;
+          const std::string_view sys = sv ? fhir::str(*sv) : std::string_view();
+          if (dx_rank(sys) < best) {
+            best = dx_rank(sys);
+            c = Coding{sys, fhir::str(*cv), static_cast<int>(k)};
+          }
+        }
+      }
+    }
+    if (c.index >= 0) {
+      dx.code_as_sent = c.code;
+      dx.code = rules::normalize_code(c.code);
+      dx.system = dx_system(c.system);
+      dx.system_as_sent = c.system;
+    } else {
+      dx.reference = r;
+    }
+  }
+  if (type) {
+    Enter e(path_, "type");
+    if (is(*type, Kind::Array, "an array of CodeableConcept")) {
+      for (rapidjson::SizeType k = 0; k < type->Size(); ++k) {
+        Enter ek(path_, Enter::Index{k});
+        const Coding c = codeable_concept((*type)[k], any_rank);
+        const rules::DxRole role = dx_role(c.code);
+        if (role != rules::DxRole::Other && dx.role == rules::DxRole::Other) dx.role = role;
+      }
+    }
+  }
+  if (poa) {
+    Enter e(path_, "onAdmission");
+    const Coding c = codeable_concept(*poa, any_rank);
+    if (c.code.size() == 1) {
+      const char ch = c.code[0];
+      dx.poa = ch >= 'a' && ch <= 'z' ? static_cast<char>(ch - 32) : ch;
+    }
+  }
+  (void)i;
+  claim_.diagnoses.push_back(std::move(dx));
+}
+
+void ClaimMapper::items(const Value& arr) {
+  if (!is(arr, Kind::Array, "an array of item")) return;
+  claim_.lines.reserve(arr.Size());
+  for (rapidjson::SizeType i = 0; i < arr.Size(); ++i) {
+    Enter e(path_, Enter::Index{i});
+    item(arr[i], i);
+  }
+  line_ctx_ = 0;
+}
+
+void ClaimMapper::item(const Value& it, std::size_t) {
+  line_ctx_ = 0;
+  if (!is(it, Kind::Object, "an item object")) return;
+  rules::ServiceLine line;
+  line.src.fhirpath = path_.str();
+  const Value *seq = nullptr, *ptrs = nullptr, *pos = nullptr, *mods = nullptr, *sdate = nullptr,
+              *speriod = nullptr, *qty = nullptr, *price = nullptr, *factor = nullptr, *net = nullptr,
+              *revenue = nullptr, *location = nullptr;
+  for (auto m = it.MemberBegin(); m != it.MemberEnd(); ++m) {
+    const std::string_view k = fhir::key(m);
+    if (k == "sequence") seq = &m->value;
+    else if (k == "diagnosisSequence") ptrs = &m->value;
+    else if (k == "productOrService") pos = &m->value;
+    else if (k == "modifier") mods = &m->value;
+    else if (k == "servicedDate") sdate = &m->value;
+    else if (k == "servicedPeriod") speriod = &m->value;
+    else if (k == "quantity") qty = &m->value;
+    else if (k == "unitPrice") price = &m->value;
+    else if (k == "factor") factor = &m->value;
+    else if (k == "net") net = &m->value;
+    else if (k == "revenue") revenue = &m->value;
+    else if (k == "locationCodeableConcept") location = &m->value;
+  }
+  if (!seq) {
+    missing("sequence", "a positiveInt");
+  } else {
+    Enter e(path_, "sequence");
+    if (auto n = positive_int(*seq)) line.number = *n;
+  }
+  line_ctx_ = line.number;
+  if (ptrs) {
+    Enter e(path_, "diagnosisSequence");
+    if (is(*ptrs, Kind::Array, "an array of positiveInt")) {
+      line.pointers_present = true;
+      line.pointers.reserve(ptrs->Size());
+      for (rapidjson::SizeType k = 0; k < ptrs->Size(); ++k) {
+        const Value& p = (*ptrs)[k];
+        Enter ek(path_, Enter::Index{k});
+        rules::DiagnosisPointer dp;
+        dp.src.fhirpath = path_.str();
+        const Kind pk = kind(p);
+        dp.raw = pk == Kind::Number ? std::string(fhir::str(p)) : echo(p);
+        if (auto n = positive_int(p)) {
+          dp.value = *n;
+        } else if (pk == Kind::Number && dp.raw == "0") {
+          dp.value = 0;  // as DiagnosisPointer documents: a plain unsigned decimal keeps its value
+        }
+        line.pointers.push_back(std::move(dp));
+      }
+    }
+  }
+  if (!pos) {
+    missing("productOrService", "a CodeableConcept (CPT, HCPCS ...)");
+  } else {
+    Enter e(path_, "productOrService");
+    line.procedure.src.fhirpath = path_.str();
+    const Coding c = codeable_concept(*pos, procedure_rank);
+    line.procedure.system = c.system;
+    line.procedure.code = c.code;
+  }
+  if (mods) {
+    Enter e(path_, "modifier");
+    if (is(*mods, Kind::Array, "an array of CodeableConcept")) {
+      for (rapidjson::SizeType k = 0; k < mods->Size(); ++k) {
+        Enter ek(path_, Enter::Index{k});
+        const Coding c = codeable_concept((*mods)[k], any_rank);
+        if (!c.code.empty()) line.procedure.modifiers.emplace_back(c.code);
+      }
+    }
+  }
+  if (revenue) {
+    Enter e(path_, "revenue");
+    line.revenue_code = codeable_concept(*revenue, any_rank).code;
+  }
+  if (location) {
+    Enter e(path_, "locationCodeableConcept");
+    const Coding c = codeable_concept(*location, any_rank);
+    // Place of service (837P CLM05-1) when the claim carries none at its level.
+    if (claim_.facility_code.empty() && claim_.kind != rules::ClaimKind::Institutional)
+      claim_.facility_code = c.code;
+  }
+  if (sdate) {
+    Enter e(path_, "servicedDate");
+    line.date_src.fhirpath = path_.str();
+    line.service_from = date_value(*sdate, false);
+    line.service_to = line.service_from;
+  } else if (speriod) {
+    Enter e(path_, "servicedPeriod");
+    line.date_src.fhirpath = path_.str();
+    period(*speriod, line.service_from, line.service_to);
+  }
+  std::optional<double> quantity;
+  if (qty) {
+    Enter e(path_, "quantity");
+    if (is(*qty, Kind::Object, "a Quantity object {value}")) {
+      if (const Value* v = fhir::member(*qty, "value")) {
+        Enter ev(path_, "value");
+        quantity = number_value(*v);
+      }
+    }
+    line.units = quantity;
+  }
+  std::optional<rules::Amount> unit_price, factor_value;
+  if (price) {
+    Enter e(path_, "unitPrice");
+    unit_price = money_value(*price);
+  }
+  if (factor) {
+    Enter e(path_, "factor");
+    factor_value = decimal_value(*factor);
+  }
+  if (net) {
+    Enter e(path_, "net");
+    if (auto a = money_value(*net)) line.charge = *a;
+  } else if (unit_price) {
+    // net = quantity x unitPrice x factor (quantity and factor default to 1)
+    long double v = static_cast<long double>(unit_price->units) * (quantity ? *quantity : 1.0);
+    if (factor_value) v = v * factor_value->units / rules::Amount::kScale;
+    if (std::fabs(v) < 9.0e17L) line.charge = rules::Amount{static_cast<std::int64_t>(std::llround(v)), true};
+  }
+  claim_.lines.push_back(std::move(line));
+}
+
+void ClaimMapper::map(const Value& res) {
+  claim_.format = rules::Format::Fhir;
+  claim_.kind = rules::ClaimKind::Other;
+  claim_.src.fhirpath = "Claim";
+  const Value *id = nullptr, *identifier = nullptr, *status = nullptr, *type = nullptr, *use = nullptr,
+              *pat = nullptr, *billable = nullptr, *created = nullptr, *insurer = nullptr,
+              *provider = nullptr, *priority = nullptr, *dx = nullptr, *ins = nullptr, *items_v = nullptr,
+              *total = nullptr, *contained = nullptr, *sub_type = nullptr, *related = nullptr;
+  for (auto m = res.MemberBegin(); m != res.MemberEnd(); ++m) {
+    const std::string_view k = fhir::key(m);
+    const Value* v = &m->value;
+    switch (k.size()) {
+      case 2: if (k == "id") id = v; break;
+      case 3: if (k == "use") use = v; break;
+      case 4:
+        if (k == "type") type = v;
+        else if (k == "item") items_v = v;
+        break;
+      case 5: if (k == "total") total = v; break;
+      case 6: if (k == "status") status = v; break;
+      case 7:
+        if (k == "patient") pat = v;
+        else if (k == "created") created = v;
+        else if (k == "insurer") insurer = v;
+        else if (k == "subType") sub_type = v;
+        else if (k == "related") related = v;
+        break;
+      case 8:
+        if (k == "provider") provider = v;
+        else if (k == "priority") priority = v;
+        break;
+      case 9:
+        if (k == "diagnosis") dx = v;
+        else if (k == "insurance") ins = v;
+        else if (k == "contained") contained = v;
+        break;
+      case 10: if (k == "identifier") identifier = v; break;
+      case 14: if (k == "billablePeriod") billable = v; break;
+      default: break;
+    }
+  }
+
+  if (contained) {
+    Enter e(path_, "contained");
+    if (is(*contained, Kind::Array, "an array of resources")) {
+      contained_.reserve(contained->Size());
+      for (const auto& r : contained->GetArray()) {
+        const Value* rid = fhir::member(r, "id");
+        if (rid && rid->IsString()) contained_.emplace_back(fhir::str(*rid), &r);
+      }
+    }
+  }
+
+  if (id) {
+    Enter e(path_, "id");
+    claim_.fhir.resource_id = string_value(*id, "an id string");
+  }
+  if (identifier) {
+    Enter e(path_, "identifier");
+    if (is(*identifier, Kind::Array, "an array of Identifier") && !identifier->Empty()) {
+      Enter e0(path_, Enter::Index{0});
+      const Value& first = (*identifier)[0];
+      if (is(first, Kind::Object, "an Identifier object {system, value}")) {
+        if (const Value* v = fhir::member(first, "value")) {
+          Enter ev(path_, "value");
+          claim_.fhir.identifier = string_value(*v, "a string");
+        }
+      }
+    }
+  }
+  claim_.id = !claim_.fhir.identifier.empty() ? claim_.fhir.identifier : claim_.fhir.resource_id;
+
+  if (!status) {
+    missing("status", "active | cancelled | draft | entered-in-error");
+  } else {
+    Enter e(path_, "status");
+    const std::string_view s = string_value(*status, "a code string");
+    if (status->IsString() && kind(*status) == Kind::String) {
+      claim_.fhir.status = s;
+      if (s != "active" && s != "cancelled" && s != "draft" && s != "entered-in-error")
+        add(kFhirCodeInvalid, path_.str(),
+            path_.str() + ": \"" + std::string(s.substr(0, kMaxValueEcho)) +
+                "\" is not a claim status; expected active, cancelled, draft or entered-in-error",
+            std::string(s.substr(0, kMaxValueEcho)));
+    }
+  }
+  if (!type) {
+    missing("type", "a CodeableConcept from http://terminology.hl7.org/CodeSystem/claim-type");
+  } else {
+    Enter e(path_, "type");
+    const Coding c = codeable_concept(*type, any_rank);
+    claim_.fhir.type_code = c.code;
+    if (c.code == "professional") claim_.kind = rules::ClaimKind::Professional;
+    else if (c.code == "institutional") claim_.kind = rules::ClaimKind::Institutional;
+    else if (c.code == "oral") claim_.kind = rules::ClaimKind::Dental;
+  }
+  if (sub_type) {
+    // Institutional type of bill (NUBC, e.g. "831" or "0831"): facility type and frequency.
+    Enter e(path_, "subType");
+    std::string_view bill = codeable_concept(*sub_type, any_rank).code;
+    if (bill.size() == 4 && bill[0] == '0') bill.remove_prefix(1);
+    if (claim_.kind == rules::ClaimKind::Institutional && bill.size() == 3 && is_digits(bill)) {
+      claim_.facility_code = bill.substr(0, 2);
+      claim_.frequency_code = bill.substr(2);
+    }
+  }
+  if (!use) {
+    missing("use", "claim | preauthorization | predetermination");
+  } else {
+    Enter e(path_, "use");
+    const std::string_view s = string_value(*use, "a code string");
+    if (use->IsString() && kind(*use) == Kind::String) {
+      claim_.fhir.use = s;
+      if (s != "claim" && s != "preauthorization" && s != "predetermination")
+        add(kFhirCodeInvalid, path_.str(),
+            path_.str() + ": \"" + std::string(s.substr(0, kMaxValueEcho)) +
+                "\" is not a claim use; expected claim, preauthorization or predetermination",
+            std::string(s.substr(0, kMaxValueEcho)));
+    }
+  }
+  if (!pat) {
+    missing("patient", "a Reference(Patient)");
+  } else {
+    Enter e(path_, "patient");
+    patient(*pat);
+  }
+  if (billable) {
+    Enter e(path_, "billablePeriod");
+    period(*billable, claim_.date_from, claim_.date_to);
+  }
+  if (!created) {
+    missing("created", "a dateTime");
+  } else {
+    Enter e(path_, "created");
+    const std::string_view s = string_value(*created, "a dateTime string");
+    if (created->IsString() && kind(*created) == Kind::String) {
+      claim_.fhir.created = s;
+      if (!valid_datetime(s))
+        add(kFhirValue, path_.str(),
+            path_.str() + ": expected a dateTime (YYYY-MM-DD or YYYY-MM-DDThh:mm:ss+zz:zz), got \"" +
+                std::string(s.substr(0, kMaxValueEcho)) + '"',
+            std::string(s.substr(0, kMaxValueEcho)));
+    }
+  }
+  if (insurer) {
+    Enter e(path_, "insurer");
+    claim_.fhir.insurer_reference = reference_text(*insurer);
+  }
+  if (!provider) {
+    missing("provider", "a Reference(Practitioner | PractitionerRole | Organization)");
+  } else {
+    Enter e(path_, "provider");
+    claim_.fhir.provider_reference = reference_text(*provider);
+    claim_.billing_npi = npi_of(*provider, 0);
+  }
+  if (!priority) {
+    missing("priority", "a CodeableConcept (stat | normal | deferred)");
+  } else {
+    Enter e(path_, "priority");
+    claim_.fhir.priority = codeable_concept(*priority, any_rank).code;
+  }
+  if (!ins) {
+    missing("insurance", "at least one insurance {sequence, focal, coverage}");
+  } else {
+    Enter e(path_, "insurance");
+    insurance(*ins);
+  }
+  // Payer: the focal Coverage's payor, else Claim.insurer.
+  if (focal_coverage_) {
+    if (const Value* payor = fhir::member(*focal_coverage_, "payor"); payor && payor->IsArray() && !payor->Empty())
+      claim_.payer_id = payer_from((*payor)[0], 0);
+  }
+  if (claim_.payer_id.empty() && insurer) claim_.payer_id = payer_from(*insurer, 0);
+
+  if (dx) {
+    Enter e(path_, "diagnosis");
+    diagnoses(*dx);
+  }
+  if (items_v) {
+    Enter e(path_, "item");
+    items(*items_v);
+  }
+  if (total) {
+    Enter e(path_, "total");
+    claim_.total_src.fhirpath = path_.str();
+    if (auto a = money_value(*total)) claim_.total = *a;
+  }
+  if (claim_.frequency_code.empty()) {
+    // X12 claim frequency (CLM05-3) as FHIR expresses it: a cancelled Claim voids (8), a Claim
+    // related to a prior one replaces it (7), any other Claim is an original (1).
+    bool replaces = false;
+    if (related && related->IsArray()) {
+      for (const auto& rel : related->GetArray()) {
+        const Value* relationship = fhir::member(rel, "relationship");
+        const Value* codings = relationship ? fhir::member(*relationship, "coding") : nullptr;
+        if (!codings || !codings->IsArray()) continue;
+        for (const auto& cd : codings->GetArray())
+          replaces = replaces || fhir::str(fhir::member(cd, "code")) == "prior";
+      }
+    }
+    claim_.frequency_code = claim_.fhir.status == "cancelled" ? "8" : replaces ? "7" : "1";
+  }
+  if (!claim_.date_from && !claim_.date_to) {
+    for (const auto& l : claim_.lines) {
+      const auto& f = l.service_from ? l.service_from : l.service_to;
+      const auto& t = l.service_to ? l.service_to : l.service_from;
+      if (f && (!claim_.date_from || *f < *claim_.date_from)) claim_.date_from = f;
+      if (t && (!claim_.date_to || *claim_.date_to < *t)) claim_.date_to = t;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where a resource sits in the input, for Claim::fhir and for error paths.
+struct Origin {
+  std::uint32_t ndjson_line = 0;
+  int entry_index = -1;
+  int inner_entry_index = -1;
+  std::string bundle_type;
+  std::string bundle_id;
+  std::string full_url;
+};
+
+class Reader {
+ public:
+  Reader(std::string_view input, std::string_view source_name, const InputLimits& limits,
+         const ClaimCallback& on_claim, const ErrorCallback& on_error)
+      : input_(input), source_name_(source_name), limits_(limits), on_claim_(on_claim), on_error_(on_error) {
+    summary_.kind = InputKind::Fhir;
+  }
+
+  ReadSummary run();
+
+ private:
+  void error(std::string_view rule, std::string path, std::string message, std::string value = {}) {
+    Finding f;
+    f.rule = rule;
+    f.severity = rules::Severity::Reject;
+    f.message = std::move(message);
+    f.value = std::move(value);
+    f.src.fhirpath = std::move(path);
+    ++summary_.errors;
+    on_error_(std::move(f));
+  }
+  void syntax_error(const fhir::JsonError& e, std::uint32_t ndjson_line);
+  bool parse(std::string_view text, fhir::Position start, std::uint32_t ndjson_line);
+  void resource(const Value& root, const Origin& origin, const std::string& path, int level);
+  void bundle(const Value& b, const Origin& origin, const std::string& path, int level);
+  void claim(const Value& res, const Origin& origin, const BundleIndex* index);
+  std::string where(std::uint32_t ndjson_line) const {
+    return ndjson_line ? "NDJSON line " + std::to_string(ndjson_line) + ": " : std::string();
+  }
+
+  std::string_view input_;
+  std::string_view source_name_;
+  const InputLimits& limits_;
+  const ClaimCallback& on_claim_;
+  const ErrorCallback& on_error_;
+  ReadSummary summary_;
+  fhir::JsonDocument doc_;
+  std::size_t claims_in_bundle_ = 0;
+};
+
+void Reader::syntax_error(const fhir::JsonError& e, std::uint32_t ndjson_line) {
+  const std::string_view rule =
+      e.kind == fhir::JsonErrorKind::TooDeep || e.kind == fhir::JsonErrorKind::TooLarge ? kFhirLimit : kFhirSyntax;
+  error(rule, {}, where(ndjson_line) + e.message + " at " + fhir::describe(e.where));
+}
+
+bool Reader::parse(std::string_view text, fhir::Position start, std::uint32_t ndjson_line) {
+  fhir::JsonError err;
+  const fhir::JsonLimits jl{limits_.max_fhir_bytes, limits_.max_fhir_depth};
+  if (doc_.parse(text, jl, err, start)) {
+    summary_.usable = true;
+    return true;
+  }
+  syntax_error(err, ndjson_line);
+  return false;
+}
+
+void Reader::claim(const Value& res, const Origin& origin, const BundleIndex* index) {
+  Claim c;
+  Findings findings;
+  c.source_name = source_name_;
+  c.fhir.ndjson_line = origin.ndjson_line;
+  c.fhir.entry_index = origin.entry_index;
+  c.fhir.inner_entry_index = origin.inner_entry_index;
+  c.fhir.bundle_type = origin.bundle_type;
+  c.fhir.bundle_id = origin.bundle_id;
+  c.fhir.full_url = origin.full_url;
+  ClaimMapper(doc_, index, c, findings).map(res);
+  ++summary_.claims;
+  ++claims_in_bundle_;
+  on_claim_(std::move(c), std::move(findings));
+}
+
+void Reader::resource(const Value& root, const Origin& origin, const std::string& path, int level) {
+  const std::string prefix = where(origin.ndjson_line);
+  if (!root.IsObject()) {
+    error(kFhirStructure, path, prefix + (path.empty() ? "the JSON text" : path) +
+                                    " is not a JSON object; expected a FHIR resource (Claim or Bundle)");
+    return;
+  }
+  const Value* rt = fhir::member(root, "resourceType");
+  if (!rt) {
+    const std::string p = path.empty() ? "resourceType" : path + ".resourceType";
+    error(kFhirRequired, p, prefix + p + " is missing; expected \"Claim\" or \"Bundle\"");
+    return;
+  }
+  const std::string_view type = fhir::str(*rt);
+  if (!rt->IsString() || doc_.is_number(*rt)) {
+    const std::string p = path.empty() ? "resourceType" : path + ".resourceType";
+    error(kFhirStructure, p, prefix + p + ": expected a string (\"Claim\" or \"Bundle\")");
+    return;
+  }
+  if (type == "Claim") {
+    claim(root, origin, nullptr);
+  } else if (type == "Bundle" && level == 0) {
+    bundle(root, origin, path.empty() ? std::string("Bundle") : path, level);
+  } else {
+    const std::string p = path.empty() ? std::string(type.substr(0, kMaxValueEcho)) : path;
+    error(kFhirResourceType, p,
+          prefix + "resourceType \"" + std::string(type.substr(0, kMaxValueEcho)) + "\" is not accepted" +
+              (path.empty() ? "" : " at " + path) + "; expected a Claim or a Bundle of Claims",
+          std::string(type.substr(0, kMaxValueEcho)));
+  }
+}
+
+void Reader::bundle(const Value& b, const Origin& origin, const std::string& path, int level) {
+  const std::string prefix = where(origin.ndjson_line);
+  const Value* type = fhir::member(b, "type");
+  std::string_view type_s;
+  if (!type) {
+    error(kFhirRequired, path + ".type", prefix + path + ".type is missing; expected batch, transaction or collection");
+    return;
+  }
+  if (!type->IsString() || doc_.is_number(*type)) {
+    error(kFhirStructure, path + ".type", prefix + path + ".type: expected a code string");
+    return;
+  }
+  type_s = fhir::str(*type);
+  if (type_s != "batch" && type_s != "transaction" && type_s != "collection") {
+    error(kFhirNotSupported, path + ".type",
+          prefix + path + ".type \"" + std::string(type_s.substr(0, kMaxValueEcho)) +
+              "\" is not accepted; expected batch, transaction or collection",
+          std::string(type_s.substr(0, kMaxValueEcho)));
+    return;
+  }
+  const Value* entries = fhir::member(b, "entry");
+  if (entries && (!entries->IsArray())) {
+    error(kFhirStructure, path + ".entry", prefix + path + ".entry: expected an array of entries");
+    return;
+  }
+  const rapidjson::SizeType n = entries ? entries->Size() : 0;
+  if (n > limits_.max_fhir_entries) {
+    error(kFhirLimit, path + ".entry",
+          prefix + path + " has " + std::to_string(n) + " entries; the limit is " +
+              std::to_string(limits_.max_fhir_entries) + " (split the Bundle)");
+    return;
+  }
+  Origin o = origin;
+  if (level == 0) {
+    o.bundle_type = type_s;
+    o.bundle_id = fhir::str(fhir::member(b, "id"));
+  }
+  BundleIndex index;
+  index.reserve(n);
+  for (rapidjson::SizeType i = 0; i < n; ++i) {
+    const Value& e = (*entries)[i];
+    const Value* r = fhir::member(e, "resource");
+    if (r && r->IsObject()) {
+      const Value* fu = fhir::member(e, "fullUrl");
+      index.add(fu ? fhir::str(*fu) : std::string_view(), *r);
+    }
+  }
+  const std::size_t before = claims_in_bundle_;
+  for (rapidjson::SizeType i = 0; i < n; ++i) {
+    const Value& e = (*entries)[i];
+    std::string ep = path + ".entry[" + std::to_string(i) + "]";
+    if (!e.IsObject()) {
+      error(kFhirStructure, ep, prefix + ep + ": expected an entry object");
+      continue;
+    }
+    const Value* r = fhir::member(e, "resource");
+    if (!r) {
+      error(kFhirRequired, ep + ".resource", prefix + ep + ".resource is missing; expected a Claim or a resource it references");
+      continue;
+    }
+    ep += ".resource";
+    if (!r->IsObject()) {
+      error(kFhirStructure, ep, prefix + ep + ": expected a resource object");
+      continue;
+    }
+    const std::string_view rt = fhir::str(fhir::member(*r, "resourceType"));
+    const Value* fu = fhir::member(e, "fullUrl");
+    if (level == 0) {
+      o.entry_index = static_cast<int>(i);
+      o.inner_entry_index = -1;
+    } else {
+      o.inner_entry_index = static_cast<int>(i);
+    }
+    o.full_url = fu ? fhir::str(*fu) : std::string_view();
+    if (rt == "Claim") {
+      claim(*r, o, &index);
+    } else if (rt == "Bundle" && level == 0 && type_s != "collection") {
+      bundle(*r, o, ep, level + 1);
+    } else if (rt.empty()) {
+      error(kFhirRequired, ep + ".resourceType", prefix + ep + ".resourceType is missing");
+    }
+    // Any other resource is one the Claims may reference (Patient, Coverage, ...).
+  }
+  if (claims_in_bundle_ == before)
+    error(kFhirResourceType, path,
+          prefix + path + " holds no Claim; expected a Bundle with at least one Claim entry");
+}
+
+ReadSummary Reader::run() {
+  std::size_t skip = 0;
+  if (input_.size() >= 3 && input_.compare(0, 3, "\xEF\xBB\xBF") == 0) skip = 3;
+  const std::string_view body = input_.substr(skip);
+  if (fhir::is_blank(body)) {
+    error(kFhirSyntax, {}, "the input is empty; expected a FHIR Claim, Bundle or NDJSON");
+    return summary_;
+  }
+  if (fhir::looks_like_ndjson(body)) {
+    const std::size_t lines = fhir::count_ndjson_lines(body);
+    if (lines > limits_.max_fhir_entries) {
+      error(kFhirLimit, {},
+            "the NDJSON input has " + std::to_string(lines) + " resources; the limit is " +
+                std::to_string(limits_.max_fhir_entries) + " (split the file)");
+      return summary_;
+    }
+    fhir::NdjsonCursor cursor(input_, skip);
+    fhir::NdjsonLine line;
+    while (cursor.next(line)) {
+      fhir::Position start = line.start;
+      if (start.offset == skip && skip) start.column += static_cast<std::uint32_t>(skip);
+      if (!parse(line.text, start, start.line)) continue;
+      Origin o;
+      o.ndjson_line = start.line;
+      resource(doc_.root(), o, {}, 0);
+    }
+    return summary_;
+  }
+  const fhir::Position start{1, static_cast<std::uint32_t>(1 + skip), skip};
+  if (!parse(body, start, 0)) return summary_;
+  resource(doc_.root(), Origin{}, {}, 0);
+  return summary_;
+}
+
+}  // namespace
+
+std::span<const FhirRuleInfo> fhir_rules() noexcept { return kRules; }
+
+std::string_view fhir_issue_code(std::string_view rule_id) noexcept {
+  for (const auto& r : kRules)
+    if (r.rule == rule_id) return r.issue_code;
+  return {};
+}
+
+ReadSummary read_fhir_claims(std::string_view bytes, std::string_view source_name, const InputLimits& limits,
+                             const ClaimCallback& on_claim, const ErrorCallback& on_error) {
+  Reader reader(bytes, source_name, limits, on_claim, on_error);
+  return reader.run();
+}
+
+}  // namespace cg::transforms
