@@ -1,0 +1,29 @@
+// dx.duplicate-code (reject)
+// Enforces: a diagnosis code appears once per claim (the same code in two HI positions or two
+// diagnosis entries). Reported on the repeat, naming the first.
+// Source: ICD-10-CM Official Guidelines (a code is reported once per encounter);
+// clearinghouse edit practice (duplicate diagnosis codes rejected).
+// Passes: M54.50, M51.16   Fails: M54.50, M51.16, M54.50 (diagnosis 3 repeats 1).
+#include "rulesets/kinds/builtin.hpp"
+#include "rulesets/kinds/common.hpp"
+
+namespace cg::rules::kinds {
+
+void check_dx_duplicate_code(const Claim& claim, const RuleEnv&, const BuiltinRule& rule,
+                             Findings& out) noexcept {
+  const auto& ds = claim.diagnoses;
+  for (std::size_t i = 1; i < ds.size(); ++i) {
+    if (ds[i].code.empty()) continue;
+    for (std::size_t j = 0; j < i; ++j) {
+      if (ds[j].code != ds[i].code || ds[j].system != ds[i].system) continue;
+      add_finding(out, rule.id, rule.severity,
+                  dx_label(ds[i]) + " repeats diagnosis " + std::to_string(ds[j].position) +
+                      "; remove the repeat and point lines at diagnosis " +
+                      std::to_string(ds[j].position) + '.',
+                  ds[i].src, ds[i].code_as_sent, 0, ds[i].position);
+      break;
+    }
+  }
+}
+
+}  // namespace cg::rules::kinds

@@ -1,0 +1,55 @@
+// icd10cm.excludes1 (reject by default; a pack may lower it to warn)
+// Enforces: no two diagnoses on one claim in an Excludes1 relation ("not coded here": the two
+// conditions cannot occur together), either direction, notes inherited from the category,
+// ranges and "-" families included. The Official Guidelines allow an exception when the two
+// conditions are unrelated; a claim cannot show that, hence the pack override.
+// Source: ICD-10-CM Official Guidelines I.A.12.a (Excludes1); seed 003 (M43.01 with M43.11:
+// Excludes1 under M43.0; congenital spondylolysis Q76.2).
+// Passes: M43.01 with M54.50   Fails: M43.01 with M43.11; M43.01 with Q76.2.
+#include "rulesets/kinds/builtin.hpp"
+#include "rulesets/kinds/common.hpp"
+
+#include <algorithm>
+
+namespace cg::rules::kinds {
+
+void check_icd10cm_excludes1(const Claim& claim, const RuleEnv& env, const BuiltinRule& rule,
+                             Findings& out) noexcept {
+  const auto* index = env.index();
+  if (index == nullptr || claim.diagnoses.size() < 2) return;
+  ClaimFacts scratch;
+  const ClaimFacts& facts = facts_for(claim, env, scratch);
+  // Pairwise: bounded so a claim with hundreds of diagnoses cannot cost quadratic time.
+  constexpr std::size_t kMaxDx = 48;
+  const std::size_t n = std::min(claim.diagnoses.size(), kMaxDx);
+  const auto usable = [&](std::size_t i) {
+    const auto& x = facts.dx[i];
+    return is_cm(claim.diagnoses[i]) && x.was_checked(0) &&
+           x.status[0] != codesets::CodeStatus::Unknown;
+  };
+  for (std::size_t j = 1; j < n; ++j) {
+    if (!usable(j)) continue;
+    const auto& b = claim.diagnoses[j];
+    for (std::size_t i = 0; i < j; ++i) {
+      if (!usable(i)) continue;
+      const auto& a = claim.diagnoses[i];
+      if (a.code == b.code) continue;  // dx.duplicate-code
+      codesets::CodeRef why;
+      if (!index->excludes1(a.code, b.code, facts.dx[j].first_date(), &why)) continue;
+      std::string msg = dx_label(b) + " and diagnosis " + std::to_string(a.position) + " (" +
+                        dx_display(a) + ") may not be reported together";
+      if (!why.declared_at.empty()) {
+        msg += " (Excludes1 note at " + why.declared_at;
+        if (!why.note.empty()) msg += ": \"" + why.note + '"';
+        msg += ')';
+      } else {
+        msg += " (Excludes1)";
+      }
+      msg += "; keep the one the record supports.";
+      add_finding(out, rule.id, rule.severity, std::move(msg), b.src, b.code_as_sent,
+                  facts.dx[j].dates[0].line, b.position);
+    }
+  }
+}
+
+}  // namespace cg::rules::kinds

@@ -1,0 +1,68 @@
+// The registry of built-in rules: the one place that lists them (id, default severity,
+// one-line description, check). Ids are a public interface (issue 5): never rename one.
+// Adding a rule: one file in rulesets/kinds/, one line here, one line in docs/rules.md, a
+// failing and a passing conformance case.
+#include "rulesets/core/rule.hpp"
+#include "rulesets/kinds/builtin.hpp"
+
+#include <array>
+
+namespace cg::rules {
+namespace {
+
+using enum Severity;
+using namespace kinds;
+
+constexpr std::array kBuiltins{
+    // Pointers (837P SV107, 837D SV311, FHIR item.diagnosisSequence)
+    BuiltinRule{"dx.pointer.missing", Reject,
+                "A professional or dental service line has no diagnosis pointer", &check_dx_pointer_missing},
+    BuiltinRule{"dx.pointer.invalid", Reject,
+                "A diagnosis pointer is not a number 1-12 (X12) or a positive integer (FHIR)", &check_dx_pointer_invalid},
+    BuiltinRule{"dx.pointer.unresolved", Reject,
+                "A diagnosis pointer refers to a diagnosis position the claim does not have", &check_dx_pointer_unresolved},
+    BuiltinRule{"dx.pointer.duplicate", Reject,
+                "The same diagnosis pointer appears twice on one service line", &check_dx_pointer_duplicate},
+    BuiltinRule{"dx.pointer.too-many", Reject,
+                "More than 4 diagnosis pointers on an 837P/837D service line", &check_dx_pointer_too_many},
+    BuiltinRule{"dx.unreferenced", Warn,
+                "A diagnosis no service line points to (professional and dental claims)", &check_dx_unreferenced},
+    // Codes
+    BuiltinRule{"dx.duplicate-code", Reject,
+                "The same diagnosis code appears twice on one claim", &check_dx_duplicate_code},
+    BuiltinRule{"icd10cm.qualifier-mismatch", Reject,
+                "ICD-9-CM on a date from 2015-10-01, ICD-10-CM before it, or a code system that is not ICD-10-CM", &check_icd10cm_qualifier_mismatch},
+    BuiltinRule{"icd10cm.code-set-not-loaded", Warn,
+                "The date of service is past the newest loaded ICD-10-CM release (or no code set is loaded)", &check_icd10cm_code_set_not_loaded},
+    BuiltinRule{"icd10cm.unknown", Reject,
+                "The diagnosis code is not an ICD-10-CM code (or could not be read to be checked)", &check_icd10cm_unknown},
+    BuiltinRule{"icd10cm.header", Reject,
+                "The diagnosis code is a category header, not billable on the date of service", &check_icd10cm_header},
+    BuiltinRule{"icd10cm.not-yet-effective", Reject,
+                "The diagnosis code takes effect after the date of service", &check_icd10cm_not_yet_effective},
+    BuiltinRule{"icd10cm.deleted", Reject,
+                "The diagnosis code was deleted before the date of service", &check_icd10cm_deleted},
+    BuiltinRule{"icd10cm.invalid-extension", Reject,
+                "The 7th character is missing, not allowed or not defined, or a placeholder X is wrong", &check_icd10cm_invalid_extension},
+    BuiltinRule{"icd10cm.excludes1", Reject,
+                "Two diagnoses on the claim are in an Excludes1 relation", &check_icd10cm_excludes1},
+    BuiltinRule{"icd10cm.external-cause-first", Reject,
+                "An external-cause code (V00-Y99) is the principal or first-listed diagnosis", &check_icd10cm_external_cause_first},
+    BuiltinRule{"icd10cm.manifestation-first", Reject,
+                "A manifestation code is the principal or first-listed diagnosis", &check_icd10cm_manifestation_first},
+    BuiltinRule{"icd10cm.age-conflict", Reject,
+                "The diagnosis does not fit the patient's age (maternity, newborn, MCE age edits)", &check_icd10cm_age_conflict},
+    BuiltinRule{"icd10cm.sex-conflict", Reject,
+                "The diagnosis does not fit the patient's sex (maternity, MCE sex edits)", &check_icd10cm_sex_conflict},
+    // Claim
+    BuiltinRule{"claim.balance", Reject,
+                "The claim total differs from the sum of the line charges", &check_claim_balance},
+    BuiltinRule{"claim.future-date", Reject,
+                "A date of service is after the day the claim is received", &check_claim_future_date},
+};
+
+}  // namespace
+
+std::span<const BuiltinRule> builtin_rules() noexcept { return kBuiltins; }
+
+}  // namespace cg::rules
