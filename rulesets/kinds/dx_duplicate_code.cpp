@@ -3,7 +3,10 @@
 // diagnosis entries). Reported on the repeat, naming the first.
 // Source: ICD-10-CM Official Guidelines (a code is reported once per encounter);
 // clearinghouse edit practice (duplicate diagnosis codes rejected).
-// Passes: M54.50, M51.16   Fails: M54.50, M51.16, M54.50 (diagnosis 3 repeats 1).
+// The 837I admitting diagnosis (ABJ) and patient's reasons for visit (APR) are separate
+// fields that legitimately repeat the principal or another diagnosis; they are not compared.
+// Passes: M54.50, M51.16; 837I ABK S32.010A with ABJ S32.010A
+// Fails: M54.50, M51.16, M54.50 (diagnosis 3 repeats 1).
 #include "rulesets/kinds/builtin.hpp"
 #include "rulesets/kinds/common.hpp"
 
@@ -12,9 +15,13 @@ namespace cg::rules::kinds {
 void check_dx_duplicate_code(const Claim& claim, const RuleEnv&, const BuiltinRule& rule,
                              Findings& out) noexcept {
   const auto& ds = claim.diagnoses;
+  const auto separate_field = [](const Diagnosis& d) {
+    return d.role == DxRole::Admitting || d.role == DxRole::ReasonForVisit;
+  };
   for (std::size_t i = 1; i < ds.size(); ++i) {
-    if (ds[i].code.empty()) continue;
+    if (ds[i].code.empty() || separate_field(ds[i])) continue;
     for (std::size_t j = 0; j < i; ++j) {
+      if (separate_field(ds[j])) continue;
       if (ds[j].code != ds[i].code || ds[j].system != ds[i].system) continue;
       add_finding(out, rule.id, rule.severity,
                   dx_label(ds[i]) + " repeats diagnosis " + std::to_string(ds[j].position) +
