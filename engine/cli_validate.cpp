@@ -1,18 +1,27 @@
 // claimgate validate FILE... [--format text|json|summary] [--pack NAME]... [--today YYYY-MM-DD]
 //                            [--code-set PATH]
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
 #include "engine/commands.hpp"
 #include "engine/input_file.hpp"
+#include "engine/pipeline.hpp"
 #include "engine/report.hpp"
 #include "rulesets/codesets/icd10cm.hpp"
 #include "rulesets/core/packs.hpp"
 #include "rulesets/core/rule.hpp"
-
-#include <unistd.h>
-
-#include <chrono>
-#include <cstdio>
-#include <ctime>
-#include <deque>
+#include "transforms/fhir_answers.hpp"
 
 namespace cg::engine {
 namespace {
@@ -34,6 +43,12 @@ constexpr const char* kHelp =
     "  --today YYYY-MM-DD          the day the claims are received (default: today); dates of\n"
     "                              service after it are rejected (claim.future-date)\n"
     "  --code-set PATH             the compiled ICD-10-CM index (default: the bundled one)\n"
+    "  --out DIR                   also write, per input file, into DIR/<file name>/:\n"
+    "                              report.json, and for X12 999.x12 (with the TA1 when the\n"
+    "                              envelope is bad), 277ca.x12 and accepted.837 (the accepted\n"
+    "                              claims re-enveloped for the payer); for FHIR outcomes.ndjson\n"
+    "                              (one OperationOutcome per claim) and accepted.ndjson.\n"
+    "                              Each input is then read whole into memory.\n"
     "\n"
     "exit codes: 0 every claim accepted, 1 a claim was rejected or the input has syntax\n"
     "errors, 2 an input is unusable (unreadable, not X12 or FHIR) or bad options.\n";
@@ -44,6 +59,7 @@ struct Options {
   std::vector<std::string> packs;
   rules::Date today;
   std::string code_set;
+  std::string out_dir;
 };
 
 rules::Date local_today() {
@@ -70,10 +86,14 @@ std::string parse_options(const Args& args, Options& o, bool& help) {
     if (a == "--format") {
       const std::string* v = value("--format");
       if (!v) return "--format needs a value";
-      if (*v == "text") o.format = ReportFormat::Text;
-      else if (*v == "json") o.format = ReportFormat::Json;
-      else if (*v == "summary") o.format = ReportFormat::Summary;
-      else return "--format must be text, json or summary, not '" + *v + "'";
+      if (*v == "text")
+        o.format = ReportFormat::Text;
+      else if (*v == "json")
+        o.format = ReportFormat::Json;
+      else if (*v == "summary")
+        o.format = ReportFormat::Summary;
+      else
+        return "--format must be text, json or summary, not '" + *v + "'";
     } else if (a == "--pack") {
       const std::string* v = value("--pack");
       if (!v) return "--pack needs a pack name or path";
@@ -83,6 +103,10 @@ std::string parse_options(const Args& args, Options& o, bool& help) {
       const auto d = v ? rules::parse_iso_date(*v) : std::nullopt;
       if (!d || v->size() != 10) return "--today needs a date YYYY-MM-DD";
       o.today = *d;
+    } else if (a == "--out") {
+      const std::string* v = value("--out");
+      if (!v) return "--out needs a directory";
+      o.out_dir = *v;
     } else if (a == "--code-set") {
       const std::string* v = value("--code-set");
       if (!v) return "--code-set needs a path";
@@ -97,7 +121,174 @@ std::string parse_options(const Args& args, Options& o, bool& help) {
   return {};
 }
 
+// The code set and the rule set the options ask for; an error message when they cannot load.
+std::string load_rules(const Options& opt, rules::RuleEnv& env,
+                       std::shared_ptr<const rules::RuleSet>& ruleset) {
+  env.today = opt.today;
+  const std::string path = opt.code_set.empty() ? codesets::Icd10Index::default_path() : opt.code_set;
+  auto loaded = codesets::Icd10Index::load(path);
+  if (auto* err = std::get_if<std::string>(&loaded)) return "cannot load the ICD-10-CM code set: " + *err;
+  env.codes = std::get<std::shared_ptr<const codesets::Icd10Index>>(loaded);
+  try {
+    std::vector<std::shared_ptr<const rules::RulePack>> packs;
+    for (const auto& name : opt.packs)
+      packs.push_back(rules::load_pack_ref(name, rules::default_packs_dir()));
+    ruleset = rules::RuleSet::build(std::move(packs));
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return {};
+}
+
+// Reads a whole file (or standard input); false with a message on failure.
+bool slurp(const std::string& path, std::string& out, std::string& err) {
+  std::ifstream in;
+  std::istream* is = &std::cin;
+  if (path != "-") {
+    in.open(path, std::ios::binary);
+    if (!in) {
+      err = path + ": " + std::strerror(errno);
+      return false;
+    }
+    is = &in;
+  }
+  std::ostringstream ss;
+  ss << is->rdbuf();
+  out = ss.str();
+  return true;
+}
+
+Stamp cli_stamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char d[16], t[8];
+  std::strftime(d, sizeof d, "%Y%m%d", &tm);
+  std::strftime(t, sizeof t, "%H%M", &tm);
+  return Stamp{1, d, t};
+}
+
+std::string now_utc() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+bool write_file(const std::filesystem::path& p, std::string_view data) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+  return static_cast<bool>(out);
+}
+
+// --out: each file through the pipeline (whole), answers written next to the report.
+int validate_with_answers(const Options& opt, const rules::RuleEnv& env,
+                          const std::shared_ptr<const rules::RuleSet>& ruleset) {
+  PipelineOptions po;
+  po.codes = env.codes;
+  po.default_rules = ruleset;
+  const Pipeline pipeline(po);
+  ReportWriter report(stdout, opt.format, nullptr);
+  int exit_code = 0;
+  Stamp stamp = cli_stamp();
+  for (const auto& file : opt.files) {
+    std::string bytes, err;
+    if (!slurp(file, bytes, err)) {
+      std::fprintf(stderr, "claimgate validate: %s\n", err.c_str());
+      exit_code = 2;
+      continue;
+    }
+    const std::string name = file == "-" ? "stdin" : std::filesystem::path(file).filename().string();
+    const std::filesystem::path dir = std::filesystem::path(opt.out_dir) / name;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      std::fprintf(stderr, "claimgate validate: cannot create %s: %s\n", dir.c_str(), ec.message().c_str());
+      return 2;
+    }
+    const transforms::InputKind kind = transforms::detect_input(std::string_view(bytes).substr(0, 8192));
+
+    bool ok = true;
+    if (kind == transforms::InputKind::X12) {
+      const X12Result r = pipeline.process_x12(bytes, file, "", opt.today, stamp);
+      stamp.control += 10;
+      for (const auto& o : r.outcomes) report.claim(o.claim, o.verdict);
+      for (const auto& e : r.input_errors) report.input_error(file, e);
+      std::string accepted;
+      for (const auto& f : r.forward) accepted += f.body;
+      ok = write_file(dir / "999.x12", r.ack_999) && write_file(dir / "277ca.x12", r.ack_277ca) &&
+           write_file(dir / "accepted.837", accepted) && write_file(dir / "report.json", r.report_json);
+      if (!r.usable) exit_code = 2;
+    } else {
+      const FhirResult r = pipeline.process_fhir(bytes, FhirOperation::Batch, "", opt.today);
+      std::string outcomes, accepted;
+      transforms::FhirAnswerStamp fs;
+      fs.now = now_utc();
+      for (const auto& o : r.outcomes) {
+        report.claim(o.claim, o.verdict);
+        outcomes += transforms::operation_outcome_json(o.verdict.findings, fs) + "\n";
+        ++fs.sequence;
+        if (o.verdict.accepted) accepted += o.claim.fhir.raw_json + "\n";
+      }
+      for (const auto& e : r.input_errors) report.input_error(file, e);
+      ok = write_file(dir / "outcomes.ndjson", outcomes) && write_file(dir / "accepted.ndjson", accepted) &&
+           write_file(dir / "report.json", engine::report_json(r.outcomes, r.input_errors, file));
+      if (r.outcomes.empty() && !r.input_errors.empty()) exit_code = 2;
+    }
+    if (!ok) {
+      std::fprintf(stderr, "claimgate validate: cannot write into %s\n", dir.c_str());
+      return 2;
+    }
+  }
+  report.finish();
+  if (exit_code == 0 && (report.rejected() > 0 || report.input_errors() > 0)) exit_code = 1;
+  return exit_code;
+}
+
 }  // namespace
+
+int cmd_ack(const Args& args) {
+  static constexpr const char* kAckHelp =
+      "usage: claimgate ack FILE [--today YYYY-MM-DD] [--pack NAME]... [--code-set PATH]\n"
+      "\n"
+      "Prints the acknowledgments claimgate returns for X12 837 input: the 999 (with a TA1 first\n"
+      "when an interchange envelope is bad), then the 277CA for the transaction sets the 999\n"
+      "accepted. Exit codes as for validate.\n";
+  Options opt;
+  opt.today = local_today();
+  bool help = false;
+  if (const std::string err = parse_options(args, opt, help); !err.empty() || opt.files.size() != 1) {
+    std::fprintf(stderr, "claimgate ack: %s\n\n%s", err.empty() ? "one input file" : err.c_str(), kAckHelp);
+    return 2;
+  }
+  if (help) {
+    std::fputs(kAckHelp, stdout);
+    return 0;
+  }
+  rules::RuleEnv env;
+  std::shared_ptr<const rules::RuleSet> ruleset;
+  if (const std::string err = load_rules(opt, env, ruleset); !err.empty()) {
+    std::fprintf(stderr, "claimgate ack: %s\n", err.c_str());
+    return 2;
+  }
+  std::string bytes, err;
+  if (!slurp(opt.files[0], bytes, err)) {
+    std::fprintf(stderr, "claimgate ack: %s\n", err.c_str());
+    return 2;
+  }
+  PipelineOptions po;
+  po.codes = env.codes;
+  po.default_rules = ruleset;
+  const X12Result r = Pipeline(po).process_x12(bytes, opt.files[0], "", opt.today, cli_stamp());
+  if (!r.usable) {
+    std::fprintf(stderr, "claimgate ack: %s: no X12 interchange to acknowledge\n", opt.files[0].c_str());
+    return 2;
+  }
+  std::fwrite(r.ack.data(), 1, r.ack.size(), stdout);
+  return r.counts.rejected > 0 || r.counts.input_errors > 0 ? 1 : 0;
+}
 
 int cmd_validate(const Args& args) {
   Options opt;
@@ -113,25 +304,12 @@ int cmd_validate(const Args& args) {
   }
 
   rules::RuleEnv env;
-  env.today = opt.today;
-  {
-    const std::string path = opt.code_set.empty() ? codesets::Icd10Index::default_path() : opt.code_set;
-    auto loaded = codesets::Icd10Index::load(path);
-    if (auto* err = std::get_if<std::string>(&loaded)) {
-      std::fprintf(stderr, "claimgate validate: cannot load the ICD-10-CM code set: %s\n", err->c_str());
-      return 2;
-    }
-    env.codes = std::get<std::shared_ptr<const codesets::Icd10Index>>(loaded);
-  }
   std::shared_ptr<const rules::RuleSet> ruleset;
-  try {
-    std::vector<std::shared_ptr<const rules::RulePack>> packs;
-    for (const auto& name : opt.packs) packs.push_back(rules::load_pack_ref(name, rules::default_packs_dir()));
-    ruleset = rules::RuleSet::build(std::move(packs));
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "claimgate validate: %s\n", e.what());
+  if (const std::string err = load_rules(opt, env, ruleset); !err.empty()) {
+    std::fprintf(stderr, "claimgate validate: %s\n", err.c_str());
     return 2;
   }
+  if (!opt.out_dir.empty()) return validate_with_answers(opt, env, ruleset);
 
   ReportWriter report(stdout, opt.format, isatty(2) != 0 ? stderr : nullptr);
   int exit_code = 0;
@@ -169,7 +347,8 @@ int cmd_validate(const Args& args) {
       last_syntax = &syntax_copy;
     };
     auto on_error = [&](rules::Finding&& f) {
-      const bool transaction_level = last_syntax != nullptr && last_syntax->level == x12::ErrorLevel::Transaction;
+      const bool transaction_level =
+          last_syntax != nullptr && last_syntax->level == x12::ErrorLevel::Transaction;
       if (transaction_level && !pending.empty() &&
           pending_st == last_syntax->isa13 + '/' + last_syntax->gs06 + '/' + last_syntax->st02) {
         for (auto& p : pending) {
@@ -182,13 +361,15 @@ int cmd_validate(const Args& args) {
       }
       last_syntax = nullptr;
     };
-    const FileReadResult r = read_claims_from_file(file, transforms::InputLimits{}, on_claim, on_error, on_syntax);
+    const FileReadResult r =
+        read_claims_from_file(file, transforms::InputLimits{}, on_claim, on_error, on_syntax);
     flush();
     if (!r.io_error.empty()) {
       std::fprintf(stderr, "claimgate validate: %s\n", r.io_error.c_str());
       exit_code = 2;
     } else if (!r.summary.usable) {
-      std::fprintf(stderr, "claimgate validate: %s: no usable X12 interchange or FHIR resource\n", file.c_str());
+      std::fprintf(stderr, "claimgate validate: %s: no usable X12 interchange or FHIR resource\n",
+                   file.c_str());
       exit_code = 2;
     }
   }

@@ -8,6 +8,7 @@
 
 #include "rulesets/codesets/icd10cm.hpp"
 #include "rulesets/core/rule.hpp"
+#include "transforms/x12_out.hpp"
 
 #include <map>
 #include <memory>
@@ -65,6 +66,8 @@ struct X12Result {
   std::vector<ForwardItem> forward;  // one re-enveloped 837 per payer id among accepted claims
   Counts counts;
   std::vector<std::string> control_numbers;  // ISA13 of the interchanges received (for logs)
+  std::vector<transforms::ClaimOutcome> outcomes;  // every claim with its verdict, input order
+  rules::Findings input_errors;                    // input errors not tied to a claim
 };
 
 enum class FhirOperation {
@@ -80,6 +83,8 @@ struct FhirResult {
   std::string body;
   std::vector<ForwardItem> forward;  // one per accepted Claim
   Counts counts;
+  std::vector<transforms::ClaimOutcome> outcomes;  // every claim with its verdict, input order
+  rules::Findings input_errors;                    // input errors not tied to a claim
 };
 
 class X12Session;
@@ -94,8 +99,9 @@ class Pipeline {
   // Whole-body conveniences.
   [[nodiscard]] X12Result process_x12(std::string_view body, std::string_view source,
                                       std::string_view sender, rules::Date today, Stamp stamp) const;
+  // now: the FHIR dateTime stamped on generated resources (empty: the clock, UTC).
   [[nodiscard]] FhirResult process_fhir(std::string_view body, FhirOperation op, std::string_view sender,
-                                        rules::Date today) const;
+                                        rules::Date today, std::string_view now = {}) const;
 
   [[nodiscard]] const PipelineOptions& options() const { return options_; }
   [[nodiscard]] std::shared_ptr<const rules::RuleSet> rules_for(std::string_view payer_id,

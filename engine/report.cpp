@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include <chrono>
+#include <cstdlib>
 
 namespace cg::engine {
 namespace {
@@ -62,13 +63,33 @@ std::string claim_report_json(const rules::Claim& c, const rules::Verdict& v) {
   return {buf.GetString(), buf.GetSize()};
 }
 
+std::string report_json(const std::vector<transforms::ClaimOutcome>& outcomes,
+                        const rules::Findings& input_errors, std::string_view source) {
+  char* data = nullptr;
+  std::size_t size = 0;
+  std::FILE* mem = open_memstream(&data, &size);
+  if (mem == nullptr) return {};
+  {
+    ReportWriter w(mem, ReportFormat::Json);
+    for (const auto& o : outcomes) w.claim(o.claim, o.verdict);
+    for (const auto& e : input_errors) w.input_error(source, e);
+    w.finish();
+  }
+  std::fclose(mem);
+  std::string out(data, size);
+  std::free(data);
+  return out;
+}
+
 ReportWriter::ReportWriter(std::FILE* out, ReportFormat format, std::FILE* progress)
     : out_(out), format_(format), progress_(progress) {}
 
 void ReportWriter::claim(const rules::Claim& c, const rules::Verdict& v) {
   ++claims_;
-  if (v.accepted) ++accepted_;
-  else ++rejected_;
+  if (v.accepted)
+    ++accepted_;
+  else
+    ++rejected_;
   warnings_ += v.warnings;
   switch (format_) {
     case ReportFormat::Json: {
@@ -89,7 +110,8 @@ void ReportWriter::claim(const rules::Claim& c, const rules::Verdict& v) {
       }
       break;
     }
-    case ReportFormat::Summary: break;
+    case ReportFormat::Summary:
+      break;
   }
   progress();
 }

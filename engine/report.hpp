@@ -11,6 +11,7 @@
 
 #include "rulesets/core/claim.hpp"
 #include "rulesets/core/rule.hpp"
+#include "transforms/x12_out.hpp"
 
 #include <cstdio>
 #include <string>
@@ -41,6 +42,10 @@ class ReportWriter {
   bool progress_shown_ = false;
   long last_progress_ms_ = 0;
 };
+
+// The whole JSON report for claims already validated and the input errors of one source.
+[[nodiscard]] std::string report_json(const std::vector<transforms::ClaimOutcome>& outcomes,
+                                      const rules::Findings& input_errors, std::string_view source);
 
 // One claim's report entry as a JSON object (the element of "claims").
 [[nodiscard]] std::string claim_report_json(const rules::Claim& claim, const rules::Verdict& verdict);

@@ -28,6 +28,8 @@ struct InputLimits {
   std::size_t max_fhir_bytes = 64u << 20;   // one FHIR document / one NDJSON line
   unsigned max_fhir_depth = 64;
   std::size_t max_fhir_entries = 100000;    // Bundle entries / NDJSON lines
+  // FHIR: keep each Claim resource's JSON in Claim::fhir.raw_json (what is forwarded).
+  bool capture_raw = false;
 };
 
 using ClaimCallback = std::function<void(rules::Claim&&, rules::Findings&&)>;

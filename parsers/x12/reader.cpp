@@ -66,6 +66,7 @@ struct Reader::Walker {
   std::uint32_t sets = 0;         // ST count in this group
   std::uint32_t sets_accepted = 0;
   bool group_ok = true;
+  std::string ge01;
   // transaction state
   TransactionType type = TransactionType::Unknown;
   bool supported = false;
@@ -81,6 +82,8 @@ struct Reader::Walker {
   std::string claim_id;
   int last_lx = 0;
   int dx_count = 0;
+
+  bool any_set = false;
 
   explicit Walker(Handler& handler) : h(handler) {}
 
@@ -228,7 +231,9 @@ struct Reader::Walker {
     sets = sets_accepted = 0;
     group_ok = true;
     h.on_group(env);
-    if (env.gs01 != "HC")
+    if (any_set && env.gs01 != "HC") {
+      // envelope checks only
+    } else if (env.gs01 != "HC")
       group_error("1", "functional group '" + env.gs01 + "' is not supported (expected HC, claims)",
                   s.offset);
     else if (guide_type(env.gs08) == TransactionType::Unknown)
@@ -251,6 +256,7 @@ struct Reader::Walker {
     if (s.el(2) != env.gs06)
       group_error("4", "GE02 '" + std::string(s.el(2)) + "' does not match GS06 '" + env.gs06 + "'",
                   s.offset);
+    ge01 = std::string(s.el(1));
     end_group(s.offset, true);
   }
 
@@ -258,6 +264,8 @@ struct Reader::Walker {
     if (in_st) end_transaction(offset, false);
     if (!trailer) group_error("3", "functional group " + env.gs06 + " has no GE trailer", offset);
     GroupResult r;
+    r.declared = trailer ? ge01 : std::string();
+    ge01.clear();
     r.transactions_received = sets;
     r.transactions_accepted = sets_accepted;
     r.trailer_present = trailer;
@@ -288,7 +296,9 @@ struct Reader::Walker {
     const std::string_view guide = env.st03.empty() ? std::string_view(env.gs08) : env.st03;
     type = guide_type(guide);
     supported = false;
-    if (env.st01 != "837") {
+    if (env.st01 != "837" && any_set) {
+      // another transaction set: counted and checked at envelope level, body skipped
+    } else if (env.st01 != "837") {
       transaction_error("1", "transaction set " + env.st01 + " is not supported (expected 837)",
                         s.offset);
     } else if (env.st02.size() < 4 || env.st02.size() > 9 || !all_digits(env.st02)) {
@@ -634,6 +644,7 @@ struct Reader::Walker {
 
 Reader::Reader(Handler& handler, ReaderLimits limits)
     : handler_(handler), limits_(limits), walker_(new Walker(handler)) {
+  walker_->any_set = limits.any_transaction_set;
   elements_.reserve(64);
 }
 
@@ -905,6 +916,7 @@ void Reader::segment(std::string_view raw, std::uint64_t offset, bool too_many) 
     default: break;
   }
   if (!w.in_st) {
+    if (s.code == seg_code("TA1") && w.in_isa && !w.in_gs) return;  // an interchange acknowledgment
     w.interchange_error("024", "segment " + std::string(id.substr(0, 3)) +
                                    " is outside a transaction set (ST..SE)", offset);
     return;

@@ -76,6 +76,7 @@ struct TransactionResult {
 };
 
 struct GroupResult {
+  std::string declared;  // GE01 as sent (empty when the GE is missing)
   std::uint32_t transactions_received = 0;
   std::uint32_t transactions_accepted = 0;
   bool trailer_present = true;
@@ -100,6 +101,9 @@ class Handler {
 struct ReaderLimits {
   std::size_t max_segment_bytes = 1u << 20;  // a segment longer than this is an error
   std::size_t max_elements = 128;            // elements in one segment
+  // Accept any functional group and transaction set (999, 277, ...), checking only their
+  // envelopes; by default only 837 claims (GS01 HC) are accepted and others are errors.
+  bool any_transaction_set = false;
 };
 
 class Reader {

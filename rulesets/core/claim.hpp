@@ -128,6 +128,7 @@ struct FhirContext {
   std::string coverage_reference; // focal Claim.insurance.coverage.reference
   int focal_insurance = -1;       // index of the insurance used (focal=true, else the first)
   int focal_count = 0;            // how many insurance entries have focal=true
+  std::string raw_json;           // the Claim resource as JSON, when the reader captures it
 };
 
 struct Claim {

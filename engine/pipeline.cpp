@@ -1,0 +1,279 @@
+#include "engine/pipeline.hpp"
+
+#include <cstdio>
+#include <ctime>
+
+#include "engine/report.hpp"
+#include "transforms/fhir_answers.hpp"
+#include "transforms/fhir_claims.hpp"
+#include "transforms/x12_ack.hpp"
+#include "transforms/x12_claims.hpp"
+#include "transforms/x12_out.hpp"
+
+namespace cg::engine {
+namespace {
+
+std::string now_datetime() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void count(Counts& c, const rules::Verdict& v) {
+  ++c.claims;
+  (v.accepted ? c.accepted : c.rejected) += 1;
+  c.warnings += v.warnings;
+  for (const auto& f : v.findings) ++c.findings_by_rule[f.rule];
+}
+
+class X12SessionImpl final : public X12Session {
+ public:
+  X12SessionImpl(const Pipeline& p, std::string_view source, std::string_view sender, rules::Date today,
+                 Stamp stamp)
+      : pipeline_(p),
+        source_(source),
+        sender_(sender),
+        stamp_(stamp),
+        reader_(
+            source, limits(),
+            [this](rules::Claim&& c, rules::Findings&& prior) { on_claim(std::move(c), std::move(prior)); },
+            [this](rules::Finding&& f) { on_error(std::move(f)); },
+            [this](const x12::SyntaxError& e) {
+              last_syntax_ = e;
+              has_syntax_ = true;
+            },
+            transforms::X12ReadOptions{&acks_, true}) {
+    env_.codes = p.options().codes;
+    env_.today = today;
+  }
+
+  void feed(std::string_view chunk) override { reader_.feed(chunk); }
+  std::size_t claims_so_far() const override { return outcomes_.size(); }
+
+  X12Result finish() override {
+    reader_.finish();
+    X12Result r;
+    r.usable = reader_.interchanges() > 0;
+    for (const auto& ic : acks_.interchanges()) r.control_numbers.push_back(ic.env.isa13);
+    std::vector<const transforms::ClaimOutcome*> all;
+    for (const auto& o : outcomes_) {
+      count(r.counts, o.verdict);
+      all.push_back(&o);
+    }
+    r.counts.input_errors = errors_.size();
+    r.report_json = report_json(outcomes_, errors_, source_);
+
+    const PipelineOptions& opt = pipeline_.options();
+    transforms::X12Stamp st{stamp_.control, stamp_.date, stamp_.time};
+    r.ack_999 = transforms::render_999(acks_, st);
+    st.control += acks_.interchanges().size();
+    const transforms::X12Party me{opt.identity.sender_qualifier, opt.identity.sender_id,
+                                  opt.identity.organization_name};
+    r.ack_277ca = transforms::render_277ca(all, acks_, me, st);
+    r.ack = r.ack_999 + r.ack_277ca;
+
+    // One re-enveloped 837 per payer id, accepted claims of accepted transaction sets only.
+    std::vector<std::string> payers;
+    for (const auto& o : outcomes_) {
+      if (!o.verdict.accepted ||
+          !acks_.transaction_accepted(o.claim.x12.isa13, o.claim.x12.gs06, o.claim.x12.st02))
+        continue;
+      if (std::find(payers.begin(), payers.end(), o.claim.payer_id) == payers.end())
+        payers.push_back(o.claim.payer_id);
+    }
+    for (const auto& payer : payers) {
+      std::vector<const rules::Claim*> claims;
+      ForwardItem item;
+      item.payer_id = payer;
+      item.content_type = "application/edi-x12";
+      for (const auto& o : outcomes_) {
+        if (o.claim.payer_id != payer || !o.verdict.accepted ||
+            !acks_.transaction_accepted(o.claim.x12.isa13, o.claim.x12.gs06, o.claim.x12.st02))
+          continue;
+        claims.push_back(&o.claim);
+        item.claim_ids.push_back(o.claim.id);
+      }
+      const transforms::X12Party receiver{opt.identity.payer_receiver_qualifier,
+                                          payer.empty() ? opt.identity.payer_receiver_id : payer, ""};
+      item.body = transforms::render_split_837(claims, me, receiver, st);
+      r.forward.push_back(std::move(item));
+    }
+    r.outcomes = std::move(outcomes_);
+    r.input_errors = std::move(errors_);
+    return r;
+  }
+
+ private:
+  static transforms::InputLimits limits() { return transforms::InputLimits{}; }
+
+  void on_claim(rules::Claim&& c, rules::Findings&& prior) {
+    const auto rules = pipeline_.rules_for(c.payer_id, sender_);
+    rules::Verdict v = rules->evaluate(c, env_, std::move(prior));
+    outcomes_.push_back(transforms::ClaimOutcome{std::move(c), std::move(v)});
+  }
+
+  // A transaction-level error (SE count, control numbers) reaches the claims of its set; other
+  // input errors are reported on their own.
+  void on_error(rules::Finding&& f) {
+    if (has_syntax_ && last_syntax_.level == x12::ErrorLevel::Transaction) {
+      bool attached = false;
+      for (auto& o : outcomes_) {
+        const auto& x = o.claim.x12;
+        if (x.isa13 == last_syntax_.isa13 && x.gs06 == last_syntax_.gs06 && x.st02 == last_syntax_.st02) {
+          o.verdict.findings.push_back(f);
+          ++o.verdict.rejects;
+          o.verdict.accepted = false;
+          attached = true;
+        }
+      }
+      if (!attached) errors_.push_back(std::move(f));
+    } else {
+      errors_.push_back(std::move(f));
+    }
+    has_syntax_ = false;
+  }
+
+  const Pipeline& pipeline_;
+  std::string source_;
+  std::string sender_;
+  Stamp stamp_;
+  rules::RuleEnv env_;
+  transforms::AckCollector acks_;
+  std::vector<transforms::ClaimOutcome> outcomes_;
+  rules::Findings errors_;
+  x12::SyntaxError last_syntax_;
+  bool has_syntax_ = false;
+  transforms::X12ClaimReader reader_;
+};
+
+}  // namespace
+
+Pipeline::Pipeline(PipelineOptions options) : options_(std::move(options)) {
+  if (!options_.default_rules) options_.default_rules = rules::RuleSet::builtins();
+}
+
+std::shared_ptr<const rules::RuleSet> Pipeline::rules_for(std::string_view payer_id,
+                                                          std::string_view sender) const {
+  if (auto it = options_.rules_by_payer.find(std::string(payer_id)); it != options_.rules_by_payer.end())
+    return it->second;
+  if (auto it = options_.rules_by_sender.find(std::string(sender)); it != options_.rules_by_sender.end())
+    return it->second;
+  return options_.default_rules;
+}
+
+std::unique_ptr<X12Session> Pipeline::begin_x12(std::string_view source, std::string_view sender,
+                                                rules::Date today, Stamp stamp) const {
+  return std::make_unique<X12SessionImpl>(*this, source, sender, today, stamp);
+}
+
+X12Result Pipeline::process_x12(std::string_view body, std::string_view source, std::string_view sender,
+                                rules::Date today, Stamp stamp) const {
+  auto session = begin_x12(source, sender, today, stamp);
+  session->feed(body);
+  return session->finish();
+}
+
+FhirResult Pipeline::process_fhir(std::string_view body, FhirOperation op, std::string_view sender,
+                                  rules::Date today, std::string_view now) const {
+  using Item = transforms::ClaimOutcome;
+  std::vector<Item> items;
+  std::vector<transforms::BatchEntry> order;  // batch-response entries, claims filled below
+  std::vector<int> entry_item;                // -1: an unreadable entry
+  rules::Findings doc_errors;
+  rules::RuleEnv env;
+  env.codes = options_.codes;
+  env.today = today;
+  transforms::InputLimits limits;
+  limits.capture_raw = true;
+  const transforms::ReadSummary summary = transforms::read_fhir_claims(
+      body, "request", limits,
+      [&](rules::Claim&& c, rules::Findings&& prior) {
+        rules::Verdict v = rules_for(c.payer_id, sender)->evaluate(c, env, std::move(prior));
+        entry_item.push_back(static_cast<int>(items.size()));
+        items.push_back(Item{std::move(c), std::move(v)});
+      },
+      [&](rules::Finding&& f) {
+        entry_item.push_back(-1);
+        transforms::BatchEntry e;
+        e.input_errors.push_back(f);
+        order.push_back(std::move(e));
+        doc_errors.push_back(std::move(f));
+      });
+
+  transforms::FhirAnswerStamp stamp;
+  stamp.now = now.empty() ? now_datetime() : std::string(now);
+  FhirResult result = [&] {
+    FhirResult r;
+    for (const auto& it : items) count(r.counts, it.verdict);
+    r.counts.input_errors = doc_errors.size();
+
+    if (items.empty()) {
+      r.http_status = 400;
+      r.body = transforms::input_error_outcome_json(doc_errors, stamp);
+      if (!summary.usable && doc_errors.empty()) r.http_status = 400;
+      return r;
+    }
+    const auto forward = [&](const Item& it) {
+      ForwardItem f;
+      f.payer_id = it.claim.payer_id;
+      f.content_type = "application/fhir+json";
+      f.body = it.claim.fhir.raw_json;
+      f.claim_ids.push_back(it.claim.id);
+      r.forward.push_back(std::move(f));
+    };
+
+    if (op == FhirOperation::Batch || (op == FhirOperation::Submit && items.size() > 1)) {
+      std::vector<transforms::BatchEntry> entries;
+      std::size_t unreadable = 0;
+      for (int idx : entry_item) {
+        if (idx < 0) {
+          entries.push_back(order[unreadable++]);
+          continue;
+        }
+        transforms::BatchEntry e;
+        e.claim = &items[static_cast<std::size_t>(idx)].claim;
+        e.verdict = &items[static_cast<std::size_t>(idx)].verdict;
+        entries.push_back(std::move(e));
+      }
+      for (const auto& it : items)
+        if (it.verdict.accepted) forward(it);
+      r.http_status = 200;
+      r.body = transforms::batch_response_json(entries, stamp);
+      return r;
+    }
+    if (items.size() > 1) {
+      rules::Finding f;
+      f.rule = "fhir.not-supported";
+      f.message =
+          "this endpoint takes one Claim; send several as a batch Bundle to POST /fhir or to Claim/$submit";
+      r.http_status = 400;
+      r.body = transforms::input_error_outcome_json({f}, stamp);
+      return r;
+    }
+    const Item& it = items.front();
+    if (op == FhirOperation::Validate) {
+      r.http_status = 200;
+      rules::Findings all = it.verdict.findings;
+      all.insert(all.end(), doc_errors.begin(), doc_errors.end());
+      r.body = transforms::operation_outcome_json(all, stamp);
+      return r;
+    }
+    if (!it.verdict.accepted) {
+      r.http_status = 422;
+      r.body = transforms::operation_outcome_json(it.verdict.findings, stamp);
+      return r;
+    }
+    forward(it);
+    r.http_status = op == FhirOperation::Create ? 201 : 200;
+    r.body = transforms::claim_response_json(it.claim, it.verdict, stamp, "queued");
+    return r;
+  }();
+  result.outcomes = std::move(items);
+  result.input_errors = std::move(doc_errors);
+  return result;
+}
+
+}  // namespace cg::engine

@@ -1,0 +1,88 @@
+// X12 acknowledgments of what was received: TA1 for interchange envelopes and the 999
+// (005010X231A1) for every functional group: AK1, AK2 per transaction set, IK3 per segment in
+// error (with CTX naming the claim, CLM01, when the segment sits in one), IK4 per element in
+// error, IK5 per transaction set, AK9 per group.
+//
+// AckCollector listens to the reader (as the X12ClaimReader observer) and keeps only envelope
+// facts and errors, so memory grows with the number of transaction sets and errors, not with
+// the claims. render_999 writes one answering interchange per interchange received: the sender
+// and receiver ids mirrored, the TA1 first when the envelope has a problem (or ISA14 asked for
+// one), then one GS*FA with one 999 per group (none when the TA1 rejects the interchange).
+#pragma once
+
+#include "parsers/x12/reader.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cg::transforms {
+
+// Control numbers and time of generated interchanges (injected: tests fix them, the server
+// takes a counter and the clock).
+struct X12Stamp {
+  std::uint64_t control = 1;      // ISA13 of the first generated interchange, +1 for each next
+  std::string date = "20260101";  // CCYYMMDD
+  std::string time = "0000";      // HHMM
+};
+
+class AckCollector final : public x12::Handler {
+ public:
+  struct Transaction {
+    std::string st01, st02, st03;
+    bool accepted = true;
+    bool closed = false;
+    std::vector<x12::SyntaxError> errors;  // transaction, segment and element level
+    std::size_t dropped = 0;               // errors beyond kMaxErrors (still reject)
+  };
+  struct Group {
+    std::string gs01, gs02, gs03, gs06, gs08, ge01;
+    std::vector<Transaction> transactions;
+    std::vector<x12::SyntaxError> errors;
+    x12::GroupResult result;
+    bool closed = false;
+  };
+  struct Interchange {
+    x12::Envelope env;
+    std::vector<Group> groups;
+    std::vector<x12::SyntaxError> errors;
+    bool trailer = true;
+  };
+
+  static constexpr std::size_t kMaxErrors = 1000;  // per transaction set, as IK3/IK4 loops
+
+  void on_interchange(const x12::Envelope& env) override;
+  void on_group(const x12::Envelope& env) override;
+  void on_transaction(const x12::Envelope& env, x12::TransactionType type) override;
+  void on_transaction_end(const x12::Envelope& env, const x12::TransactionResult& r) override;
+  void on_group_end(const x12::Envelope& env, const x12::GroupResult& r) override;
+  void on_interchange_end(const x12::Envelope& env, bool trailer) override;
+  void on_error(const x12::SyntaxError& e) override;
+
+  [[nodiscard]] const std::vector<Interchange>& interchanges() const { return interchanges_; }
+  // Errors outside any interchange (junk, UTF-16, an unreadable ISA): no TA1 can name them.
+  [[nodiscard]] const std::vector<x12::SyntaxError>& orphans() const { return orphans_; }
+  // True when the transaction set was accepted by the 999 and its interchange and group were
+  // not rejected (the claims in it may go on to validation).
+  [[nodiscard]] bool transaction_accepted(std::string_view isa13, std::string_view gs06,
+                                          std::string_view st02) const;
+
+ private:
+  std::vector<Interchange> interchanges_;
+  std::vector<x12::SyntaxError> orphans_;
+  std::vector<x12::SyntaxError> pending_;  // transaction errors raised before its on_transaction
+};
+
+// The TA1/999 answer for everything collected. Empty when nothing was received.
+[[nodiscard]] std::string render_999(const AckCollector& acks, const X12Stamp& stamp);
+
+// The interchange-level verdict: 'A' accepted, 'R' rejected (TA1 acknowledgment code).
+[[nodiscard]] char ta1_code(const AckCollector::Interchange& ic);
+
+// Writes an ISA segment of the fixed 106-character layout (with its terminator '~').
+[[nodiscard]] std::string make_isa(std::string_view sender_qual, std::string_view sender_id,
+                                   std::string_view receiver_qual, std::string_view receiver_id,
+                                   const X12Stamp& stamp, std::uint64_t control,
+                                   std::string_view usage, char ack_requested = '0');
+
+}  // namespace cg::transforms

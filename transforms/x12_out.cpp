@@ -1,0 +1,408 @@
+#include "transforms/x12_out.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace cg::transforms {
+namespace {
+
+std::string digits(std::uint64_t v, int width) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%0*llu", width, static_cast<unsigned long long>(v % 1000000000ull));
+  return buf;
+}
+
+std::size_t count_segments(std::string_view raw, char term) {
+  return static_cast<std::size_t>(std::count(raw.begin(), raw.end(), term));
+}
+
+// Writes segments with the given delimiters, counting them.
+struct Out {
+  std::string& s;
+  char el, comp, term;
+  std::size_t count = 0;
+  void seg(std::initializer_list<std::string_view> elements) {
+    bool first = true;
+    for (auto e : elements) {
+      if (!first) s.push_back(el);
+      s.append(e);
+      first = false;
+    }
+    s.push_back(term);
+    ++count;
+  }
+  void raw(std::string_view segments) {
+    s.append(segments);
+    count += count_segments(segments, term);
+  }
+};
+
+std::string pad(std::string_view v, std::size_t n) {
+  std::string out(v.substr(0, n));
+  out.resize(n, ' ');
+  return out;
+}
+
+// An ISA with the given delimiters (re-enveloping keeps the sender's delimiters).
+std::string isa_with(char el, char comp, char rep, char term, const X12Party& from, const X12Party& to,
+                     const X12Stamp& stamp, std::uint64_t control) {
+  const std::string date = stamp.date.size() == 8 ? stamp.date.substr(2) : pad(stamp.date, 6);
+  std::string s = "ISA";
+  const auto add = [&](std::string_view v) {
+    s.push_back(el);
+    s.append(v);
+  };
+  add("00");
+  add(pad("", 10));
+  add("00");
+  add(pad("", 10));
+  add(pad(from.qualifier, 2));
+  add(pad(from.id, 15));
+  add(pad(to.qualifier, 2));
+  add(pad(to.id, 15));
+  add(date);
+  add(pad(stamp.time, 4));
+  add(std::string(1, rep));
+  add("00501");
+  add(digits(control, 9));
+  add("0");
+  add("P");
+  add(std::string(1, comp));
+  s.push_back(term);
+  return s;
+}
+
+// The HL segment at the start of a raw loop, with new ids: HL01 and HL02 replaced, HL03/HL04
+// kept as received.
+std::string renumber_hl(std::string_view block, char el, char term, std::size_t id, std::size_t parent) {
+  const std::size_t end = block.find(term);
+  const std::string_view hl = block.substr(0, end);
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t at = hl.find(el, start);
+    parts.push_back(hl.substr(start, at == std::string_view::npos ? hl.npos : at - start));
+    if (at == std::string_view::npos) break;
+    start = at + 1;
+  }
+  std::string out = "HL";
+  out.push_back(el);
+  out += std::to_string(id);
+  out.push_back(el);
+  if (parent) out += std::to_string(parent);
+  for (std::size_t i = 3; i < parts.size(); ++i) {
+    out.push_back(el);
+    out.append(parts[i]);
+  }
+  out.push_back(term);
+  return out;
+}
+
+std::string_view rest_after_first(std::string_view block, char term) {
+  const std::size_t end = block.find(term);
+  return end == std::string_view::npos ? std::string_view{} : block.substr(end + 1);
+}
+
+// GS06: unique per group in the interchange, at most 9 digits.
+std::string group_control(std::uint64_t control, std::size_t group) {
+  return std::to_string((control % 10000000ull) * 100 + group % 100);
+}
+
+std::string source_key(const rules::Claim& c) { return c.x12.isa13 + '/' + c.x12.gs06 + '/' + c.x12.st02; }
+
+}  // namespace
+
+std::string render_split_837(const std::vector<const rules::Claim*>& claims, const X12Party& sender,
+                             const X12Party& receiver, X12Stamp& stamp) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < claims.size()) {
+    // One interchange per run of claims sharing delimiters.
+    const rules::X12Context& d = claims[i]->x12;
+    const char el = d.element_sep, comp = d.component_sep, term = d.segment_term;
+    const char rep = d.repetition_sep ? d.repetition_sep : '^';
+    const std::uint64_t control = stamp.control++;
+    out += isa_with(el, comp, rep, term, sender, receiver, stamp, control);
+    std::size_t groups = 0;
+    while (i < claims.size() && claims[i]->x12.element_sep == el && claims[i]->x12.segment_term == term &&
+           claims[i]->x12.component_sep == comp) {
+      const std::string guide = claims[i]->x12.guide;
+      ++groups;
+      std::string gs;
+      Out g{gs, el, comp, term};
+      g.seg({"GS", "HC", sender.id, receiver.id, stamp.date, stamp.time, group_control(control, groups), "X", guide});
+      out += gs;
+      std::size_t sets = 0;
+      while (i < claims.size() && claims[i]->x12.guide == guide && claims[i]->x12.element_sep == el &&
+             claims[i]->x12.segment_term == term && claims[i]->x12.component_sep == comp) {
+        const std::string key = source_key(*claims[i]);
+        const std::string st02 = digits(++sets, 4);
+        std::string body;
+        Out t{body, el, comp, term};
+        t.seg({"ST", "837", st02, guide});
+        t.raw(claims[i]->x12.raw_header);
+        std::size_t hl = 0, provider_hl = 0, subscriber_hl = 0;
+        const std::string* last_provider = nullptr;
+        const std::string* last_subscriber = nullptr;
+        std::string last_subscriber_hl, last_provider_hl;
+        while (i < claims.size() && source_key(*claims[i]) == key) {
+          const rules::X12Context& x = claims[i]->x12;
+          const bool new_provider = last_provider == nullptr || x.provider_hl != last_provider_hl ||
+                                    x.raw_provider != *last_provider;
+          if (new_provider) {
+            provider_hl = ++hl;
+            t.raw(renumber_hl(x.raw_provider, el, term, provider_hl, 0));
+            t.raw(rest_after_first(x.raw_provider, term));
+            last_provider = &x.raw_provider;
+            last_provider_hl = x.provider_hl;
+            last_subscriber = nullptr;
+          }
+          const bool new_subscriber = new_provider || last_subscriber == nullptr ||
+                                      x.subscriber_hl != last_subscriber_hl ||
+                                      x.raw_subscriber != *last_subscriber;
+          if (new_subscriber) {
+            subscriber_hl = ++hl;
+            t.raw(renumber_hl(x.raw_subscriber, el, term, subscriber_hl, provider_hl));
+            t.raw(rest_after_first(x.raw_subscriber, term));
+            last_subscriber = &x.raw_subscriber;
+            last_subscriber_hl = x.subscriber_hl;
+          }
+          if (!x.raw_patient.empty()) {
+            // A patient loop is written with each of its claims (claims of one patient that
+            // were consecutive stay under one HL).
+            const bool same_patient = !new_subscriber && i > 0 && claims[i - 1]->x12.raw_patient == x.raw_patient &&
+                                      source_key(*claims[i - 1]) == key;
+            if (!same_patient) {
+              const std::size_t patient_hl = ++hl;
+              t.raw(renumber_hl(x.raw_patient, el, term, patient_hl, subscriber_hl));
+              t.raw(rest_after_first(x.raw_patient, term));
+            }
+          }
+          t.raw(x.raw_claim);
+          ++i;
+        }
+        t.seg({"SE", std::to_string(t.count + 1), st02});
+        out += body;
+      }
+      std::string ge;
+      Out e{ge, el, comp, term};
+      e.seg({"GE", std::to_string(sets), group_control(control, groups)});
+      out += ge;
+    }
+    std::string iea;
+    Out e{iea, el, comp, term};
+    e.seg({"IEA", std::to_string(groups), digits(control, 9)});
+    out += iea;
+  }
+  return out;
+}
+
+ClaimStatus claim_status_for(const rules::Finding& f, const rules::Claim& claim) {
+  const std::string_view r = f.rule;
+  const auto starts = [&](std::string_view p) { return r.substr(0, p.size()) == p; };
+  bool principal = false;
+  if (f.diagnosis > 0) {
+    for (const auto& d : claim.diagnoses)
+      if (d.position == f.diagnosis) principal = d.role == rules::DxRole::Principal;
+  }
+  const std::string dx_code = principal ? "254" : "255";
+  if (r == "dx.pointer.missing") return {"A6", "255"};
+  if (starts("dx.pointer.")) return {"A7", "255"};
+  if (r == "claim.balance") return {"A7", "400"};
+  if (r == "claim.future-date") return {"A7", "187"};
+  if (r == "icd10cm.excludes1" || r == "icd10cm.external-cause-first" || r == "icd10cm.manifestation-first" ||
+      r == "icd10cm.age-conflict" || r == "icd10cm.sex-conflict" || r == "dx.duplicate-code")
+    return {"A8", dx_code};
+  if (starts("icd10cm.")) return {"A7", dx_code};
+  if (starts("dx.")) return {"A7", "255"};
+  if (f.line > 0) return {"A8", "255"};  // payer pack: procedure to diagnosis linkage
+  return {"A7", "21"};                   // missing or invalid information
+}
+
+namespace {
+
+std::string amount(const rules::Amount& a) { return a.present ? a.to_string() : "0"; }
+
+std::string bht03(const std::string& raw_header, char el, char term) {
+  const std::size_t end = raw_header.find(term);
+  const std::string_view bht = std::string_view(raw_header).substr(0, end);
+  std::size_t start = 0;
+  for (int k = 0; k < 3; ++k) {
+    start = bht.find(el, start);
+    if (start == std::string_view::npos) return {};
+    ++start;
+  }
+  const std::size_t stop = bht.find(el, start);
+  return std::string(bht.substr(start, stop == std::string_view::npos ? bht.npos : stop - start));
+}
+
+std::string clean(std::string_view v, std::size_t max = 60) {
+  std::string out;
+  for (char c : v.substr(0, max))
+    if (c != '*' && c != ':' && c != '^' && c != '~' && c != '\r' && c != '\n') out.push_back(c);
+  return out;
+}
+
+std::string dates(const std::optional<rules::Date>& from, const std::optional<rules::Date>& to) {
+  const auto d8 = [](const rules::Date& d) {
+    char b[16];
+    std::snprintf(b, sizeof b, "%04d%02d%02d", d.year, d.month, d.day);
+    return std::string(b);
+  };
+  if (!from) return {};
+  if (!to || *to == *from) return "D8*" + d8(*from);
+  return "RD8*" + d8(*from) + "-" + d8(*to);
+}
+
+// STC segments for the reject findings of a claim or a line: one status composite per distinct
+// category:code, up to three per STC (STC01, STC10, STC11).
+std::vector<std::string> status_composites(const rules::Verdict& v, const rules::Claim& c, int line) {
+  std::vector<std::string> out;
+  for (const auto& f : v.findings) {
+    if (f.severity != rules::Severity::Reject || f.rule.rfind("x12.", 0) == 0) continue;
+    if ((line == 0) != (f.line == 0) || (line != 0 && f.line != line)) continue;
+    const ClaimStatus s = claim_status_for(f, c);
+    const std::string comp = s.category + ":" + s.code;
+    if (std::find(out.begin(), out.end(), comp) == out.end()) out.push_back(comp);
+  }
+  return out;
+}
+
+void write_stc(Out& o, const std::vector<std::string>& comps, const std::string& date, const std::string& amt) {
+  for (std::size_t k = 0; k < comps.size(); k += 3) {
+    std::string s = "STC*" + comps[k] + "*" + date + "*U*" + amt;
+    if (k + 1 < comps.size()) s += "******" + comps[k + 1];
+    if (k + 2 < comps.size()) s += "*" + comps[k + 2];
+    o.s += s;
+    o.s.push_back('~');
+    o.s.push_back('\n');
+    ++o.count;
+  }
+}
+
+}  // namespace
+
+std::string render_277ca(const std::vector<const ClaimOutcome*>& outcomes, const AckCollector& acks,
+                         const X12Party& source, X12Stamp& stamp) {
+  // Transaction sets the 999 accepted, in input order, with their claims.
+  std::vector<std::vector<const ClaimOutcome*>> sets;
+  std::string last_key;
+  for (const ClaimOutcome* o : outcomes) {
+    const rules::X12Context& x = o->claim.x12;
+    if (!acks.transaction_accepted(x.isa13, x.gs06, x.st02)) continue;
+    const std::string key = source_key(o->claim);
+    if (sets.empty() || key != last_key) sets.emplace_back();
+    sets.back().push_back(o);
+    last_key = key;
+  }
+  if (sets.empty()) return {};
+  const rules::X12Context& first = sets.front().front()->claim.x12;
+  const std::uint64_t control = stamp.control++;
+  X12Party to{"ZZ", first.sender_id, first.submitter_name};
+  std::string out = make_isa(source.qualifier, source.id, to.qualifier, to.id, stamp, control, "P");
+  const std::string gs06 = std::to_string(control);
+  out += "GS*HN*" + clean(source.id, 15) + "*" + clean(first.gs02.empty() ? first.sender_id : first.gs02, 15) + "*" +
+         stamp.date + "*" + stamp.time + "*" + gs06 + "*X*005010X214~\n";
+  std::size_t st = 0;
+  for (const auto& set : sets) {
+    const rules::X12Context& x = set.front()->claim.x12;
+    const std::string st02 = digits(++st, 4);
+    Out o{out, '*', ':', '~'};
+    const auto seg = [&](const std::string& s) {
+      out += s;
+      out += "~\n";
+      ++o.count;
+    };
+    seg("ST*277*" + st02 + "*005010X214");
+    seg("BHT*0085*08*" + gs06 + st02 + "*" + stamp.date + "*" + stamp.time + "*TH");
+    // 2000A information source
+    seg("HL*1**20*1");
+    seg("NM1*AY*2*" + clean(source.name) + "*****46*" + clean(source.id, 80));
+    seg("TRN*1*" + gs06 + st02);
+    seg("DTP*050*D8*" + stamp.date);
+    seg("DTP*009*D8*" + stamp.date);
+    // 2000B information receiver: the submitter of the 837, with the batch totals
+    std::size_t accepted = 0, rejected = 0;
+    rules::Amount acc_amt{0, true}, rej_amt{0, true}, total{0, true};
+    for (const ClaimOutcome* c : set) {
+      (c->verdict.accepted ? accepted : rejected) += 1;
+      (c->verdict.accepted ? acc_amt : rej_amt).units += c->claim.total.units;
+      total.units += c->claim.total.units;
+    }
+    seg("HL*2*1*21*1");
+    seg("NM1*41*2*" + clean(x.submitter_name) + "*****46*" + clean(x.submitter_id, 80));
+    const std::string batch = bht03(x.raw_header, x.element_sep, x.segment_term);
+    seg("TRN*2*" + clean(batch.empty() ? x.st02 : batch, 50));
+    seg("STC*A1:19:PR*" + stamp.date + "*WQ*" + total.to_string());
+    if (accepted) seg("QTY*90*" + std::to_string(accepted));
+    if (rejected) seg("QTY*AA*" + std::to_string(rejected));
+    if (accepted) seg("AMT*YU*" + acc_amt.to_string());
+    if (rejected) seg("AMT*YY*" + rej_amt.to_string());
+    // 2000C billing provider, 2000D patient per claim
+    std::size_t hl = 2, provider_hl = 0;
+    std::string last_provider;
+    for (std::size_t k = 0; k < set.size(); ++k) {
+      const rules::Claim& c = set[k]->claim;
+      const rules::Verdict& v = set[k]->verdict;
+      const std::string provider_key = c.billing_npi + '|' + c.x12.billing_name;
+      if (provider_hl == 0 || provider_key != last_provider) {
+        std::size_t p_acc = 0, p_rej = 0;
+        rules::Amount pa{0, true}, pr{0, true};
+        for (std::size_t m = k; m < set.size() && set[m]->claim.billing_npi + '|' + set[m]->claim.x12.billing_name == provider_key; ++m) {
+          (set[m]->verdict.accepted ? p_acc : p_rej) += 1;
+          (set[m]->verdict.accepted ? pa : pr).units += set[m]->claim.total.units;
+        }
+        provider_hl = ++hl;
+        seg("HL*" + std::to_string(provider_hl) + "*2*19*1");
+        seg("NM1*85*2*" + clean(c.x12.billing_name) + "*****XX*" + clean(c.billing_npi, 80));
+        seg("TRN*1*" + clean(c.billing_npi.empty() ? "0" : c.billing_npi, 50));
+        if (p_acc) seg("QTY*QA*" + std::to_string(p_acc));
+        if (p_rej) seg("QTY*QC*" + std::to_string(p_rej));
+        if (p_acc) seg("AMT*YU*" + pa.to_string());
+        if (p_rej) seg("AMT*YY*" + pr.to_string());
+        last_provider = provider_key;
+      }
+      seg("HL*" + std::to_string(++hl) + "*" + std::to_string(provider_hl) + "*PT");
+      seg("NM1*QC*1*" + clean(c.x12.patient_last) + "*" + clean(c.x12.patient_first) + "****MI*" +
+          clean(c.x12.member_id, 80));
+      seg("TRN*2*" + clean(c.id, 50));
+      const std::string amt = amount(c.total);
+      const std::vector<std::string> claim_status = status_composites(v, c, 0);
+      std::vector<std::string> any_line;
+      for (const auto& l : c.lines) {
+        auto ls = status_composites(v, c, l.number);
+        any_line.insert(any_line.end(), ls.begin(), ls.end());
+      }
+      if (v.accepted) {
+        seg("STC*A2:20*" + stamp.date + "*WQ*" + amt);
+      } else if (!claim_status.empty()) {
+        write_stc(o, claim_status, stamp.date, amt);
+      } else {
+        // Every reason is on a line: the claim is rejected for invalid information.
+        write_stc(o, {any_line.empty() ? std::string("A7:21") : any_line.front()}, stamp.date, amt);
+      }
+      seg("REF*D9*" + clean(c.x12.isa13 + c.x12.st02 + std::to_string(k + 1), 50));
+      const std::string dtp = dates(c.date_from, c.date_to);
+      if (!dtp.empty()) seg("DTP*472*" + dtp);
+      // 2220D service lines with their own rejections
+      if (!v.accepted) {
+        for (const auto& l : c.lines) {
+          const auto ls = status_composites(v, c, l.number);
+          if (ls.empty()) continue;
+          seg("SVC*" + clean(l.procedure.system.empty() ? "HC" : l.procedure.system, 2) + ":" +
+              clean(l.procedure.code, 48) + "*" + amount(l.charge) + "*0");
+          write_stc(o, ls, stamp.date, amount(l.charge));
+          seg("REF*FJ*" + std::to_string(l.number));
+          const std::string ld = dates(l.service_from, l.service_to);
+          if (!ld.empty()) seg("DTP*472*" + ld);
+        }
+      }
+    }
+    out += "SE*" + std::to_string(o.count + 1) + "*" + st02 + "~\n";
+  }
+  out += "GE*" + std::to_string(st) + "*" + gs06 + "~\n";
+  out += "IEA*1*" + digits(control, 9) + "~\n";
+  return out;
+}
+
+}  // namespace cg::transforms

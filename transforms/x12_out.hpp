@@ -1,0 +1,55 @@
+// What claimgate sends on after validation, for X12 input:
+// - the re-enveloped 837 for the payer: the accepted claims only, each claim's own segments
+//   byte for byte as received (billing provider, subscriber and patient loops with them), HL
+//   ids renumbered with parents kept, fresh control numbers and correct counts;
+// - the 277CA (005010X214) for the sender: per accepted transaction set, the information
+//   source / receiver / billing provider / patient hierarchy, TRN with each claim's CLM01, STC
+//   with the status category (A2 accepted into adjudication, A6/A7/A8 rejected) and the claim
+//   status code fitting the finding, line-level STCs where the finding is on a line, and the
+//   accepted/rejected counts and amounts.
+// Claims must have been read with X12ReadOptions::capture_raw.
+#pragma once
+
+#include "rulesets/core/claim.hpp"
+#include "rulesets/core/rule.hpp"
+#include "transforms/x12_ack.hpp"
+
+#include <string>
+#include <vector>
+
+namespace cg::transforms {
+
+struct X12Party {
+  std::string qualifier = "ZZ";  // ISA05/ISA07
+  std::string id;                // ISA06/ISA08, GS02/GS03, NM109
+  std::string name;              // NM103 where a name is written
+};
+
+struct ClaimOutcome {
+  rules::Claim claim;
+  rules::Verdict verdict;
+};
+
+// One interchange holding the given claims (in order), one functional group per guide and one
+// transaction set per transaction set they came from. Empty when claims is empty. Claims that
+// came with different delimiters are written in separate interchanges (delimiters are kept so
+// that each claim's segments stay byte for byte). stamp.control advances by one per
+// interchange written.
+[[nodiscard]] std::string render_split_837(const std::vector<const rules::Claim*>& claims,
+                                           const X12Party& sender, const X12Party& receiver,
+                                           X12Stamp& stamp);
+
+// The 277CA for the claims of the transaction sets the 999 accepted (others are skipped: the
+// 999 already rejected them). Empty when there is none. stamp.control advances.
+[[nodiscard]] std::string render_277ca(const std::vector<const ClaimOutcome*>& outcomes,
+                                       const AckCollector& acks, const X12Party& source,
+                                       X12Stamp& stamp);
+
+// The STC01 category:code for a finding (e.g. "A7:254" principal diagnosis code invalid).
+struct ClaimStatus {
+  std::string category;  // A6 missing information, A7 invalid information, A8 relational error
+  std::string code;      // 254 principal diagnosis code, 255 diagnosis code, 400 out of balance ...
+};
+[[nodiscard]] ClaimStatus claim_status_for(const rules::Finding& f, const rules::Claim& claim);
+
+}  // namespace cg::transforms
