@@ -69,7 +69,6 @@ class X12SessionImpl final : public X12Session {
     const PipelineOptions& opt = pipeline_.options();
     transforms::X12Stamp st{stamp_.control, stamp_.date, stamp_.time};
     r.ack_999 = transforms::render_999(acks_, st);
-    st.control += acks_.interchanges().size();
     const transforms::X12Party me{opt.identity.sender_qualifier, opt.identity.sender_id,
                                   opt.identity.organization_name};
     r.ack_277ca = transforms::render_277ca(all, acks_, me, st);

@@ -203,22 +203,26 @@ void write_transaction(SetWriter& w, const AckCollector::Transaction& t) {
 
 }  // namespace
 
-std::string render_999(const AckCollector& acks, const X12Stamp& stamp) {
+std::string render_999(const AckCollector& acks, X12Stamp& stamp) {
   std::string out;
-  std::uint64_t control = stamp.control;
   for (const auto& ic : acks.interchanges()) {
     const x12::Envelope& env = ic.env;
-    const std::uint64_t ctl = control++;
-    // The answer goes back the way the interchange came: sender and receiver mirrored.
-    out += make_isa(env.isa07, env.isa08, env.isa05, env.isa06, stamp, ctl, env.isa15);
     const char code = ta1_code(ic);
-    int groups_out = 0;
+    // The TA1 travels in an interchange of its own (ISA, TA1, IEA with no groups); the 999s
+    // follow in another. The answer goes back the way the interchange came: ids mirrored.
     if (code == 'R' || env.isa14 == "1") {
+      const std::uint64_t ctl = stamp.control++;
+      out += make_isa(env.isa07, env.isa08, env.isa05, env.isa06, stamp, ctl, env.isa15);
       const std::string note = ic.errors.empty() ? "000" : ic.errors.front().code;
       out += "TA1*" + clean(env.isa13, 9) + "*" + clean(env.isa09, 6) + "*" + clean(env.isa10, 4) + "*" +
              std::string(1, code) + "*" + note + "~\n";
+      out += "IEA*0*" + digits(ctl, 9) + "~\n";
     }
-    if (code != 'R' && !ic.groups.empty()) {
+    if (code == 'R' || ic.groups.empty()) continue;
+    const std::uint64_t ctl = stamp.control++;
+    out += make_isa(env.isa07, env.isa08, env.isa05, env.isa06, stamp, ctl, env.isa15);
+    int groups_out = 0;
+    {
       const std::string gs06 = std::to_string(ctl);
       const std::string app_sender = ic.groups.front().gs03.empty() ? env.isa08 : ic.groups.front().gs03;
       const std::string app_receiver = ic.groups.front().gs02.empty() ? env.isa06 : ic.groups.front().gs02;

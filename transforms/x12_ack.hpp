@@ -73,8 +73,11 @@ class AckCollector final : public x12::Handler {
   std::vector<x12::SyntaxError> pending_;  // transaction errors raised before its on_transaction
 };
 
-// The TA1/999 answer for everything collected. Empty when nothing was received.
-[[nodiscard]] std::string render_999(const AckCollector& acks, const X12Stamp& stamp);
+// The TA1/999 answer for everything collected: per interchange received, a TA1 interchange
+// (when the envelope has a problem or ISA14 asked for one) and a 999 interchange (unless the
+// TA1 rejected it). Empty when nothing was received. stamp.control advances by one per
+// interchange written.
+[[nodiscard]] std::string render_999(const AckCollector& acks, X12Stamp& stamp);
 
 // The interchange-level verdict: 'A' accepted, 'R' rejected (TA1 acknowledgment code).
 [[nodiscard]] char ta1_code(const AckCollector::Interchange& ic);

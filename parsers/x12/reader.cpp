@@ -488,8 +488,9 @@ struct Reader::Walker {
     if (v.empty() || v.find(s.delims->component) != std::string_view::npos) return true;
     for (char alt : {'>', ':', '^', '|', '<', '!', '\\', '`'}) {
       if (alt == s.delims->component || alt == s.delims->element) continue;
-      const auto at = v.find(alt);
-      if (at != std::string_view::npos && at >= 2 && at <= 3) {
+      // Composites carry codes and numbers, never these characters: one means the sender used
+      // another component separator.
+      if (v.find(alt) != std::string_view::npos) {
         element_error(s, el, 0, de, "6", v,
                       std::string(s.id) + (el < 10 ? "0" : "") + std::to_string(el) + " uses '" +
                           std::string(1, alt) + "' between components but ISA16 declares '" +

@@ -155,7 +155,11 @@ struct Icd10Index::Impl {
       if (!s || !(s->present & (1u << r))) continue;
       *found = pk;
       if (s->needs7 & (1u << r)) return Missing::BadSeventh;
-      if ((s->billable & (1u << r)) && len == n - 1) return Missing::NoSeventh;
+      // A character after a billable code reads as an attempted 7th character only in 7th
+      // position or when it is a letter ("M51.A1A"); "R52.1" is simply not a code.
+      const char last = key_char(key, n - 1);
+      if ((s->billable & (1u << r)) && len == n - 1 && (n == 7 || (last >= 'A' && last <= 'Z')))
+        return Missing::NoSeventh;
       return Missing::Unknown;
     }
     return Missing::Unknown;
