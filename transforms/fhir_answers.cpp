@@ -115,13 +115,6 @@ bool str(Writer& w, std::string_view k, std::string_view v) {
   return true;
 }
 
-bool code(Writer& w, std::string_view k, std::string_view v) {
-  const std::string c = clean_code(v);
-  if (c.empty()) return false;
-  key(w, k);
-  raw_str(w, c);
-  return true;
-}
 
 std::string make_id(const FhirAnswerStamp& stamp, std::uint64_t n) {
   const std::string num = "-" + std::to_string(n);
@@ -194,7 +187,12 @@ void issue(Writer& w, const rules::Finding& f, std::string_view severity) {
   lit(w, "code", operation_outcome_code(f.rule));
   key(w, "details");
   rule_concept(w, f);
-  code(w, "diagnostics", f.rule);
+  // diagnostics: the rule id, then the codes to use instead when the rule knows them (R4
+  // issues have no element for a list of codes).
+  std::string diag = f.rule;
+  for (std::size_t i = 0; i < f.suggestions.size() && i < 20; ++i) diag += (i == 0 ? "; use: " : ", ") + f.suggestions[i];
+  if (f.suggestions.size() > 20) diag += ", ... (" + std::to_string(f.suggestions.size()) + " in all)";
+  str(w, "diagnostics", diag);
   const std::string expr = clean(f.src.fhirpath);
   if (!expr.empty()) {
     key(w, "expression");
