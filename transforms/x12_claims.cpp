@@ -277,6 +277,8 @@ class X12ClaimReader::Builder final : public x12::Handler {
     claim_.emplace();
     Claim& c = *claim_;
     c.id = std::string(s.el(1));
+    c.diagnoses.reserve(12);
+    c.lines.reserve(4);
     c.format = type_ == x12::TransactionType::Institutional ? rules::Format::X12_837I
                : type_ == x12::TransactionType::Dental      ? rules::Format::X12_837D
                                                             : rules::Format::X12_837P;
@@ -340,6 +342,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
     const auto r = std::from_chars(n.data(), n.data() + n.size(), v);
     l.number = r.ec == std::errc() ? v : static_cast<int>(claim_->lines.size()) + 1;
     l.src.x12 = where(b.seg, b.position, b.loop, 1, 0, 554);
+    l.pointers.reserve(4);
     claim_->lines.push_back(std::move(l));
   }
 

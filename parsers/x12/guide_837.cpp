@@ -58,75 +58,82 @@ bool is_837_segment(std::string_view id) {
   return std::binary_search(table.begin(), table.end(), pack_id(id));
 }
 
-std::string_view nm1_loop(TransactionType type, std::string_view cur, std::string_view e) {
-  const bool billing = starts_with(cur, "2000A") || starts_with(cur, "2010A");
-  const bool subscriber = starts_with(cur, "2000B") || starts_with(cur, "2010B");
-  const bool patient = starts_with(cur, "2000C") || starts_with(cur, "2010C");
-  const bool claim = starts_with(cur, "2300") || starts_with(cur, "2310");
-  const bool other_sub = starts_with(cur, "2320") || starts_with(cur, "2330");
-  const bool line = starts_with(cur, "24");
-  if (billing) return e == "85" ? "2010AA" : e == "87" ? "2010AB" : e == "PE" ? "2010AC" : "";
-  if (subscriber) return e == "IL" ? "2010BA" : e == "PR" ? "2010BB" : "";
-  if (patient) return e == "QC" ? "2010CA" : "";
+std::string_view nm1_loop(TransactionType type, std::string_view cur, std::string_view entity) {
+  // Called for every NM1: compare packed integers rather than strings.
+  const std::uint32_t head = cur.size() >= 4 ? pack_id(cur.substr(0, 4)) : 0;
+  const char tail = cur.size() > 4 ? cur[4] : 0;
+  const bool level2 = head == pack_id("2000") || head == pack_id("2010");
+  const bool billing = level2 && tail == 'A';
+  const bool subscriber = level2 && tail == 'B';
+  const bool patient = level2 && tail == 'C';
+  const bool claim = head == pack_id("2300") || head == pack_id("2310");
+  const bool other_sub = head == pack_id("2320") || head == pack_id("2330");
+  const bool line = cur.size() >= 2 && cur[0] == '2' && cur[1] == '4';
+  if (entity.size() > 2) return "";
+  const std::uint32_t e = pack_id(entity);
+  constexpr auto E = [](const char* s) { return pack_id(s); };
+  if (billing) return e == E("85") ? "2010AA" : e == E("87") ? "2010AB" : e == E("PE") ? "2010AC" : "";
+  if (subscriber) return e == E("IL") ? "2010BA" : e == E("PR") ? "2010BB" : "";
+  if (patient) return e == E("QC") ? "2010CA" : "";
   if (other_sub) {
-    if (e == "IL") return "2330A";
-    if (e == "PR") return "2330B";
-    if (e == "DN" || e == "P3") return "2330C";
-    if (e == "82") return "2330D";
-    if (e == "77") return "2330E";
-    if (e == "DQ") return "2330F";
-    if (e == "85") return "2330G";
+    if (e == E("IL")) return "2330A";
+    if (e == E("PR")) return "2330B";
+    if (e == E("DN") || e == E("P3")) return "2330C";
+    if (e == E("82")) return "2330D";
+    if (e == E("77")) return "2330E";
+    if (e == E("DQ")) return "2330F";
+    if (e == E("85")) return "2330G";
     return "";
   }
   switch (type) {
     case TransactionType::Institutional:
       if (claim) {
-        if (e == "71") return "2310A";
-        if (e == "72") return "2310B";
-        if (e == "ZZ") return "2310C";
-        if (e == "82") return "2310D";
-        if (e == "77") return "2310E";
-        if (e == "DN") return "2310F";
+        if (e == E("71")) return "2310A";
+        if (e == E("72")) return "2310B";
+        if (e == E("ZZ")) return "2310C";
+        if (e == E("82")) return "2310D";
+        if (e == E("77")) return "2310E";
+        if (e == E("DN")) return "2310F";
       }
       if (line) {
-        if (e == "72") return "2420A";
-        if (e == "ZZ") return "2420B";
-        if (e == "82") return "2420C";
-        if (e == "DN") return "2420D";
+        if (e == E("72")) return "2420A";
+        if (e == E("ZZ")) return "2420B";
+        if (e == E("82")) return "2420C";
+        if (e == E("DN")) return "2420D";
       }
       return "";
     case TransactionType::Dental:
       if (claim) {
-        if (e == "DN" || e == "P3") return "2310A";
-        if (e == "82") return "2310B";
-        if (e == "77") return "2310C";
-        if (e == "DD") return "2310D";
+        if (e == E("DN") || e == E("P3")) return "2310A";
+        if (e == E("82")) return "2310B";
+        if (e == E("77")) return "2310C";
+        if (e == E("DD")) return "2310D";
       }
       if (line) {
-        if (e == "82") return "2420A";
-        if (e == "DD") return "2420B";
-        if (e == "DQ") return "2420C";
-        if (e == "77") return "2420D";
+        if (e == E("82")) return "2420A";
+        if (e == E("DD")) return "2420B";
+        if (e == E("DQ")) return "2420C";
+        if (e == E("77")) return "2420D";
       }
       return "";
     default:
       if (claim) {
-        if (e == "DN" || e == "P3") return "2310A";
-        if (e == "82") return "2310B";
-        if (e == "77") return "2310C";
-        if (e == "DQ") return "2310D";
-        if (e == "PW") return "2310E";
-        if (e == "45") return "2310F";
+        if (e == E("DN") || e == E("P3")) return "2310A";
+        if (e == E("82")) return "2310B";
+        if (e == E("77")) return "2310C";
+        if (e == E("DQ")) return "2310D";
+        if (e == E("PW")) return "2310E";
+        if (e == E("45")) return "2310F";
       }
       if (line) {
-        if (e == "82") return "2420A";
-        if (e == "QB") return "2420B";
-        if (e == "77") return "2420C";
-        if (e == "DQ") return "2420D";
-        if (e == "DK") return "2420E";
-        if (e == "DN" || e == "P3") return "2420F";
-        if (e == "PW") return "2420G";
-        if (e == "45") return "2420H";
+        if (e == E("82")) return "2420A";
+        if (e == E("QB")) return "2420B";
+        if (e == E("77")) return "2420C";
+        if (e == E("DQ")) return "2420D";
+        if (e == E("DK")) return "2420E";
+        if (e == E("DN") || e == E("P3")) return "2420F";
+        if (e == E("PW")) return "2420G";
+        if (e == E("45")) return "2420H";
       }
       return "";
   }
