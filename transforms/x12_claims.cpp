@@ -227,6 +227,9 @@ class X12ClaimReader::Builder final : public x12::Handler {
   }
 
   void on_error(const x12::SyntaxError& e) override {
+    // Transaction-level problems are found at the SE (or where the SE should have been): the
+    // set's last claim goes out first, so that every claim of the set precedes the error.
+    if (e.level == x12::ErrorLevel::Transaction && claim_) finish_claim();
     ++errors;
     if (observer_) observer_->on_error(e);
     if (on_syntax_) on_syntax_(e);

@@ -116,7 +116,10 @@ std::string dx_display(const Diagnosis& d) {
 }
 
 std::string dx_label(const Diagnosis& d) {
-  std::string out = "Diagnosis " + std::to_string(d.position);
+  // A FHIR diagnosis whose sequence was not a positive integer has no position to name.
+  std::string out = d.position > 0 ? "Diagnosis " + std::to_string(d.position)
+                                   : "The diagnosis at " + (d.src.fhirpath.empty() ? std::string("an invalid position")
+                                                                                    : d.src.fhirpath.substr(0, d.src.fhirpath.find(".diagnosisCodeableConcept")));
   const std::string code = dx_display(d);
   if (!code.empty()) out += " (" + code + ')';
   return out;

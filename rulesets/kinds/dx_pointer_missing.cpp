@@ -13,7 +13,8 @@ void check_dx_pointer_missing(const Claim& claim, const RuleEnv&, const BuiltinR
                               Findings& out) noexcept {
   if (!has_line_pointers(claim)) return;
   const bool fhir = claim.format == Format::Fhir;
-  if (fhir && claim.diagnoses.empty()) return;
+  // 837D: HI is situational and SV311 is required only when diagnoses are sent; FHIR likewise.
+  if ((fhir || claim.kind == ClaimKind::Dental) && claim.diagnoses.empty()) return;
   for (const auto& line : claim.lines) {
     if (!line.pointers.empty()) continue;
     if (fhir) {
