@@ -55,13 +55,16 @@ class RequireSpecificity final : public PackRule {
         }
       }
       std::string alternatives = siblings.empty() ? std::string() : ", e.g. " + join_or(siblings);
+      // The wording follows the entry's severity: a reject refuses, a warn only cautions.
+      const bool refuses = default_severity() == Severity::Reject;
       std::string msg = render(
           with != nullptr
-              ? "Diagnosis {position} ({code}) is an unspecified code this payer does not accept "
-                "for {procedure} (line {line}); code to the specificity the record "
-                "supports{alternatives}."
-              : "Diagnosis {position} ({code}) is an unspecified code this payer does not "
-                "accept; code to the specificity the record supports{alternatives}.",
+              ? std::string("Diagnosis {position} ({code}) is an unspecified code this payer ") +
+                    (refuses ? "does not accept" : "questions") +
+                    " for {procedure} (line {line}); code to the specificity the record supports{alternatives}."
+              : std::string("Diagnosis {position} ({code}) is an unspecified code this payer ") +
+                    (refuses ? "does not accept" : "questions") +
+                    "; code to the specificity the record supports{alternatives}.",
           {{"position", std::to_string(d.position)},
            {"code", dx_display(d)},
            {"line", with != nullptr ? std::to_string(with->number) : std::string()},
