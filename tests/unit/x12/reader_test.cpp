@@ -320,7 +320,8 @@ BOOST_AUTO_TEST_CASE(first_diagnosis_must_be_abk) {
 BOOST_AUTO_TEST_CASE(decimal_point_in_code_is_an_error) {
   auto body = test::professional_body();
   body[19] = "HI*ABK:M54.50";
-  const auto* e = find_error(read_x12(interchange({body})), x12::ErrorLevel::Element, "6");
+  const Collected c1 = read_x12(interchange({body}));
+  const auto* e = find_error(c1, x12::ErrorLevel::Element, "6");
   BOOST_REQUIRE(e);
   BOOST_TEST(e->bad_value == "M54.50");
 }
@@ -349,7 +350,8 @@ BOOST_AUTO_TEST_CASE(component_separator_differs_from_isa16) {
 BOOST_AUTO_TEST_CASE(invalid_dates) {
   auto body = test::professional_body();
   body[22] = "DTP*472*D8*20241341";
-  const auto* e = find_error(read_x12(interchange({body})), x12::ErrorLevel::Element, "8");
+  const Collected c2 = read_x12(interchange({body}));
+  const auto* e = find_error(c2, x12::ErrorLevel::Element, "8");
   BOOST_REQUIRE(e);
   BOOST_TEST(e->data_element == 1251u);
   BOOST_TEST(e->position == 24u);
@@ -361,7 +363,8 @@ BOOST_AUTO_TEST_CASE(invalid_dates) {
 BOOST_AUTO_TEST_CASE(hl_parent_must_exist) {
   auto body = test::professional_body();
   body[9] = "HL*2*9*22*1";
-  const auto* e = find_error(read_x12(interchange({body})), x12::ErrorLevel::Element, "I12");
+  const Collected c3 = read_x12(interchange({body}));
+  const auto* e = find_error(c3, x12::ErrorLevel::Element, "I12");
   BOOST_REQUIRE(e);
   BOOST_TEST(e->element == 2u);
   BOOST_TEST(e->data_element == 734u);
@@ -376,7 +379,8 @@ BOOST_AUTO_TEST_CASE(lx_must_be_sequential) {
 BOOST_AUTO_TEST_CASE(place_of_service_code) {
   auto body = test::professional_body();
   body[18] = "CLM*PCN1*150***00:B:1*Y*A*Y*Y";
-  const auto* e = find_error(read_x12(interchange({body})), x12::ErrorLevel::Element, "7");
+  const Collected c4 = read_x12(interchange({body}));
+  const auto* e = find_error(c4, x12::ErrorLevel::Element, "7");
   BOOST_REQUIRE(e);
   BOOST_TEST(e->data_element == 1331u);
 }
