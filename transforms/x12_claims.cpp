@@ -319,8 +319,8 @@ class X12ClaimReader::Builder final : public x12::Handler {
       const std::string_view qual = s.comp(el, 1);
       const x12::DxKind kind = x12::dx_kind(type_, qual);
       if (kind == x12::DxKind::NotDiagnosis) continue;
-      rules::Diagnosis d;
-      d.position = static_cast<int>(c.diagnoses.size()) + 1;
+      rules::Diagnosis& d = c.diagnoses.emplace_back();
+      d.position = static_cast<int>(c.diagnoses.size());
       d.code_as_sent = std::string(s.comp(el, 2));
       d.code = rules::normalize_code(d.code_as_sent);
       d.system_as_sent = std::string(qual);
@@ -334,7 +334,6 @@ class X12ClaimReader::Builder final : public x12::Handler {
       const std::string_view poa = s.comp(el, 9);
       d.poa = poa.size() == 1 ? poa[0] : 0;
       d.src.x12 = where(s, b.position, b.loop, el, 2, 1271);
-      c.diagnoses.push_back(std::move(d));
     }
   }
 

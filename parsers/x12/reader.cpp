@@ -74,7 +74,34 @@ struct Reader::Walker {
   bool st_ok = true;
   std::string_view loop;  // always a string literal (loop ids are fixed)
   int hl_level = 0;
-  std::unordered_map<std::string, int> hl_levels;  // HL01 -> HL03 of this transaction set
+  // HL01 -> HL03 of this transaction set. HL ids are small numbers in practice: a vector
+  // indexed by the id, with a map for the rest.
+  std::vector<std::int8_t> hl_by_number;  // -1 unused, else the level (0 when HL03 was bad)
+  std::unordered_map<std::string, int> hl_other;
+  static constexpr std::size_t kMaxDenseHl = 1u << 22;
+
+  static std::size_t hl_number(std::string_view id) {
+    if (id.empty() || id.size() > 7 || !all_digits(id)) return kMaxDenseHl;
+    std::size_t v = 0;
+    for (char ch : id) v = v * 10 + static_cast<std::size_t>(ch - '0');
+    return v < kMaxDenseHl ? v : kMaxDenseHl;
+  }
+  // The level of HL id, -1 when there is none.
+  int hl_level_of(std::string_view id) const {
+    const std::size_t n = hl_number(id);
+    if (n < kMaxDenseHl) return n < hl_by_number.size() ? hl_by_number[n] : -1;
+    const auto it = hl_other.find(std::string(id));
+    return it == hl_other.end() ? -1 : it->second;
+  }
+  void set_hl_level(std::string_view id, int level) {
+    const std::size_t n = hl_number(id);
+    if (n < kMaxDenseHl) {
+      if (n >= hl_by_number.size()) hl_by_number.resize(std::max(n + 1, hl_by_number.size() * 2), -1);
+      hl_by_number[n] = static_cast<std::int8_t>(level);
+    } else {
+      hl_other.emplace(std::string(id), level);
+    }
+  }
   // claim state
   bool in_claim = false;
   bool claim_has_hi = false;
@@ -290,7 +317,8 @@ struct Reader::Walker {
     position = 1;
     loop = {};
     hl_level = 0;
-    hl_levels.clear();
+    hl_by_number.clear();
+    hl_other.clear();
     in_claim = claim_header = false;
     claim_id.clear();
     const std::string_view guide = env.st03.empty() ? std::string_view(env.gs08) : env.st03;
@@ -435,7 +463,7 @@ struct Reader::Walker {
     const std::string_view id = s.el(1), parent = s.el(2), level = s.el(3);
     if (!all_digits(id)) {
       element_error(s, 1, 0, 628, "6", id, "HL01 hierarchical id '" + std::string(id) + "' must be numeric");
-    } else if (hl_levels.count(std::string(id)) != 0) {
+    } else if (hl_level_of(id) >= 0) {
       element_error(s, 1, 0, 628, "I12", id, "HL01 hierarchical id " + std::string(id) + " is used twice");
     }
     if (level != "20" && level != "22" && level != "23")
@@ -443,12 +471,12 @@ struct Reader::Walker {
                     "HL03 level code '" + std::string(level) + "' is not 20, 22 or 23");
     int parent_level = 0;
     if (!parent.empty()) {
-      const auto it = hl_levels.find(std::string(parent));
-      if (it == hl_levels.end())
+      const int level_of_parent = hl_level_of(parent);
+      if (level_of_parent < 0)
         element_error(s, 2, 0, 734, "I12", parent,
                       "HL02 parent id " + std::string(parent) + " is not an earlier HL01");
       else
-        parent_level = it->second;
+        parent_level = level_of_parent;
     }
     if (level == "20" && !parent.empty())
       element_error(s, 2, 0, 734, "I12", parent, "a billing provider HL (level 20) has no parent");
@@ -462,7 +490,7 @@ struct Reader::Walker {
                     "a patient HL (level 23) must have a subscriber HL (22) as parent");
     if (level == "23" && parent.empty())
       element_error(s, 2, 0, 734, "1", parent, "a patient HL (level 23) needs HL02, its subscriber");
-    hl_levels.emplace(std::string(id), hl_level);
+    if (hl_level_of(id) < 0) set_hl_level(id, hl_level);
   }
 
   void check_date_element(const Segment& s, std::uint16_t qual_el, std::uint16_t date_el) {
