@@ -566,15 +566,20 @@ CodeExplanation Icd10Index::lookup(std::string_view code, Date dos) const {
   return e;
 }
 
-bool Icd10Index::excludes1(std::string_view a, std::string_view b, Date dos, CodeRef* why) const {
+Icd10Index::NotesRef Icd10Index::notes_ref(std::string_view code, Date dos) const noexcept {
   const Impl& m = *impl_;
-  const std::uint64_t ka = code_key(a), kb = code_key(b);
-  if (ka == 0 || kb == 0) return false;
-  int r = m.release_index(dos);
-  if (r < 0) r = 0;
-  const auto one_way = [&](std::uint64_t from, std::uint64_t to) {
-    const auto [tab, node] = m.notes_for(from, r);
-    (void)tab;
+  NotesRef ref;
+  ref.key = code_key(code);
+  if (ref.key == 0) return ref;
+  ref.release = std::max(m.release_index(dos), 0);
+  ref.node = m.notes_for(ref.key, ref.release).second;
+  return ref;
+}
+
+bool Icd10Index::excludes1(const NotesRef& a, const NotesRef& b, CodeRef* why) const {
+  if (a.key == 0 || b.key == 0 || a.release != b.release) return false;
+  const Impl& m = *impl_;
+  const auto one_way = [&](std::uint32_t node, std::uint64_t to) {
     for (std::uint32_t nd = node; nd != fmt::kNone; nd = m.nodes[nd].parent) {
       const fmt::Node& x = m.nodes[nd];
       for (std::uint32_t i = 0; i < x.e1_count; ++i) {
@@ -592,7 +597,11 @@ bool Icd10Index::excludes1(std::string_view a, std::string_view b, Date dos, Cod
     }
     return false;
   };
-  return one_way(ka, kb) || one_way(kb, ka);
+  return one_way(a.node, b.key) || one_way(b.node, a.key);
+}
+
+bool Icd10Index::excludes1(std::string_view a, std::string_view b, Date dos, CodeRef* why) const {
+  return excludes1(notes_ref(a, dos), notes_ref(b, dos), why);
 }
 
 bool Icd10Index::is_manifestation(std::string_view code, Date dos) const noexcept {

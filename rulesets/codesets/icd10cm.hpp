@@ -109,6 +109,16 @@ class Icd10Index {
   // ranges and prefixes). When true and `why` is non-null, *why gets the reference that matched.
   [[nodiscard]] bool excludes1(std::string_view a, std::string_view b, Date dos,
                                CodeRef* why = nullptr) const;
+  // For checking many pairs (a claim's diagnoses): resolve each code's notes once with
+  // notes_ref(), then test pairs without further lookups. Refs of different releases never
+  // match (compare codes on one date).
+  struct NotesRef {
+    std::uint64_t key = 0;
+    std::uint32_t node = 0xFFFFFFFFu;
+    int release = -1;
+  };
+  [[nodiscard]] NotesRef notes_ref(std::string_view code, Date dos) const noexcept;
+  [[nodiscard]] bool excludes1(const NotesRef& a, const NotesRef& b, CodeRef* why = nullptr) const;
   [[nodiscard]] bool is_manifestation(std::string_view code, Date dos) const noexcept;
   [[nodiscard]] DemographicEdits demographics(std::string_view code, Date dos) const;
 

@@ -10,6 +10,7 @@
 #include "rulesets/kinds/common.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace cg::rules::kinds {
 
@@ -27,6 +28,11 @@ void check_icd10cm_excludes1(const Claim& claim, const RuleEnv& env, const Built
     return is_cm(claim.diagnoses[i]) && x.was_checked(0) &&
            x.status[0] != codesets::CodeStatus::Unknown;
   };
+  // Each code's notes are resolved once on its own date; a pair is compared on the later
+  // diagnosis's date (re-resolved only when the two dates fall in different releases).
+  std::array<codesets::Icd10Index::NotesRef, kMaxDx> refs;
+  for (std::size_t i = 0; i < n; ++i)
+    if (usable(i)) refs[i] = index->notes_ref(claim.diagnoses[i].code, facts.dx[i].first_date());
   for (std::size_t j = 1; j < n; ++j) {
     if (!usable(j)) continue;
     const auto& b = claim.diagnoses[j];
@@ -34,8 +40,12 @@ void check_icd10cm_excludes1(const Claim& claim, const RuleEnv& env, const Built
       if (!usable(i)) continue;
       const auto& a = claim.diagnoses[i];
       if (a.code == b.code) continue;  // dx.duplicate-code
+      const auto ref_a = refs[i].release == refs[j].release
+                             ? refs[i]
+                             : index->notes_ref(a.code, facts.dx[j].first_date());
+      if (!index->excludes1(ref_a, refs[j], nullptr)) continue;
       codesets::CodeRef why;
-      if (!index->excludes1(a.code, b.code, facts.dx[j].first_date(), &why)) continue;
+      (void)index->excludes1(ref_a, refs[j], &why);
       std::string msg = dx_label(b) + " and diagnosis " + std::to_string(a.position) + " (" +
                         dx_display(a) + ") may not be reported together";
       if (!why.declared_at.empty()) {
