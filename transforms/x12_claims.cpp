@@ -180,7 +180,10 @@ class X12ClaimReader::Builder final : public x12::Handler {
     if (block_ != nullptr) append_raw(s);
     if (s.code == x12::seg_code("NM1")) {
       if (b.loop == "2010AA") {
-        if (s.el(8) == "XX") billing_npi_ = std::string(s.el(9));
+        if (s.el(8) == "XX") {
+          billing_npi_ = std::string(s.el(9));
+          billing_npi_loc_ = where(s, b.position, b.loop, 9, 0, 67);
+        }
         ctx_.billing_name = std::string(s.el(3));
       } else if (b.loop == "2010BB") {
         payer_id_ = std::string(s.el(9));
@@ -290,6 +293,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
                                                           : rules::ClaimKind::Professional;
     c.payer_id = payer_id_;
     c.billing_npi = billing_npi_;
+    if (!billing_npi_.empty()) c.billing_npi_src.x12 = billing_npi_loc_;
     c.birth_date = patient_level_ ? pat_birth_ : sub_birth_;
     c.sex = patient_level_ ? pat_sex_ : sub_sex_;
     if (auto a = rules::parse_amount(s.el(2))) c.total = *a;
@@ -433,6 +437,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
   x12::TransactionType type_ = x12::TransactionType::Unknown;
   rules::X12Context ctx_;
   std::string billing_npi_, payer_id_;
+  rules::X12Location billing_npi_loc_;
   std::optional<rules::Date> sub_birth_, pat_birth_;
   char sub_sex_ = 0, pat_sex_ = 0;
   bool patient_level_ = false;

@@ -210,6 +210,7 @@ ClaimStatus claim_status_for(const rules::Finding& f, const rules::Claim& claim)
   if (starts("dx.pointer.")) return {"A7", "255"};
   if (r == "claim.balance") return {"A7", "400"};
   if (r == "claim.future-date") return {"A7", "187"};
+  if (r == "claim.npi") return {"A7", "562", "85"};  // entity's NPI; entity: billing provider
   if (r == "icd10cm.excludes1" || r == "icd10cm.external-cause-first" || r == "icd10cm.manifestation-first" ||
       r == "icd10cm.age-conflict" || r == "icd10cm.sex-conflict" || r == "dx.duplicate-code")
     return {"A8", dx_code};
@@ -262,7 +263,7 @@ std::vector<std::string> status_composites(const rules::Verdict& v, const rules:
     if (f.severity != rules::Severity::Reject || f.rule.rfind("x12.", 0) == 0) continue;
     if ((line == 0) != (f.line == 0) || (line != 0 && f.line != line)) continue;
     const ClaimStatus s = claim_status_for(f, c);
-    const std::string comp = s.category + ":" + s.code;
+    const std::string comp = s.category + ":" + s.code + (s.entity.empty() ? "" : ":" + s.entity);
     if (std::find(out.begin(), out.end(), comp) == out.end()) out.push_back(comp);
   }
   return out;

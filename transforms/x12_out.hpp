@@ -49,6 +49,7 @@ struct ClaimOutcome {
 struct ClaimStatus {
   std::string category;  // A6 missing information, A7 invalid information, A8 relational error
   std::string code;      // 254 principal diagnosis code, 255 diagnosis code, 400 out of balance ...
+  std::string entity;    // entity identifier code when the status code requires one (85 billing provider)
 };
 [[nodiscard]] ClaimStatus claim_status_for(const rules::Finding& f, const rules::Claim& claim);
 

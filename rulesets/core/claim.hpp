@@ -148,6 +148,7 @@ struct Claim {
   std::vector<ServiceLine> lines;
   SourceRef src;       // CLM / Claim
   SourceRef total_src; // CLM02 / Claim.total
+  SourceRef billing_npi_src;  // 2010AA NM109 / the provider identifier
   X12Context x12;      // empty for FHIR
   std::string source_name;  // file name or request id the claim came from (for reports)
   FhirContext fhir;         // empty for X12

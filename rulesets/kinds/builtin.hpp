@@ -30,5 +30,6 @@ CG_BUILTIN_CHECK(check_icd10cm_age_conflict);
 CG_BUILTIN_CHECK(check_icd10cm_sex_conflict);
 CG_BUILTIN_CHECK(check_claim_balance);
 CG_BUILTIN_CHECK(check_claim_future_date);
+CG_BUILTIN_CHECK(check_claim_npi);
 
 }  // namespace cg::rules::kinds

@@ -57,6 +57,8 @@ constexpr std::array kBuiltins{
     // Claim
     BuiltinRule{"claim.balance", Reject,
                 "The claim total differs from the sum of the line charges", &check_claim_balance},
+    BuiltinRule{"claim.npi", Reject,
+                "The billing provider NPI is not 10 digits with a valid check digit", &check_claim_npi},
     BuiltinRule{"claim.future-date", Reject,
                 "A date of service is after the day the claim is received", &check_claim_future_date},
 };
