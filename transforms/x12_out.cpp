@@ -206,18 +206,18 @@ ClaimStatus claim_status_for(const rules::Finding& f, const rules::Claim& claim)
       if (d.position == f.diagnosis) principal = d.role == rules::DxRole::Principal;
   }
   const std::string dx_code = principal ? "254" : "255";
-  if (r == "dx.pointer.missing") return {"A6", "255"};
-  if (starts("dx.pointer.")) return {"A7", "255"};
-  if (r == "claim.balance") return {"A7", "400"};
-  if (r == "claim.future-date") return {"A7", "187"};
+  if (r == "dx.pointer.missing") return {"A6", "255", ""};
+  if (starts("dx.pointer.")) return {"A7", "255", ""};
+  if (r == "claim.balance") return {"A7", "400", ""};
+  if (r == "claim.future-date") return {"A7", "187", ""};
   if (r == "claim.npi") return {"A7", "562", "85"};  // entity's NPI; entity: billing provider
   if (r == "icd10cm.excludes1" || r == "icd10cm.external-cause-first" || r == "icd10cm.manifestation-first" ||
       r == "icd10cm.age-conflict" || r == "icd10cm.sex-conflict" || r == "dx.duplicate-code")
-    return {"A8", dx_code};
-  if (starts("icd10cm.")) return {"A7", dx_code};
-  if (starts("dx.")) return {"A7", "255"};
-  if (f.line > 0) return {"A8", "255"};  // payer pack: procedure to diagnosis linkage
-  return {"A7", "21"};                   // missing or invalid information
+    return {"A8", dx_code, ""};
+  if (starts("icd10cm.")) return {"A7", dx_code, ""};
+  if (starts("dx.")) return {"A7", "255", ""};
+  if (f.line > 0) return {"A8", "255", ""};  // payer pack: procedure to diagnosis linkage
+  return {"A7", "21", ""};                   // missing or invalid information
 }
 
 namespace {
