@@ -15,6 +15,9 @@ fi
 echo "== tests (Release)"
 ctest --test-dir build --output-on-failure -j "$JOBS"
 
+echo "== fuzz smoke (libFuzzer, when clang is installed)"
+tests/fuzz/run.sh 20
+
 echo "== tests (ASan+UBSan)"
 if [ ! -f build-asan/build.ninja ]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCG_SANITIZE=ON -DCG_BENCH=OFF \
