@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds claimgate if needed, then runs its main job on the embedded default: validating the
-# bundled example claims (X12 837P/I/D and FHIR) against the bundled ICD-10-CM code set.
+# Builds claimgate if needed, then runs its main job on the embedded default: the gateway server
+# (`claimgate serve`) on 127.0.0.1:8080 with the bundled ICD-10-CM code set, data under ./var
+# (spool, outbox, dead-letter). Extra arguments go to `claimgate serve` (e.g. --config FILE,
+# --listen ADDR:PORT, --data-dir DIR). Ctrl-C / SIGTERM: graceful shutdown.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-deploy/setup.sh >/dev/null
-exec build/claimgate validate deploy/examples/* "$@"
+deploy/setup.sh >&2
+exec build/claimgate serve "$@"

@@ -14,5 +14,7 @@ int cmd_validate(const Args& args);       // engine/cli_validate.cpp
 int cmd_ack(const Args& args);            // engine/cli_validate.cpp
 int cmd_code(const Args& args);           // engine/cli_code.cpp
 int cmd_code_set(const Args& args);       // engine/cli_code.cpp ("code-set build ...")
+int cmd_serve(const Args& args);          // engine/cli_serve.cpp
+int cmd_dead_letter(const Args& args);    // engine/cli_serve.cpp ("dead-letter list|replay")
 
 }  // namespace cg::engine

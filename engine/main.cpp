@@ -18,6 +18,8 @@ constexpr Command kCommands[] = {
     {"ack", cg::engine::cmd_ack, "print the 999 (and TA1) and the 277CA for X12 input"},
     {"code", cg::engine::cmd_code, "explain an ICD-10-CM code on a date of service"},
     {"code-set", cg::engine::cmd_code_set, "compile the ICD-10-CM release files into an index"},
+    {"serve", cg::engine::cmd_serve, "run the gateway server (validate, spool, forward)"},
+    {"dead-letter", cg::engine::cmd_dead_letter, "list or replay the entries the forwarder gave up on"},
 };
 
 void usage(std::FILE* out) {

@@ -1,0 +1,278 @@
+// claimgate serve [--config FILE] [--listen ADDR:PORT] [--data-dir DIR] [--port-file FILE]
+// claimgate dead-letter list|replay [KEY] [--config FILE] [--data-dir DIR] [--json]
+#include "engine/commands.hpp"
+#include "engine/config.hpp"
+#include "engine/forward/dead_letter.hpp"
+#include "engine/forward/forwarder.hpp"
+#include "engine/log.hpp"
+#include "engine/metrics.hpp"
+#include "engine/pipeline.hpp"
+#include "engine/server/server.hpp"
+#include "engine/spool.hpp"
+#include "rulesets/codesets/icd10cm.hpp"
+#include "rulesets/core/packs.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+
+namespace cg::engine {
+namespace {
+
+constexpr const char* kServeHelp =
+    "usage: claimgate serve [options]\n"
+    "\n"
+    "Runs the claim gateway: HTTP/1.1 (HTTPS when tls is configured) with POST /x12,\n"
+    "POST /fhir/Claim, /fhir/Claim/$submit, /fhir/Claim/$validate, POST /fhir (batch),\n"
+    "GET /fhir/metadata, /healthz, /readyz, /metrics. Accepted claims are written to the\n"
+    "durable spool and forwarded (outbox folder or HTTP upstream). SIGTERM/SIGINT: graceful\n"
+    "shutdown. Without options: the embedded default (127.0.0.1:8080, the bundled code set,\n"
+    "data under ./var, accepted claims to var/outbox).\n"
+    "\n"
+    "options:\n"
+    "  --config FILE       the configuration (JSON with comments; see deploy/claimgate.sample.json)\n"
+    "  --listen ADDR:PORT  overrides \"listen\" (port 0: any free port)\n"
+    "  --data-dir DIR      overrides \"data_dir\" (spool, outbox, dead-letter beneath it)\n"
+    "  --port-file FILE    write the bound port to FILE once listening (for supervisors, tests)\n"
+    "\n"
+    "exit codes: 0 after a graceful shutdown, 2 bad options or configuration, 1 startup failure.\n";
+
+constexpr const char* kDeadLetterHelp =
+    "usage: claimgate dead-letter list [--json] [--config FILE | --data-dir DIR]\n"
+    "       claimgate dead-letter replay [KEY] [--config FILE | --data-dir DIR]\n"
+    "\n"
+    "Lists the spool entries the forwarder gave up on (with the reason), or puts them back in\n"
+    "the spool (all, or the one with idempotency key KEY) under their original key. replay needs\n"
+    "the spool to itself: with the server running use POST /admin/dead-letters/replay[?key=KEY].\n";
+
+log::Level parse_level(const std::string& s) {
+  if (s == "debug") return log::Level::Debug;
+  if (s == "warn") return log::Level::Warn;
+  if (s == "error") return log::Level::Error;
+  return log::Level::Info;
+}
+
+struct CommonOptions {
+  std::string config_file, listen, data_dir, port_file;
+  std::vector<std::string> positional;
+  bool json = false;
+  bool help = false;
+};
+
+std::string parse_common(const Args& args, CommonOptions& o, bool serve) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= args.size()) return false;
+      out = args[++i];
+      return !out.empty();
+    };
+    if (a == "--help" || a == "-h") o.help = true;
+    else if (a == "--config") { if (!value(o.config_file)) return "--config needs a file"; }
+    else if (a == "--data-dir") { if (!value(o.data_dir)) return "--data-dir needs a directory"; }
+    else if (serve && a == "--listen") { if (!value(o.listen)) return "--listen needs ADDR:PORT"; }
+    else if (serve && a == "--port-file") { if (!value(o.port_file)) return "--port-file needs a file"; }
+    else if (!serve && a == "--json") o.json = true;
+    else if (!a.empty() && a[0] == '-') return "unknown option '" + a + "'";
+    else if (serve) return "unexpected argument '" + a + "'";
+    else o.positional.push_back(a);
+  }
+  return {};
+}
+
+// Loads the configuration and applies the command-line overrides. Throws ConfigError.
+ServerConfig effective_config(const CommonOptions& o) {
+  ServerConfig c = o.config_file.empty() ? parse_config("{}") : load_config(o.config_file);
+  if (!o.listen.empty()) parse_listen(o.listen, "--listen", c);
+  if (!o.data_dir.empty()) c.data_dir = o.data_dir;
+  c.resolve();
+  return c;
+}
+
+std::shared_ptr<const rules::RuleSet> build_rules(const std::vector<std::string>& packs, const std::string& dir,
+                                                  const std::string& key) {
+  try {
+    std::vector<std::shared_ptr<const rules::RulePack>> loaded;
+    for (const auto& p : packs) loaded.push_back(rules::load_pack_ref(p, dir));
+    return rules::RuleSet::build(std::move(loaded));
+  } catch (const std::exception& e) {
+    throw ConfigError(key + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+int cmd_serve(const Args& args) {
+  CommonOptions opt;
+  if (const std::string err = parse_common(args, opt, true); !err.empty()) {
+    std::fprintf(stderr, "claimgate serve: %s\n\n%s", err.c_str(), kServeHelp);
+    return 2;
+  }
+  if (opt.help) {
+    std::fputs(kServeHelp, stdout);
+    return 0;
+  }
+  ServerConfig config;
+  PipelineOptions popts;
+  try {
+    config = effective_config(opt);
+    const std::string packs_dir = config.rules.packs_dir.empty() ? rules::default_packs_dir() : config.rules.packs_dir;
+    popts.default_rules = build_rules(config.rules.default_packs, packs_dir, "rules.default");
+    for (const auto& [payer, packs] : config.rules.by_payer)
+      popts.rules_by_payer[payer] = build_rules(packs, packs_dir, "rules.by_payer." + payer);
+    for (const auto& [sender, packs] : config.rules.by_sender)
+      popts.rules_by_sender[sender] = build_rules(packs, packs_dir, "rules.by_sender." + sender);
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "claimgate serve: bad configuration: %s\n", e.what());
+    return 2;
+  }
+
+  int log_fd = 2;
+  if (!config.log.file.empty()) {
+    log_fd = ::open(config.log.file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (log_fd < 0) {
+      std::fprintf(stderr, "claimgate serve: bad configuration: log.file: cannot open %s\n", config.log.file.c_str());
+      return 2;
+    }
+  }
+  log::configure(log_fd, parse_level(config.log.level));
+
+  const auto t0 = std::chrono::steady_clock::now();
+  {
+    const std::string path = config.code_set.empty() ? codesets::Icd10Index::default_path() : config.code_set;
+    auto loaded = codesets::Icd10Index::load(path);
+    if (auto* err = std::get_if<std::string>(&loaded)) {
+      std::fprintf(stderr, "claimgate serve: %s: cannot load the ICD-10-CM code set: %s\n",
+                   config.code_set.empty() ? "the bundled code set" : "code_set", err->c_str());
+      return 1;
+    }
+    popts.codes = std::get<std::shared_ptr<const codesets::Icd10Index>>(loaded);
+  }
+  popts.identity.sender_qualifier = config.identity.sender_qualifier;
+  popts.identity.sender_id = config.identity.sender_id;
+  popts.identity.payer_receiver_qualifier = config.identity.payer_receiver_qualifier;
+  popts.identity.payer_receiver_id = config.identity.payer_receiver_id;
+  popts.identity.organization_name = config.identity.organization_name;
+  auto pipeline = std::make_shared<const Pipeline>(std::move(popts));
+
+  SpoolOptions sopts;
+  sopts.dir = config.spool_dir;
+  sopts.max_pending_bytes = config.limits.spool_max_bytes;
+  std::string error;
+  std::unique_ptr<Spool> spool = Spool::open(sopts, error);
+  if (!spool) {
+    std::fprintf(stderr, "claimgate serve: %s\n", error.c_str());
+    return 1;
+  }
+
+  Metrics metrics(Forwarder::target_names(config.forward));
+  metrics.set_extra([s = spool.get()](std::string& out) {
+    const SpoolStats st = s->stats();
+    out += "# HELP claimgate_spool_pending_entries Spool entries not yet forwarded.\n"
+           "# TYPE claimgate_spool_pending_entries gauge\n"
+           "claimgate_spool_pending_entries " + std::to_string(st.pending_entries) + "\n";
+    out += "# HELP claimgate_spool_pending_bytes Bytes of the spool entries not yet forwarded.\n"
+           "# TYPE claimgate_spool_pending_bytes gauge\n"
+           "claimgate_spool_pending_bytes " + std::to_string(st.pending_bytes) + "\n";
+    out += "# HELP claimgate_spool_appended_total Entries appended to the spool.\n"
+           "# TYPE claimgate_spool_appended_total counter\n"
+           "claimgate_spool_appended_total " + std::to_string(st.appended) + "\n";
+    out += "# HELP claimgate_spool_fsyncs_total Journal fsyncs (group commits).\n"
+           "# TYPE claimgate_spool_fsyncs_total counter\n"
+           "claimgate_spool_fsyncs_total " + std::to_string(st.fsyncs) + "\n";
+    out += "# HELP claimgate_spool_healthy 1 while the journal can be written.\n"
+           "# TYPE claimgate_spool_healthy gauge\n"
+           "claimgate_spool_healthy " + std::string(st.healthy ? "1" : "0") + "\n";
+  });
+
+  Forwarder forwarder(config.forward, *spool, metrics, config.dead_letter_dir);
+  forwarder.start();
+
+  Server server(config, ServerParts{pipeline, spool.get(), &metrics});
+  if (std::string err = server.start(); !err.empty()) {
+    std::fprintf(stderr, "claimgate serve: %s\n", err.c_str());
+    forwarder.stop();
+    return 1;
+  }
+  log::Line(log::Level::Info, "ready")
+      .num("port", server.port())
+      .str("data_dir", config.data_dir)
+      .real("startup_ms", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  if (!opt.port_file.empty()) {
+    std::string err;
+    const auto slash = opt.port_file.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : opt.port_file.substr(0, slash);
+    const std::string name = slash == std::string::npos ? opt.port_file : opt.port_file.substr(slash + 1);
+    if (!write_file_durable(dir, name, std::to_string(server.port()) + "\n", err)) {
+      std::fprintf(stderr, "claimgate serve: --port-file: %s\n", err.c_str());
+    }
+  }
+  server.wait();
+  forwarder.stop();
+  const SpoolStats st = spool->stats();
+  spool->close();
+  log::Line(log::Level::Info, "shutdown.complete")
+      .num("spool_pending_entries", static_cast<std::int64_t>(st.pending_entries));
+  if (log_fd != 2) ::close(log_fd);
+  return 0;
+}
+
+int cmd_dead_letter(const Args& args) {
+  CommonOptions opt;
+  if (const std::string err = parse_common(args, opt, false); !err.empty()) {
+    std::fprintf(stderr, "claimgate dead-letter: %s\n\n%s", err.c_str(), kDeadLetterHelp);
+    return 2;
+  }
+  if (opt.help) {
+    std::fputs(kDeadLetterHelp, stdout);
+    return 0;
+  }
+  if (opt.positional.empty() || (opt.positional[0] != "list" && opt.positional[0] != "replay") ||
+      opt.positional.size() > (opt.positional[0] == "replay" ? 2u : 1u)) {
+    std::fprintf(stderr, "claimgate dead-letter: expected 'list' or 'replay [KEY]'\n\n%s", kDeadLetterHelp);
+    return 2;
+  }
+  ServerConfig config;
+  try {
+    config = effective_config(opt);
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "claimgate dead-letter: bad configuration: %s\n", e.what());
+    return 2;
+  }
+  log::configure(2, log::Level::Warn);
+  std::string error;
+  if (opt.positional[0] == "list") {
+    const auto letters = list_dead_letters(config.dead_letter_dir, error);
+    if (opt.json) {
+      std::fputs(dead_letters_json(letters).c_str(), stdout);
+    } else {
+      for (const auto& d : letters) {
+        std::printf("%s  payer=%s target=%s attempts=%u claims=%zu bytes=%llu  %s\n", d.key.c_str(),
+                    d.payer_id.empty() ? "-" : d.payer_id.c_str(), d.target.c_str(), d.attempts, d.claim_ids.size(),
+                    static_cast<unsigned long long>(d.body_bytes), d.reason.c_str());
+      }
+      std::printf("%zu dead letter(s) in %s\n", letters.size(), config.dead_letter_dir.c_str());
+    }
+    if (!error.empty()) std::fprintf(stderr, "claimgate dead-letter: %s\n", error.c_str());
+    return error.empty() ? 0 : 1;
+  }
+  SpoolOptions sopts;
+  sopts.dir = config.spool_dir;
+  std::unique_ptr<Spool> spool = Spool::open(sopts, error);
+  if (!spool) {
+    std::fprintf(stderr, "claimgate dead-letter: %s (with the server running use POST /admin/dead-letters/replay)\n",
+                 error.c_str());
+    return 1;
+  }
+  const std::string key = opt.positional.size() > 1 ? opt.positional[1] : std::string();
+  const std::size_t n = replay_dead_letters(config.dead_letter_dir, *spool, key, error);
+  spool->close();
+  std::printf("%zu dead letter(s) back in the spool %s\n", n, config.spool_dir.c_str());
+  if (!error.empty()) std::fprintf(stderr, "claimgate dead-letter: %s\n", error.c_str());
+  return error.empty() ? 0 : 1;
+}
+
+}  // namespace cg::engine

@@ -1,0 +1,123 @@
+// Configuration of `claimgate serve`: one JSON file (deploy/claimgate.sample.json documents
+// every key; keys starting with '_' are comments and ignored). Missing keys take the embedded
+// default, so `{}` (or no file at all) is the embedded default: 127.0.0.1:8080, the bundled
+// code set, data under ./var, accepted claims written to var/outbox.
+//
+// Contract: load_config() / parse_config() throw ConfigError at startup when a key is unknown,
+// has the wrong type or an impossible value; the message names the key, e.g.
+//   "limits.max_body_bytes: must be an integer between 1024 and 17179869184".
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace cg::engine {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Limits {
+  std::uint64_t max_body_bytes = 64ull << 20;   // 413 beyond
+  std::uint32_t max_header_bytes = 16 * 1024;   // 431 beyond (header fields), 413 for the line
+  std::uint32_t header_timeout_ms = 10'000;     // whole header must arrive in this time (408)
+  std::uint32_t read_timeout_ms = 15'000;       // longest pause between body bytes (408)
+  std::uint32_t request_timeout_ms = 300'000;   // whole request body (408)
+  std::uint32_t idle_timeout_ms = 60'000;       // keep-alive connection without a request: closed
+  std::uint32_t write_timeout_ms = 30'000;      // answer not taken by the client: closed
+  std::uint32_t max_connections = 1024;         // 503 beyond
+  std::uint32_t max_claims_per_request = 10'000;  // 413 beyond
+  std::uint64_t spool_max_bytes = 1ull << 30;   // pending spool bytes; 503 + Retry-After beyond
+  std::uint32_t retry_after_s = 5;
+  std::uint32_t shutdown_grace_ms = 30'000;     // SIGTERM: longest wait for in-flight requests
+};
+
+struct TlsConfig {
+  std::string cert_file;  // PEM chain; both empty: plain HTTP
+  std::string key_file;
+  [[nodiscard]] bool enabled() const { return !cert_file.empty(); }
+};
+
+// One place accepted claims go.
+struct TargetConfig {
+  enum class Kind { Outbox, Http } kind = Kind::Outbox;
+  std::string dir;       // outbox: directory (default <data_dir>/outbox)
+  std::string x12_url;   // http: where re-enveloped 837s are POSTed
+  std::string fhir_url;  // http: FHIR base URL; Claims are POSTed to <fhir_url>/Claim
+  std::map<std::string, std::string> headers;  // extra request headers (e.g. Authorization)
+};
+
+struct ForwardConfig {
+  std::map<std::string, TargetConfig> targets;       // by name
+  std::string default_target = "outbox";
+  std::map<std::string, std::string> by_payer;       // payer id -> target name
+  std::uint32_t workers = 4;
+  std::uint32_t max_attempts = 8;                    // then dead-letter
+  std::uint32_t backoff_initial_ms = 500;
+  std::uint32_t backoff_max_ms = 60'000;
+  std::uint32_t connect_timeout_ms = 3'000;
+  std::uint32_t timeout_ms = 10'000;                 // whole upstream exchange
+  std::uint32_t breaker_failures = 5;                // consecutive failures that open the circuit
+  std::uint32_t breaker_open_ms = 10'000;            // before a half-open probe
+};
+
+struct RulesConfig {
+  std::vector<std::string> default_packs;
+  std::map<std::string, std::vector<std::string>> by_payer;
+  std::map<std::string, std::vector<std::string>> by_sender;
+  std::string packs_dir;  // empty: the bundled rulesets/packs ($CLAIMGATE_PACKS)
+};
+
+struct SenderConfig {
+  std::string id;
+  std::string api_key;  // presented as "X-API-Key: KEY" or "Authorization: Bearer KEY"
+};
+
+struct IdentityConfig {
+  std::string sender_qualifier = "ZZ";
+  std::string sender_id = "CLAIMGATE";
+  std::string payer_receiver_qualifier = "ZZ";
+  std::string payer_receiver_id = "PAYER";
+  std::string organization_name = "CLAIMGATE";
+};
+
+struct LogConfig {
+  std::string level = "info";  // debug | info | warn | error
+  std::string file;            // empty: stderr
+  bool requests = true;        // one line per request
+};
+
+struct ServerConfig {
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  std::uint32_t threads = 0;  // 0: one per core
+  std::string data_dir = "var";
+  std::string spool_dir;        // default <data_dir>/spool
+  std::string dead_letter_dir;  // default <data_dir>/dead-letter
+  std::string code_set;         // default: the bundled index
+  Limits limits;
+  TlsConfig tls;
+  ForwardConfig forward;
+  RulesConfig rules;
+  std::vector<SenderConfig> senders;  // empty: no API keys required
+  IdentityConfig identity;
+  LogConfig log;
+
+  // Fills the defaults that depend on data_dir (spool, dead-letter, the outbox target).
+  void resolve();
+};
+
+// Parses "ADDR:PORT" ("127.0.0.1:8080", "[::1]:8080", ":8080" = 127.0.0.1). Throws ConfigError
+// naming `key`.
+void parse_listen(const std::string& value, const std::string& key, ServerConfig& out);
+
+[[nodiscard]] ServerConfig parse_config(const std::string& json_text);
+[[nodiscard]] ServerConfig load_config(const std::string& path);
+// The embedded default (what `claimgate serve` runs without --config), resolved.
+[[nodiscard]] ServerConfig default_config();
+
+}  // namespace cg::engine

@@ -1,0 +1,160 @@
+#include "engine/log.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace cg::engine::log {
+namespace {
+
+std::atomic<int> g_fd{2};
+std::atomic<int> g_min{static_cast<int>(Level::Info)};
+
+void write_all(int fd, const char* p, std::size_t n) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return;  // logging never fails the caller
+    }
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+void append_time(std::string& out) {
+  const auto now = std::chrono::system_clock::now();
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(us / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  const int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
+                              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                              static_cast<long long>(us % 1000000));
+  out.append(buf, static_cast<std::size_t>(n));
+}
+
+}  // namespace
+
+void configure(int fd, Level min_level) {
+  g_fd.store(fd);
+  g_min.store(static_cast<int>(min_level));
+}
+
+bool enabled(Level level) noexcept { return static_cast<int>(level) >= g_min.load(std::memory_order_relaxed); }
+
+std::string_view to_string(Level level) noexcept {
+  switch (level) {
+    case Level::Debug: return "debug";
+    case Level::Info: return "info";
+    case Level::Warn: return "warn";
+    case Level::Error: return "error";
+  }
+  return "info";
+}
+
+void append_json_escaped(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += ch;
+        }
+    }
+  }
+}
+
+Line::Line(Level level, std::string_view event) : on_(enabled(level)) {
+  if (!on_) return;
+  buf_.reserve(256);
+  buf_ += "{\"time\":\"";
+  append_time(buf_);
+  buf_ += "\",\"level\":\"";
+  buf_ += to_string(level);
+  buf_ += "\",\"event\":\"";
+  append_json_escaped(buf_, event);
+  buf_ += '"';
+}
+
+Line::~Line() {
+  if (!on_) return;
+  buf_ += "}\n";
+  write_all(g_fd.load(std::memory_order_relaxed), buf_.data(), buf_.size());
+}
+
+Line& Line::str(std::string_view key, std::string_view value) {
+  if (!on_) return *this;
+  buf_ += ",\"";
+  append_json_escaped(buf_, key);
+  buf_ += "\":\"";
+  append_json_escaped(buf_, value);
+  buf_ += '"';
+  return *this;
+}
+
+Line& Line::num(std::string_view key, std::int64_t value) {
+  if (!on_) return *this;
+  buf_ += ",\"";
+  append_json_escaped(buf_, key);
+  buf_ += "\":";
+  buf_ += std::to_string(value);
+  return *this;
+}
+
+Line& Line::real(std::string_view key, double value) {
+  if (!on_) return *this;
+  char b[32];
+  const int n = std::snprintf(b, sizeof b, "%.3f", value);
+  buf_ += ",\"";
+  append_json_escaped(buf_, key);
+  buf_ += "\":";
+  buf_.append(b, static_cast<std::size_t>(n));
+  return *this;
+}
+
+Line& Line::boolean(std::string_view key, bool value) {
+  if (!on_) return *this;
+  buf_ += ",\"";
+  append_json_escaped(buf_, key);
+  buf_ += value ? "\":true" : "\":false";
+  return *this;
+}
+
+Line& Line::list(std::string_view key, const std::vector<std::string>& values, std::size_t max) {
+  if (!on_) return *this;
+  buf_ += ",\"";
+  append_json_escaped(buf_, key);
+  buf_ += "\":[";
+  const std::size_t n = values.size() < max ? values.size() : max;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i) buf_ += ',';
+    buf_ += '"';
+    append_json_escaped(buf_, values[i]);
+    buf_ += '"';
+  }
+  buf_ += ']';
+  if (values.size() > n) {
+    std::string more(key);
+    more += "_more";
+    num(more, static_cast<std::int64_t>(values.size() - n));
+  }
+  return *this;
+}
+
+}  // namespace cg::engine::log

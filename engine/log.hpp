@@ -1,0 +1,50 @@
+// Structured logs: one JSON object per line (time, level, event and fields), written with a
+// single write(2) so lines from concurrent threads never interleave.
+//
+// Never PHI: callers pass claim ids, control numbers, rule ids, counts and latencies only;
+// no names, birth dates, member ids or diagnosis codes. The API has no free-form "claim"
+// field on purpose.
+//
+// Thread safety: every function may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cg::engine::log {
+
+enum class Level { Debug = 0, Info = 1, Warn = 2, Error = 3 };
+
+// Where lines go (a file descriptor, 2 = stderr) and the lowest level written. Call once at
+// startup before other threads log.
+void configure(int fd, Level min_level);
+[[nodiscard]] bool enabled(Level level) noexcept;
+[[nodiscard]] std::string_view to_string(Level level) noexcept;
+
+// A line under construction: `Line(Level::Info, "request").str("request_id", id).num(...)`;
+// written when destroyed (if the level is enabled).
+class Line {
+ public:
+  Line(Level level, std::string_view event);
+  ~Line();
+  Line(const Line&) = delete;
+  Line& operator=(const Line&) = delete;
+
+  Line& str(std::string_view key, std::string_view value);
+  Line& num(std::string_view key, std::int64_t value);
+  Line& real(std::string_view key, double value);
+  Line& boolean(std::string_view key, bool value);
+  // A JSON array of strings, at most `max` elements (the rest counted in "<key>_more").
+  Line& list(std::string_view key, const std::vector<std::string>& values, std::size_t max = 20);
+
+ private:
+  bool on_;
+  std::string buf_;
+};
+
+// Appends `s` JSON-escaped (without quotes).
+void append_json_escaped(std::string& out, std::string_view s);
+
+}  // namespace cg::engine::log

@@ -1,0 +1,92 @@
+// Server statistics in the Prometheus text exposition format (version 0.0.4).
+//
+// Counters are relaxed atomics in fixed arrays (no lock on the request path); findings by rule
+// id, the only open-ended label, take a mutex and are updated only for claims with findings.
+//
+// Thread safety: every member may be called from any thread.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cg::engine {
+
+enum class Endpoint : std::uint8_t {
+  X12, FhirClaim, FhirSubmit, FhirValidate, FhirBatch, FhirMetadata, Healthz, Readyz, Metrics, Admin, Other,
+};
+inline constexpr std::size_t kEndpointCount = 11;
+[[nodiscard]] std::string_view to_string(Endpoint e) noexcept;
+
+// Why a request or connection was refused before validation.
+enum class Refusal : std::uint8_t {
+  BodyTooLarge,    // 413
+  HeaderTooLarge,  // 431
+  TooManyClaims,   // 413
+  ReadTimeout,     // 408
+  MaxConnections,  // 503
+  SpoolFull,       // 503 + Retry-After
+  Unauthorized,    // 401
+  ShuttingDown,    // 503
+};
+inline constexpr std::size_t kRefusalCount = 8;
+[[nodiscard]] std::string_view to_string(Refusal r) noexcept;
+
+enum class CircuitState : std::uint8_t { Closed = 0, Open = 1, HalfOpen = 2 };
+
+class Metrics {
+ public:
+  // target_names: the forwarding targets, in the order of their index.
+  explicit Metrics(std::vector<std::string> target_names = {});
+
+  void request(Endpoint e, int status, double seconds) noexcept;
+  void refusal(Refusal r) noexcept;
+  void claims(std::size_t accepted, std::size_t rejected, const std::map<std::string, std::size_t>& findings_by_rule);
+  void connection_opened() noexcept { connections_.fetch_add(1, std::memory_order_relaxed); }
+  void connection_closed() noexcept { connections_.fetch_sub(1, std::memory_order_relaxed); }
+
+  void forward_attempt(std::size_t target) noexcept;
+  void forward_failure(std::size_t target) noexcept;
+  void forward_success(std::size_t target) noexcept;
+  void dead_lettered(std::size_t target) noexcept;
+  void circuit(std::size_t target, CircuitState s) noexcept;
+
+  // Appended to render(): gauges owned elsewhere (spool depth ...), already formatted.
+  void set_extra(std::function<void(std::string&)> extra) { extra_ = std::move(extra); }
+
+  [[nodiscard]] std::string render() const;
+
+ private:
+  static constexpr std::array<int, 16> kStatuses{200, 201, 202, 400, 401, 404, 405, 408, 413, 415, 422, 429, 431, 500, 503, 0};
+  static constexpr std::array<double, 14> kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                   0.1,    0.25,  0.5,    1,     2.5,   5,     10};
+  struct Histogram {
+    std::array<std::atomic<std::uint64_t>, kBuckets.size() + 1> buckets{};
+    std::atomic<std::uint64_t> count{0};
+    std::atomic<std::uint64_t> sum_us{0};
+  };
+  struct TargetStats {
+    std::string name;
+    std::atomic<std::uint64_t> attempts{0}, failures{0}, successes{0}, dead{0};
+    std::atomic<std::uint8_t> circuit{0};
+  };
+
+  std::array<std::array<std::atomic<std::uint64_t>, kStatuses.size()>, kEndpointCount> requests_{};
+  std::array<Histogram, kEndpointCount> latency_{};
+  std::array<std::atomic<std::uint64_t>, kRefusalCount> refusals_{};
+  std::atomic<std::uint64_t> accepted_{0}, rejected_{0};
+  std::atomic<std::int64_t> connections_{0};
+  std::vector<std::unique_ptr<TargetStats>> targets_;
+  mutable std::mutex findings_mutex_;
+  std::map<std::string, std::uint64_t, std::less<>> findings_;
+  std::function<void(std::string&)> extra_;
+};
+
+}  // namespace cg::engine

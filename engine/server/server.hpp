@@ -1,0 +1,60 @@
+// The HTTP(S) front of `claimgate serve` (Boost.Beast on Boost.Asio, C++20 coroutines): a
+// listener, one coroutine per connection (HTTP/1.1 keep-alive, the limits of
+// ServerConfig::limits, each refusal a clear answer and a metric), and the router:
+//
+//   POST /x12                   streamed X12 837 -> JSON report, or with
+//                               "Accept: application/edi-x12" the 999 followed by the 277CA
+//   POST /fhir/Claim            Claim or request Bundle -> 201 ClaimResponse / 422 OperationOutcome
+//   POST /fhir/Claim/$submit    same, 200 when accepted
+//   POST /fhir/Claim/$validate  200 OperationOutcome, never forwarded
+//   POST /fhir                  batch Bundle -> batch-response Bundle
+//   GET  /fhir/metadata         CapabilityStatement
+//   GET  /healthz, /readyz, /metrics
+//   GET  /admin/dead-letters, POST /admin/dead-letters/replay[?key=K]   (loopback peers only)
+//
+// Accepted claims are appended to the spool and fsynced before the answer is written.
+// Beast and Asio stay inside server.cpp: this header is cheap to include.
+//
+// Thread safety: start() and wait() from one thread; request_stop() from any thread or a
+// signal handler context (it only posts).
+#pragma once
+
+#include "engine/config.hpp"
+#include "engine/metrics.hpp"
+#include "engine/pipeline.hpp"
+#include "engine/spool.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace cg::engine {
+
+struct ServerParts {
+  std::shared_ptr<const Pipeline> pipeline;
+  Spool* spool = nullptr;
+  Metrics* metrics = nullptr;
+};
+
+class Server {
+ public:
+  Server(ServerConfig config, ServerParts parts);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds, listens and starts the io threads; SIGTERM/SIGINT start a graceful shutdown.
+  // Returns an error message (empty on success).
+  [[nodiscard]] std::string start();
+  [[nodiscard]] std::uint16_t port() const;
+  // Blocks until shut down: stop accepting, let in-flight requests finish (at most
+  // limits.shutdown_grace_ms), close idle connections, join the threads.
+  void wait();
+  void request_stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cg::engine

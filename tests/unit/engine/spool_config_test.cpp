@@ -1,0 +1,248 @@
+// The durable spool (append, recovery, torn tails, done/dead, retry scheduling) and the
+// configuration loader (defaults, every error names its key).
+#include "engine/config.hpp"
+#include "engine/log.hpp"
+#include "engine/metrics.hpp"
+#include "engine/spool.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+using namespace cg::engine;
+using namespace std::chrono_literals;
+
+namespace {
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path p = fs::path(CG_BINARY_DIR) / "unit-engine-scratch" / name;
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+SpoolItem item(const std::string& body, const std::string& payer = "87726") {
+  SpoolItem it;
+  it.payer_id = payer;
+  it.content_type = "application/edi-x12";
+  it.sender = "clinic";
+  it.claim_ids = {"C1", "C2"};
+  it.body = body;
+  return it;
+}
+
+std::unique_ptr<Spool> open_spool(const fs::path& dir) {
+  std::string error;
+  SpoolOptions o;
+  o.dir = dir.string();
+  o.max_pending_bytes = 1000;
+  auto s = Spool::open(o, error);
+  BOOST_TEST_REQUIRE(s != nullptr, error);
+  return s;
+}
+
+struct QuietLogs {
+  QuietLogs() { log::configure(2, log::Level::Error); }
+};
+
+std::string config_error(const std::string& json) {
+  try {
+    (void)parse_config(json);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return {};
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(spool, QuietLogs)
+
+BOOST_AUTO_TEST_CASE(append_take_done_survive_reopen) {
+  const fs::path dir = fresh_dir("reopen");
+  std::vector<std::string> keys;
+  {
+    auto s = open_spool(dir);
+    std::vector<SpoolItem> items{item("one"), item("two"), item("three")};
+    keys = s->append_wait(std::move(items));
+    BOOST_TEST(keys.size() == 3u);
+    BOOST_TEST(keys[0].find(s->instance() + "-") == 0u);
+    auto e = s->take(1s);
+    BOOST_TEST_REQUIRE(e.has_value());
+    BOOST_TEST(e->item.body == "one");
+    BOOST_TEST(e->item.key == keys[0]);
+    BOOST_TEST(e->item.claim_ids.size() == 2u);
+    s->done(e->seq);
+    BOOST_TEST(s->stats().pending_entries == 2u);
+  }
+  auto s = open_spool(dir);
+  BOOST_TEST(s->stats().pending_entries == 2u);
+  auto a = s->take(1s);
+  auto b = s->take(1s);
+  BOOST_TEST_REQUIRE((a && b));
+  BOOST_TEST(a->item.body == "two");
+  BOOST_TEST(b->item.key == keys[2]);
+  BOOST_TEST(!s->take(10ms).has_value());  // both in flight
+  // New entries continue the sequence: keys never repeat.
+  const auto more = s->append_wait({item("four")});
+  BOOST_TEST_REQUIRE(more.size() == 1u);
+  BOOST_TEST(more[0] != keys[2]);
+  BOOST_TEST(std::stoull(more[0].substr(more[0].find('-') + 1)) == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(torn_tail_is_dropped) {
+  const fs::path dir = fresh_dir("torn");
+  {
+    auto s = open_spool(dir);
+    (void)s->append_wait({item("kept")});
+    (void)s->append_wait({item("torn away")});
+  }
+  fs::path journal;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".log" && fs::file_size(e.path()) > 0) journal = e.path();
+  BOOST_TEST_REQUIRE(!journal.empty());
+  fs::resize_file(journal, fs::file_size(journal) - 3);  // the process died inside write(2)
+  auto s = open_spool(dir);
+  BOOST_TEST(s->stats().pending_entries == 1u);
+  auto e = s->take(1s);
+  BOOST_TEST_REQUIRE(e.has_value());
+  BOOST_TEST(e->item.body == "kept");
+}
+
+BOOST_AUTO_TEST_CASE(retry_waits_and_counts_attempts_dead_leaves) {
+  const fs::path dir = fresh_dir("retry");
+  auto s = open_spool(dir);
+  (void)s->append_wait({item("x"), item("y")});
+  auto e = s->take(1s);
+  BOOST_TEST_REQUIRE(e.has_value());
+  s->retry_at(e->seq, std::chrono::steady_clock::now() + 200ms, true);
+  auto other = s->take(1s);
+  BOOST_TEST_REQUIRE(other.has_value());
+  BOOST_TEST(other->item.body == "y");
+  s->dead(other->seq);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto again = s->take(2s);
+  BOOST_TEST_REQUIRE(again.has_value());
+  BOOST_TEST(again->seq == e->seq);
+  BOOST_TEST(again->attempts == 1u);
+  BOOST_TEST((std::chrono::steady_clock::now() - t0 >= 150ms));
+  s->done(again->seq);
+  BOOST_TEST(s->stats().pending_entries == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(backpressure_and_exclusive_lock) {
+  const fs::path dir = fresh_dir("limit");
+  auto s = open_spool(dir);
+  BOOST_TEST(!s->over_limit());
+  (void)s->append_wait({item(std::string(2000, 'x'))});
+  BOOST_TEST(s->over_limit());
+  std::string error;
+  SpoolOptions o;
+  o.dir = dir.string();
+  BOOST_TEST(Spool::open(o, error) == nullptr);
+  BOOST_TEST(error.find("in use") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(segments_roll_and_drained_ones_are_deleted) {
+  const fs::path dir = fresh_dir("segments");
+  std::string error;
+  SpoolOptions o;
+  o.dir = dir.string();
+  o.segment_bytes = 300;
+  {
+    auto s = Spool::open(o, error);
+    BOOST_TEST_REQUIRE(s != nullptr, error);
+    for (int i = 0; i < 10; ++i) (void)s->append_wait({item(std::string(150, 'a' + static_cast<char>(i)))});
+    BOOST_TEST(s->stats().segments > 3u);
+    for (int i = 0; i < 9; ++i) {
+      auto e = s->take(1s);
+      BOOST_TEST_REQUIRE(e.has_value());
+      s->done(e->seq);
+    }
+    (void)s->append_wait({item("last")});  // the writer deletes drained segments after a write
+    BOOST_TEST(s->stats().segments <= 3u);
+  }
+  auto s = Spool::open(o, error);
+  BOOST_TEST_REQUIRE(s != nullptr, error);
+  BOOST_TEST(s->stats().pending_entries == 2u);
+  auto e = s->take(1s);
+  BOOST_TEST_REQUIRE(e.has_value());
+  BOOST_TEST(e->item.body == std::string(150, 'j'));
+}
+
+BOOST_AUTO_TEST_CASE(group_commit_shares_fsyncs) {
+  const fs::path dir = fresh_dir("group");
+  auto s = open_spool(dir);
+  std::atomic<int> done{0};
+  for (int i = 0; i < 200; ++i) s->append({item("b" + std::to_string(i))}, [&](bool ok, const std::vector<std::string>&) {
+    if (ok) ++done;
+  });
+  for (int i = 0; i < 500 && done.load() < 200; ++i) std::this_thread::sleep_for(10ms);
+  BOOST_TEST(done.load() == 200);
+  BOOST_TEST(s->stats().fsyncs < 200u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(config)
+
+BOOST_AUTO_TEST_CASE(embedded_default) {
+  const ServerConfig c = default_config();
+  BOOST_TEST(c.listen_address == "127.0.0.1");
+  BOOST_TEST(c.listen_port == 8080);
+  BOOST_TEST(c.spool_dir == "var/spool");
+  BOOST_TEST(c.dead_letter_dir == "var/dead-letter");
+  BOOST_TEST(c.forward.default_target == "outbox");
+  BOOST_TEST(c.forward.targets.at("outbox").dir == "var/outbox");
+}
+
+BOOST_AUTO_TEST_CASE(comments_and_overrides) {
+  ServerConfig c = parse_config(R"({
+    // comments are allowed, and so are "_comment" keys
+    "_comment": "x",
+    "listen": "0.0.0.0:9000",
+    "limits": {"max_body_bytes": 2048},
+    "forward": {"targets": {"p": {"type": "http", "x12_url": "https://payer.example/x12"}},
+                "by_payer": {"87726": "p"}},
+  })");
+  c.resolve();
+  BOOST_TEST(c.listen_port == 9000);
+  BOOST_TEST(c.limits.max_body_bytes == 2048u);
+  BOOST_TEST(c.forward.by_payer.at("87726") == "p");
+  BOOST_TEST(c.forward.targets.count("outbox") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(errors_name_the_key) {
+  BOOST_TEST(config_error(R"({"lisen": "x"})").find("lisen: unknown key") == 0u);
+  BOOST_TEST(config_error(R"({"listen": "127.0.0.1"})").find("listen: ") == 0u);
+  BOOST_TEST(config_error(R"({"limits": {"max_body_bytes": -1}})").find("limits.max_body_bytes: must be an integer") == 0u);
+  BOOST_TEST(config_error(R"({"forward": {"default_target": "nope"}})").find("forward.default_target") == 0u);
+  BOOST_TEST(config_error(R"({"forward": {"targets": {"p": {"type": "http"}}}})").find("forward.targets.p") == 0u);
+  BOOST_TEST(config_error(R"({"forward": {"targets": {"p": {"type": "http", "x12_url": "ftp://x"}}}})")
+                 .find("forward.targets.p.x12_url") == 0u);
+  BOOST_TEST(config_error(R"({"senders": [{"id": "a", "api_key": "short"}]})").find("senders[0].api_key") == 0u);
+  BOOST_TEST(config_error(R"({"threads": 1, "threads": 2})").find("threads: is given twice") == 0u);
+  BOOST_TEST(config_error(R"({"log": {"level": "loud"}})").find("log.level") == 0u);
+  BOOST_TEST(config_error("{").find("line 1") == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(metrics_render_prometheus_text) {
+  Metrics m({"outbox"});
+  m.request(Endpoint::FhirClaim, 201, 0.0007);
+  m.refusal(Refusal::BodyTooLarge);
+  m.claims(1, 2, {{"icd10cm.header", 2}});
+  m.forward_attempt(0);
+  m.circuit(0, CircuitState::Open);
+  const std::string t = m.render();
+  BOOST_TEST(t.find("claimgate_http_requests_total{endpoint=\"/fhir/Claim\",status=\"201\"} 1\n") != std::string::npos);
+  BOOST_TEST(t.find("claimgate_http_request_duration_seconds_bucket{endpoint=\"/fhir/Claim\",le=\"0.001\"} 1\n") != std::string::npos);
+  BOOST_TEST(t.find("claimgate_refusals_total{reason=\"body_too_large\"} 1\n") != std::string::npos);
+  BOOST_TEST(t.find("claimgate_findings_total{rule=\"icd10cm.header\"} 2\n") != std::string::npos);
+  BOOST_TEST(t.find("claimgate_upstream_circuit_state{target=\"outbox\"} 1\n") != std::string::npos);
+}
