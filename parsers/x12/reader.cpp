@@ -2,6 +2,8 @@
 
 #include "parsers/x12/guide_837.hpp"
 
+#include <emmintrin.h>
+
 #include <algorithm>
 #include <cstring>
 #include <unordered_map>
@@ -782,15 +784,39 @@ std::size_t Reader::scan(std::string_view buf, std::uint64_t base, bool final) {
     const char* start = first;
     const char* q = first;
     std::size_t count = 0;
-    for (; q != last; ++q) {
+    // 16 bytes at a time: one compare each for the terminator and the element separator, then
+    // only the positions that hit are visited. The scalar loop finishes the tail.
+    bool found = false;
+    const __m128i vterm = _mm_set1_epi8(term), vsep = _mm_set1_epi8(sep);
+    while (!found && last - q >= 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+      unsigned mask = static_cast<unsigned>(
+          _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, vterm), _mm_cmpeq_epi8(v, vsep))));
+      while (mask != 0) {
+        const char* hit = q + __builtin_ctz(mask);
+        if (*hit == term) {
+          q = hit;
+          found = true;
+          break;
+        }
+        if (count++ < limits_.max_elements) elements_.emplace_back(start, static_cast<std::size_t>(hit - start));
+        start = hit + 1;
+        mask &= mask - 1;
+      }
+      if (!found) q += 16;
+    }
+    for (; !found && q != last; ++q) {
       const char c = *q;
-      if (c == term) break;
+      if (c == term) {
+        found = true;
+        break;
+      }
       if (c == sep) {
         if (count++ < limits_.max_elements) elements_.emplace_back(start, static_cast<std::size_t>(q - start));
         start = q + 1;
       }
     }
-    if (q == last) break;  // incomplete segment: wait for more bytes
+    if (!found) break;  // incomplete segment: wait for more bytes
     const std::size_t end = static_cast<std::size_t>(q - buf.data());
     std::string_view raw = buf.substr(pos, end - pos);
     std::string_view tail(start, static_cast<std::size_t>(q - start));
