@@ -18,6 +18,16 @@ ctest --test-dir build --output-on-failure -j "$JOBS"
 echo "== fuzz smoke (libFuzzer, when clang is installed)"
 tests/fuzz/run.sh 20
 
+echo "== engine and server tests (ThreadSanitizer)"
+if [ ! -f build-tsan/build.ninja ]; then
+  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCG_TSAN=ON -DCG_BENCH=OFF \
+    -DCG_CODESET_INDEX="$PWD/build/icd10cm.cgx" >/dev/null
+fi
+cmake --build build-tsan --target claimgate unit_engine integration_suite
+# halt_on_error also stops a server process the integration tests start: a race fails them.
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  ctest --test-dir build-tsan -R "unit.engine|integration" --output-on-failure
+
 echo "== tests (ASan+UBSan)"
 if [ ! -f build-asan/build.ninja ]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCG_SANITIZE=ON -DCG_BENCH=OFF \
