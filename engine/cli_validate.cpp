@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "engine/commands.hpp"
+#include "engine/clock.hpp"
 #include "engine/input_file.hpp"
 #include "engine/pipeline.hpp"
 #include "engine/report.hpp"
@@ -61,14 +62,6 @@ struct Options {
   std::string code_set;
   std::string out_dir;
 };
-
-rules::Date local_today() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  return rules::Date{static_cast<std::int16_t>(tm.tm_year + 1900), static_cast<std::uint8_t>(tm.tm_mon + 1),
-                     static_cast<std::uint8_t>(tm.tm_mday)};
-}
 
 // Returns an error message, empty when the options are fine.
 std::string parse_options(const Args& args, Options& o, bool& help) {
@@ -168,15 +161,6 @@ Stamp cli_stamp() {
   return Stamp{1, d, t};
 }
 
-std::string now_utc() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 bool write_file(const std::filesystem::path& p, std::string_view data) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   out.write(data.data(), static_cast<std::streamsize>(data.size()));
@@ -225,7 +209,7 @@ int validate_with_answers(const Options& opt, const rules::RuleEnv& env,
       const FhirResult r = pipeline.process_fhir(bytes, FhirOperation::Batch, "", opt.today);
       std::string outcomes, accepted;
       transforms::FhirAnswerStamp fs;
-      fs.now = now_utc();
+      fs.now = utc_datetime_now();
       for (const auto& o : r.outcomes) {
         report.claim(o.claim, o.verdict);
         outcomes += transforms::operation_outcome_json(o.verdict.findings, fs) + "\n";

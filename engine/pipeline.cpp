@@ -1,4 +1,5 @@
 #include "engine/pipeline.hpp"
+#include "engine/clock.hpp"
 
 #include <cstdio>
 #include <ctime>
@@ -12,15 +13,6 @@
 
 namespace cg::engine {
 namespace {
-
-std::string now_datetime() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 void count(Counts& c, const rules::Verdict& v) {
   ++c.claims;
@@ -203,7 +195,7 @@ FhirResult Pipeline::process_fhir(std::string_view body, FhirOperation op, std::
       });
 
   transforms::FhirAnswerStamp stamp;
-  stamp.now = now.empty() ? now_datetime() : std::string(now);
+  stamp.now = now.empty() ? utc_datetime_now() : std::string(now);
   FhirResult result = [&] {
     FhirResult r;
     for (const auto& it : items) count(r.counts, it.verdict);

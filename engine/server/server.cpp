@@ -1,4 +1,5 @@
 #include "engine/server/server.hpp"
+#include "engine/clock.hpp"
 
 #include "engine/forward/dead_letter.hpp"
 #include "engine/log.hpp"
@@ -90,14 +91,6 @@ std::string operation_outcome(std::string_view issue_code, std::string_view mess
   log::append_json_escaped(j, message);
   j += "\"}]}\n";
   return j;
-}
-
-rules::Date local_today() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  return rules::Date{static_cast<std::int16_t>(tm.tm_year + 1900), static_cast<std::uint8_t>(tm.tm_mon + 1),
-                     static_cast<std::uint8_t>(tm.tm_mday)};
 }
 
 struct Answer {
