@@ -28,7 +28,7 @@ void usage(std::FILE* out) {
                "claimgate checks every diagnosis code and diagnosis pointer of X12 837 and FHIR R4\n"
                "claims against the ICD-10-CM code set in force on the date of service.\n\n"
                "commands:\n");
-  for (const auto& c : kCommands) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
+  for (const auto& c : kCommands) std::fprintf(out, "  %-12s %s\n", c.name, c.summary);
   std::fprintf(out, "\n'claimgate COMMAND --help' describes a command.\n");
 }
 
