@@ -134,6 +134,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
     ctx_.receiver_id = env.isa08;
     ctx_.isa09 = env.isa09;
     ctx_.isa10 = env.isa10;
+    ctx_.isa15 = env.isa15;
     ctx_.gs02 = env.gs02;
     ctx_.gs03 = env.gs03;
     ctx_.element_sep = env.delims.element;

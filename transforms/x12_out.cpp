@@ -45,7 +45,7 @@ std::string pad(std::string_view v, std::size_t n) {
 
 // An ISA with the given delimiters (re-enveloping keeps the sender's delimiters).
 std::string isa_with(char el, char comp, char rep, char term, const X12Party& from, const X12Party& to,
-                     const X12Stamp& stamp, std::uint64_t control) {
+                     const X12Stamp& stamp, std::uint64_t control, std::string_view usage) {
   const std::string date = stamp.date.size() == 8 ? stamp.date.substr(2) : pad(stamp.date, 6);
   std::string s = "ISA";
   const auto add = [&](std::string_view v) {
@@ -66,7 +66,7 @@ std::string isa_with(char el, char comp, char rep, char term, const X12Party& fr
   add("00501");
   add(digits(control, 9));
   add("0");
-  add("P");
+  add(usage == "T" ? "T" : "P");  // a test interchange stays a test interchange
   add(std::string(1, comp));
   s.push_back(term);
   return s;
@@ -121,11 +121,12 @@ std::string render_split_837(const std::vector<const rules::Claim*>& claims, con
     const rules::X12Context& d = claims[i]->x12;
     const char el = d.element_sep, comp = d.component_sep, term = d.segment_term;
     const char rep = d.repetition_sep ? d.repetition_sep : '^';
+    const std::string usage = d.isa15;
     const std::uint64_t control = stamp.control++;
-    out += isa_with(el, comp, rep, term, sender, receiver, stamp, control);
+    out += isa_with(el, comp, rep, term, sender, receiver, stamp, control, usage);
     std::size_t groups = 0;
     while (i < claims.size() && claims[i]->x12.element_sep == el && claims[i]->x12.segment_term == term &&
-           claims[i]->x12.component_sep == comp) {
+           claims[i]->x12.component_sep == comp && claims[i]->x12.isa15 == usage) {
       const std::string guide = claims[i]->x12.guide;
       ++groups;
       std::string gs;
@@ -134,7 +135,8 @@ std::string render_split_837(const std::vector<const rules::Claim*>& claims, con
       out += gs;
       std::size_t sets = 0;
       while (i < claims.size() && claims[i]->x12.guide == guide && claims[i]->x12.element_sep == el &&
-             claims[i]->x12.segment_term == term && claims[i]->x12.component_sep == comp) {
+             claims[i]->x12.segment_term == term && claims[i]->x12.component_sep == comp &&
+             claims[i]->x12.isa15 == usage) {
         const std::string key = source_key(*claims[i]);
         const std::string st02 = digits(++sets, 4);
         std::string body;
@@ -300,7 +302,7 @@ std::string render_277ca(const std::vector<const ClaimOutcome*>& outcomes, const
   const rules::X12Context& first = sets.front().front()->claim.x12;
   const std::uint64_t control = stamp.control++;
   X12Party to{"ZZ", first.sender_id, first.submitter_name};
-  std::string out = make_isa(source.qualifier, source.id, to.qualifier, to.id, stamp, control, "P");
+  std::string out = make_isa(source.qualifier, source.id, to.qualifier, to.id, stamp, control, first.isa15);
   const std::string gs06 = std::to_string(control);
   out += "GS*HN*" + clean(source.id, 15) + "*" + clean(first.gs02.empty() ? first.sender_id : first.gs02, 15) + "*" +
          stamp.date + "*" + stamp.time + "*" + gs06 + "*X*005010X214~\n";

@@ -32,8 +32,9 @@ struct ClaimOutcome {
 
 // One interchange holding the given claims (in order), one functional group per guide and one
 // transaction set per transaction set they came from. Empty when claims is empty. Claims that
-// came with different delimiters are written in separate interchanges (delimiters are kept so
-// that each claim's segments stay byte for byte). stamp.control advances by one per
+// came with different delimiters or usage indicators (ISA15 P/T) are written in separate
+// interchanges (delimiters are kept so that each claim's segments stay byte for byte; a test
+// interchange stays a test interchange). stamp.control advances by one per
 // interchange written.
 [[nodiscard]] std::string render_split_837(const std::vector<const rules::Claim*>& claims,
                                            const X12Party& sender, const X12Party& receiver,

@@ -89,6 +89,7 @@ struct X12Context {
   std::uint64_t claim_begin = 0;  // byte offset of the CLM segment
   std::uint64_t claim_end = 0;    // byte offset just past the claim's last segment terminator
   std::string isa09, isa10;       // interchange date and time (for the TA1 / 277CA)
+  std::string isa15;              // usage indicator: P production, T test
   std::string gs02, gs03;         // application sender / receiver codes
   // Captured only when the reader is asked to (re-enveloping, 277CA): the segments exactly as
   // received, each followed by the segment terminator; HL01 as received for each level.

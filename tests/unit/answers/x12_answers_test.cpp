@@ -214,6 +214,18 @@ BOOST_AUTO_TEST_CASE(split_round_trip_5000_claims) {
   for (const auto& c : split.claims) BOOST_TEST_REQUIRE(c.id.find("RT") == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(test_interchanges_stay_test_interchanges) {
+  std::string text = slurp(fs::path(CG_SOURCE_DIR) / "conformance/x12/defects/none.x12");
+  const auto at = text.find("*0*P*:~");
+  BOOST_REQUIRE(at != std::string::npos);
+  text.replace(at, 7, "*0*T*:~");
+  const engine::X12Result r = pipeline().process_x12(text, "t", "", kToday, kStamp);
+  BOOST_REQUIRE(!r.forward.empty());
+  for (const auto& f : r.forward) BOOST_TEST(f.body.substr(0, 106).find("*0*T*:~") != std::string::npos);
+  BOOST_TEST(r.ack_277ca.substr(0, 106).find("*0*T*:~") != std::string::npos);
+  BOOST_TEST(r.ack_999.substr(0, 106).find("*0*T*:~") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(all_rejected_transaction_produces_no_837) {
   const std::string text = slurp(fs::path(CG_SOURCE_DIR) / "conformance/x12/defects/none.x12");
   const engine::X12Result r = pipeline().process_x12(text, "t", "", rules::Date{2015, 1, 1}, kStamp);
