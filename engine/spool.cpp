@@ -1,4 +1,5 @@
 #include "engine/spool.hpp"
+#include "engine/files.hpp"
 
 #include "engine/log.hpp"
 
@@ -135,25 +136,6 @@ bool pread_all(int fd, char* p, std::size_t n, std::uint64_t off) {
     p += r;
     n -= static_cast<std::size_t>(r);
     off += static_cast<std::uint64_t>(r);
-  }
-  return true;
-}
-
-bool fsync_dir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok;
-}
-
-bool make_dirs(const std::string& path) {
-  std::string cur;
-  for (std::size_t i = 0; i <= path.size(); ++i) {
-    if (i == path.size() || path[i] == '/') {
-      if (!cur.empty() && ::mkdir(cur.c_str(), 0750) != 0 && errno != EEXIST) return false;
-    }
-    if (i < path.size()) cur += path[i];
   }
   return true;
 }

@@ -1,4 +1,5 @@
 #include "engine/forward/dead_letter.hpp"
+#include "engine/files.hpp"
 
 #include "engine/log.hpp"
 
@@ -18,17 +19,6 @@
 
 namespace cg::engine {
 namespace {
-
-bool make_dirs(const std::string& path) {
-  std::string cur;
-  for (std::size_t i = 0; i <= path.size(); ++i) {
-    if (i == path.size() || path[i] == '/') {
-      if (!cur.empty() && ::mkdir(cur.c_str(), 0750) != 0 && errno != EEXIST) return false;
-    }
-    if (i < path.size()) cur += path[i];
-  }
-  return true;
-}
 
 bool read_file(const std::string& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);
@@ -151,11 +141,7 @@ bool write_file_durable(const std::string& dir, const std::string& name, std::st
     ::unlink(tmp.c_str());
     return false;
   }
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  (void)fsync_dir(dir);  // best effort: the entry is already written and renamed
   return true;
 }
 
