@@ -1,7 +1,7 @@
 #include "engine/server/server.hpp"
 #include "engine/clock.hpp"
 
-#include "engine/forward/dead_letter.hpp"
+#include "engine/delivery/dead_letter.hpp"
 #include "engine/log.hpp"
 
 #include <boost/asio/co_spawn.hpp>

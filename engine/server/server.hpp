@@ -22,7 +22,7 @@
 #include "engine/config.hpp"
 #include "engine/metrics.hpp"
 #include "engine/pipeline.hpp"
-#include "engine/spool.hpp"
+#include "engine/delivery/spool.hpp"
 
 #include <cstdint>
 #include <memory>

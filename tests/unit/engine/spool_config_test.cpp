@@ -3,7 +3,7 @@
 #include "engine/config.hpp"
 #include "engine/log.hpp"
 #include "engine/metrics.hpp"
-#include "engine/spool.hpp"
+#include "engine/delivery/spool.hpp"
 
 #include <boost/test/unit_test.hpp>
 

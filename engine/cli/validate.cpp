@@ -14,7 +14,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "engine/commands.hpp"
+#include "engine/cli/commands.hpp"
 #include "engine/clock.hpp"
 #include "engine/input_file.hpp"
 #include "engine/pipeline.hpp"

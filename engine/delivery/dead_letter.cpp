@@ -1,4 +1,4 @@
-#include "engine/forward/dead_letter.hpp"
+#include "engine/delivery/dead_letter.hpp"
 #include "engine/files.hpp"
 
 #include "engine/log.hpp"

@@ -19,7 +19,7 @@
 
 #include "engine/config.hpp"
 #include "engine/metrics.hpp"
-#include "engine/spool.hpp"
+#include "engine/delivery/spool.hpp"
 
 #include <atomic>
 #include <memory>

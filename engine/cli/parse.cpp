@@ -1,5 +1,5 @@
 // claimgate parse FILE... [--format text|json]
-#include "engine/commands.hpp"
+#include "engine/cli/commands.hpp"
 #include "engine/input_file.hpp"
 #include "transforms/claim_json.hpp"
 

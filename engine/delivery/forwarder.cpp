@@ -1,7 +1,7 @@
-#include "engine/forward/forwarder.hpp"
+#include "engine/delivery/forwarder.hpp"
 
-#include "engine/forward/dead_letter.hpp"
-#include "engine/forward/http_client.hpp"
+#include "engine/delivery/dead_letter.hpp"
+#include "engine/delivery/http_client.hpp"
 #include "engine/log.hpp"
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-#include "engine/commands.hpp"
+#include "engine/cli/commands.hpp"
 
 #include <cstdio>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "engine/forward/http_client.hpp"
+#include "engine/delivery/http_client.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>

@@ -1,4 +1,4 @@
-#include "engine/spool.hpp"
+#include "engine/delivery/spool.hpp"
 #include "engine/files.hpp"
 
 #include "engine/log.hpp"

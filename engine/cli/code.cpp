@@ -1,6 +1,6 @@
 // claimgate code CODE [--dos YYYY-MM-DD] [--format text|json] [--code-set PATH]
 // claimgate code-set build ...   (the ICD-10-CM compiler)
-#include "engine/commands.hpp"
+#include "engine/cli/commands.hpp"
 #include "rulesets/codesets/icd10cm.hpp"
 #include "rulesets/codesets/code_key.hpp"
 #include "rulesets/codesets/icd10cm_compiler.hpp"

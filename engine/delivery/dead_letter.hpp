@@ -8,7 +8,7 @@
 // deletes the files once the spool has fsynced it.
 #pragma once
 
-#include "engine/spool.hpp"
+#include "engine/delivery/spool.hpp"
 
 #include <string>
 #include <string_view>

@@ -1,14 +1,14 @@
 // claimgate serve [--config FILE] [--listen ADDR:PORT] [--data-dir DIR] [--port-file FILE]
 // claimgate dead-letter list|replay [KEY] [--config FILE] [--data-dir DIR] [--json]
-#include "engine/commands.hpp"
+#include "engine/cli/commands.hpp"
 #include "engine/config.hpp"
-#include "engine/forward/dead_letter.hpp"
-#include "engine/forward/forwarder.hpp"
+#include "engine/delivery/dead_letter.hpp"
+#include "engine/delivery/forwarder.hpp"
 #include "engine/log.hpp"
 #include "engine/metrics.hpp"
 #include "engine/pipeline.hpp"
 #include "engine/server/server.hpp"
-#include "engine/spool.hpp"
+#include "engine/delivery/spool.hpp"
 #include "rulesets/codesets/icd10cm.hpp"
 #include "rulesets/core/packs.hpp"
 
