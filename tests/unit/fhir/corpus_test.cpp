@@ -1,6 +1,7 @@
-// Conformance over the shared corpus: every FHIR Claim sample (read from the directory at test
-// time) parses into Claims without input findings; the diagnoses and pointers of the samples
-// that carry ICD codes (MANIFEST.tsv columns dx_sample and diag_pointers) come out as listed.
+// Conformance over the FHIR corpus copied into conformance/fhir/corpus: every Claim sample (read
+// from the directory at test time) parses into Claims without input findings; the diagnoses and
+// pointers of the samples that carry ICD codes (MANIFEST.tsv columns dx_sample and diag_pointers)
+// come out as listed. When ../shared is present, every FHIR file there must be copied unchanged.
 #include "fhir_test_util.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -13,12 +14,12 @@ using namespace cg::fhir_test;
 
 namespace {
 
-const std::string kClaimDir = std::string(CG_SHARED_DIR) + "/corpus/fhir/claim";
+const std::string kClaimDir = kCorpusDir + "/claim";
 
 // MANIFEST.tsv rows: path -> column value.
 std::map<std::string, std::map<std::string, std::string>> manifest() {
   std::map<std::string, std::map<std::string, std::string>> out;
-  std::istringstream in(slurp(std::string(CG_SHARED_DIR) + "/corpus/MANIFEST.tsv"));
+  std::istringstream in(slurp(kCorpusDir + "/MANIFEST.tsv"));
   std::string line;
   std::vector<std::string> header;
   auto split = [](const std::string& l) {
@@ -76,7 +77,7 @@ BOOST_AUTO_TEST_CASE(diagnoses_and_pointers_match_manifest) {
     if (path.rfind("fhir/claim/", 0) != 0) continue;
     const std::string& sample = cols.at("dx_sample");
     if (sample.find("icd-10") == std::string::npos) continue;
-    const auto r = read(slurp(std::string(CG_SHARED_DIR) + "/corpus/" + path));
+    const auto r = read(slurp(kCorpusDir + "/" + path.substr(std::string_view("fhir/").size())));
     BOOST_TEST_REQUIRE(r.claims.size() == 1u, path);
     const auto& c = r.claims[0];
     std::string got;
@@ -137,8 +138,8 @@ BOOST_AUTO_TEST_CASE(exact_values_of_icd_samples) {
 }
 
 BOOST_AUTO_TEST_CASE(non_claim_samples_are_rejected_cleanly) {
-  for (const char* dir : {"/corpus/fhir/claimresponse", "/corpus/fhir/eob", "/corpus/fhir/operationoutcome"}) {
-    for (const auto& e : std::filesystem::directory_iterator(std::string(CG_SHARED_DIR) + dir)) {
+  for (const char* dir : {"/claimresponse", "/eob", "/operationoutcome"}) {
+    for (const auto& e : std::filesystem::directory_iterator(kCorpusDir + dir)) {
       const auto r = read(slurp(e.path().string()));
       BOOST_TEST(r.claims.empty(), e.path().string());
       BOOST_TEST_REQUIRE(r.errors.size() >= 1u, e.path().string());
@@ -146,6 +147,25 @@ BOOST_AUTO_TEST_CASE(non_claim_samples_are_rejected_cleanly) {
                  e.path().string() << ": " << r.errors[0].rule);
     }
   }
+}
+
+// The copy must stay the corpus: every file of ../shared/corpus/fhir is here, byte for byte, and
+// listed in the copied MANIFEST.tsv. A clone without ../shared runs on the copies alone.
+BOOST_AUTO_TEST_CASE(every_shared_fhir_file_is_copied) {
+  const std::filesystem::path shared = std::filesystem::path(CG_SHARED_DIR) / "corpus/fhir";
+  if (!std::filesystem::exists(shared)) return;
+  const auto rows = manifest();
+  std::size_t files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(shared)) {
+    if (!e.is_regular_file()) continue;
+    const std::string rel = std::filesystem::relative(e.path(), shared).generic_string();
+    BOOST_TEST_CONTEXT(rel) {
+      BOOST_TEST((slurp(kCorpusDir + "/" + rel) == slurp(e.path().string())), "not copied unchanged");
+      BOOST_TEST(rows.count("fhir/" + rel) == 1u, "not in MANIFEST.tsv");
+    }
+    ++files;
+  }
+  BOOST_TEST(files == rows.size());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

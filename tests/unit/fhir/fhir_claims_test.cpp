@@ -329,7 +329,7 @@ BOOST_AUTO_TEST_CASE(batch_of_request_bundles_and_one_bad_claim) {
 }
 
 BOOST_AUTO_TEST_CASE(pas_bundle_from_corpus) {
-  const auto r = read(slurp(std::string(CG_SHARED_DIR) + "/corpus/fhir/claim/paskit__conformant_pas_bundle_v110.json"));
+  const auto r = read(slurp(kCorpusDir + "/claim/paskit__conformant_pas_bundle_v110.json"));
   BOOST_TEST(r.errors.empty());
   BOOST_TEST_REQUIRE(r.claims.size() == 1u);
   BOOST_TEST(r.findings[0].empty());

@@ -39,6 +39,9 @@ inline ReadResult read(std::string_view bytes, const transforms::InputLimits& li
   return r;
 }
 
+// The FHIR corpus copied into the project (conformance/fhir/corpus, see its PROVENANCE.md).
+inline const std::string kCorpusDir = std::string(CG_SOURCE_DIR) + "/conformance/fhir/corpus";
+
 inline std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;
