@@ -1,6 +1,6 @@
 #include "engine/input_file.hpp"
 
-#include "transforms/x12_claims.hpp"
+#include "transforms/input_stream.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -29,77 +29,40 @@ ssize_t read_full(int fd, char* buf, std::size_t n) {
 
 }  // namespace
 
+std::string read_in_chunks(const std::string& path, const std::function<void(std::string_view)>& feed) {
+  const bool stdin_input = path == "-";
+  const int fd = stdin_input ? 0 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return path + ": " + std::strerror(errno);
+  std::string error;
+  std::string buf(kChunk, '\0');
+  for (;;) {
+    buf.resize(kChunk);
+    const ssize_t n = read_full(fd, buf.data(), kChunk);
+    if (n < 0) {
+      error = path + ": " + std::strerror(errno);
+      break;
+    }
+    buf.resize(static_cast<std::size_t>(n));
+    feed(buf);
+    if (buf.size() < kChunk) break;
+  }
+  if (!stdin_input) ::close(fd);
+  return error;
+}
+
 FileReadResult read_claims_from_file(const std::string& path, const transforms::InputLimits& limits,
                                      const transforms::ClaimCallback& on_claim,
                                      const transforms::ErrorCallback& on_error,
                                      const std::function<void(const x12::SyntaxError&)>& on_syntax) {
   FileReadResult out;
-  const bool stdin_input = path == "-";
-  const int fd = stdin_input ? 0 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    out.io_error = path + ": " + std::strerror(errno);
-    return out;
-  }
-  std::string buf(kChunk, '\0');
-  const ssize_t first = read_full(fd, buf.data(), kChunk);
-  if (first < 0) {
-    out.io_error = path + ": " + std::strerror(errno);
-    if (!stdin_input) ::close(fd);
-    return out;
-  }
-  buf.resize(static_cast<std::size_t>(first));
-  const std::string source = stdin_input ? "<stdin>" : path;
-  const transforms::InputKind kind = transforms::detect_input(std::string_view(buf).substr(0, 8192));
-  if (kind == transforms::InputKind::X12) {
-    std::size_t errors = 0;
-    auto count = [&](rules::Finding&& f) {
-      ++errors;
-      on_error(std::move(f));
-    };
-    transforms::X12ClaimReader reader(source, limits, on_claim, count, on_syntax);
-    reader.feed(buf);
-    while (buf.size() == kChunk) {
-      buf.resize(kChunk);
-      const ssize_t n = read_full(fd, buf.data(), kChunk);
-      if (n < 0) {
-        out.io_error = path + ": " + std::strerror(errno);
-        break;
-      }
-      buf.resize(static_cast<std::size_t>(n));
-      reader.feed(buf);
-    }
-    reader.finish();
-    out.summary.kind = kind;
-    out.summary.claims = reader.claims();
-    out.summary.errors = errors;
-    out.summary.usable = reader.interchanges() > 0;
-  } else {
-    // FHIR (or unrecognized): the whole document, up to the size limit (+1 to detect overflow).
-    while (buf.size() <= limits.max_fhir_bytes) {
-      const std::size_t old = buf.size();
-      if (old % kChunk != 0 || old == 0) break;  // the last read was short: end of file
-      buf.resize(old + kChunk);
-      const ssize_t n = read_full(fd, buf.data() + old, kChunk);
-      if (n < 0) {
-        out.io_error = path + ": " + std::strerror(errno);
-        break;
-      }
-      buf.resize(old + static_cast<std::size_t>(n));
-      if (static_cast<std::size_t>(n) < kChunk) break;
-    }
-    if (buf.size() > limits.max_fhir_bytes) {
-      rules::Finding f;
-      f.rule = "fhir.limit";
-      f.message = "the document is larger than the limit of " + std::to_string(limits.max_fhir_bytes) +
-                  " bytes";
-      on_error(std::move(f));
-      out.summary.kind = kind;
-      out.summary.errors = 1;
-    } else {
-      out.summary = transforms::read_claims(buf, source, limits, on_claim, on_error);
-    }
-  }
-  if (!stdin_input) ::close(fd);
+  transforms::InputStream input(path == "-" ? "<stdin>" : path, limits, on_claim, on_error, on_syntax);
+  bool read = false;
+  out.io_error = read_in_chunks(path, [&](std::string_view chunk) {
+    read = true;
+    input.feed(chunk);
+  });
+  // A file that could not be opened is not reported on (no "input is empty" error).
+  if (read) out.summary = input.finish();
   return out;
 }
 

@@ -18,6 +18,10 @@ struct FileReadResult {
   std::string io_error;  // non-empty when the file could not be opened or read
 };
 
+// Reads a file (or standard input, "-") in chunks of 1 MiB, handing each to `feed` as it
+// arrives. Returns an error message naming the file, empty on success.
+std::string read_in_chunks(const std::string& path, const std::function<void(std::string_view)>& feed);
+
 // on_syntax (optional) sees every X12 syntax error with its envelope context, just before the
 // same error reaches on_claim's findings or on_error as a Finding.
 FileReadResult read_claims_from_file(const std::string& path, const transforms::InputLimits& limits,

@@ -7,6 +7,7 @@
 #include "engine/report.hpp"
 #include "transforms/fhir_answers.hpp"
 #include "transforms/fhir_claims.hpp"
+#include "transforms/input_stream.hpp"
 #include "transforms/x12_ack.hpp"
 #include "transforms/x12_claims.hpp"
 #include "transforms/x12_out.hpp"
@@ -21,6 +22,61 @@ void count(Counts& c, const rules::Verdict& v) {
   for (const auto& f : v.findings) ++c.findings_by_rule[f.rule];
 }
 
+// Claims of the open X12 transaction set are held until the next set starts (or the input ends),
+// so that a transaction-level error (SE count, control numbers) reaches them too; FHIR claims
+// pass straight through.
+class TransactionHold {
+ public:
+  explicit TransactionHold(OutcomeCallback release) : release_(std::move(release)) {}
+
+  void claim(transforms::ClaimOutcome&& o) {
+    if (o.claim.format == rules::Format::Fhir) {
+      release_(std::move(o));
+      return;
+    }
+    std::string key = o.claim.x12.isa13 + '/' + o.claim.x12.gs06 + '/' + o.claim.x12.st02;
+    if (key != open_) {
+      flush();
+      open_ = std::move(key);
+    }
+    held_.push_back(std::move(o));
+  }
+
+  void syntax(const x12::SyntaxError& e) {
+    last_ = e;
+    has_syntax_ = true;
+  }
+
+  // The Finding of an input error; true when it belongs to the open transaction set and was
+  // added to its claims (then rejected).
+  bool attach(const rules::Finding& f) {
+    const bool transaction_level = has_syntax_ && last_.level == x12::ErrorLevel::Transaction;
+    has_syntax_ = false;
+    if (!transaction_level || held_.empty() || open_ != last_.isa13 + '/' + last_.gs06 + '/' + last_.st02)
+      return false;
+    for (auto& o : held_) {
+      o.verdict.findings.push_back(f);
+      ++o.verdict.rejects;
+      o.verdict.accepted = false;
+    }
+    return true;
+  }
+
+  void flush() {
+    for (auto& o : held_) release_(std::move(o));
+    held_.clear();
+  }
+
+  [[nodiscard]] std::size_t held() const { return held_.size(); }
+
+ private:
+  OutcomeCallback release_;
+  std::vector<transforms::ClaimOutcome> held_;
+  std::string open_;
+  x12::SyntaxError last_;
+  bool has_syntax_ = false;
+};
+
 class X12SessionImpl final : public X12Session {
  public:
   X12SessionImpl(const Pipeline& p, std::string_view source, std::string_view sender, rules::Date today,
@@ -33,20 +89,18 @@ class X12SessionImpl final : public X12Session {
             source, limits(),
             [this](rules::Claim&& c, rules::Findings&& prior) { on_claim(std::move(c), std::move(prior)); },
             [this](rules::Finding&& f) { on_error(std::move(f)); },
-            [this](const x12::SyntaxError& e) {
-              last_syntax_ = e;
-              has_syntax_ = true;
-            },
+            [this](const x12::SyntaxError& e) { hold_.syntax(e); },
             transforms::X12ReadOptions{&acks_, true}) {
     env_.codes = p.options().codes;
     env_.today = today;
   }
 
   void feed(std::string_view chunk) override { reader_.feed(chunk); }
-  std::size_t claims_so_far() const override { return outcomes_.size(); }
+  std::size_t claims_so_far() const override { return outcomes_.size() + hold_.held(); }
 
   X12Result finish() override {
     reader_.finish();
+    hold_.flush();
     X12Result r;
     r.usable = reader_.interchanges() > 0;
     for (const auto& ic : acks_.interchanges()) r.control_numbers.push_back(ic.env.isa13);
@@ -103,28 +157,11 @@ class X12SessionImpl final : public X12Session {
   void on_claim(rules::Claim&& c, rules::Findings&& prior) {
     const auto rules = pipeline_.rules_for(c.payer_id, sender_);
     rules::Verdict v = rules->evaluate(c, env_, std::move(prior));
-    outcomes_.push_back(transforms::ClaimOutcome{std::move(c), std::move(v)});
+    hold_.claim(transforms::ClaimOutcome{std::move(c), std::move(v)});
   }
 
-  // A transaction-level error (SE count, control numbers) reaches the claims of its set; other
-  // input errors are reported on their own.
   void on_error(rules::Finding&& f) {
-    if (has_syntax_ && last_syntax_.level == x12::ErrorLevel::Transaction) {
-      bool attached = false;
-      for (auto& o : outcomes_) {
-        const auto& x = o.claim.x12;
-        if (x.isa13 == last_syntax_.isa13 && x.gs06 == last_syntax_.gs06 && x.st02 == last_syntax_.st02) {
-          o.verdict.findings.push_back(f);
-          ++o.verdict.rejects;
-          o.verdict.accepted = false;
-          attached = true;
-        }
-      }
-      if (!attached) errors_.push_back(std::move(f));
-    } else {
-      errors_.push_back(std::move(f));
-    }
-    has_syntax_ = false;
+    if (!hold_.attach(f)) errors_.push_back(std::move(f));
   }
 
   const Pipeline& pipeline_;
@@ -135,9 +172,47 @@ class X12SessionImpl final : public X12Session {
   transforms::AckCollector acks_;
   std::vector<transforms::ClaimOutcome> outcomes_;
   rules::Findings errors_;
-  x12::SyntaxError last_syntax_;
-  bool has_syntax_ = false;
+  TransactionHold hold_{[this](transforms::ClaimOutcome&& o) { outcomes_.push_back(std::move(o)); }};
   transforms::X12ClaimReader reader_;
+};
+
+class ValidationStreamImpl final : public ValidationStream {
+ public:
+  ValidationStreamImpl(const Pipeline& p, std::string_view source, std::string_view sender, rules::Date today,
+                       OutcomeCallback on_outcome, transforms::ErrorCallback on_error)
+      : pipeline_(p),
+        sender_(sender),
+        on_error_(std::move(on_error)),
+        hold_(std::move(on_outcome)),
+        input_(
+            source, transforms::InputLimits{},
+            [this](rules::Claim&& c, rules::Findings&& prior) {
+              rules::Verdict v = pipeline_.rules_for(c.payer_id, sender_)->evaluate(c, env_, std::move(prior));
+              hold_.claim(transforms::ClaimOutcome{std::move(c), std::move(v)});
+            },
+            [this](rules::Finding&& f) {
+              if (!hold_.attach(f)) on_error_(std::move(f));
+            },
+            [this](const x12::SyntaxError& e) { hold_.syntax(e); }) {
+    env_.codes = p.options().codes;
+    env_.today = today;
+  }
+
+  void feed(std::string_view chunk) override { input_.feed(chunk); }
+
+  transforms::ReadSummary finish() override {
+    const transforms::ReadSummary s = input_.finish();
+    hold_.flush();
+    return s;
+  }
+
+ private:
+  const Pipeline& pipeline_;
+  std::string sender_;
+  rules::RuleEnv env_;
+  transforms::ErrorCallback on_error_;
+  TransactionHold hold_;
+  transforms::InputStream input_;
 };
 
 }  // namespace
@@ -160,6 +235,13 @@ std::unique_ptr<X12Session> Pipeline::begin_x12(std::string_view source, std::st
   return std::make_unique<X12SessionImpl>(*this, source, sender, today, stamp);
 }
 
+std::unique_ptr<ValidationStream> Pipeline::begin_validation(std::string_view source, std::string_view sender,
+                                                             rules::Date today, OutcomeCallback on_outcome,
+                                                             transforms::ErrorCallback on_error) const {
+  return std::make_unique<ValidationStreamImpl>(*this, source, sender, today, std::move(on_outcome),
+                                                std::move(on_error));
+}
+
 X12Result Pipeline::process_x12(std::string_view body, std::string_view source, std::string_view sender,
                                 rules::Date today, Stamp stamp) const {
   auto session = begin_x12(source, sender, today, stamp);
@@ -168,7 +250,7 @@ X12Result Pipeline::process_x12(std::string_view body, std::string_view source, 
 }
 
 FhirResult Pipeline::process_fhir(std::string_view body, FhirOperation op, std::string_view sender,
-                                  rules::Date today, std::string_view now) const {
+                                  rules::Date today, std::string_view now, std::string_view source) const {
   using Item = transforms::ClaimOutcome;
   std::vector<Item> items;
   std::vector<transforms::BatchEntry> order;  // batch-response entries, claims filled below
@@ -180,7 +262,7 @@ FhirResult Pipeline::process_fhir(std::string_view body, FhirOperation op, std::
   transforms::InputLimits limits;
   limits.capture_raw = true;
   const transforms::ReadSummary summary = transforms::read_fhir_claims(
-      body, "request", limits,
+      body, source, limits,
       [&](rules::Claim&& c, rules::Findings&& prior) {
         rules::Verdict v = rules_for(c.payer_id, sender)->evaluate(c, env, std::move(prior));
         entry_item.push_back(static_cast<int>(items.size()));

@@ -8,8 +8,10 @@
 
 #include "rulesets/codesets/icd10cm.hpp"
 #include "rulesets/core/rule.hpp"
+#include "transforms/input.hpp"
 #include "transforms/x12_out.hpp"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -88,6 +90,10 @@ struct FhirResult {
 };
 
 class X12Session;
+class ValidationStream;
+
+// A claim's final outcome (its verdict no longer changes), in input order.
+using OutcomeCallback = std::function<void(transforms::ClaimOutcome&&)>;
 
 class Pipeline {
  public:
@@ -99,9 +105,20 @@ class Pipeline {
   // Whole-body conveniences.
   [[nodiscard]] X12Result process_x12(std::string_view body, std::string_view source,
                                       std::string_view sender, rules::Date today, Stamp stamp) const;
-  // now: the FHIR dateTime stamped on generated resources (empty: the clock, UTC).
+  // now: the FHIR dateTime stamped on generated resources (empty: the clock, UTC); source: the
+  // name claims carry in reports (Claim::source_name).
   [[nodiscard]] FhirResult process_fhir(std::string_view body, FhirOperation op, std::string_view sender,
-                                        rules::Date today, std::string_view now = {}) const;
+                                        rules::Date today, std::string_view now = {},
+                                        std::string_view source = "request") const;
+
+  // Validation only, in bounded memory (`claimgate validate`, the C ABI's cg_stream_*): the
+  // bytes of one input (X12 or FHIR, recognized by content) in any chunking; each claim goes to
+  // on_outcome as soon as its verdict is final, input errors not tied to a claim to on_error. No
+  // answers are built and nothing is kept once handed over.
+  [[nodiscard]] std::unique_ptr<ValidationStream> begin_validation(std::string_view source,
+                                                                   std::string_view sender, rules::Date today,
+                                                                   OutcomeCallback on_outcome,
+                                                                   transforms::ErrorCallback on_error) const;
 
   [[nodiscard]] const PipelineOptions& options() const { return options_; }
   [[nodiscard]] std::shared_ptr<const rules::RuleSet> rules_for(std::string_view payer_id,
@@ -117,6 +134,14 @@ class X12Session {
   virtual void feed(std::string_view chunk) = 0;
   [[nodiscard]] virtual X12Result finish() = 0;
   [[nodiscard]] virtual std::size_t claims_so_far() const = 0;
+};
+
+class ValidationStream {
+ public:
+  virtual ~ValidationStream() = default;
+  virtual void feed(std::string_view chunk) = 0;
+  // Ends the input; the remaining outcomes and errors are handed over before it returns.
+  virtual transforms::ReadSummary finish() = 0;
 };
 
 }  // namespace cg::engine

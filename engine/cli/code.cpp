@@ -1,13 +1,10 @@
 // claimgate code CODE [--dos YYYY-MM-DD] [--format text|json] [--code-set PATH]
 // claimgate code-set build ...   (the ICD-10-CM compiler)
 #include "engine/cli/commands.hpp"
+#include "engine/code_report.hpp"
 #include "rulesets/codesets/icd10cm.hpp"
 #include "rulesets/codesets/code_key.hpp"
 #include "rulesets/codesets/icd10cm_compiler.hpp"
-
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <cctype>
 #include <chrono>
@@ -85,151 +82,6 @@ rules::Date today() {
   return rules::Date::from_days(static_cast<std::int32_t>(days));
 }
 
-std::string ref_text(const CodeRef& r) {
-  std::string s = codesets::dotted_code(r.first);
-  if (!r.last.empty()) {
-    s.push_back('-');
-    s.append(codesets::dotted_code(r.last));
-  }
-  if (r.prefix) s.push_back('-');
-  return s;
-}
-
-const char* sex_text(codesets::DemographicEdits::Sex s) {
-  switch (s) {
-    case codesets::DemographicEdits::Sex::MaleOnly: return "male";
-    case codesets::DemographicEdits::Sex::FemaleOnly: return "female";
-    case codesets::DemographicEdits::Sex::Any: break;
-  }
-  return "any";
-}
-
-template <class W>
-void str(W& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
-template <class W>
-void opt_date(W& w, const std::optional<rules::Date>& d) {
-  if (d) str(w, d->iso());
-  else w.Null();
-}
-
-template <class W>
-void refs_json(W& w, const std::vector<CodeRef>& refs) {
-  w.StartArray();
-  for (const auto& r : refs) {
-    w.StartObject();
-    w.Key("ref");
-    str(w, ref_text(r));
-    w.Key("note");
-    str(w, r.note);
-    w.Key("declared_at");
-    str(w, r.declared_at);
-    w.EndObject();
-  }
-  w.EndArray();
-}
-
-std::string warning_text(const Icd10Index& idx, const CodeExplanation& e) {
-  if (e.release_in_force_loaded) return {};
-  if (e.release.empty())
-    return "icd10cm.code-set-not-loaded: " + e.dos.iso() + " is before the first loaded release (" +
-           idx.releases().front().name + ", " + idx.releases().front().effective_from.iso() + ")";
-  return "icd10cm.code-set-not-loaded: the release in force on " + e.dos.iso() +
-         " is not loaded; answered from the newest loaded release " + e.release + " (valid to " +
-         idx.releases().back().effective_to.iso() + ")";
-}
-
-void print_json(const Icd10Index& idx, const CodeExplanation& e) {
-  rapidjson::StringBuffer buf;
-  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
-  w.SetIndent(' ', 2);
-  w.StartObject();
-  w.Key("code");
-  str(w, e.code);
-  w.Key("dos");
-  str(w, e.dos.iso());
-  w.Key("release");
-  if (e.release.empty()) w.Null();
-  else str(w, e.release);
-  w.Key("release_in_force_loaded");
-  w.Bool(e.release_in_force_loaded);
-  if (const auto warn = warning_text(idx, e); !warn.empty()) {
-    w.Key("warning");
-    str(w, warn);
-  }
-  w.Key("status");
-  str(w, codesets::to_string(e.status));
-  w.Key("title");
-  str(w, e.title);
-  w.Key("short_title");
-  str(w, e.short_title);
-  w.Key("billable_children");
-  w.StartArray();
-  for (const auto& c : e.billable_children) str(w, c);
-  w.EndArray();
-  w.Key("effective_from");
-  opt_date(w, e.effective_from);
-  w.Key("last_valid");
-  opt_date(w, e.last_valid);
-  w.Key("replacements");
-  w.StartArray();
-  for (const auto& c : e.replacements) str(w, c);
-  w.EndArray();
-  w.Key("extension_problem");
-  str(w, e.extension_problem);
-  w.Key("seventh_character");
-  if (e.seventh) {
-    w.StartObject();
-    w.Key("defined_at");
-    str(w, e.seventh->defined_at);
-    w.Key("allowed");
-    w.StartArray();
-    for (std::size_t i = 0; i < e.seventh->allowed.size(); ++i) {
-      w.StartObject();
-      w.Key("char");
-      str(w, std::string(1, e.seventh->allowed[i]));
-      w.Key("meaning");
-      str(w, i < e.seventh->meanings.size() ? e.seventh->meanings[i] : std::string());
-      w.EndObject();
-    }
-    w.EndArray();
-    w.EndObject();
-  } else {
-    w.Null();
-  }
-  w.Key("excludes1");
-  refs_json(w, e.excludes1);
-  w.Key("excludes2");
-  refs_json(w, e.excludes2);
-  w.Key("manifestation");
-  w.Bool(e.manifestation);
-  w.Key("chapter");
-  w.Int(idx.chapter(e.code, e.dos));
-  w.Key("notes_release");
-  str(w, e.notes_release);
-  const auto d = idx.demographics(e.code, e.dos);
-  w.Key("demographics");
-  w.StartObject();
-  w.Key("sex");
-  str(w, sex_text(d.sex));
-  w.Key("age_category");
-  if (d.age_category.empty()) w.Null();
-  else str(w, d.age_category);
-  w.Key("age_min");
-  if (d.age) w.Int(d.age->first);
-  else w.Null();
-  w.Key("age_max");
-  if (d.age) w.Int(d.age->second);
-  else w.Null();
-  w.Key("source");
-  str(w, d.source);
-  w.EndObject();
-  w.EndObject();
-  std::printf("%s\n", buf.GetString());
-}
-
 void print_list(const char* label, const std::vector<std::string>& v) {
   if (v.empty()) return;
   std::printf("%-18s", label);
@@ -241,7 +93,7 @@ void print_text(const Icd10Index& idx, const CodeExplanation& e) {
   std::printf("%-18s%s\n", "code", e.code.c_str());
   std::printf("%-18s%s\n", "date of service", e.dos.iso().c_str());
   std::printf("%-18s%s\n", "release", e.release.empty() ? "(none)" : e.release.c_str());
-  if (const auto warn = warning_text(idx, e); !warn.empty()) std::printf("%-18s%s\n", "warning", warn.c_str());
+  if (const auto warn = code_warning(idx, e); !warn.empty()) std::printf("%-18s%s\n", "warning", warn.c_str());
   std::printf("%-18s%s\n", "status", std::string(codesets::to_string(e.status)).c_str());
   if (!e.title.empty()) std::printf("%-18s%s\n", "title", e.title.c_str());
   if (!e.extension_problem.empty()) std::printf("%-18s%s\n", "problem", e.extension_problem.c_str());
@@ -257,7 +109,7 @@ void print_text(const Icd10Index& idx, const CodeExplanation& e) {
   }
   const auto refs = [](const char* label, const std::vector<CodeRef>& v) {
     for (std::size_t i = 0; i < v.size(); ++i)
-      std::printf("%-18s%s  \"%s\" (under %s)\n", i ? "" : label, ref_text(v[i]).c_str(), v[i].note.c_str(),
+      std::printf("%-18s%s  \"%s\" (under %s)\n", i ? "" : label, code_ref_text(v[i]).c_str(), v[i].note.c_str(),
                   v[i].declared_at.c_str());
   };
   refs("Excludes1", e.excludes1);
@@ -266,7 +118,7 @@ void print_text(const Icd10Index& idx, const CodeExplanation& e) {
   if (const int ch = idx.chapter(e.code, e.dos); ch > 0) std::printf("%-18s%d\n", "chapter", ch);
   const auto d = idx.demographics(e.code, e.dos);
   if (d.sex != codesets::DemographicEdits::Sex::Any || d.age)
-    std::printf("%-18ssex %s, age %s (%s)\n", "MCE edits", sex_text(d.sex),
+    std::printf("%-18ssex %s, age %s (%s)\n", "MCE edits", code_sex_text(d.sex),
                 d.age ? (std::to_string(d.age->first) + "-" + std::to_string(d.age->second) + " " + d.age_category).c_str()
                       : "any",
                 d.source.c_str());
@@ -332,7 +184,7 @@ int cmd_code(const Args& args) {
   }
   const auto& idx = *std::get<std::shared_ptr<const Icd10Index>>(loaded);
   const CodeExplanation e = idx.lookup(code, dos ? *dos : today());
-  if (format == "json") print_json(idx, e);
+  if (format == "json") std::fputs(code_report_json(idx, e).c_str(), stdout);
   else print_text(idx, e);
   return e.status == codesets::CodeStatus::Unknown ? 1 : 0;
 }

@@ -7,10 +7,10 @@
 #include "engine/log.hpp"
 #include "engine/metrics.hpp"
 #include "engine/pipeline.hpp"
+#include "engine/pipeline_config.hpp"
 #include "engine/server/server.hpp"
 #include "engine/delivery/spool.hpp"
 #include "rulesets/codesets/icd10cm.hpp"
-#include "rulesets/core/packs.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -92,17 +92,6 @@ ServerConfig effective_config(const CommonOptions& o) {
   return c;
 }
 
-std::shared_ptr<const rules::RuleSet> build_rules(const std::vector<std::string>& packs, const std::string& dir,
-                                                  const std::string& key) {
-  try {
-    std::vector<std::shared_ptr<const rules::RulePack>> loaded;
-    for (const auto& p : packs) loaded.push_back(rules::load_pack_ref(p, dir));
-    return rules::RuleSet::build(std::move(loaded));
-  } catch (const std::exception& e) {
-    throw ConfigError(key + ": " + e.what());
-  }
-}
-
 }  // namespace
 
 int cmd_serve(const Args& args) {
@@ -119,12 +108,7 @@ int cmd_serve(const Args& args) {
   PipelineOptions popts;
   try {
     config = effective_config(opt);
-    const std::string packs_dir = config.rules.packs_dir.empty() ? rules::default_packs_dir() : config.rules.packs_dir;
-    popts.default_rules = build_rules(config.rules.default_packs, packs_dir, "rules.default");
-    for (const auto& [payer, packs] : config.rules.by_payer)
-      popts.rules_by_payer[payer] = build_rules(packs, packs_dir, "rules.by_payer." + payer);
-    for (const auto& [sender, packs] : config.rules.by_sender)
-      popts.rules_by_sender[sender] = build_rules(packs, packs_dir, "rules.by_sender." + sender);
+    popts = pipeline_options(config);
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "claimgate serve: bad configuration: %s\n", e.what());
     return 2;
@@ -151,11 +135,6 @@ int cmd_serve(const Args& args) {
     }
     popts.codes = std::get<std::shared_ptr<const codesets::Icd10Index>>(loaded);
   }
-  popts.identity.sender_qualifier = config.identity.sender_qualifier;
-  popts.identity.sender_id = config.identity.sender_id;
-  popts.identity.payer_receiver_qualifier = config.identity.payer_receiver_qualifier;
-  popts.identity.payer_receiver_id = config.identity.payer_receiver_id;
-  popts.identity.organization_name = config.identity.organization_name;
   auto pipeline = std::make_shared<const Pipeline>(std::move(popts));
 
   SpoolOptions sopts;

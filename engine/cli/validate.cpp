@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -295,63 +294,28 @@ int cmd_validate(const Args& args) {
   }
   if (!opt.out_dir.empty()) return validate_with_answers(opt, env, ruleset);
 
+  PipelineOptions po;
+  po.codes = env.codes;
+  po.default_rules = ruleset;
+  const Pipeline pipeline(po);
   ReportWriter report(stdout, opt.format, isatty(2) != 0 ? stderr : nullptr);
   int exit_code = 0;
   for (const auto& file : opt.files) {
-    // Claims of one X12 transaction set are held back until the next one starts (or the input
-    // ends), so that a transaction-level error (SE count, control numbers) reaches them too.
-    struct Pending {
-      rules::Claim claim;
-      rules::Verdict verdict;
-    };
-    std::deque<Pending> pending;
-    std::string pending_st;
-    const x12::SyntaxError* last_syntax = nullptr;
-    x12::SyntaxError syntax_copy;
-
-    auto flush = [&] {
-      for (auto& p : pending) report.claim(p.claim, p.verdict);
-      pending.clear();
-    };
-    auto on_claim = [&](rules::Claim&& c, rules::Findings&& prior) {
-      rules::Verdict v = ruleset->evaluate(c, env, std::move(prior));
-      if (c.format == rules::Format::Fhir) {
-        report.claim(c, v);
-        return;
-      }
-      const std::string key = c.x12.isa13 + '/' + c.x12.gs06 + '/' + c.x12.st02;
-      if (key != pending_st) {
-        flush();
-        pending_st = key;
-      }
-      pending.push_back(Pending{std::move(c), std::move(v)});
-    };
-    auto on_syntax = [&](const x12::SyntaxError& e) {
-      syntax_copy = e;
-      last_syntax = &syntax_copy;
-    };
-    auto on_error = [&](rules::Finding&& f) {
-      const bool transaction_level =
-          last_syntax != nullptr && last_syntax->level == x12::ErrorLevel::Transaction;
-      if (transaction_level && !pending.empty() &&
-          pending_st == last_syntax->isa13 + '/' + last_syntax->gs06 + '/' + last_syntax->st02) {
-        for (auto& p : pending) {
-          p.verdict.findings.push_back(f);
-          ++p.verdict.rejects;
-          p.verdict.accepted = false;
-        }
-      } else {
-        report.input_error(file, f);
-      }
-      last_syntax = nullptr;
-    };
-    const FileReadResult r =
-        read_claims_from_file(file, transforms::InputLimits{}, on_claim, on_error, on_syntax);
-    flush();
-    if (!r.io_error.empty()) {
-      std::fprintf(stderr, "claimgate validate: %s\n", r.io_error.c_str());
+    const auto stream = pipeline.begin_validation(
+        file == "-" ? "<stdin>" : file, "", opt.today,
+        [&](transforms::ClaimOutcome&& o) { report.claim(o.claim, o.verdict); },
+        [&](rules::Finding&& f) { report.input_error(file, f); });
+    bool read = false;
+    const std::string io_error = read_in_chunks(file, [&](std::string_view chunk) {
+      read = true;
+      stream->feed(chunk);
+    });
+    // A file that could not be opened is not reported on (no "input is empty" error).
+    const transforms::ReadSummary summary = read ? stream->finish() : transforms::ReadSummary{};
+    if (!io_error.empty()) {
+      std::fprintf(stderr, "claimgate validate: %s\n", io_error.c_str());
       exit_code = 2;
-    } else if (!r.summary.usable) {
+    } else if (!summary.usable) {
       std::fprintf(stderr, "claimgate validate: %s: no usable X12 interchange or FHIR resource\n",
                    file.c_str());
       exit_code = 2;

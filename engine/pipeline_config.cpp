@@ -1,0 +1,37 @@
+#include "engine/pipeline_config.hpp"
+
+#include "rulesets/core/packs.hpp"
+
+namespace cg::engine {
+namespace {
+
+std::shared_ptr<const rules::RuleSet> build_rules(const std::vector<std::string>& packs, const std::string& dir,
+                                                  const std::string& key) {
+  try {
+    std::vector<std::shared_ptr<const rules::RulePack>> loaded;
+    for (const auto& p : packs) loaded.push_back(rules::load_pack_ref(p, dir));
+    return rules::RuleSet::build(std::move(loaded));
+  } catch (const std::exception& e) {
+    throw ConfigError(key + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+PipelineOptions pipeline_options(const ServerConfig& config) {
+  PipelineOptions o;
+  const std::string packs_dir = config.rules.packs_dir.empty() ? rules::default_packs_dir() : config.rules.packs_dir;
+  o.default_rules = build_rules(config.rules.default_packs, packs_dir, "rules.default");
+  for (const auto& [payer, packs] : config.rules.by_payer)
+    o.rules_by_payer[payer] = build_rules(packs, packs_dir, "rules.by_payer." + payer);
+  for (const auto& [sender, packs] : config.rules.by_sender)
+    o.rules_by_sender[sender] = build_rules(packs, packs_dir, "rules.by_sender." + sender);
+  o.identity.sender_qualifier = config.identity.sender_qualifier;
+  o.identity.sender_id = config.identity.sender_id;
+  o.identity.payer_receiver_qualifier = config.identity.payer_receiver_qualifier;
+  o.identity.payer_receiver_id = config.identity.payer_receiver_id;
+  o.identity.organization_name = config.identity.organization_name;
+  return o;
+}
+
+}  // namespace cg::engine

@@ -1,0 +1,15 @@
+// The pipeline a configuration describes (`claimgate serve` and the C ABI's cg_engine_new read
+// the same keys): the rule sets of "rules" (default, by_payer, by_sender; packs by name from
+// rules.packs_dir or the bundled packs, or by path) and the "identity". The code set is loaded by
+// the caller (each front end has its own default location).
+#pragma once
+
+#include "engine/config.hpp"
+#include "engine/pipeline.hpp"
+
+namespace cg::engine {
+
+// Throws ConfigError naming the key, e.g. "rules.by_payer.87726: unknown pack 'x'".
+[[nodiscard]] PipelineOptions pipeline_options(const ServerConfig& config);
+
+}  // namespace cg::engine

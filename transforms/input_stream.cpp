@@ -1,0 +1,92 @@
+#include "transforms/input_stream.hpp"
+
+namespace cg::transforms {
+
+InputStream::InputStream(std::string_view source_name, const InputLimits& limits, ClaimCallback on_claim,
+                         ErrorCallback on_error, SyntaxErrorCallback on_syntax)
+    : source_(source_name),
+      limits_(limits),
+      on_claim_(std::move(on_claim)),
+      on_error_([this, cb = std::move(on_error)](rules::Finding&& f) {
+        ++errors_;
+        cb(std::move(f));
+      }),
+      on_syntax_(std::move(on_syntax)) {}
+
+InputStream::~InputStream() = default;
+
+void InputStream::over_limit() {
+  over_limit_ = true;
+  buffer_.clear();
+  buffer_.shrink_to_fit();
+  rules::Finding f;
+  f.rule = "fhir.limit";
+  f.message = "the document is larger than the limit of " + std::to_string(limits_.max_fhir_bytes) + " bytes";
+  on_error_(std::move(f));
+}
+
+void InputStream::feed(std::string_view chunk) {
+  if (x12_) {
+    x12_->feed(chunk);
+    return;
+  }
+  if (over_limit_ || (decided_ && kind_ == InputKind::Unknown)) return;
+  if (!decided_) {
+    if (buffer_.size() + chunk.size() < kDetectBytes) {
+      buffer_.append(chunk);
+      return;
+    }
+    // Recognize from the first kDetectBytes without copying a large chunk.
+    std::string head = buffer_;
+    head.append(chunk.substr(0, kDetectBytes - head.size()));
+    decided_ = true;
+    kind_ = detect_input(head);
+    if (kind_ == InputKind::X12) {
+      x12_ = std::make_unique<X12ClaimReader>(source_, limits_, on_claim_, on_error_, on_syntax_);
+      x12_->feed(buffer_);
+      buffer_.clear();
+      buffer_.shrink_to_fit();
+      x12_->feed(chunk);
+      return;
+    }
+    if (kind_ == InputKind::Unknown) {
+      buffer_ = std::move(head);
+      return;
+    }
+  }
+  if (buffer_.size() + chunk.size() > limits_.max_fhir_bytes) {
+    over_limit();
+    return;
+  }
+  buffer_.append(chunk);
+}
+
+ReadSummary InputStream::finish() {
+  ReadSummary summary;
+  if (!decided_) {
+    decided_ = true;
+    kind_ = detect_input(buffer_);
+  }
+  summary.kind = kind_;
+  if (kind_ == InputKind::X12 && !x12_) {
+    // A short X12 input (under kDetectBytes) arrives whole at the end.
+    x12_ = std::make_unique<X12ClaimReader>(source_, limits_, on_claim_, on_error_, on_syntax_);
+    x12_->feed(buffer_);
+    buffer_.clear();
+  }
+  if (x12_) {
+    x12_->finish();
+    summary.claims = x12_->claims();
+    summary.usable = x12_->interchanges() > 0;
+  } else if (!over_limit_) {
+    const ReadSummary r = read_claims(buffer_, source_, limits_, on_claim_, on_error_);
+    summary.claims = r.claims;
+    summary.usable = r.usable;
+    buffer_.clear();
+    buffer_.shrink_to_fit();
+  }
+  summary.errors = errors_;
+  return summary;
+}
+
+}  // namespace cg::transforms
