@@ -69,7 +69,7 @@ struct RulesConfig {
   std::vector<std::string> default_packs;
   std::map<std::string, std::vector<std::string>> by_payer;
   std::map<std::string, std::vector<std::string>> by_sender;
-  std::string packs_dir;  // empty: the bundled rulesets/packs ($CLAIMGATE_PACKS)
+  std::string packs_dir;  // empty: $CLAIMGATE_PACKS, else the packs installed with claimgate (engine/data_paths.hpp)
 };
 
 struct SenderConfig {

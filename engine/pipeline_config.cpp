@@ -1,5 +1,6 @@
 #include "engine/pipeline_config.hpp"
 
+#include "engine/data_paths.hpp"
 #include "rulesets/core/packs.hpp"
 
 namespace cg::engine {
@@ -9,7 +10,11 @@ std::shared_ptr<const rules::RuleSet> build_rules(const std::vector<std::string>
                                                   const std::string& key) {
   try {
     std::vector<std::shared_ptr<const rules::RulePack>> loaded;
-    for (const auto& p : packs) loaded.push_back(rules::load_pack_ref(p, dir));
+    for (const auto& p : packs) {
+      if (dir.empty() && p.find('/') == std::string::npos && !p.ends_with(".json"))
+        throw ConfigError(key + ": pack " + p + ": " + find_packs_dir().error);
+      loaded.push_back(rules::load_pack_ref(p, dir));
+    }
     return rules::RuleSet::build(std::move(loaded));
   } catch (const std::exception& e) {
     throw ConfigError(key + ": " + e.what());
@@ -20,7 +25,8 @@ std::shared_ptr<const rules::RuleSet> build_rules(const std::vector<std::string>
 
 PipelineOptions pipeline_options(const ServerConfig& config) {
   PipelineOptions o;
-  const std::string packs_dir = config.rules.packs_dir.empty() ? rules::default_packs_dir() : config.rules.packs_dir;
+  std::string packs_dir = config.rules.packs_dir;
+  if (packs_dir.empty()) packs_dir = find_packs_dir().path;  // build_rules says when a name needs it
   o.default_rules = build_rules(config.rules.default_packs, packs_dir, "rules.default");
   for (const auto& [payer, packs] : config.rules.by_payer)
     o.rules_by_payer[payer] = build_rules(packs, packs_dir, "rules.by_payer." + payer);

@@ -1,6 +1,6 @@
 // The pipeline a configuration describes (`claimgate serve` and the C ABI's cg_engine_new read
 // the same keys): the rule sets of "rules" (default, by_payer, by_sender; packs by name from
-// rules.packs_dir or the bundled packs, or by path) and the "identity". The code set is loaded by
+// rules.packs_dir or the installed packs (engine/data_paths.hpp), or by path) and the "identity". The code set is loaded by
 // the caller (each front end has its own default location).
 #pragma once
 

@@ -2,6 +2,7 @@
 // claimgate code-set build ...   (the ICD-10-CM compiler)
 #include "engine/cli/commands.hpp"
 #include "engine/code_report.hpp"
+#include "engine/data_paths.hpp"
 #include "rulesets/codesets/icd10cm.hpp"
 #include "rulesets/codesets/code_key.hpp"
 #include "rulesets/codesets/icd10cm_compiler.hpp"
@@ -35,8 +36,9 @@ constexpr const char* kCodeHelp =
     "                    excludes1, and also short_title, release_in_force_loaded, warning,\n"
     "                    extension_problem, seventh_character, excludes2, manifestation,\n"
     "                    chapter, notes_release, demographics\n"
-    "  --code-set PATH   compiled index (default: $CLAIMGATE_CODESET, else icd10cm.cgx next\n"
-    "                    to the claimgate executable or one folder up)\n"
+    "  --code-set PATH   compiled index (default: $CLAIMGATE_CODESET, else the icd10cm.cgx\n"
+    "                    installed with claimgate: beside the executable or in\n"
+    "                    <prefix>/share/claimgate)\n"
     "\n"
     "Dates after the newest loaded release are answered from the newest release with the\n"
     "warning icd10cm.code-set-not-loaded.\n"
@@ -176,7 +178,14 @@ int cmd_code(const Args& args) {
     std::fputs(kCodeHelp, stderr);
     return 2;
   }
-  if (path.empty()) path = Icd10Index::default_path();
+  if (path.empty()) {
+    const DataLookup found = find_codeset();
+    if (!found.error.empty()) {
+      std::fprintf(stderr, "claimgate code: %s\n", found.error.c_str());
+      return 2;
+    }
+    path = found.path;
+  }
   auto loaded = Icd10Index::load(path);
   if (const auto* err = std::get_if<std::string>(&loaded)) {
     std::fprintf(stderr, "claimgate code: %s\n", err->c_str());

@@ -2,6 +2,7 @@
 // claimgate dead-letter list|replay [KEY] [--config FILE] [--data-dir DIR] [--json]
 #include "engine/cli/commands.hpp"
 #include "engine/config.hpp"
+#include "engine/data_paths.hpp"
 #include "engine/delivery/dead_letter.hpp"
 #include "engine/delivery/forwarder.hpp"
 #include "engine/log.hpp"
@@ -126,7 +127,15 @@ int cmd_serve(const Args& args) {
 
   const auto t0 = std::chrono::steady_clock::now();
   {
-    const std::string path = config.code_set.empty() ? codesets::Icd10Index::default_path() : config.code_set;
+    std::string path = config.code_set;
+    if (path.empty()) {
+      const DataLookup found = find_codeset();
+      if (!found.error.empty()) {
+        std::fprintf(stderr, "claimgate serve: %s\n", found.error.c_str());
+        return 1;
+      }
+      path = found.path;
+    }
     auto loaded = codesets::Icd10Index::load(path);
     if (auto* err = std::get_if<std::string>(&loaded)) {
       std::fprintf(stderr, "claimgate serve: %s: cannot load the ICD-10-CM code set: %s\n",

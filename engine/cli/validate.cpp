@@ -15,6 +15,7 @@
 
 #include "engine/cli/commands.hpp"
 #include "engine/clock.hpp"
+#include "engine/data_paths.hpp"
 #include "engine/input_file.hpp"
 #include "engine/pipeline.hpp"
 #include "engine/report.hpp"
@@ -39,10 +40,12 @@ constexpr const char* kHelp =
     "                              json: the report as one JSON document;\n"
     "                              summary: only the summary line\n"
     "  --pack NAME|PATH            add a rule pack (repeatable); NAME is looked up in the packs\n"
-    "                              directory ($CLAIMGATE_PACKS or the bundled rulesets/packs)\n"
+    "                              directory ($CLAIMGATE_PACKS, else the packs/ folder installed\n"
+    "                              with claimgate)\n"
     "  --today YYYY-MM-DD          the day the claims are received (default: today); dates of\n"
     "                              service after it are rejected (claim.future-date)\n"
-    "  --code-set PATH             the compiled ICD-10-CM index (default: the bundled one)\n"
+    "  --code-set PATH             the compiled ICD-10-CM index (default: $CLAIMGATE_CODESET,\n"
+    "                              else the icd10cm.cgx installed with claimgate)\n"
     "  --out DIR                   also write, per input file, into DIR/<file name>/:\n"
     "                              report.json, and for X12 999.x12 (with the TA1 when the\n"
     "                              envelope is bad), 277ca.x12 and accepted.837 (the accepted\n"
@@ -117,14 +120,24 @@ std::string parse_options(const Args& args, Options& o, bool& help) {
 std::string load_rules(const Options& opt, rules::RuleEnv& env,
                        std::shared_ptr<const rules::RuleSet>& ruleset) {
   env.today = opt.today;
-  const std::string path = opt.code_set.empty() ? codesets::Icd10Index::default_path() : opt.code_set;
+  std::string path = opt.code_set;
+  if (path.empty()) {
+    const DataLookup found = find_codeset();
+    if (!found.error.empty()) return found.error;
+    path = found.path;
+  }
   auto loaded = codesets::Icd10Index::load(path);
   if (auto* err = std::get_if<std::string>(&loaded)) return "cannot load the ICD-10-CM code set: " + *err;
   env.codes = std::get<std::shared_ptr<const codesets::Icd10Index>>(loaded);
   try {
     std::vector<std::shared_ptr<const rules::RulePack>> packs;
-    for (const auto& name : opt.packs)
-      packs.push_back(rules::load_pack_ref(name, rules::default_packs_dir()));
+    DataLookup packs_dir;
+    for (const auto& name : opt.packs) {
+      const bool by_name = name.find('/') == std::string::npos && !name.ends_with(".json");
+      if (by_name && packs_dir.tried.empty()) packs_dir = find_packs_dir();
+      if (by_name && !packs_dir.error.empty()) return "--pack " + name + ": " + packs_dir.error;
+      packs.push_back(rules::load_pack_ref(name, packs_dir.path));
+    }
     ruleset = rules::RuleSet::build(std::move(packs));
   } catch (const std::exception& e) {
     return e.what();

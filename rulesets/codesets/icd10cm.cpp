@@ -5,7 +5,6 @@
 #include "rulesets/codesets/code_key.hpp"
 #include "rulesets/codesets/icd10cm_format.hpp"
 
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -361,23 +360,6 @@ std::variant<std::shared_ptr<const Icd10Index>, std::string> Icd10Index::load(co
     m.slots[hh] = Impl::Slot{c.key, c.present, c.billable, c.needs7, static_cast<std::uint32_t>(i)};
   }
   return std::shared_ptr<const Icd10Index>(new Icd10Index(std::move(impl)));
-}
-
-std::string Icd10Index::default_path() {
-  if (const char* env = std::getenv("CLAIMGATE_CODESET"); env && *env) return env;
-  char exe[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return "icd10cm.cgx";
-  std::string dir(exe, static_cast<std::size_t>(n));
-  dir.erase(dir.rfind('/') == std::string::npos ? 0 : dir.rfind('/'));
-  const std::string here = dir + "/icd10cm.cgx";
-  if (std::ifstream(here).good()) return here;
-  const auto up = dir.rfind('/');
-  if (up != std::string::npos) {
-    const std::string parent = dir.substr(0, up) + "/icd10cm.cgx";
-    if (std::ifstream(parent).good()) return parent;
-  }
-  return here;
 }
 
 CodeStatus Icd10Index::status(std::string_view code, Date dos) const noexcept {

@@ -99,8 +99,6 @@ class Icd10Index {
   // Loads a compiled index file (the output of `claimgate code-set build`).
   [[nodiscard]] static std::variant<std::shared_ptr<const Icd10Index>, std::string> load(
       const std::string& path);
-  // The index bundled with this build (found next to the executable, or $CLAIMGATE_CODESET).
-  [[nodiscard]] static std::string default_path();
 
   [[nodiscard]] CodeStatus status(std::string_view code, Date dos) const noexcept;
   [[nodiscard]] CodeExplanation lookup(std::string_view code, Date dos) const;

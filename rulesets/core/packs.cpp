@@ -212,10 +212,4 @@ std::vector<std::string> list_packs(const std::string& packs_dir) {
   return out;
 }
 
-std::string default_packs_dir() {
-  if (const char* env = std::getenv("CLAIMGATE_PACKS"); env != nullptr && *env != '\0') return env;
-  // This file is rulesets/core/packs.cpp; the shipped packs are in rulesets/packs/.
-  return (std::filesystem::path(__FILE__).parent_path().parent_path() / "packs").string();
-}
-
 }  // namespace cg::rules

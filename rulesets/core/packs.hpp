@@ -62,7 +62,5 @@ struct PackKindInfo {
                                                             const std::string& packs_dir);
 // Pack names (file stems) in a directory, sorted.
 [[nodiscard]] std::vector<std::string> list_packs(const std::string& packs_dir);
-// $CLAIMGATE_PACKS when set, else the rulesets/packs folder of this source tree.
-[[nodiscard]] std::string default_packs_dir();
 
 }  // namespace cg::rules

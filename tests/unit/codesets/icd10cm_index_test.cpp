@@ -374,11 +374,4 @@ BOOST_AUTO_TEST_CASE(compiler_errors_name_file_and_line) {
   BOOST_TEST(err.find(order + ":2:") == 0u, err);
 }
 
-BOOST_AUTO_TEST_CASE(default_path_honours_the_environment) {
-  ::setenv("CLAIMGATE_CODESET", "/some/where/icd10cm.cgx", 1);
-  BOOST_TEST(Icd10Index::default_path() == "/some/where/icd10cm.cgx");
-  ::unsetenv("CLAIMGATE_CODESET");
-  BOOST_TEST(Icd10Index::default_path().find("icd10cm.cgx") != std::string::npos);
-}
-
 BOOST_AUTO_TEST_SUITE_END()

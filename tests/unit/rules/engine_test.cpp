@@ -99,7 +99,7 @@ BOOST_AUTO_TEST_CASE(build_rejects_override_of_unknown_rule_and_duplicate_packs)
            "typo.json: rules[0] (typo.o): severity-override names rule icd10cm.excludes, which is "
            "neither a built-in rule nor a rule of the selected packs";
   });
-  auto spine = load_pack("spine", default_packs_dir());
+  auto spine = load_pack("spine", CG_SOURCE_DIR "/rulesets/packs");
   BOOST_CHECK_THROW(RuleSet::build({spine, spine}), PackError);
 }
 
