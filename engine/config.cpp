@@ -257,7 +257,7 @@ ServerConfig parse_config(const std::string& json_text) {
   const Value& o = doc;
   check_keys(o, "",
              {"listen", "threads", "data_dir", "spool_dir", "dead_letter_dir", "code_set", "limits", "tls",
-              "forward", "rules", "senders", "identity", "log"});
+              "forward", "rules", "senders", "identity", "trading_partners", "log"});
   if (const Value* l = member(o, "listen")) {
     if (!l->IsString()) fail("listen", "must be a string ADDR:PORT");
     parse_listen(l->GetString(), "listen", c);
@@ -318,6 +318,36 @@ ServerConfig parse_config(const std::string& json_text) {
     if (c.identity.payer_receiver_qualifier.size() != 2) fail("identity.payer_receiver_qualifier", "must have 2 characters");
     if (c.identity.sender_id.size() > 15) fail("identity.sender_id", "must have at most 15 characters");
     if (c.identity.payer_receiver_id.size() > 15) fail("identity.payer_receiver_id", "must have at most 15 characters");
+  }
+  if (member(o, "trading_partners")) {
+    const Value& tp = object_at(o, "trading_partners", "trading_partners");
+    for (auto it = tp.MemberBegin(); it != tp.MemberEnd(); ++it) {
+      const std::string payer(it->name.GetString(), it->name.GetStringLength());
+      if (!payer.empty() && payer[0] == '_') continue;
+      const std::string p = "trading_partners." + payer;
+      if (!it->value.IsObject()) fail(p, "must be an object");
+      const Value& e = it->value;
+      check_keys(e, p,
+                 {"receiver_qualifier", "receiver_id", "application_receiver_id", "sender_qualifier", "sender_id",
+                  "application_sender_id"});
+      TradingPartnerConfig t;
+      get_string(e, "receiver_qualifier", p, t.receiver_qualifier, false);
+      get_string(e, "receiver_id", p, t.receiver_id, false);
+      get_string(e, "application_receiver_id", p, t.application_receiver_id, false);
+      get_string(e, "sender_qualifier", p, t.sender_qualifier, false);
+      get_string(e, "sender_id", p, t.sender_id, false);
+      get_string(e, "application_sender_id", p, t.application_sender_id, false);
+      if (t.receiver_qualifier.size() != 2) fail(p + ".receiver_qualifier", "is required and must have 2 characters");
+      if (t.receiver_id.empty() || t.receiver_id.size() > 15)
+        fail(p + ".receiver_id", "is required and must have 1 to 15 characters");
+      if (!t.sender_qualifier.empty() && t.sender_qualifier.size() != 2) fail(p + ".sender_qualifier", "must have 2 characters");
+      if (t.sender_id.size() > 15) fail(p + ".sender_id", "must have at most 15 characters");
+      if (t.sender_qualifier.empty() != t.sender_id.empty())
+        fail(t.sender_id.empty() ? p + ".sender_id" : p + ".sender_qualifier", "sender_qualifier and sender_id go together");
+      if (t.application_receiver_id.size() > 15) fail(p + ".application_receiver_id", "must have at most 15 characters");
+      if (t.application_sender_id.size() > 15) fail(p + ".application_sender_id", "must have at most 15 characters");
+      c.trading_partners[payer] = std::move(t);
+    }
   }
   if (member(o, "log")) {
     const Value& l = object_at(o, "log", "log");

@@ -85,6 +85,18 @@ struct IdentityConfig {
   std::string organization_name = "CLAIMGATE";
 };
 
+// The envelope of the 837 claimgate sends to one payer (keyed by payer id in
+// "trading_partners"): ISA07/ISA08 and GS03 of the payer, and optionally the ISA05/ISA06/GS02
+// claimgate is known by to this payer (default: identity.sender_*).
+struct TradingPartnerConfig {
+  std::string receiver_qualifier;       // ISA07, required
+  std::string receiver_id;              // ISA08, required
+  std::string application_receiver_id;  // GS03 (default receiver_id)
+  std::string sender_qualifier;         // ISA05 (default identity.sender_qualifier)
+  std::string sender_id;                // ISA06 (default identity.sender_id)
+  std::string application_sender_id;    // GS02 (default the ISA06)
+};
+
 struct LogConfig {
   std::string level = "info";  // debug | info | warn | error
   std::string file;            // empty: stderr
@@ -105,6 +117,7 @@ struct ServerConfig {
   RulesConfig rules;
   std::vector<SenderConfig> senders;  // empty: no API keys required
   IdentityConfig identity;
+  std::map<std::string, TradingPartnerConfig> trading_partners;  // by payer id
   LogConfig log;
 
   // Fills the defaults that depend on data_dir (spool, dead-letter, the outbox target).

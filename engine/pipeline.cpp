@@ -113,10 +113,10 @@ class X12SessionImpl final : public X12Session {
     r.report_json = report_json(outcomes_, errors_, source_);
 
     const PipelineOptions& opt = pipeline_.options();
-    transforms::X12Stamp st{stamp_.control, stamp_.date, stamp_.time};
+    transforms::X12Stamp& st = stamp_;
     r.ack_999 = transforms::render_999(acks_, st);
     const transforms::X12Party me{opt.identity.sender_qualifier, opt.identity.sender_id,
-                                  opt.identity.organization_name};
+                                  opt.identity.organization_name, ""};
     r.ack_277ca = transforms::render_277ca(all, acks_, me, st);
     r.ack = r.ack_999 + r.ack_277ca;
 
@@ -141,9 +141,9 @@ class X12SessionImpl final : public X12Session {
         claims.push_back(&o.claim);
         item.claim_ids.push_back(o.claim.id);
       }
-      const transforms::X12Party receiver{opt.identity.payer_receiver_qualifier,
-                                          payer.empty() ? opt.identity.payer_receiver_id : payer, ""};
-      item.body = transforms::render_split_837(claims, me, receiver, st);
+      const TradingPartner partner = opt.identity.partner_for(payer);
+      item.body = transforms::render_split_837(claims, partner.sender.id.empty() ? me : partner.sender,
+                                               partner.receiver, st);
       r.forward.push_back(std::move(item));
     }
     r.outcomes = std::move(outcomes_);
@@ -216,6 +216,13 @@ class ValidationStreamImpl final : public ValidationStream {
 };
 
 }  // namespace
+
+TradingPartner AckIdentity::partner_for(const std::string& payer_id) const {
+  if (auto it = trading_partners.find(payer_id); it != trading_partners.end()) return it->second;
+  TradingPartner p;
+  p.receiver = transforms::X12Party{payer_receiver_qualifier, payer_receiver_id, "", ""};
+  return p;
+}
 
 Pipeline::Pipeline(PipelineOptions options) : options_(std::move(options)) {
   if (!options_.default_rules) options_.default_rules = rules::RuleSet::builtins();

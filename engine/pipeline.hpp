@@ -20,13 +20,23 @@
 
 namespace cg::engine {
 
+// The envelope identities of the re-enveloped 837 for one payer (a trading partner).
+struct TradingPartner {
+  transforms::X12Party receiver;  // ISA07 / ISA08 / GS03 of the 837 sent to this payer
+  transforms::X12Party sender;    // ISA05 / ISA06 / GS02 claimgate uses towards it (empty id: identity)
+};
+
 // Who claimgate is in the interchanges it writes (999, TA1, 277CA, re-enveloped 837).
 struct AckIdentity {
   std::string sender_qualifier = "ZZ";
   std::string sender_id = "CLAIMGATE";        // ISA06 / GS02 of what claimgate sends
   std::string payer_receiver_qualifier = "ZZ";
-  std::string payer_receiver_id = "PAYER";    // ISA08 / GS03 of the re-enveloped 837
+  std::string payer_receiver_id = "PAYER";    // ISA08 / GS03 of the 837 for a payer without a partner entry
   std::string organization_name = "CLAIMGATE";  // 277CA information source name
+  std::map<std::string, TradingPartner> trading_partners;  // by payer id (NM1*PR NM109)
+
+  // The envelope parties of the 837 for a payer: its trading-partner entry, else the defaults.
+  [[nodiscard]] TradingPartner partner_for(const std::string& payer_id) const;
 };
 
 struct PipelineOptions {
@@ -38,13 +48,9 @@ struct PipelineOptions {
   AckIdentity identity;
 };
 
-// Control numbers and timestamps of generated interchanges. The server takes them from a
-// counter and the clock; tests inject them.
-struct Stamp {
-  std::uint64_t control = 1;   // ISA13 / GS06 / ST02 base of the generated interchanges
-  std::string date = "20260101";  // CCYYMMDD
-  std::string time = "0000";      // HHMM
-};
+// Control numbers and timestamps of generated interchanges: the CLI and the server allocate
+// them (engine/delivery/control_numbers.hpp) and take the clock; tests inject them.
+using Stamp = transforms::X12Stamp;
 
 // One unit the forwarder sends to a payer.
 struct ForwardItem {

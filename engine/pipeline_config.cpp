@@ -37,6 +37,15 @@ PipelineOptions pipeline_options(const ServerConfig& config) {
   o.identity.payer_receiver_qualifier = config.identity.payer_receiver_qualifier;
   o.identity.payer_receiver_id = config.identity.payer_receiver_id;
   o.identity.organization_name = config.identity.organization_name;
+  for (const auto& [payer, t] : config.trading_partners) {
+    TradingPartner& p = o.identity.trading_partners[payer];
+    p.receiver = transforms::X12Party{t.receiver_qualifier, t.receiver_id, "", t.application_receiver_id};
+    if (!t.sender_id.empty() || !t.application_sender_id.empty()) {
+      p.sender = transforms::X12Party{t.sender_id.empty() ? config.identity.sender_qualifier : t.sender_qualifier,
+                                      t.sender_id.empty() ? config.identity.sender_id : t.sender_id,
+                                      config.identity.organization_name, t.application_sender_id};
+    }
+  }
   return o;
 }
 

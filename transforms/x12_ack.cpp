@@ -211,7 +211,7 @@ std::string render_999(const AckCollector& acks, X12Stamp& stamp) {
     // The TA1 travels in an interchange of its own (ISA, TA1, IEA with no groups); the 999s
     // follow in another. The answer goes back the way the interchange came: ids mirrored.
     if (code == 'R' || env.isa14 == "1") {
-      const std::uint64_t ctl = stamp.control++;
+      const std::uint64_t ctl = stamp.take(env.isa07, env.isa08);
       out += make_isa(env.isa07, env.isa08, env.isa05, env.isa06, stamp, ctl, env.isa15);
       const std::string note = ic.errors.empty() ? "000" : ic.errors.front().code;
       out += "TA1*" + clean(env.isa13, 9) + "*" + clean(env.isa09, 6) + "*" + clean(env.isa10, 4) + "*" +
@@ -219,7 +219,7 @@ std::string render_999(const AckCollector& acks, X12Stamp& stamp) {
       out += "IEA*0*" + digits(ctl, 9) + "~\n";
     }
     if (code == 'R' || ic.groups.empty()) continue;
-    const std::uint64_t ctl = stamp.control++;
+    const std::uint64_t ctl = stamp.take(env.isa07, env.isa08);
     out += make_isa(env.isa07, env.isa08, env.isa05, env.isa06, stamp, ctl, env.isa15);
     int groups_out = 0;
     {

@@ -13,17 +13,26 @@
 #include "parsers/x12/reader.hpp"
 
 #include <cstdint>
+#include <functional>
+#include <string_view>
 #include <string>
 #include <vector>
 
 namespace cg::transforms {
 
-// Control numbers and time of generated interchanges (injected: tests fix them, the server
-// takes a counter and the clock).
+// Control numbers and time of generated interchanges (injected: tests fix them, the CLI and
+// the server allocate from engine/delivery/control_numbers).
 struct X12Stamp {
-  std::uint64_t control = 1;      // ISA13 of the first generated interchange, +1 for each next
+  std::uint64_t control = 1;      // without `allocate`: ISA13 of the first interchange, +1 for each next
   std::string date = "20260101";  // CCYYMMDD
   std::string time = "0000";      // HHMM
+  // The ISA13 of each interchange at the moment it is written, for its sender identity
+  // (ISA05, ISA06): one call per interchange written, none for anything else.
+  std::function<std::uint64_t(std::string_view qualifier, std::string_view id)> allocate;
+
+  [[nodiscard]] std::uint64_t take(std::string_view qualifier, std::string_view id) {
+    return allocate ? allocate(qualifier, id) : control++;
+  }
 };
 
 class AckCollector final : public x12::Handler {

@@ -122,7 +122,7 @@ std::string render_split_837(const std::vector<const rules::Claim*>& claims, con
     const char el = d.element_sep, comp = d.component_sep, term = d.segment_term;
     const char rep = d.repetition_sep ? d.repetition_sep : '^';
     const std::string usage = d.isa15;
-    const std::uint64_t control = stamp.control++;
+    const std::uint64_t control = stamp.take(sender.qualifier, sender.id);
     out += isa_with(el, comp, rep, term, sender, receiver, stamp, control, usage);
     std::size_t groups = 0;
     while (i < claims.size() && claims[i]->x12.element_sep == el && claims[i]->x12.segment_term == term &&
@@ -131,7 +131,7 @@ std::string render_split_837(const std::vector<const rules::Claim*>& claims, con
       ++groups;
       std::string gs;
       Out g{gs, el, comp, term};
-      g.seg({"GS", "HC", sender.id, receiver.id, stamp.date, stamp.time, group_control(control, groups), "X", guide});
+      g.seg({"GS", "HC", sender.gs_id(), receiver.gs_id(), stamp.date, stamp.time, group_control(control, groups), "X", guide});
       out += gs;
       std::size_t sets = 0;
       while (i < claims.size() && claims[i]->x12.guide == guide && claims[i]->x12.element_sep == el &&
@@ -300,11 +300,11 @@ std::string render_277ca(const std::vector<const ClaimOutcome*>& outcomes, const
   }
   if (sets.empty()) return {};
   const rules::X12Context& first = sets.front().front()->claim.x12;
-  const std::uint64_t control = stamp.control++;
-  X12Party to{"ZZ", first.sender_id, first.submitter_name};
+  const std::uint64_t control = stamp.take(source.qualifier, source.id);
+  X12Party to{"ZZ", first.sender_id, first.submitter_name, ""};
   std::string out = make_isa(source.qualifier, source.id, to.qualifier, to.id, stamp, control, first.isa15);
   const std::string gs06 = std::to_string(control);
-  out += "GS*HN*" + clean(source.id, 15) + "*" + clean(first.gs02.empty() ? first.sender_id : first.gs02, 15) + "*" +
+  out += "GS*HN*" + clean(source.gs_id(), 15) + "*" + clean(first.gs02.empty() ? first.sender_id : first.gs02, 15) + "*" +
          stamp.date + "*" + stamp.time + "*" + gs06 + "*X*005010X214~\n";
   std::size_t st = 0;
   for (const auto& set : sets) {

@@ -21,8 +21,10 @@ namespace cg::transforms {
 
 struct X12Party {
   std::string qualifier = "ZZ";  // ISA05/ISA07
-  std::string id;                // ISA06/ISA08, GS02/GS03, NM109
+  std::string id;                // ISA06/ISA08, NM109
   std::string name;              // NM103 where a name is written
+  std::string application_id;    // GS02/GS03; empty: id
+  [[nodiscard]] const std::string& gs_id() const { return application_id.empty() ? id : application_id; }
 };
 
 struct ClaimOutcome {

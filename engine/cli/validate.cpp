@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -16,6 +18,7 @@
 #include "engine/cli/commands.hpp"
 #include "engine/clock.hpp"
 #include "engine/data_paths.hpp"
+#include "engine/delivery/control_numbers.hpp"
 #include "engine/input_file.hpp"
 #include "engine/pipeline.hpp"
 #include "engine/report.hpp"
@@ -48,10 +51,16 @@ constexpr const char* kHelp =
     "                              else the icd10cm.cgx installed with claimgate)\n"
     "  --out DIR                   also write, per input file, into DIR/<file name>/:\n"
     "                              report.json, and for X12 999.x12 (with the TA1 when the\n"
-    "                              envelope is bad), 277ca.x12 and accepted.837 (the accepted\n"
-    "                              claims re-enveloped for the payer); for FHIR outcomes.ndjson\n"
-    "                              (one OperationOutcome per claim) and accepted.ndjson.\n"
-    "                              Each input is then read whole into memory.\n"
+    "                              envelope is bad), 277ca.x12 and accepted-<payer id>.837 (the\n"
+    "                              accepted claims re-enveloped, one file per payer); for FHIR\n"
+    "                              outcomes.ndjson (one OperationOutcome per claim) and\n"
+    "                              accepted.ndjson. Each input is then read whole into memory.\n"
+    "  --control-start N           ISA13 of the first interchange written (999, 277CA, 837),\n"
+    "                              then N+1, ...; nothing is remembered (default: the next\n"
+    "                              numbers from the state directory, never reused)\n"
+    "  --state-dir DIR             where the control numbers used are kept, one file per\n"
+    "                              sender identity (default: $CLAIMGATE_STATE_DIR, else\n"
+    "                              $XDG_STATE_HOME/claimgate, else ~/.local/state/claimgate)\n"
     "\n"
     "exit codes: 0 every claim accepted, 1 a claim was rejected or the input has syntax\n"
     "errors, 2 an input is unusable (unreadable, not X12 or FHIR) or bad options.\n";
@@ -63,6 +72,8 @@ struct Options {
   rules::Date today;
   std::string code_set;
   std::string out_dir;
+  std::uint64_t control_start = 0;  // --control-start; 0: from the state directory
+  std::string state_dir;            // --state-dir
 };
 
 // Returns an error message, empty when the options are fine.
@@ -102,6 +113,20 @@ std::string parse_options(const Args& args, Options& o, bool& help) {
       const std::string* v = value("--out");
       if (!v) return "--out needs a directory";
       o.out_dir = *v;
+    } else if (a == "--control-start") {
+      const std::string* v = value("--control-start");
+      std::uint64_t n = 0;
+      bool digits = v != nullptr && !v->empty() && v->size() <= 9;
+      for (std::size_t k = 0; digits && k < v->size(); ++k) {
+        digits = (*v)[k] >= '0' && (*v)[k] <= '9';
+        n = n * 10 + static_cast<std::uint64_t>((*v)[k] - '0');
+      }
+      if (!digits || n == 0) return "--control-start needs a number from 1 to 999999999";
+      o.control_start = n;
+    } else if (a == "--state-dir") {
+      const std::string* v = value("--state-dir");
+      if (!v || v->empty()) return "--state-dir needs a directory";
+      o.state_dir = *v;
     } else if (a == "--code-set") {
       const std::string* v = value("--code-set");
       if (!v) return "--code-set needs a path";
@@ -163,14 +188,53 @@ bool slurp(const std::string& path, std::string& out, std::string& err) {
   return true;
 }
 
-Stamp cli_stamp() {
+// Where the CLI keeps the control numbers it has used: --state-dir, $CLAIMGATE_STATE_DIR,
+// $XDG_STATE_HOME/claimgate, ~/.local/state/claimgate.
+std::string default_state_dir() {
+  for (const char* env : {"CLAIMGATE_STATE_DIR", "XDG_STATE_HOME", "HOME"}) {
+    const char* v = std::getenv(env);
+    if (v == nullptr || *v == '\0') continue;
+    const std::string base(v);
+    if (std::string_view(env) == "CLAIMGATE_STATE_DIR") return base;
+    return std::string_view(env) == "HOME" ? base + "/.local/state/claimgate" : base + "/claimgate";
+  }
+  return {};
+}
+
+// The control numbers of the interchanges the CLI writes: --control-start N counts from N
+// (nothing persisted: the caller keeps track); else durable in the state directory, so that
+// no two runs write the same ISA13 for the same sender identity. Throws ControlNumberError.
+std::shared_ptr<ControlNumbers> cli_control_numbers(const Options& o) {
+  if (o.control_start != 0) return ControlNumbers::counting_from(o.control_start);
+  const std::string dir = o.state_dir.empty() ? default_state_dir() : o.state_dir;
+  if (dir.empty())
+    throw ControlNumberError("no state directory for the control numbers: pass --state-dir DIR or --control-start N");
+  return ControlNumbers::durable(dir + "/control-numbers", 1);
+}
+
+Stamp cli_stamp(const std::shared_ptr<ControlNumbers>& numbers) {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
   localtime_r(&now, &tm);
   char d[16], t[8];
   std::strftime(d, sizeof d, "%Y%m%d", &tm);
   std::strftime(t, sizeof t, "%H%M", &tm);
-  return Stamp{1, d, t};
+  Stamp s;
+  s.date = d;
+  s.time = t;
+  s.allocate = [numbers](std::string_view q, std::string_view id) { return numbers->next(q, id); };
+  return s;
+}
+
+// "accepted-87726.837": one re-enveloped 837 per payer id (file-name safe).
+std::string accepted_file_name(std::string_view payer) {
+  std::string name = "accepted-";
+  for (const char ch : payer) {
+    const auto c = static_cast<unsigned char>(ch);
+    name.push_back(std::isalnum(c) || ch == '-' || ch == '.' ? ch : '_');
+  }
+  if (payer.empty()) name += "no-payer-id";
+  return name + ".837";
 }
 
 bool write_file(const std::filesystem::path& p, std::string_view data) {
@@ -188,7 +252,13 @@ int validate_with_answers(const Options& opt, const rules::RuleEnv& env,
   const Pipeline pipeline(po);
   ReportWriter report(stdout, opt.format, nullptr);
   int exit_code = 0;
-  Stamp stamp = cli_stamp();
+  std::shared_ptr<ControlNumbers> numbers;
+  try {
+    numbers = cli_control_numbers(opt);
+  } catch (const ControlNumberError& e) {
+    std::fprintf(stderr, "claimgate validate: %s\n", e.what());
+    return 2;
+  }
   for (const auto& file : opt.files) {
     std::string bytes, err;
     if (!slurp(file, bytes, err)) {
@@ -208,14 +278,18 @@ int validate_with_answers(const Options& opt, const rules::RuleEnv& env,
 
     bool ok = true;
     if (kind == transforms::InputKind::X12) {
-      const X12Result r = pipeline.process_x12(bytes, file, "", opt.today, stamp);
-      stamp.control += 10;
+      X12Result r;
+      try {
+        r = pipeline.process_x12(bytes, file, "", opt.today, cli_stamp(numbers));
+      } catch (const ControlNumberError& e) {
+        std::fprintf(stderr, "claimgate validate: %s\n", e.what());
+        return 2;
+      }
       for (const auto& o : r.outcomes) report.claim(o.claim, o.verdict);
       for (const auto& e : r.input_errors) report.input_error(file, e);
-      std::string accepted;
-      for (const auto& f : r.forward) accepted += f.body;
       ok = write_file(dir / "999.x12", r.ack_999) && write_file(dir / "277ca.x12", r.ack_277ca) &&
-           write_file(dir / "accepted.837", accepted) && write_file(dir / "report.json", r.report_json);
+           write_file(dir / "report.json", r.report_json);
+      for (const auto& f : r.forward) ok = ok && write_file(dir / accepted_file_name(f.payer_id), f.body);
       if (!r.usable) exit_code = 2;
     } else {
       const FhirResult r = pipeline.process_fhir(bytes, FhirOperation::Batch, "", opt.today);
@@ -248,10 +322,12 @@ int validate_with_answers(const Options& opt, const rules::RuleEnv& env,
 int cmd_ack(const Args& args) {
   static constexpr const char* kAckHelp =
       "usage: claimgate ack FILE [--today YYYY-MM-DD] [--pack NAME]... [--code-set PATH]\n"
+      "                          [--control-start N | --state-dir DIR]\n"
       "\n"
       "Prints the acknowledgments claimgate returns for X12 837 input: the 999 (with a TA1 first\n"
       "when an interchange envelope is bad), then the 277CA for the transaction sets the 999\n"
-      "accepted. Exit codes as for validate.\n";
+      "accepted. Control numbers (ISA13) as for validate --out: the next ones from the state\n"
+      "directory, or from --control-start N. Exit codes as for validate.\n";
   Options opt;
   opt.today = local_today();
   bool help = false;
@@ -277,7 +353,13 @@ int cmd_ack(const Args& args) {
   PipelineOptions po;
   po.codes = env.codes;
   po.default_rules = ruleset;
-  const X12Result r = Pipeline(po).process_x12(bytes, opt.files[0], "", opt.today, cli_stamp());
+  X12Result r;
+  try {
+    r = Pipeline(po).process_x12(bytes, opt.files[0], "", opt.today, cli_stamp(cli_control_numbers(opt)));
+  } catch (const ControlNumberError& e) {
+    std::fprintf(stderr, "claimgate ack: %s\n", e.what());
+    return 2;
+  }
   if (!r.usable) {
     std::fprintf(stderr, "claimgate ack: %s: no X12 interchange to acknowledge\n", opt.files[0].c_str());
     return 2;

@@ -160,7 +160,6 @@ struct Server::Impl {
   std::atomic<bool> stopped{false};
   std::atomic<std::uint64_t> next_request{1};
   std::atomic<std::uint64_t> next_conn{1};
-  std::atomic<std::uint64_t> control{1};
   std::uint32_t request_prefix = 0;
   std::mutex registry_mutex;
   std::map<std::uint64_t, std::weak_ptr<Conn>> registry;
@@ -170,7 +169,8 @@ struct Server::Impl {
       : config(std::move(c)), parts(std::move(p)), ioc(static_cast<int>(threads_wanted())) {
     std::random_device rd;
     request_prefix = rd();
-    control.store(static_cast<std::uint64_t>(std::time(nullptr)) % 100000 * 1000 + 1);
+    // Never a per-run counter: numbers must not repeat across restarts (throws at startup).
+    if (!parts.control_numbers) parts.control_numbers = ControlNumbers::durable(config.data_dir + "/control-numbers", 64);
     for (const auto& s : config.senders) api_keys[s.api_key] = s.id;
   }
 
@@ -632,7 +632,9 @@ struct Server::Impl {
     std::vector<std::string> claim_ids;
     if (endpoint == Endpoint::X12) {
       Stamp stamp;
-      stamp.control = control.fetch_add(4);
+      stamp.allocate = [cn = parts.control_numbers](std::string_view q, std::string_view id) {
+        return cn->next(q, id);
+      };
       {
         const std::time_t now = std::time(nullptr);
         std::tm tm{};

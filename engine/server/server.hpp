@@ -22,6 +22,7 @@
 #include "engine/config.hpp"
 #include "engine/metrics.hpp"
 #include "engine/pipeline.hpp"
+#include "engine/delivery/control_numbers.hpp"
 #include "engine/delivery/spool.hpp"
 
 #include <cstdint>
@@ -34,6 +35,7 @@ struct ServerParts {
   std::shared_ptr<const Pipeline> pipeline;
   Spool* spool = nullptr;
   Metrics* metrics = nullptr;
+  std::shared_ptr<ControlNumbers> control_numbers;  // ISA13 of the answers and 837s written
 };
 
 class Server {

@@ -3,12 +3,15 @@
 // injected), and checked by our own reader: every generated interchange passes the envelope
 // checks, the split re-parses to exactly the accepted claims, byte for byte.
 #include "engine/pipeline.hpp"
+#include "tests/support/gen837.hpp"
 #include "tests/support/printing.hpp"
 #include "transforms/x12_claims.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 #include <filesystem>
+#include <map>
+#include <set>
 #include <fstream>
 #include <sstream>
 
@@ -37,7 +40,7 @@ const engine::Pipeline& pipeline() {
   return p;
 }
 
-const engine::Stamp kStamp{7001, "20260115", "0930"};
+const engine::Stamp kStamp{7001, "20260115", "0930", {}};
 const rules::Date kToday{2026, 1, 15};
 
 struct Parsed {
@@ -233,6 +236,92 @@ BOOST_AUTO_TEST_CASE(all_rejected_transaction_produces_no_837) {
   BOOST_TEST(r.counts.accepted == 0u);
   BOOST_TEST(r.forward.empty());
   BOOST_TEST(!r.ack_277ca.empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Issue 15: a request with 5 payers reused control numbers (one ISA13 on two 837s, a 999/277CA
+// reusing an 837's). Every interchange written takes its own number from the allocator, one
+// call per interchange, per sender identity.
+BOOST_AUTO_TEST_SUITE(control_numbers_of_what_is_written)
+
+std::vector<std::string> isa13s(std::string_view text) {
+  std::vector<std::string> out;
+  for (std::size_t at = text.find("ISA"); at != std::string_view::npos; at = text.find("ISA", at + 1)) {
+    if (at != 0 && text[at - 1] != '\n' && text[at - 1] != '~') continue;
+    const char el = text[at + 3];
+    std::size_t p = at;
+    for (int k = 0; k < 13; ++k) p = text.find(el, p + 1);
+    out.emplace_back(text.substr(p + 1, 9));
+  }
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(five_payers_get_five_837s_and_no_number_twice) {
+  test::Gen837 gen(test::Gen837::Kind::Professional, 15);
+  std::string text;
+  gen.begin(text, 4);
+  for (int i = 0; i < 20; ++i) gen.claim(text);
+  gen.end(text);
+  // Spread the claims over five payers.
+  const std::string marker = "NM1*PR*2*GENERATED PAYER*****PI*";
+  const char* payers[] = {"11111", "22222", "33333", "44444", "55555"};
+  int n = 0;
+  for (std::size_t at = text.find(marker); at != std::string::npos; at = text.find(marker, at + 1))
+    text.replace(at + marker.size(), 5, payers[n++ % 5]);
+
+  std::map<std::string, std::uint64_t> next;  // per sender identity
+  std::vector<std::string> calls;
+  engine::Stamp stamp{1, "20260115", "0930", {}};
+  stamp.allocate = [&](std::string_view q, std::string_view id) {
+    calls.push_back(std::string(q) + "/" + std::string(id));
+    return ++next[std::string(q) + "/" + std::string(id)] + 500;
+  };
+  const engine::X12Result r = pipeline().process_x12(text, "five", "", rules::Date{2024, 6, 1}, stamp);
+  BOOST_REQUIRE(r.counts.accepted > 10u);
+  BOOST_REQUIRE(r.forward.size() == 5u);
+
+  std::vector<std::string> ours;  // interchanges sent as CLAIMGATE: 277CA and the 837s
+  for (const auto& f : r.forward) {
+    const auto v = isa13s(f.body);
+    BOOST_TEST(v.size() == 1u);
+    ours.insert(ours.end(), v.begin(), v.end());
+    BOOST_TEST(f.body.find("*ZZ*CLAIMGATE      *ZZ*PAYER          *") != std::string::npos);
+  }
+  for (const auto& v : isa13s(r.ack_277ca)) ours.push_back(v);
+  std::set<std::string> distinct(ours.begin(), ours.end());
+  BOOST_TEST(distinct.size() == ours.size());
+  const auto acks = isa13s(r.ack_999);
+  BOOST_TEST(calls.size() == ours.size() + acks.size());  // one number per interchange written
+  BOOST_TEST(next["ZZ/CLAIMGATE"] == ours.size());
+}
+
+BOOST_AUTO_TEST_CASE(trading_partners_give_each_payer_its_envelope) {
+  engine::PipelineOptions o = pipeline().options();
+  engine::TradingPartner uhc;
+  uhc.receiver = transforms::X12Party{"30", "870000000", "", "UHC837"};
+  uhc.sender = transforms::X12Party{"ZZ", "SUBMIT42", "", ""};
+  o.identity.trading_partners["87726"] = uhc;
+  const engine::Pipeline p(o);
+  test::Gen837 gen(test::Gen837::Kind::Professional, 7);
+  std::string text;
+  gen.begin(text, 10);
+  for (int i = 0; i < 10; ++i) gen.claim(text);
+  gen.end(text);
+  const engine::X12Result r = p.process_x12(text, "tp", "", rules::Date{2024, 6, 1}, kStamp);
+  bool saw_uhc = false, saw_default = false;
+  for (const auto& f : r.forward) {
+    if (f.payer_id == "87726") {
+      saw_uhc = true;
+      BOOST_TEST(f.body.find("*ZZ*SUBMIT42       *30*870000000      *") != std::string::npos, f.body.substr(0, 120));
+      BOOST_TEST(f.body.find("GS*HC*SUBMIT42*UHC837*") != std::string::npos);
+    } else {
+      saw_default = true;
+      BOOST_TEST(f.body.find("*ZZ*CLAIMGATE      *ZZ*PAYER          *") != std::string::npos, f.body.substr(0, 120));
+    }
+  }
+  BOOST_TEST(saw_uhc);
+  BOOST_TEST(saw_default);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

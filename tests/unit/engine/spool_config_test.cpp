@@ -3,6 +3,7 @@
 #include "engine/config.hpp"
 #include "engine/log.hpp"
 #include "engine/metrics.hpp"
+#include "engine/pipeline_config.hpp"
 #include "engine/delivery/spool.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -228,6 +229,33 @@ BOOST_AUTO_TEST_CASE(errors_name_the_key) {
   BOOST_TEST(config_error(R"({"threads": 1, "threads": 2})").find("threads: is given twice") == 0u);
   BOOST_TEST(config_error(R"({"log": {"level": "loud"}})").find("log.level") == 0u);
   BOOST_TEST(config_error("{").find("line 1") == 0u);
+  BOOST_TEST(config_error(R"({"trading_partners": {"87726": {"receiver_id": "X"}}})")
+                 .find("trading_partners.87726.receiver_qualifier: is required") == 0u);
+  BOOST_TEST(config_error(R"({"trading_partners": {"87726": {"receiver_qualifier": "ZZ", "receiver_id": "X",
+                                                              "sender_id": "ME"}}})")
+                 .find("trading_partners.87726.sender_qualifier: sender_qualifier and sender_id go together") == 0u);
+  BOOST_TEST(config_error(R"({"trading_partners": {"87726": {"receiver_qualifier": "ZZ", "receiver_id": "X",
+                                                              "isa08": "Y"}}})")
+                 .find("trading_partners.87726.isa08: unknown key") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(trading_partners_reach_the_pipeline) {
+  const ServerConfig c = parse_config(R"({"identity": {"sender_id": "CG1"},
+    "trading_partners": {"87726": {"receiver_qualifier": "30", "receiver_id": "870000000",
+                                   "application_receiver_id": "UHC", "sender_qualifier": "ZZ",
+                                   "sender_id": "SUB42"},
+                         "00590": {"receiver_qualifier": "ZZ", "receiver_id": "AETNA"}}})");
+  const PipelineOptions o = pipeline_options(c);
+  const TradingPartner uhc = o.identity.partner_for("87726");
+  BOOST_TEST(uhc.receiver.qualifier == "30");
+  BOOST_TEST(uhc.receiver.id == "870000000");
+  BOOST_TEST(uhc.receiver.gs_id() == "UHC");
+  BOOST_TEST(uhc.sender.id == "SUB42");
+  const TradingPartner aetna = o.identity.partner_for("00590");
+  BOOST_TEST(aetna.receiver.gs_id() == "AETNA");
+  BOOST_TEST(aetna.sender.id.empty());  // claimgate's identity
+  const TradingPartner other = o.identity.partner_for("99999");
+  BOOST_TEST(other.receiver.id == "PAYER");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

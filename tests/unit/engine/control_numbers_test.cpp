@@ -1,0 +1,118 @@
+// Control numbers (engine/delivery/control_numbers.hpp): unique per sender identity, durable
+// across runs, never reused after a crash or by a second process sharing the directory.
+#include "engine/delivery/control_numbers.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+namespace fs = std::filesystem;
+using namespace cg::engine;
+
+namespace {
+
+fs::path fresh(const std::string& name) {
+  const fs::path p = fs::path(CG_BINARY_DIR) / "unit-engine-scratch" / name;
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+std::string slurp(const std::string& p) {
+  std::ifstream in(p);
+  std::string s;
+  std::getline(in, s);
+  return s;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(control_numbers)
+
+BOOST_AUTO_TEST_CASE(consecutive_per_identity_and_continued_by_the_next_run) {
+  const fs::path dir = fresh("cn-runs");
+  {
+    auto cn = ControlNumbers::durable(dir.string());
+    BOOST_TEST(cn->next("ZZ", "CLAIMGATE") == 1u);
+    BOOST_TEST(cn->next("ZZ", "CLAIMGATE") == 2u);
+    BOOST_TEST(cn->next("ZZ", "OTHER") == 1u);
+    BOOST_TEST(cn->next("01", "CLAIMGATE") == 1u);  // another qualifier is another identity
+    BOOST_TEST(cn->next("ZZ", "CLAIMGATE") == 3u);
+  }
+  auto again = ControlNumbers::durable(dir.string(), 64);
+  BOOST_TEST(again->next("ZZ", "CLAIMGATE") == 4u);
+  BOOST_TEST(again->next("ZZ", "OTHER") == 2u);
+  again->close();  // a clean end writes back the exact next number: no gap
+  BOOST_TEST(slurp(again->state_file("ZZ", "CLAIMGATE")) == "5");
+  BOOST_TEST(ControlNumbers::durable(dir.string())->next("ZZ", "CLAIMGATE") == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(a_crash_leaves_a_gap_never_a_repeat) {
+  const fs::path dir = fresh("cn-crash");
+  auto first = ControlNumbers::durable(dir.string(), 64);
+  BOOST_TEST(first->next("ZZ", "CLAIMGATE") == 1u);
+  BOOST_TEST(first->next("ZZ", "CLAIMGATE") == 2u);
+  // What is on disk before any clean end covers every number handed out.
+  BOOST_TEST(slurp(first->state_file("ZZ", "CLAIMGATE")) == "65");
+  // A second process (or the restarted server after a crash) starts after the reservation...
+  auto second = ControlNumbers::durable(dir.string(), 1);
+  BOOST_TEST(second->next("ZZ", "CLAIMGATE") == 65u);
+  // ... and the first one's clean end must not lower the state below the second's numbers.
+  BOOST_TEST(first->next("ZZ", "CLAIMGATE") == 3u);
+  first->close();
+  second->close();
+  BOOST_TEST(ControlNumbers::durable(dir.string())->next("ZZ", "CLAIMGATE") == 66u);
+}
+
+BOOST_AUTO_TEST_CASE(numbers_wrap_after_nine_digits) {
+  const fs::path dir = fresh("cn-wrap");
+  auto cn = ControlNumbers::durable(dir.string());
+  std::ofstream(cn->state_file("ZZ", "X")) << "999999999\n";
+  BOOST_TEST(cn->next("ZZ", "X") == 999999999u);
+  BOOST_TEST(cn->next("ZZ", "X") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_damaged_state_file_is_an_error_not_a_guess) {
+  const fs::path dir = fresh("cn-damaged");
+  auto cn = ControlNumbers::durable(dir.string());
+  std::ofstream(cn->state_file("ZZ", "X")) << "12x\n";
+  BOOST_CHECK_EXCEPTION((void)cn->next("ZZ", "X"), ControlNumberError, [](const ControlNumberError& e) {
+    return std::string(e.what()).find("is damaged") != std::string::npos;
+  });
+}
+
+BOOST_AUTO_TEST_CASE(identities_never_share_a_file) {
+  const fs::path dir = fresh("cn-names");
+  auto cn = ControlNumbers::durable(dir.string());
+  BOOST_TEST(cn->state_file("ZZ", "A B") != cn->state_file("ZZ", "A_B"));
+  BOOST_TEST(cn->state_file("ZZ", "A-B") != cn->state_file("ZZ-A", "B"));
+  BOOST_TEST(cn->state_file("ZZ", "../x").find("/../") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(threads_never_get_the_same_number) {
+  const fs::path dir = fresh("cn-threads");
+  auto cn = ControlNumbers::durable(dir.string(), 8);
+  std::vector<std::vector<std::uint64_t>> got(4);
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 4; ++t)
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) got[static_cast<std::size_t>(t)].push_back(cn->next("ZZ", "CLAIMGATE"));
+    });
+  for (auto& t : ts) t.join();
+  std::set<std::uint64_t> all;
+  for (const auto& v : got) all.insert(v.begin(), v.end());
+  BOOST_TEST(all.size() == 800u);
+}
+
+BOOST_AUTO_TEST_CASE(counting_from_a_start_persists_nothing) {
+  auto cn = ControlNumbers::counting_from(7001);
+  BOOST_TEST(cn->next("ZZ", "A") == 7001u);
+  BOOST_TEST(cn->next("ZZ", "A") == 7002u);
+  BOOST_TEST(cn->next("ZZ", "B") == 7001u);
+  BOOST_CHECK_THROW(ControlNumbers::counting_from(0), ControlNumberError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
