@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages claimgate needs (when missing), then configures and builds the
 # Release tree in build/. Idempotent: with everything in place it only runs an up-to-date build.
+# CG_EXTRA_PACKAGES: more Debian packages to install when missing (deploy/test.sh's tools).
+# CG_BUILD_TARGETS: build only these targets (deploy/run.sh: what the server needs), else all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(cmake ninja-build g++ pkg-config xz-utils
           libboost1.81-dev libboost-test1.81-dev rapidjson-dev libpugixml-dev libssl-dev liblzma-dev)
 
+# shellcheck disable=SC2206
+PACKAGES+=(${CG_EXTRA_PACKAGES:-})
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -23,4 +27,9 @@ BUILD_DIR="${BUILD_DIR:-build}"
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
-cmake --build "$BUILD_DIR"
+if [ -n "${CG_BUILD_TARGETS:-}" ]; then
+  # shellcheck disable=SC2086
+  cmake --build "$BUILD_DIR" --target ${CG_BUILD_TARGETS}
+else
+  cmake --build "$BUILD_DIR"
+fi

@@ -3,7 +3,8 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer running the unit and conformance suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-deploy/setup.sh
+# dpkg-dev (dpkg-shlibdeps), systemd (systemd-analyze) and curl for the Debian package test.
+CG_EXTRA_PACKAGES="dpkg-dev systemd curl" deploy/setup.sh
 
 JOBS="$(nproc)"
 # An independent X12 parser for the answers test (npm node-x12); the test is skipped without it.
@@ -14,6 +15,9 @@ if command -v npm >/dev/null && [ ! -d build/npm/node_modules/node-x12 ]; then
 fi
 echo "== tests (Release)"
 ctest --test-dir build --output-on-failure -j "$JOBS"
+
+echo "== Debian package (CPack): build, install (dpkg -i in CI), validate, serve /readyz, systemd-analyze verify"
+deploy/package.sh --test
 
 echo "== fuzz smoke (libFuzzer, when clang is installed)"
 tests/fuzz/run.sh 20

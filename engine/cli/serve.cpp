@@ -37,7 +37,8 @@ constexpr const char* kServeHelp =
     "options:\n"
     "  --config FILE       the configuration (JSON with comments; see deploy/claimgate.sample.json)\n"
     "  --listen ADDR:PORT  overrides \"listen\" (port 0: any free port)\n"
-    "  --data-dir DIR      overrides \"data_dir\" (spool, outbox, dead-letter beneath it)\n"
+    "  --data-dir DIR      overrides \"data_dir\" (spool, outbox, dead-letter, control numbers\n"
+    "                      beneath it)\n"
     "  --port-file FILE    write the bound port to FILE once listening (for supervisors, tests)\n"
     "\n"
     "exit codes: 0 after a graceful shutdown, 2 bad options or configuration, 1 startup failure.\n";
