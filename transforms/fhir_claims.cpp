@@ -33,6 +33,8 @@ constexpr FhirRuleInfo kRules[] = {
     {kFhirResourceType, "invalid", "the resource is not a Claim or a Bundle of Claims"},
     {kFhirNotSupported, "not-supported", "valid FHIR the gateway does not accept"},
     {kFhirLimit, "too-long", "a size, depth or count limit was exceeded"},
+    {kFhirDuplicateKey, "structure", "an object holds the same member name twice"},
+    {kFhirDuplicateSequence, "invariant", "two diagnoses have the same sequence"},
 };
 
 constexpr std::string_view kIcd10Cm = "http://hl7.org/fhir/sid/icd-10-cm";
@@ -626,9 +628,25 @@ void ClaimMapper::insurance(const Value& arr) {
 void ClaimMapper::diagnoses(const Value& arr) {
   if (!is(arr, Kind::Array, "an array of diagnosis")) return;
   claim_.diagnoses.reserve(arr.Size());
+  std::unordered_map<int, rapidjson::SizeType> first;  // sequence -> index of its first diagnosis
   for (rapidjson::SizeType i = 0; i < arr.Size(); ++i) {
     Enter e(path_, Enter::Index{i});
+    const std::size_t before = claim_.diagnoses.size();
     diagnosis(arr[i], i);
+    if (claim_.diagnoses.size() == before) continue;
+    const int seq = claim_.diagnoses.back().position;
+    if (seq < 1) continue;
+    const auto [at, fresh] = first.emplace(seq, i);
+    if (fresh) continue;
+    // Every item.diagnosisSequence naming it could mean either diagnosis.
+    const std::string p = path_.with("sequence");
+    const std::string other = "Claim.diagnosis[" + std::to_string(at->second) + "]";
+    dx_ctx_ = seq;
+    add(kFhirDuplicateSequence, p,
+        p + ": " + std::to_string(seq) + " is already the sequence of " + other +
+            "; a diagnosisSequence " + std::to_string(seq) +
+            " could mean either diagnosis. Give each diagnosis its own sequence.",
+        std::to_string(seq));
   }
   dx_ctx_ = 0;
 }
@@ -1123,9 +1141,11 @@ class Reader {
 };
 
 void Reader::syntax_error(const fhir::JsonError& e, std::uint32_t ndjson_line) {
-  const std::string_view rule =
-      e.kind == fhir::JsonErrorKind::TooDeep || e.kind == fhir::JsonErrorKind::TooLarge ? kFhirLimit : kFhirSyntax;
-  error(rule, {}, where(ndjson_line) + e.message + " at " + fhir::describe(e.where));
+  const std::string_view rule = e.kind == fhir::JsonErrorKind::TooDeep || e.kind == fhir::JsonErrorKind::TooLarge
+                                    ? kFhirLimit
+                                : e.kind == fhir::JsonErrorKind::Duplicate ? kFhirDuplicateKey
+                                                                           : kFhirSyntax;
+  error(rule, e.path, where(ndjson_line) + e.message + " at " + fhir::describe(e.where));
 }
 
 bool Reader::parse(std::string_view text, fhir::Position start, std::uint32_t ndjson_line) {

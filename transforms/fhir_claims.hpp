@@ -42,6 +42,8 @@ inline constexpr std::string_view kFhirCodeInvalid = "fhir.code-invalid";   // c
 inline constexpr std::string_view kFhirResourceType = "fhir.resource-type"; // not a Claim / Bundle of Claims
 inline constexpr std::string_view kFhirNotSupported = "fhir.not-supported"; // e.g. Bundle.type searchset
 inline constexpr std::string_view kFhirLimit = "fhir.limit";                // size, depth, entry count
+inline constexpr std::string_view kFhirDuplicateKey = "fhir.duplicate-key"; // a member name twice in one object
+inline constexpr std::string_view kFhirDuplicateSequence = "fhir.duplicate-sequence";  // two diagnoses, one sequence
 
 struct FhirRuleInfo {
   std::string_view rule;        // rule id

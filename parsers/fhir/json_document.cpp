@@ -3,7 +3,9 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 
+#include <algorithm>
 #include <cstring>
+#include <string>
 
 namespace cg::fhir {
 namespace {
@@ -23,47 +25,109 @@ bool is_ascii(std::string_view text) {
   return (any & 0x80u) == 0;
 }
 
-// Forwards SAX events to the DOM builder and stops the parse when the nesting gets too deep.
-class DepthGuard {
+// Forwards SAX events to the DOM builder. Stops the parse when the nesting gets too deep, and
+// notes the first object that holds the same member name twice (RFC 8259 leaves such an object
+// to the reader's choice; FHIR JSON never has one), with the path to that member.
+class Guard {
  public:
-  DepthGuard(rapidjson::Document& doc, unsigned max_depth) : doc_(doc), max_depth_(max_depth) {}
+  Guard(rapidjson::Document& doc, unsigned max_depth) : doc_(doc), max_depth_(max_depth) {}
 
-  bool Null() { return doc_.Null(); }
-  bool Bool(bool b) { return doc_.Bool(b); }
-  bool Int(int i) { return doc_.Int(i); }
-  bool Uint(unsigned u) { return doc_.Uint(u); }
-  bool Int64(std::int64_t i) { return doc_.Int64(i); }
-  bool Uint64(std::uint64_t u) { return doc_.Uint64(u); }
-  bool Double(double d) { return doc_.Double(d); }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return doc_.RawNumber(s, n, copy); }
-  bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
-  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
-  bool StartObject() { return enter() && doc_.StartObject(); }
+  bool Null() { return value() && doc_.Null(); }
+  bool Bool(bool b) { return value() && doc_.Bool(b); }
+  bool Int(int i) { return value() && doc_.Int(i); }
+  bool Uint(unsigned u) { return value() && doc_.Uint(u); }
+  bool Int64(std::int64_t i) { return value() && doc_.Int64(i); }
+  bool Uint64(std::uint64_t u) { return value() && doc_.Uint64(u); }
+  bool Double(double d) { return value() && doc_.Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return value() && doc_.RawNumber(s, n, copy); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return value() && doc_.String(s, n, copy); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) {
+    keys_.emplace_back(s, n);
+    return doc_.Key(s, n, copy);
+  }
+  bool StartObject() { return value() && enter(true) && doc_.StartObject(); }
   bool EndObject(rapidjson::SizeType n) {
-    --depth_;
+    if (!duplicate_.data()) check_duplicates();
+    keys_.resize(frames_.back().first_key);
+    frames_.pop_back();
     return doc_.EndObject(n);
   }
-  bool StartArray() { return enter() && doc_.StartArray(); }
+  bool StartArray() { return value() && enter(false) && doc_.StartArray(); }
   bool EndArray(rapidjson::SizeType n) {
-    --depth_;
+    frames_.pop_back();
     return doc_.EndArray(n);
   }
 
   [[nodiscard]] bool too_deep() const { return too_deep_; }
+  // The second occurrence of the first repeated member name (in situ), and its path from the
+  // root (".item[1].sequence"); data() null when every object has distinct names.
+  [[nodiscard]] std::string_view duplicate() const { return duplicate_; }
+  [[nodiscard]] const std::string& duplicate_path() const { return duplicate_path_; }
 
  private:
-  bool enter() {
-    if (++depth_ > max_depth_) {
+  struct Frame {
+    bool object;
+    std::uint32_t first_key;  // objects: index of its first member name in keys_
+    std::uint32_t elements;   // arrays: elements begun so far
+  };
+
+  // Counts array elements, for the path of a duplicate.
+  bool value() {
+    if (!frames_.empty() && !frames_.back().object) ++frames_.back().elements;
+    return true;
+  }
+  bool enter(bool object) {
+    if (frames_.size() + 1 > max_depth_) {
       too_deep_ = true;
       return false;
     }
+    frames_.push_back(Frame{object, static_cast<std::uint32_t>(keys_.size()), 0});
     return true;
+  }
+
+  void check_duplicates() {
+    const std::size_t b = frames_.back().first_key, n = keys_.size() - b;
+    if (n < 2) return;
+    std::string_view second;  // the earliest second occurrence in the text
+    if (n <= 16) {
+      for (std::size_t j = b + 1; j < keys_.size() && !second.data(); ++j)
+        for (std::size_t i = b; i < j; ++i)
+          if (keys_[i] == keys_[j]) {
+            second = keys_[j];
+            break;
+          }
+    } else {
+      // Large objects: sorted, so a crafted object with many members stays O(n log n).
+      sorted_.assign(keys_.begin() + static_cast<std::ptrdiff_t>(b), keys_.end());
+      std::sort(sorted_.begin(), sorted_.end(), [](std::string_view x, std::string_view y) {
+        return x != y ? x < y : x.data() < y.data();
+      });
+      for (std::size_t i = 1; i < n; ++i)
+        if (sorted_[i] == sorted_[i - 1] && (!second.data() || sorted_[i].data() < second.data())) second = sorted_[i];
+    }
+    if (!second.data()) return;
+    duplicate_ = second;
+    // Path: in each enclosing object the member being read is its last name so far.
+    for (std::size_t f = 0; f + 1 < frames_.size(); ++f) {
+      if (frames_[f].object) {
+        duplicate_path_ += '.';
+        duplicate_path_ += keys_[frames_[f + 1].first_key - 1];
+      } else {
+        duplicate_path_ += '[' + std::to_string(frames_[f].elements - 1) + ']';
+      }
+    }
+    duplicate_path_ += '.';
+    duplicate_path_ += second;
   }
 
   rapidjson::Document& doc_;
   unsigned max_depth_;
-  unsigned depth_ = 0;
+  std::vector<Frame> frames_;
+  std::vector<std::string_view> keys_;  // member names of the open objects, in situ
+  std::vector<std::string_view> sorted_;
   bool too_deep_ = false;
+  std::string_view duplicate_;
+  std::string duplicate_path_;
 };
 
 struct Generator {
@@ -72,13 +136,17 @@ struct Generator {
   rapidjson::ParseResult result;
   bool too_deep = false;
   bool ascii = false;
+  std::string_view duplicate;
+  std::string duplicate_path;
 
   bool operator()(rapidjson::Document& doc) {
-    DepthGuard guard(doc, max_depth);
+    Guard guard(doc, max_depth);
     rapidjson::InsituStringStream is(text);
     rapidjson::Reader reader;
     result = ascii ? reader.Parse<kParseFlagsAscii>(is, guard) : reader.Parse<kParseFlags>(is, guard);
     too_deep = guard.too_deep();
+    duplicate = guard.duplicate();
+    duplicate_path = guard.duplicate_path();
     return !result.IsError();
   }
 };
@@ -145,9 +213,20 @@ bool JsonDocument::parse(std::string_view text, const JsonLimits& limits, JsonEr
   if (!text.empty()) std::memcpy(buf_.data(), text.data(), text.size());
   std::memset(buf_.data() + text.size(), 0, 1 + kSimdPadding);
 
-  Generator gen{buf_.data(), limits.max_depth, {}, false, is_ascii(text)};
+  Generator gen{buf_.data(), limits.max_depth, {}, false, is_ascii(text), {}, {}};
   doc_.Populate(gen);
-  if (!gen.result.IsError()) return true;
+  if (!gen.result.IsError() && !gen.duplicate.data()) return true;
+  if (!gen.result.IsError()) {
+    // Which of the two values counts would be a guess: the whole text is refused.
+    const std::string_view type = str(member(doc_, "resourceType"));
+    doc_.SetNull();
+    err.kind = JsonErrorKind::Duplicate;
+    err.where = position_in(text, static_cast<std::size_t>(gen.duplicate.data() - buf_.data()), start);
+    err.path = std::string(type.empty() ? "$" : type) + gen.duplicate_path;
+    err.message = "the member \"" + std::string(gen.duplicate.substr(0, 64)) + "\" appears twice in one object (" +
+                  err.path + "); each name may appear once, and which value counts would be a guess";
+    return false;
+  }
 
   doc_.SetNull();
   std::size_t off = gen.result.Offset();

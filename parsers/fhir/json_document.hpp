@@ -6,7 +6,9 @@
 //
 // Parsing runs RapidJSON's iterative parser (no recursion, whatever the nesting) with UTF-8
 // validation; a handler in front of the DOM counts the nesting depth and stops at the limit,
-// so deep input can neither blow the stack nor grow the DOM past the limit. Numbers are kept as
+// so deep input can neither blow the stack nor grow the DOM past the limit. An object that
+// holds the same member name twice (compared after unescaping) makes the text an error: no
+// reader downstream has to choose between first-wins and last-wins. Numbers are kept as
 // their source text (a positiveInt "1.0" or a decimal "12500.00" stays exactly as sent); use
 // is_number() to tell a number from a string.
 //
@@ -52,12 +54,16 @@ enum class JsonErrorKind : std::uint8_t {
   Encoding,  // invalid UTF-8
   TooDeep,   // nesting depth over JsonLimits::max_depth
   TooLarge,  // text longer than JsonLimits::max_bytes
+  Duplicate, // an object with the same member name twice
 };
 
 struct JsonError {
   JsonErrorKind kind = JsonErrorKind::None;
   Position where;
   std::string message;  // what is wrong, without the position
+  // Duplicate: the FHIRPath of the repeated member, from the root resource
+  // ("Bundle.entry[0].resource.item[1].sequence"; "$" stands for a root without resourceType).
+  std::string path;
 };
 
 // "line 3, column 14 (byte offset 45)"

@@ -415,8 +415,10 @@ BOOST_AUTO_TEST_CASE(issue_code_table) {
   BOOST_TEST(transforms::fhir_issue_code("fhir.resource-type") == "invalid");
   BOOST_TEST(transforms::fhir_issue_code("fhir.not-supported") == "not-supported");
   BOOST_TEST(transforms::fhir_issue_code("fhir.limit") == "too-long");
+  BOOST_TEST(transforms::fhir_issue_code("fhir.duplicate-key") == "structure");
+  BOOST_TEST(transforms::fhir_issue_code("fhir.duplicate-sequence") == "invariant");
   BOOST_TEST(transforms::fhir_issue_code("dx.pointer.unresolved").empty());
-  BOOST_TEST(transforms::fhir_rules().size() == 8u);
+  BOOST_TEST(transforms::fhir_rules().size() == 10u);
 }
 
 BOOST_AUTO_TEST_CASE(missing_required_elements) {
