@@ -1,5 +1,7 @@
 #include "engine/code_report.hpp"
 
+#include "parsers/text/json_string.hpp"
+
 #include "rulesets/codesets/code_key.hpp"
 
 #include <rapidjson/prettywriter.h>
@@ -17,7 +19,7 @@ namespace {
 
 template <class W>
 void str(W& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  text::write_json_string(w, s);
 }
 
 template <class W>

@@ -8,6 +8,8 @@
 // Thread safety: every function may be called from any thread.
 #pragma once
 
+#include "parsers/text/json_string.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -44,7 +46,8 @@ class Line {
   std::string buf_;
 };
 
-// Appends `s` JSON-escaped (without quotes).
-void append_json_escaped(std::string& out, std::string_view s);
+// Appends `s` JSON-escaped (without quotes; invalid UTF-8 becomes U+FFFD): the project's one
+// JSON string escaper, parsers/text/json_string.hpp.
+using text::append_json_escaped;
 
 }  // namespace cg::engine::log

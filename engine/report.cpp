@@ -1,5 +1,7 @@
 #include "engine/report.hpp"
 
+#include "parsers/text/json_string.hpp"
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -13,7 +15,7 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 void kv(Writer& w, const char* key, std::string_view v) {
   w.Key(key);
-  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+  text::write_json_string(w, v);
 }
 
 void finding_json(Writer& w, const rules::Finding& f) {
@@ -34,7 +36,7 @@ void finding_json(Writer& w, const rules::Finding& f) {
   }
   w.Key("suggestions");
   w.StartArray();
-  for (const auto& s : f.suggestions) w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  for (const auto& s : f.suggestions) text::write_json_string(w, s);
   w.EndArray();
   w.EndObject();
 }

@@ -1,5 +1,7 @@
 #include "transforms/claim_json.hpp"
 
+#include "parsers/text/json_string.hpp"
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -10,7 +12,7 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 void str(Writer& w, const char* key, std::string_view v) {
   w.Key(key);
-  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+  text::write_json_string(w, v);
 }
 
 void opt_str(Writer& w, const char* key, std::string_view v) {
@@ -89,7 +91,7 @@ std::string claim_to_json(const rules::Claim& c, ClaimJsonOptions o) {
     if (!l.procedure.modifiers.empty()) {
       w.Key("modifiers");
       w.StartArray();
-      for (const auto& m : l.procedure.modifiers) w.String(m.data(), static_cast<rapidjson::SizeType>(m.size()));
+      for (const auto& m : l.procedure.modifiers) text::write_json_string(w, m);
       w.EndArray();
     }
     w.EndObject();

@@ -1,6 +1,7 @@
 #include "transforms/fhir_answers.hpp"
 
 #include "transforms/fhir_claims.hpp"
+#include "parsers/text/json_string.hpp"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -17,35 +18,6 @@ constexpr std::string_view kDataAbsentReason = "http://hl7.org/fhir/StructureDef
 constexpr std::string_view kClaimTypeSystem = "http://terminology.hl7.org/CodeSystem/claim-type";
 constexpr std::string_view kNpiSystem = "http://hl7.org/fhir/sid/us-npi";
 constexpr std::size_t kMaxId = 64;
-
-// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlongs, no surrogates,
-// nothing above U+10FFFF), 0 when it is not one.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  if (c < 0x80) return 1;
-  std::size_t n = 0;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
-  for (std::size_t k = 2; k < n; ++k) {
-    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
-  }
-  return n;
-}
 
 // A FHIR string value: valid UTF-8 (bad bytes -> U+FFFD), no control characters other than
 // tab / CR / LF (-> space), no leading or trailing blanks. Empty means "do not write it".
@@ -64,7 +36,7 @@ std::string clean(std::string_view s) {
       ++i;
       continue;
     }
-    const std::size_t n = utf8_length(s, i);
+    const std::size_t n = text::utf8_sequence_length(s, i);
     if (n == 0) {
       out += "\xEF\xBF\xBD";
       ++i;
@@ -98,7 +70,7 @@ std::string clean_code(std::string_view s) {
 
 void key(Writer& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
 
-void raw_str(Writer& w, std::string_view v) { w.String(v.data(), static_cast<rapidjson::SizeType>(v.size())); }
+void raw_str(Writer& w, std::string_view v) { text::write_json_string(w, v); }
 
 // Writes "k": v for a trusted, non-empty literal.
 void lit(Writer& w, std::string_view k, std::string_view v) {

@@ -1,6 +1,7 @@
 // claimgate parse FILE... [--format text|json]
 #include "engine/cli/commands.hpp"
 #include "engine/input_file.hpp"
+#include "parsers/text/json_string.hpp"
 #include "transforms/claim_json.hpp"
 
 #include <rapidjson/stringbuffer.h>
@@ -32,22 +33,22 @@ void print_error_json(const rules::Finding& f, std::string_view source) {
   w.Key("error");
   w.StartObject();
   w.Key("source");
-  w.String(source.data(), static_cast<rapidjson::SizeType>(source.size()));
+  text::write_json_string(w, source);
   w.Key("rule");
-  w.String(f.rule);
+  text::write_json_string(w, f.rule);
   w.Key("message");
-  w.String(f.message);
+  text::write_json_string(w, f.message);
   if (!f.src.x12.empty()) {
     w.Key("location");
-    w.String(f.src.x12.render());
+    text::write_json_string(w, f.src.x12.render());
   }
   if (!f.src.fhirpath.empty()) {
     w.Key("fhirpath");
-    w.String(f.src.fhirpath);
+    text::write_json_string(w, f.src.fhirpath);
   }
   if (!f.value.empty()) {
     w.Key("value");
-    w.String(f.value);
+    text::write_json_string(w, f.value);
   }
   w.Key("byte_offset");
   w.Uint64(f.src.x12.byte_offset);
