@@ -1,7 +1,6 @@
 #include "engine/code_report.hpp"
 
 #include "parsers/text/json_string.hpp"
-
 #include "rulesets/codesets/code_key.hpp"
 
 #include <rapidjson/prettywriter.h>
