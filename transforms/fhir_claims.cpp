@@ -43,6 +43,24 @@ constexpr std::string_view kIcd9Cm = "http://hl7.org/fhir/sid/icd-9-cm";
 constexpr std::string_view kNpiSystem = "http://hl7.org/fhir/sid/us-npi";
 constexpr std::size_t kMaxValueEcho = 64;
 
+// Sizes of what the reader copies into the Claim (bytes). A value over its limit is a
+// fhir.limit finding and only its first `max` bytes are kept, so no answer, report, log or
+// manifest ever holds a multi-megabyte identifier. Each limit is the X12 005010 element the
+// value maps to (the Claim model is shared with the 837), else FHIR's own rule.
+struct Bound {
+  std::size_t max;
+  std::string_view maps_to;  // for the message
+};
+constexpr Bound kAnyString{4096, "a string claimgate keeps (uri, reference, code)"};
+constexpr Bound kClaimNumber{38, "X12 CLM01, the patient control number it maps to"};
+constexpr Bound kFhirId{64, "FHIR id: 1 to 64 of A-Z a-z 0-9 - ."};
+constexpr Bound kDiagnosisCode{30, "X12 HI01-2, the diagnosis code"};
+constexpr Bound kProcedureCode{48, "X12 SV101-2 / SV202-2 / SV301-2, the procedure code"};
+constexpr Bound kModifier{2, "X12 SV101-3, a procedure code modifier"};
+constexpr Bound kRevenueCode{48, "X12 SV201, the revenue code"};
+constexpr Bound kPlaceOfService{2, "X12 CLM05-1, the place of service"};
+constexpr Bound kPartyId{80, "X12 NM109, the identification code"};
+
 // ---------------------------------------------------------------------------------------------
 // FHIRPath built incrementally: one string, grown and cut back as the walk enters and leaves
 // elements, copied only when a SourceRef or a Finding needs it.
@@ -319,15 +337,28 @@ class ClaimMapper {
 
   // --- datatypes (path_ is at the element)
   std::optional<int> positive_int(const Value& v);
-  std::string_view string_value(const Value& v, std::string_view expected = "a JSON string") {
-    return is(v, Kind::String, expected) ? fhir::str(v) : std::string_view();
+  // A JSON string (path_ at it), at most bound.max bytes (see Bound).
+  std::string_view string_value(const Value& v, std::string_view expected = "a JSON string",
+                                Bound bound = kAnyString) {
+    return is(v, Kind::String, expected) ? bounded(fhir::str(v), bound, path_.str()) : std::string_view();
+  }
+  std::string_view bounded(std::string_view s, Bound bound, const std::string& at) {
+    if (s.size() <= bound.max) return s;
+    add(kFhirLimit, at,
+        at + " is " + std::to_string(s.size()) + " bytes long; the limit is " + std::to_string(bound.max) + " (" +
+            std::string(bound.maps_to) + ")");
+    return s.substr(0, bound.max);
+  }
+  std::string bounded_copy(std::string_view s, Bound bound, const std::string& at) {
+    return std::string(bounded(s, bound, at));
   }
   std::optional<rules::Date> date_value(const Value& v, bool datetime);
   std::optional<rules::Amount> money_value(const Value& v);
   std::optional<rules::Amount> decimal_value(const Value& v);
   std::optional<double> number_value(const Value& v);
+  // The coding ranked first; its code at most code_bound (checked on the chosen coding only).
   template <class Rank>
-  Coding codeable_concept(const Value& v, Rank rank);
+  Coding codeable_concept(const Value& v, Rank rank, Bound code_bound = kAnyString);
   std::string_view reference_text(const Value& v);
   void period(const Value& v, std::optional<rules::Date>& from, std::optional<rules::Date>& to);
 
@@ -363,9 +394,11 @@ std::optional<int> ClaimMapper::positive_int(const Value& v) {
   const auto r = std::from_chars(t.data(), t.data() + t.size(), n);
   if (!is_digits(t) || r.ec != std::errc() || r.ptr != t.data() + t.size() || n < 1 ||
       (t.size() > 1 && t[0] == '0')) {
+    const std::string shown(t.substr(0, kMaxValueEcho));
     add(kFhirValue, path_.str(),
-        path_.str() + ": expected a positiveInt (a whole number 1 or more), got " + std::string(t),
-        std::string(t));
+        path_.str() + ": expected a positiveInt (a whole number 1 or more), got " + shown +
+            (t.size() > kMaxValueEcho ? "..." : ""),
+        shown);
     return std::nullopt;
   }
   return n;
@@ -426,7 +459,7 @@ std::optional<rules::Amount> ClaimMapper::money_value(const Value& v) {
 }
 
 template <class Rank>
-Coding ClaimMapper::codeable_concept(const Value& v, Rank rank) {
+Coding ClaimMapper::codeable_concept(const Value& v, Rank rank, Bound code_bound) {
   Coding best;
   int best_rank = INT_MAX;
   if (!is(v, Kind::Object, "a CodeableConcept object")) return best;
@@ -462,6 +495,13 @@ Coding ClaimMapper::codeable_concept(const Value& v, Rank rank) {
       best_rank = r;
       best = cur;
     }
+  }
+  if (best.code.size() > code_bound.max) {
+    const std::size_t m = path_.mark();
+    path_.index(static_cast<std::size_t>(best.index));
+    path_.field("code");
+    best.code = bounded(best.code, code_bound, path_.str());
+    path_.cut(m);
   }
   return best;
 }
@@ -677,7 +717,7 @@ void ClaimMapper::diagnosis(const Value& d, std::size_t i) {
   dx.src.fhirpath = path_.str();
   if (cc) {
     Enter e(path_, "diagnosisCodeableConcept");
-    const Coding c = codeable_concept(*cc, dx_rank);
+    const Coding c = codeable_concept(*cc, dx_rank, kDiagnosisCode);
     if (c.index >= 0) {
       path_.field("coding");
       path_.index(static_cast<std::size_t>(c.index));
@@ -713,10 +753,10 @@ void ClaimMapper::diagnosis(const Value& d, std::size_t i) {
       }
     }
     if (c.index >= 0) {
-      dx.code_as_sent = c.code;
-      dx.code = rules::normalize_code(c.code);
+      dx.code_as_sent = bounded(c.code, kDiagnosisCode, dx.src.fhirpath);
+      dx.code = rules::normalize_code(dx.code_as_sent);
       dx.system = dx_system(c.system);
-      dx.system_as_sent = c.system;
+      dx.system_as_sent = bounded(c.system, kAnyString, dx.src.fhirpath);
     } else {
       dx.reference = r;
     }
@@ -795,7 +835,7 @@ void ClaimMapper::item(const Value& it, std::size_t) {
         rules::DiagnosisPointer dp;
         dp.src.fhirpath = path_.str();
         const Kind pk = kind(p);
-        dp.raw = pk == Kind::Number ? std::string(fhir::str(p)) : echo(p);
+        dp.raw = pk == Kind::Number ? std::string(fhir::str(p).substr(0, kMaxValueEcho)) : echo(p);
         if (auto n = positive_int(p)) {
           dp.value = *n;
         } else if (pk == Kind::Number && dp.raw == "0") {
@@ -810,7 +850,7 @@ void ClaimMapper::item(const Value& it, std::size_t) {
   } else {
     Enter e(path_, "productOrService");
     line.procedure.src.fhirpath = path_.str();
-    const Coding c = codeable_concept(*pos, procedure_rank);
+    const Coding c = codeable_concept(*pos, procedure_rank, kProcedureCode);
     line.procedure.system = c.system;
     line.procedure.code = c.code;
   }
@@ -819,18 +859,18 @@ void ClaimMapper::item(const Value& it, std::size_t) {
     if (is(*mods, Kind::Array, "an array of CodeableConcept")) {
       for (rapidjson::SizeType k = 0; k < mods->Size(); ++k) {
         Enter ek(path_, Enter::Index{k});
-        const Coding c = codeable_concept((*mods)[k], any_rank);
+        const Coding c = codeable_concept((*mods)[k], any_rank, kModifier);
         if (!c.code.empty()) line.procedure.modifiers.emplace_back(c.code);
       }
     }
   }
   if (revenue) {
     Enter e(path_, "revenue");
-    line.revenue_code = codeable_concept(*revenue, any_rank).code;
+    line.revenue_code = codeable_concept(*revenue, any_rank, kRevenueCode).code;
   }
   if (location) {
     Enter e(path_, "locationCodeableConcept");
-    const Coding c = codeable_concept(*location, any_rank);
+    const Coding c = codeable_concept(*location, any_rank, kPlaceOfService);
     // Place of service (837P CLM05-1) when the claim carries none at its level.
     if (claim_.facility_code.empty() && claim_.kind != rules::ClaimKind::Institutional)
       claim_.facility_code = c.code;
@@ -932,7 +972,15 @@ void ClaimMapper::map(const Value& res) {
 
   if (id) {
     Enter e(path_, "id");
-    claim_.fhir.resource_id = string_value(*id, "an id string");
+    claim_.fhir.resource_id = string_value(*id, "an id string", kFhirId);
+    const std::string_view rid = claim_.fhir.resource_id;
+    if (!rid.empty() && !std::all_of(rid.begin(), rid.end(), [](char c) {
+          return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+        }))
+      add(kFhirValue, path_.str(),
+          path_.str() + ": a FHIR id has only the characters A-Z a-z 0-9 - and ., got \"" +
+              std::string(rid.substr(0, kMaxValueEcho)) + '"',
+          std::string(rid.substr(0, kMaxValueEcho)));
   }
   if (identifier) {
     Enter e(path_, "identifier");
@@ -942,7 +990,7 @@ void ClaimMapper::map(const Value& res) {
       if (is(first, Kind::Object, "an Identifier object {system, value}")) {
         if (const Value* v = fhir::member(first, "value")) {
           Enter ev(path_, "value");
-          claim_.fhir.identifier = string_value(*v, "a string");
+          claim_.fhir.identifier = string_value(*v, "a string", kClaimNumber);
         }
       }
     }
@@ -1045,11 +1093,19 @@ void ClaimMapper::map(const Value& res) {
     insurance(*ins);
   }
   // Payer: the focal Coverage's payor, else Claim.insurer.
+  std::string payer_at;
   if (focal_coverage_) {
-    if (const Value* payor = fhir::member(*focal_coverage_, "payor"); payor && payor->IsArray() && !payor->Empty())
+    if (const Value* payor = fhir::member(*focal_coverage_, "payor"); payor && payor->IsArray() && !payor->Empty()) {
       claim_.payer_id = payer_from((*payor)[0], 0);
+      payer_at = "Claim.insurance[" + std::to_string(claim_.fhir.focal_insurance) + "].coverage";
+    }
   }
-  if (claim_.payer_id.empty() && insurer) claim_.payer_id = payer_from(*insurer, 0);
+  if (claim_.payer_id.empty() && insurer) {
+    claim_.payer_id = payer_from(*insurer, 0);
+    payer_at = "Claim.insurer";
+  }
+  claim_.payer_id = bounded_copy(claim_.payer_id, kPartyId, payer_at + " (the payer identifier)");
+  claim_.billing_npi = bounded_copy(claim_.billing_npi, kPartyId, "Claim.provider (the provider identifier)");
 
   if (dx) {
     Enter e(path_, "diagnosis");
@@ -1122,6 +1178,14 @@ class Reader {
     on_error_(std::move(f));
   }
   void syntax_error(const fhir::JsonError& e, std::uint32_t ndjson_line);
+  // As ClaimMapper::bounded, for values of the Bundle copied into every Claim.
+  std::string_view bounded(std::string_view s, Bound bound, const std::string& at, const std::string& prefix) {
+    if (s.size() <= bound.max) return s;
+    error(kFhirLimit, at,
+          prefix + at + " is " + std::to_string(s.size()) + " bytes long; the limit is " + std::to_string(bound.max) +
+              " (" + std::string(bound.maps_to) + ")");
+    return s.substr(0, bound.max);
+  }
   bool parse(std::string_view text, fhir::Position start, std::uint32_t ndjson_line);
   void resource(const Value& root, const Origin& origin, const std::string& path, int level);
   void bundle(const Value& b, const Origin& origin, const std::string& path, int level);
@@ -1248,7 +1312,7 @@ void Reader::bundle(const Value& b, const Origin& origin, const std::string& pat
   Origin o = origin;
   if (level == 0) {
     o.bundle_type = type_s;
-    o.bundle_id = fhir::str(fhir::member(b, "id"));
+    o.bundle_id = bounded(fhir::str(fhir::member(b, "id")), kFhirId, path + ".id", prefix);
   }
   BundleIndex index;
   index.reserve(n);
@@ -1286,7 +1350,8 @@ void Reader::bundle(const Value& b, const Origin& origin, const std::string& pat
     } else {
       o.inner_entry_index = static_cast<int>(i);
     }
-    o.full_url = fu ? fhir::str(*fu) : std::string_view();
+    o.full_url = rt == "Claim" && fu ? bounded(fhir::str(*fu), kAnyString, ep.substr(0, ep.size() - 9) + ".fullUrl", prefix)
+                                     : std::string_view();
     if (rt == "Claim") {
       claim(*r, o, &index);
     } else if (rt == "Bundle" && level == 0 && type_s != "collection") {
