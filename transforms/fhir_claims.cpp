@@ -10,6 +10,7 @@
 #include <array>
 #include <charconv>
 #include <climits>
+#include <cstring>
 #include <cmath>
 #include <string>
 #include <unordered_map>
@@ -1165,8 +1166,9 @@ class Reader {
   }
 
   ReadSummary run();
-
- private:
+  // One NDJSON line (without its LF, not blank) that starts at `start`.
+  void ndjson_line(std::string_view text, fhir::Position start);
+  void syntax_error(const fhir::JsonError& e, std::uint32_t ndjson_line);
   void error(std::string_view rule, std::string path, std::string message, std::string value = {}) {
     Finding f;
     f.rule = rule;
@@ -1177,7 +1179,9 @@ class Reader {
     ++summary_.errors;
     on_error_(std::move(f));
   }
-  void syntax_error(const fhir::JsonError& e, std::uint32_t ndjson_line);
+  [[nodiscard]] const ReadSummary& summary() const { return summary_; }
+
+ private:
   // As ClaimMapper::bounded, for values of the Bundle copied into every Claim.
   std::string_view bounded(std::string_view s, Bound bound, const std::string& at, const std::string& prefix) {
     if (s.size() <= bound.max) return s;
@@ -1366,6 +1370,13 @@ void Reader::bundle(const Value& b, const Origin& origin, const std::string& pat
           prefix + path + " holds no Claim; expected a Bundle with at least one Claim entry");
 }
 
+void Reader::ndjson_line(std::string_view text, fhir::Position start) {
+  if (!parse(text, start, start.line)) return;
+  Origin o;
+  o.ndjson_line = start.line;
+  resource(doc_.root(), o, {}, 0);
+}
+
 ReadSummary Reader::run() {
   std::size_t skip = 0;
   if (input_.size() >= 3 && input_.compare(0, 3, "\xEF\xBB\xBF") == 0) skip = 3;
@@ -1387,10 +1398,7 @@ ReadSummary Reader::run() {
     while (cursor.next(line)) {
       fhir::Position start = line.start;
       if (start.offset == skip && skip) start.column += static_cast<std::uint32_t>(skip);
-      if (!parse(line.text, start, start.line)) continue;
-      Origin o;
-      o.ndjson_line = start.line;
-      resource(doc_.root(), o, {}, 0);
+      ndjson_line(line.text, start);
     }
     return summary_;
   }
@@ -1400,7 +1408,120 @@ ReadSummary Reader::run() {
   return summary_;
 }
 
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+struct FhirNdjsonStream::Impl {
+  Impl(std::string_view source, const InputLimits& lim, ClaimCallback claim_cb, ErrorCallback error_cb)
+      : source_name(source),
+        limits(lim),
+        on_claim(std::move(claim_cb)),
+        on_error(std::move(error_cb)),
+        reader({}, source_name, limits, on_claim, on_error) {}
+
+  // A complete line (LF excluded) of `size` bytes; `text` is empty when it was too long to keep.
+  void line(std::string_view text, std::size_t size) {
+    ++line_no;
+    fhir::Position start{line_no, 1, line_offset};
+    if (line_no == 1 && bom) start.column += static_cast<std::uint32_t>(kBom.size());
+    line_offset += size + 1;
+    if (stopped || (size <= limits.max_fhir_bytes && fhir::is_blank(text))) return;
+    if (++resources > limits.max_fhir_entries) {
+      stopped = true;
+      reader.error(kFhirLimit, {},
+                   "NDJSON line " + std::to_string(line_no) + ": the input has more than " +
+                       std::to_string(limits.max_fhir_entries) +
+                       " resources, the limit (split the file); this line and the ones after it were not read");
+      return;
+    }
+    if (size > limits.max_fhir_bytes) {
+      reader.syntax_error(fhir::too_large(size, limits.max_fhir_bytes, start), line_no);
+      return;
+    }
+    reader.ndjson_line(text, start);
+  }
+
+  void consume(std::string_view chunk) {
+    while (!chunk.empty()) {
+      const void* nl = std::memchr(chunk.data(), '\n', chunk.size());
+      const std::size_t len = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - chunk.data()) : chunk.size();
+      const std::string_view piece = chunk.substr(0, len);
+      const std::size_t total = partial_size + len;
+      if (!nl) {
+        // Keep the beginning of the line only while it can still be within the limit.
+        if (total <= limits.max_fhir_bytes) partial.append(piece);
+        else std::string().swap(partial);
+        partial_size = total;
+        return;
+      }
+      if (partial_size == 0) {
+        line(piece, len);  // the whole line is in this chunk: no copy
+      } else {
+        if (total <= limits.max_fhir_bytes) partial.append(piece);
+        line(total <= limits.max_fhir_bytes ? std::string_view(partial) : std::string_view(), total);
+        partial.clear();
+        partial_size = 0;
+      }
+      chunk.remove_prefix(len + 1);
+    }
+  }
+
+  std::string source_name;
+  InputLimits limits;
+  ClaimCallback on_claim;
+  ErrorCallback on_error;
+  Reader reader;
+  bool started = false, bom = false, stopped = false;
+  std::string head;             // the first bytes until 3 are known (BOM or not)
+  std::string partial;          // the line begun in an earlier chunk
+  std::size_t partial_size = 0;  // its length so far (partial is dropped once over the limit)
+  std::uint32_t line_no = 0;
+  std::uint64_t line_offset = 0;  // byte offset of the current line in the whole input
+  std::size_t resources = 0;
+};
+
+FhirNdjsonStream::FhirNdjsonStream(std::string_view source_name, const InputLimits& limits, ClaimCallback on_claim,
+                                   ErrorCallback on_error)
+    : impl_(std::make_unique<Impl>(source_name, limits, std::move(on_claim), std::move(on_error))) {}
+
+FhirNdjsonStream::~FhirNdjsonStream() = default;
+
+bool FhirNdjsonStream::recognizes(std::string_view head) noexcept {
+  if (head.substr(0, kBom.size()) == kBom) head.remove_prefix(kBom.size());
+  return fhir::looks_like_ndjson(head);
+}
+
+void FhirNdjsonStream::feed(std::string_view chunk) {
+  Impl& m = *impl_;
+  if (!m.started) {
+    // The first 3 bytes decide whether a BOM is there, however the input is chunked.
+    const std::size_t need = std::min(kBom.size() - m.head.size(), chunk.size());
+    m.head.append(chunk.substr(0, need));
+    chunk.remove_prefix(need);
+    if (m.head.size() < kBom.size()) return;
+    m.started = true;
+    if (m.head == kBom) {
+      m.bom = true;
+      m.line_offset = kBom.size();
+    } else {
+      m.consume(m.head);
+    }
+  }
+  m.consume(chunk);
+}
+
+ReadSummary FhirNdjsonStream::finish() {
+  Impl& m = *impl_;
+  if (!m.started) m.consume(m.head);  // an input of fewer than 3 bytes
+  if (m.partial_size > 0) {
+    m.line(m.partial_size <= m.limits.max_fhir_bytes ? std::string_view(m.partial) : std::string_view(), m.partial_size);
+    std::string().swap(m.partial);
+    m.partial_size = 0;
+  }
+  return m.reader.summary();
+}
 
 std::span<const FhirRuleInfo> fhir_rules() noexcept { return kRules; }
 

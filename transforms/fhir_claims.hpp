@@ -28,6 +28,7 @@
 
 #include "transforms/input.hpp"
 
+#include <memory>
 #include <span>
 #include <string_view>
 
@@ -63,5 +64,32 @@ struct FhirRuleInfo {
 ReadSummary read_fhir_claims(std::string_view bytes, std::string_view source_name,
                              const InputLimits& limits, const ClaimCallback& on_claim,
                              const ErrorCallback& on_error);
+
+// NDJSON fed in chunks of any size (a file or pipe far larger than max_fhir_bytes): each line
+// is read as soon as it is complete, so memory holds one line, and max_fhir_bytes applies to
+// each line, as for read_fhir_claims. Lines, positions, Claims and findings are those
+// read_fhir_claims gives for the same bytes, with one difference: a stream cannot be counted
+// first, so the lines after the first max_fhir_entries resources are refused (one fhir.limit
+// error naming the first line not read) instead of the whole input.
+class FhirNdjsonStream {
+ public:
+  FhirNdjsonStream(std::string_view source_name, const InputLimits& limits, ClaimCallback on_claim,
+                   ErrorCallback on_error);
+  ~FhirNdjsonStream();
+  FhirNdjsonStream(const FhirNdjsonStream&) = delete;
+  FhirNdjsonStream& operator=(const FhirNdjsonStream&) = delete;
+
+  // True when `head` (the first bytes of the input, BOM included) is NDJSON: at least two
+  // resources, one per line (see fhir::looks_like_ndjson).
+  [[nodiscard]] static bool recognizes(std::string_view head) noexcept;
+
+  void feed(std::string_view chunk);
+  // Reads a last line without LF. Call once.
+  ReadSummary finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace cg::transforms

@@ -1,5 +1,7 @@
 #include "transforms/input_stream.hpp"
 
+#include "transforms/fhir_claims.hpp"
+
 namespace cg::transforms {
 
 InputStream::InputStream(std::string_view source_name, const InputLimits& limits, ClaimCallback on_claim,
@@ -30,6 +32,10 @@ void InputStream::feed(std::string_view chunk) {
     x12_->feed(chunk);
     return;
   }
+  if (ndjson_) {
+    ndjson_->feed(chunk);
+    return;
+  }
   if (over_limit_ || (decided_ && kind_ == InputKind::Unknown)) return;
   if (!decided_) {
     if (buffer_.size() + chunk.size() < kDetectBytes) {
@@ -55,6 +61,14 @@ void InputStream::feed(std::string_view chunk) {
     }
   }
   if (buffer_.size() + chunk.size() > limits_.max_fhir_bytes) {
+    // NDJSON has the limit per line: from here on it is read line by line as it arrives.
+    if (FhirNdjsonStream::recognizes(buffer_)) {
+      ndjson_ = std::make_unique<FhirNdjsonStream>(source_, limits_, on_claim_, on_error_);
+      ndjson_->feed(buffer_);
+      std::string().swap(buffer_);
+      ndjson_->feed(chunk);
+      return;
+    }
     over_limit();
     return;
   }
@@ -78,6 +92,10 @@ ReadSummary InputStream::finish() {
     x12_->finish();
     summary.claims = x12_->claims();
     summary.usable = x12_->interchanges() > 0;
+  } else if (ndjson_) {
+    const ReadSummary r = ndjson_->finish();
+    summary.claims = r.claims;
+    summary.usable = r.usable;
   } else if (!over_limit_) {
     const ReadSummary r = read_claims(buffer_, source_, limits_, on_claim_, on_error_);
     summary.claims = r.claims;

@@ -1,8 +1,9 @@
 // Bytes of one input in any chunking -> canonical Claims, X12 or FHIR recognized from the first
 // bytes as read_claims() does. X12 streams: memory stays bounded by one claim plus envelope
 // context whatever the input size. A FHIR document (or NDJSON) is buffered up to
-// InputLimits::max_fhir_bytes and read at finish(); beyond the limit it becomes one fhir.limit
-// error and the rest is skipped. Callbacks as for read_claims(); on_syntax (optional) sees every
+// InputLimits::max_fhir_bytes and read at finish(); beyond the limit, NDJSON goes on line by line
+// (FhirNdjsonStream: the limit is per line, memory one line), anything else becomes one
+// fhir.limit error and the rest is skipped. Callbacks as for read_claims(); on_syntax (optional) sees every
 // X12 syntax error with its envelope context just before the same error reaches on_claim's
 // findings or on_error.
 //
@@ -17,6 +18,8 @@
 #include <string>
 
 namespace cg::transforms {
+
+class FhirNdjsonStream;
 
 class InputStream {
  public:
@@ -48,6 +51,7 @@ class InputStream {
   std::size_t errors_ = 0;
   std::string buffer_;  // the head until recognized; then the whole FHIR document
   std::unique_ptr<X12ClaimReader> x12_;
+  std::unique_ptr<FhirNdjsonStream> ndjson_;
 };
 
 }  // namespace cg::transforms

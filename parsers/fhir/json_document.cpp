@@ -171,6 +171,14 @@ Position position_in(std::string_view text, std::size_t offset, Position start) 
   return p;
 }
 
+JsonError too_large(std::size_t size, std::size_t max, Position start) {
+  JsonError err;
+  err.kind = JsonErrorKind::TooLarge;
+  err.where = start;
+  err.message = "the JSON text is " + std::to_string(size) + " bytes long; the limit is " + std::to_string(max) + " bytes";
+  return err;
+}
+
 std::string describe(const Position& p) {
   return "line " + std::to_string(p.line) + ", column " + std::to_string(p.column) +
          " (byte offset " + std::to_string(p.offset) + ")";
@@ -194,10 +202,7 @@ bool JsonDocument::parse(std::string_view text, const JsonLimits& limits, JsonEr
   pool_.Clear();
   err = JsonError{};
   if (text.size() > limits.max_bytes) {
-    err.kind = JsonErrorKind::TooLarge;
-    err.where = start;
-    err.message = "the JSON text is " + std::to_string(text.size()) +
-                  " bytes long; the limit is " + std::to_string(limits.max_bytes) + " bytes";
+    err = too_large(text.size(), limits.max_bytes, start);
     return false;
   }
   // RapidJSON reads a NUL as the end of the text: refuse embedded NULs explicitly.

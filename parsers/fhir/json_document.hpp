@@ -66,6 +66,9 @@ struct JsonError {
   std::string path;
 };
 
+// The error for a JSON text of `size` bytes, over the limit of `max`, that starts at `start`.
+[[nodiscard]] JsonError too_large(std::size_t size, std::size_t max, Position start);
+
 // "line 3, column 14 (byte offset 45)"
 [[nodiscard]] std::string describe(const Position& p);
 
