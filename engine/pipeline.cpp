@@ -34,10 +34,10 @@ class TransactionHold {
       release_(std::move(o));
       return;
     }
-    std::string key = o.claim.x12.isa13 + '/' + o.claim.x12.gs06 + '/' + o.claim.x12.st02;
-    if (key != open_) {
+    // By the set's ordinal in the input: control numbers may repeat (IK502 23).
+    if (o.claim.x12.set_index != open_) {
       flush();
-      open_ = std::move(key);
+      open_ = o.claim.x12.set_index;
     }
     held_.push_back(std::move(o));
   }
@@ -52,7 +52,7 @@ class TransactionHold {
   bool attach(const rules::Finding& f) {
     const bool transaction_level = has_syntax_ && last_.level == x12::ErrorLevel::Transaction;
     has_syntax_ = false;
-    if (!transaction_level || held_.empty() || open_ != last_.isa13 + '/' + last_.gs06 + '/' + last_.st02)
+    if (!transaction_level || held_.empty() || open_ != last_.set_index)
       return false;
     for (auto& o : held_) {
       o.verdict.findings.push_back(f);
@@ -72,7 +72,7 @@ class TransactionHold {
  private:
   OutcomeCallback release_;
   std::vector<transforms::ClaimOutcome> held_;
-  std::string open_;
+  std::uint32_t open_ = 0;
   x12::SyntaxError last_;
   bool has_syntax_ = false;
 };
@@ -124,7 +124,7 @@ class X12SessionImpl final : public X12Session {
     std::vector<std::string> payers;
     for (const auto& o : outcomes_) {
       if (!o.verdict.accepted ||
-          !acks_.transaction_accepted(o.claim.x12.isa13, o.claim.x12.gs06, o.claim.x12.st02))
+          !acks_.transaction_accepted(o.claim.x12.set_index))
         continue;
       if (std::find(payers.begin(), payers.end(), o.claim.payer_id) == payers.end())
         payers.push_back(o.claim.payer_id);
@@ -136,7 +136,7 @@ class X12SessionImpl final : public X12Session {
       item.content_type = "application/edi-x12";
       for (const auto& o : outcomes_) {
         if (o.claim.payer_id != payer || !o.verdict.accepted ||
-            !acks_.transaction_accepted(o.claim.x12.isa13, o.claim.x12.gs06, o.claim.x12.st02))
+            !acks_.transaction_accepted(o.claim.x12.set_index))
           continue;
         claims.push_back(&o.claim);
         item.claim_ids.push_back(o.claim.id);

@@ -18,14 +18,28 @@ std::string digits(std::uint64_t v, int width) {
   return buf;
 }
 
-// Values copied into the answer must not contain the answer's own delimiters.
+// Values copied into the answer must not contain the answer's own delimiters, nor control
+// characters (CR, LF, TAB ... would forge lines in whatever stores the answer).
 std::string clean(std::string_view v, std::size_t max) {
   std::string out;
   for (char c : v.substr(0, max)) {
-    if (c == '*' || c == ':' || c == '^' || c == '~' || c == '\r' || c == '\n') continue;
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '*' || c == ':' || c == '^' || c == '~' || u < 0x20 || u == 0x7F) continue;
     out.push_back(c);
   }
   return out;
+}
+
+// IK301 is a segment id (2-3 letters and digits) even when what was received is not one: the
+// letters and digits received, or "UNK" when fewer than two; IK302 locates the segment.
+std::string segment_id_code(std::string_view id) {
+  std::string out;
+  for (char c : id) {
+    if (out.size() == 3) break;
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) out.push_back(c);
+  }
+  return out.size() >= 2 ? out : "UNK";
 }
 
 void add_unique(std::vector<std::string>& codes, const std::string& c) {
@@ -80,6 +94,7 @@ void AckCollector::on_transaction(const x12::Envelope& env, x12::TransactionType
   t.st01 = env.st01;
   t.st02 = env.st02;
   t.st03 = env.st03;
+  t.set_index = env.set_index;
   for (auto& e : pending_) {
     t.accepted = false;
     t.errors.push_back(std::move(e));
@@ -133,20 +148,18 @@ void AckCollector::on_error(const x12::SyntaxError& e) {
   }
   Transaction& t = g.transactions.back();
   t.accepted = false;
-  if (t.errors.size() < kMaxErrors) t.errors.push_back(e);
+  // Transaction-level errors (IK502) are few and always kept; the cap bounds IK3/IK4 loops.
+  if (t.errors.size() < kMaxErrors || e.level == L::Transaction) t.errors.push_back(e);
   else ++t.dropped;
 }
 
-bool AckCollector::transaction_accepted(std::string_view isa13, std::string_view gs06,
-                                        std::string_view st02) const {
+bool AckCollector::transaction_accepted(std::uint32_t set_index) const {
   for (const auto& ic : interchanges_) {
-    if (ic.env.isa13 != isa13) continue;
-    if (ta1_code(ic) == 'R') return false;
     for (const auto& g : ic.groups) {
-      if (g.gs06 != gs06) continue;
-      if (!g.errors.empty()) return false;
+      if (g.transactions.empty() || g.transactions.back().set_index < set_index) continue;
       for (const auto& t : g.transactions)
-        if (t.st02 == st02) return t.accepted;
+        if (t.set_index == set_index) return ta1_code(ic) != 'R' && g.errors.empty() && t.accepted;
+      return false;
     }
   }
   return false;
@@ -180,7 +193,7 @@ void write_transaction(SetWriter& w, const AckCollector::Transaction& t) {
     }
     if (seg_code.empty()) seg_code = "8";
     const std::string loop = clean(e.loop, 4);
-    w.seg("IK3*" + clean(e.segment_id, 3) + "*" + std::to_string(e.position) + "*" + loop + "*" + seg_code);
+    w.seg("IK3*" + segment_id_code(e.segment_id) + "*" + std::to_string(e.position) + "*" + loop + "*" + seg_code);
     if (!e.claim_id.empty()) w.seg("CTX*CLM01:" + clean(e.claim_id, 35));
     for (std::size_t k = i; k < j; ++k) {
       const x12::SyntaxError& el = errs[k];

@@ -39,10 +39,11 @@ class AckCollector final : public x12::Handler {
  public:
   struct Transaction {
     std::string st01, st02, st03;
+    std::uint32_t set_index = 0;  // Envelope::set_index
     bool accepted = true;
     bool closed = false;
     std::vector<x12::SyntaxError> errors;  // transaction, segment and element level
-    std::size_t dropped = 0;               // errors beyond kMaxErrors (still reject)
+    std::size_t dropped = 0;               // segment/element errors beyond kMaxErrors (still reject)
   };
   struct Group {
     std::string gs01, gs02, gs03, gs06, gs08, ge01;
@@ -71,10 +72,9 @@ class AckCollector final : public x12::Handler {
   [[nodiscard]] const std::vector<Interchange>& interchanges() const { return interchanges_; }
   // Errors outside any interchange (junk, UTF-16, an unreadable ISA): no TA1 can name them.
   [[nodiscard]] const std::vector<x12::SyntaxError>& orphans() const { return orphans_; }
-  // True when the transaction set was accepted by the 999 and its interchange and group were
-  // not rejected (the claims in it may go on to validation).
-  [[nodiscard]] bool transaction_accepted(std::string_view isa13, std::string_view gs06,
-                                          std::string_view st02) const;
+  // True when the transaction set (Envelope::set_index, X12Context::set_index) was accepted by
+  // the 999 and its interchange and group were not rejected (the claims in it may go on).
+  [[nodiscard]] bool transaction_accepted(std::uint32_t set_index) const;
 
  private:
   std::vector<Interchange> interchanges_;

@@ -2,6 +2,7 @@
 
 #include "parsers/x12/guide_837.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace cg::transforms {
@@ -129,6 +130,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
     ctx_.isa13 = env.isa13;
     ctx_.gs06 = env.gs06;
     ctx_.st02 = env.st02;
+    ctx_.set_index = env.set_index;
     ctx_.guide = env.st03.empty() ? env.gs08 : env.st03;
     ctx_.sender_id = env.isa06;
     ctx_.receiver_id = env.isa08;
@@ -153,6 +155,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
       finish_claim();
       if (b.hl_level == 20) {
         billing_npi_.clear();
+        billing_zip_.reset();
         ctx_.billing_name.clear();
         reset_subscriber();
         begin_block(ctx_.raw_provider, ctx_.provider_hl, s);
@@ -202,6 +205,10 @@ class X12ClaimReader::Builder final : public x12::Handler {
         pat_last_ = std::string(s.el(3));
         pat_first_ = std::string(s.el(4));
       }
+      return;
+    }
+    if (s.code == x12::seg_code("N4") && b.loop == "2010AA") {
+      billing_zip_ = check_billing_zip(s, b);
       return;
     }
     if (s.code == x12::seg_code("DMG")) {
@@ -278,6 +285,26 @@ class X12ClaimReader::Builder final : public x12::Handler {
     patient_level_ = false;
   }
 
+  // X222A1, X223A2 and X224A2, loop 2010AA N403: "When reporting the ZIP code for U.S.
+  // addresses, the full nine-digit ZIP code is required." A situational rule a map cannot
+  // carry; the 999 stays syntax-only and each claim of the billing provider is rejected.
+  static std::optional<Finding> check_billing_zip(const x12::Segment& s, const x12::BodySegment& b) {
+    const std::string_view zip = s.el(3), country = s.el(4);
+    const bool digits9 = zip.size() == 9 && std::all_of(zip.begin(), zip.end(), [](char c) {
+      return c >= '0' && c <= '9';
+    });
+    if (!country.empty() && country != "US") return std::nullopt;
+    if (digits9) return std::nullopt;
+    Finding f;
+    f.rule = "claim.billing-zip";
+    f.severity = rules::Severity::Reject;
+    f.message = "The billing provider ZIP code (loop 2010AA N403) '" + std::string(zip.substr(0, 15)) +
+                "' must be the full nine-digit ZIP code (ZIP+4) for a U.S. address.";
+    f.value = std::string(zip.substr(0, 15));
+    f.src.x12 = where(s, b.position, b.loop, 3, 0, 116);
+    return f;
+  }
+
   void start_claim(const x12::BodySegment& b) {
     finish_claim();
     const x12::Segment& s = b.seg;
@@ -313,6 +340,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
     c.source_name = source_;
     if (!pending_.empty() && pending_claim_id_ == c.id) claim_findings_ = std::move(pending_);
     pending_.clear();
+    if (billing_zip_) claim_findings_.push_back(*billing_zip_);
   }
 
   void add_diagnoses(const x12::BodySegment& b) {
@@ -439,6 +467,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
   rules::X12Context ctx_;
   std::string billing_npi_, payer_id_;
   rules::X12Location billing_npi_loc_;
+  std::optional<Finding> billing_zip_;
   std::optional<rules::Date> sub_birth_, pat_birth_;
   char sub_sex_ = 0, pat_sex_ = 0;
   bool patient_level_ = false;

@@ -108,7 +108,11 @@ std::string group_control(std::uint64_t control, std::size_t group) {
   return std::to_string((control % 10000000ull) * 100 + group % 100);
 }
 
-std::string source_key(const rules::Claim& c) { return c.x12.isa13 + '/' + c.x12.gs06 + '/' + c.x12.st02; }
+// The transaction set a claim came from: control numbers and the set's ordinal in its input
+// (control numbers may repeat within one input).
+std::string source_key(const rules::Claim& c) {
+  return c.x12.isa13 + '/' + c.x12.gs06 + '/' + c.x12.st02 + '#' + std::to_string(c.x12.set_index);
+}
 
 }  // namespace
 
@@ -213,6 +217,7 @@ ClaimStatus claim_status_for(const rules::Finding& f, const rules::Claim& claim)
   if (r == "claim.balance") return {"A7", "400", ""};
   if (r == "claim.future-date") return {"A7", "187", ""};
   if (r == "claim.npi") return {"A7", "562", "85"};  // entity's NPI; entity: billing provider
+  if (r == "claim.billing-zip") return {"A7", "500", "85"};  // entity's postal/ZIP code
   if (r == "icd10cm.excludes1" || r == "icd10cm.external-cause-first" || r == "icd10cm.manifestation-first" ||
       r == "icd10cm.age-conflict" || r == "icd10cm.sex-conflict" || r == "dx.duplicate-code")
     return {"A8", dx_code, ""};
@@ -292,7 +297,7 @@ std::string render_277ca(const std::vector<const ClaimOutcome*>& outcomes, const
   std::string last_key;
   for (const ClaimOutcome* o : outcomes) {
     const rules::X12Context& x = o->claim.x12;
-    if (!acks.transaction_accepted(x.isa13, x.gs06, x.st02)) continue;
+    if (!acks.transaction_accepted(x.set_index)) continue;
     const std::string key = source_key(o->claim);
     if (sets.empty() || key != last_key) sets.emplace_back();
     sets.back().push_back(o);

@@ -21,6 +21,15 @@ constexpr std::array<std::string_view, 53> kSegments = {
     "OI",  "CAS", "LX",  "SV1", "SV2", "SV3", "SV5", "TOO", "MEA", "PS1", "QTY",
     "LIN", "CTP", "SVD", "LQ",  "FRM", "CR7", "HSD", "CR8", "N2"};
 
+// Segments of the other 005010 HIPAA transaction sets and envelopes (835, 834, 820, 270/271,
+// 276/277, 278, 999, TA1): known X12 segments that are not part of an 837.
+constexpr std::array<std::string_view, 62> kOtherSegments = {
+    "AAA", "ACT", "ADX", "AK1", "AK2", "AK3", "AK4", "AK5", "AK9", "BGN", "BPR", "BGF", "CLP",
+    "COB", "CTX", "DSB", "EB",  "EC",  "EQ",  "G61", "HCR", "HLH", "ICM", "IDC", "III", "IK3",
+    "IK4", "IK5", "INS", "INV", "LE",  "LS",  "LUI", "MPI", "MSG", "N1",  "PDG", "PDP", "PLA",
+    "PLB", "QTY", "RDM", "RMR", "SE",  "ST",  "STC", "SVC", "TA1", "TRN", "TS2", "TS3", "UM",
+    "ENT", "NX1", "NX2", "HD",  "HSD", "ISA", "IEA", "GS",  "GE",  "BHT"};
+
 // CMS place of service code set (assigned codes; the rest are "unassigned").
 constexpr std::array<std::string_view, 52> kPlaceOfService = {
     "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13",
@@ -34,12 +43,27 @@ constexpr std::uint32_t pack_id(std::string_view id) {
   return v;
 }
 
+// Segment ids are 2-3 characters: packed into integers, a sorted table is binary-searched.
+template <std::size_t N>
+std::array<std::uint32_t, N> sorted_ids(const std::array<std::string_view, N>& ids) {
+  std::array<std::uint32_t, N> t{};
+  for (std::size_t i = 0; i < N; ++i) t[i] = pack_id(ids[i]);
+  std::sort(t.begin(), t.end());
+  return t;
+}
+
+template <std::size_t N>
+bool in_ids(const std::array<std::uint32_t, N>& table, std::string_view id) {
+  if (id.size() < 2 || id.size() > 3) return false;
+  return std::binary_search(table.begin(), table.end(), pack_id(id));
+}
+
 }  // namespace
 
 TransactionType guide_type(std::string_view g) {
-  const auto errata = [](std::string_view rest) {
-    return rest.empty() || rest == "A1" || rest == "A2" || rest == "A3";
-  };
+  // Only the errata HIPAA adopted (X222A1, X223A2, X224A2) and the A1/A2 errata whose
+  // structure is the same; the pre-errata guides (no suffix) and the later A3 errata differ.
+  const auto errata = [](std::string_view rest) { return rest == "A1" || rest == "A2"; };
   if (starts_with(g, "005010X222") && errata(g.substr(10))) return TransactionType::Professional;
   if (starts_with(g, "005010X223") && errata(g.substr(10))) return TransactionType::Institutional;
   if (starts_with(g, "005010X224") && errata(g.substr(10))) return TransactionType::Dental;
@@ -47,15 +71,13 @@ TransactionType guide_type(std::string_view g) {
 }
 
 bool is_837_segment(std::string_view id) {
-  // Segment ids are 2-3 characters: pack them into an integer and binary-search a sorted table.
-  static const auto table = [] {
-    std::array<std::uint32_t, kSegments.size()> t{};
-    for (std::size_t i = 0; i < kSegments.size(); ++i) t[i] = pack_id(kSegments[i]);
-    std::sort(t.begin(), t.end());
-    return t;
-  }();
-  if (id.size() < 2 || id.size() > 3) return false;
-  return std::binary_search(table.begin(), table.end(), pack_id(id));
+  static const auto table = sorted_ids(kSegments);
+  return in_ids(table, id);
+}
+
+bool is_x12_segment(std::string_view id) {
+  static const auto table = sorted_ids(kOtherSegments);
+  return is_837_segment(id) || in_ids(table, id);
 }
 
 std::string_view nm1_loop(TransactionType type, std::string_view cur, std::string_view entity) {

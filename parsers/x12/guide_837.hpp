@@ -9,10 +9,13 @@
 
 namespace cg::x12 {
 
-// 005010X222/X222A1/A2/A3 -> Professional, X223.. -> Institutional, X224.. -> Dental.
+// 005010X222A1/A2 -> Professional, X223A1/A2 -> Institutional, X224A1/A2 -> Dental; the
+// pre-errata ids (005010X222 ...) and the A3 errata are Unknown.
 [[nodiscard]] TransactionType guide_type(std::string_view guide);
 
 [[nodiscard]] bool is_837_segment(std::string_view id);
+// A segment id of the X12 005010 HIPAA transaction sets (837 or another one).
+[[nodiscard]] bool is_x12_segment(std::string_view id);
 
 // The loop an NM1 with this entity identifier code (NM101) opens, given the current loop;
 // empty when it opens none.

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace cg::x12 {
 namespace {
@@ -114,6 +115,20 @@ struct Reader::Walker {
 
   bool any_set = false;
 
+  // Structure the walker checks itself: required loops and segments of each HL level, the
+  // header, the service line date, control numbers unique in the group.
+  std::uint32_t set_counter = 0;  // STs seen in the stream (Envelope::set_index)
+  std::unordered_set<std::string> group_st02;
+  std::uint64_t hl_count = 0;
+  bool seen_bht = false, seen_1000a = false, seen_1000b = false, seen_hl = false;
+  struct Level {
+    bool open = false, own_checked = false, name = false, n3 = false, n4 = false, sbr = false, payer = false,
+         pat = false, claim = false, self_patient = false;
+    int children = 0;
+  };
+  Level l20, l22, l23;
+  bool line_open = false, line_has_date = false;
+
   explicit Walker(Handler& handler) : h(handler) {}
 
   SyntaxError make(ErrorLevel level, std::string_view code, std::string msg) const {
@@ -131,6 +146,7 @@ struct Reader::Walker {
       e.st01 = env.st01;
       e.st02 = env.st02;
       e.st03 = env.st03;
+      e.set_index = env.set_index;
       if (in_claim) e.claim_id = claim_id;
     }
     return e;
@@ -166,12 +182,13 @@ struct Reader::Walker {
     h.on_error(e);
   }
 
-  // A missing segment is reported at the position where it was expected.
+  // A missing segment is reported at the position of the last segment read before the place
+  // where it was expected (the segment now being read is not part of that place).
   void missing_segment(std::string_view id, std::string_view in_loop, std::uint64_t offset,
                        std::string msg) {
     SyntaxError e = make(ErrorLevel::Segment, "3", std::move(msg));
     e.segment_id = std::string(id);
-    e.position = position;
+    e.position = position > 1 ? position - 1 : position;
     e.loop = std::string(in_loop);
     e.byte_offset = offset;
     st_ok = false;
@@ -217,9 +234,12 @@ struct Reader::Walker {
     if (!all_digits(env.isa13) || env.isa13.size() != 9)
       interchange_error("018", "ISA13 interchange control number '" + env.isa13 +
                                    "' is not 9 digits", s.offset);
-    if (env.isa12 != "00501")
-      interchange_error("017", "ISA12 version '" + env.isa12 +
-                                   "' is not supported; HIPAA claims use 00501", s.offset);
+    if (env.isa12.size() != 5 || !all_digits(env.isa12))
+      interchange_error("017", "ISA12 version '" + env.isa12 + "' is not a 5-digit version number",
+                        s.offset);
+    else if (env.isa12 != "00501")
+      interchange_error("003", "ISA12 version " + env.isa12 +
+                                   " is not supported; HIPAA claims use 00501", s.offset);
   }
 
   void iea(const Segment& s) {
@@ -258,6 +278,7 @@ struct Reader::Walker {
     env.gs_offset = s.offset;
     in_gs = true;
     sets = sets_accepted = 0;
+    group_st02.clear();
     group_ok = true;
     h.on_group(env);
     if (any_set && env.gs01 != "HC") {
@@ -310,6 +331,7 @@ struct Reader::Walker {
     }
     if (in_st) end_transaction(s.offset, false);
     ++sets;
+    env.set_index = ++set_counter;
     env.st01 = std::string(s.el(1));
     env.st02 = std::string(s.el(2));
     env.st03 = std::string(s.el(3));
@@ -319,6 +341,10 @@ struct Reader::Walker {
     position = 1;
     loop = {};
     hl_level = 0;
+    hl_count = 0;
+    seen_bht = seen_1000a = seen_1000b = seen_hl = false;
+    l20 = l22 = l23 = Level{};
+    line_open = line_has_date = false;
     hl_by_number.clear();
     hl_other.clear();
     in_claim = claim_header = false;
@@ -342,8 +368,11 @@ struct Reader::Walker {
     } else {
       supported = true;
     }
-    if (!env.st03.empty() && !env.gs08.empty() && env.st03 != env.gs08 &&
-        guide_type(env.st03) != guide_type(env.gs08))
+    if (!group_st02.insert(env.st02).second)
+      transaction_error("23", "ST02 transaction set control number " + env.st02 +
+                                  " is used by an earlier transaction set of this group", s.offset);
+    if (!env.st03.empty() && !env.gs08.empty() && guide_type(env.st03) != TransactionType::Unknown &&
+        guide_type(env.gs08) != TransactionType::Unknown && guide_type(env.st03) != guide_type(env.gs08))
       transaction_error("I6", "ST03 '" + env.st03 + "' names a different guide than GS08 '" +
                                   env.gs08 + "'", s.offset);
     h.on_transaction(env, supported ? type : TransactionType::Unknown);
@@ -357,6 +386,15 @@ struct Reader::Walker {
     }
     ++position;
     end_claim(s);
+    if (supported) {
+      header_done(s);
+      close_level(23, s);
+      close_level(22, s);
+      close_level(20, s);
+      if (!seen_hl)
+        missing_segment("HL", "2000A", s.offset,
+                        "the transaction set has no billing provider (HL level 20, loop 2000A) and so no claim");
+    }
     if (!same_number(s.el(1), position))
       transaction_error("4", "SE01 says " + std::string(s.el(1)) + " segments but the transaction set has " +
                                  std::to_string(position) + " (ST through SE)", s.offset);
@@ -384,7 +422,79 @@ struct Reader::Walker {
 
   // --- body segments ---
 
+  // The header (BHT, 1000A submitter, 1000B receiver) ends at the first HL.
+  void header_done(const Segment& s) {
+    if (seen_hl) return;
+    if (!seen_bht) missing_segment("BHT", "", s.offset, "BHT beginning of hierarchical transaction is required");
+    if (!seen_1000a)
+      missing_segment("NM1", "1000A", s.offset, "loop 1000A submitter name (NM1*41) is required");
+    if (!seen_1000b)
+      missing_segment("NM1", "1000B", s.offset, "loop 1000B receiver name (NM1*40) is required");
+  }
+
+  // An HL loop ends at the next HL of the same or a higher level, or at the SE: its required
+  // loops and segments (and the situational ones that decide who the patient is) are known.
+  void close_level(int level, const Segment& s) {
+    Level& l = level == 20 ? l20 : level == 22 ? l22 : l23;
+    if (!l.open) return;
+    check_own(level, s);
+    l.open = false;
+    if (level == 20) {
+      if (l.children == 0)
+        missing_segment("HL", "2000B", s.offset,
+                        "billing provider HL " + std::to_string(hl_count) + " has no subscriber (HL level 22)");
+    } else if (level == 22) {
+      if (l.self_patient && !l.claim && l.children == 0)
+        missing_segment("CLM", "2300", s.offset,
+                        "the subscriber is the patient (SBR02 18) but no claim (CLM, loop 2300) follows");
+      if (!l.self_patient && l.sbr && l.children == 0)
+        missing_segment("HL", "2000C", s.offset,
+                        "SBR02 does not say the subscriber is the patient (18), so the patient loop "
+                        "(HL level 23, loop 2000C) is required");
+    } else if (!l.claim) {
+      missing_segment("CLM", "2300", s.offset, "the patient loop 2000C has no claim (CLM, loop 2300)");
+    }
+  }
+
+  // The segments and loops of an HL level's own (before its first child HL or claim): checked
+  // when the first child starts or the level ends.
+  void check_own(int level, const Segment& s) {
+    Level& l = level == 20 ? l20 : level == 22 ? l22 : l23;
+    if (!l.open || l.own_checked) return;
+    l.own_checked = true;
+    if (level == 20) {
+      if (!l.name)
+        missing_segment("NM1", "2010AA", s.offset, "loop 2010AA billing provider name (NM1*85) is required");
+      else if (!l.n3)
+        missing_segment("N3", "2010AA", s.offset, "loop 2010AA billing provider address (N3) is required");
+      if (l.name && !l.n4)
+        missing_segment("N4", "2010AA", s.offset,
+                        "loop 2010AA billing provider city, state, ZIP code (N4) is required");
+    } else if (level == 22) {
+      if (!l.sbr) missing_segment("SBR", "2000B", s.offset, "loop 2000B subscriber information (SBR) is required");
+      if (!l.name) missing_segment("NM1", "2010BA", s.offset, "loop 2010BA subscriber name (NM1*IL) is required");
+      if (!l.payer) missing_segment("NM1", "2010BB", s.offset, "loop 2010BB payer name (NM1*PR) is required");
+    } else {
+      if (!l.pat) missing_segment("PAT", "2000C", s.offset, "loop 2000C patient information (PAT) is required");
+      if (!l.name) missing_segment("NM1", "2010CA", s.offset, "loop 2010CA patient name (NM1*QC) is required");
+    }
+  }
+
+  // A service line ends at the next LX, CLM, HL or SE.
+  void close_line(const Segment& s) {
+    if (!line_open) return;
+    line_open = false;
+    if (line_has_date) return;
+    // Required on every 837P line (X222A1 2400 DTP*472). 837I lines may take the statement
+    // period and 837D lines the claim's date or none (predeterminations, treatment plans).
+    if (type == TransactionType::Professional)
+      missing_segment("DTP", "2400", s.offset,
+                      "service line " + std::to_string(last_lx) + " of claim " + claim_id +
+                          " has no date of service (DTP*472)");
+  }
+
   void end_claim(const Segment& next) {
+    close_line(next);
     if (in_claim && !claim_has_hi && type != TransactionType::Dental)
       missing_segment("HI", "2300", next.offset,
                       "claim " + claim_id + " has no HI diagnosis segment; loop 2300 requires one");
@@ -399,74 +509,176 @@ struct Reader::Walker {
         segment_error(s, "1", "'" + std::string(s.id.substr(0, 8)) + "' is not a segment id");
         return;
       }
-      segment_error(s, "6", "segment " + std::string(s.id) + " is not part of the 837 transaction set");
+      if (is_x12_segment(s.id))
+        segment_error(s, "6", "segment " + std::string(s.id) + " belongs to another X12 transaction set, not the 837");
+      else
+        segment_error(s, "1", "segment id " + std::string(s.id) + " is not an X12 segment of the 837 or any other "
+                                                               "HIPAA transaction set");
       return;
     }
-    place(s);
+    if (!place(s)) return;
     check(s);
     h.on_segment(BodySegment{s, position, loop, hl_level}, env);
   }
 
   // Decides the loop a segment opens or belongs to (837P/I/D share the structure; NM1 entity
-  // codes choose the 2010/2310/2330/2420 loop).
-  void place(const Segment& s) {
+  // codes choose the 2010/2310/2330/2420 loop). False when the segment cannot stand where it
+  // is (reported): it is then neither checked further nor passed on.
+  bool place(const Segment& s) {
     if (s.code == seg_code("HL")) {
       end_claim(s);
+      header_done(s);
+      seen_hl = true;
       const std::string_view level = s.el(3);
-      hl_level = level == "20" ? 20 : level == "22" ? 22 : level == "23" ? 23 : 0;
+      const int new_level = level == "20" ? 20 : level == "22" ? 22 : level == "23" ? 23 : 0;
+      if (new_level == 20 || new_level == 0) close_level(23, s), close_level(22, s), close_level(20, s);
+      if (new_level == 22) close_level(23, s), close_level(22, s), check_own(20, s), ++l20.children;
+      if (new_level == 23) close_level(23, s), check_own(22, s), ++l22.children;
+      hl_level = new_level;
+      if (hl_level != 0) (hl_level == 20 ? l20 : hl_level == 22 ? l22 : l23) = Level{true};
       loop = hl_level == 20 ? "2000A" : hl_level == 22 ? "2000B" : hl_level == 23 ? "2000C" : "2000";
       check_hl(s);
-      return;
+      return true;
+    }
+    if (s.code == seg_code("BHT")) {
+      seen_bht = true;
+      return true;
     }
     if (s.code == seg_code("CLM")) {
       end_claim(s);
+      if (hl_level != 22 && hl_level != 23) {
+        segment_error(s, "2", "a claim (CLM) must follow a subscriber (HL level 22) or patient (HL level 23)");
+      } else {
+        check_own(hl_level, s);
+        (hl_level == 22 ? l22 : l23).claim = true;
+      }
       loop = "2300";
       in_claim = claim_header = true;
       claim_has_hi = false;
       claim_id = std::string(s.el(1));
       last_lx = 0;
       dx_count = 0;
-      return;
+      return true;
     }
     if (s.code == seg_code("LX")) {
-      if (in_claim && claim_header && !claim_has_hi && type != TransactionType::Dental) {
+      if (!in_claim) {
+        segment_error(s, "2", "a service line (LX) must follow a claim (CLM)");
+        return false;
+      }
+      close_line(s);
+      if (claim_header && !claim_has_hi && type != TransactionType::Dental) {
         missing_segment("HI", "2300", s.offset,
                         "claim " + claim_id + " has no HI diagnosis segment; loop 2300 requires one");
         claim_has_hi = true;  // reported once
       }
       claim_header = false;
       loop = "2400";
-      return;
+      line_open = true;
+      line_has_date = false;
+      return true;
     }
+    const bool in_line = loop.size() >= 2 && loop[0] == '2' && loop[1] == '4';
+    switch (s.code) {
+      case seg_code("SV1"): case seg_code("SV2"): case seg_code("SV3"): case seg_code("SV5"):
+      case seg_code("PS1"): case seg_code("TOO"): case seg_code("LIN"): case seg_code("SVD"):
+        if (!in_line) {
+          segment_error(s, "2", "segment " + std::string(s.id) +
+                                    " belongs to a service line, but no LX opened one (loop 2400)");
+          return false;
+        }
+        break;
+      case seg_code("HI"):
+        if (loop != "2300") {
+          segment_error(s, "2", "HI belongs to the claim information (loop 2300), after the CLM and before "
+                                "the claim's other loops and service lines");
+          return false;
+        }
+        break;
+      default: break;
+    }
+    if (!used_by_guide(s)) return false;
     if (s.code == seg_code("SBR") && in_claim) {
       loop = "2320";
-      return;
+      return true;
     }
+    if (s.code == seg_code("SBR") && hl_level == 22) {
+      l22.sbr = true;
+      l22.self_patient = s.el(2) == "18";
+    }
+    if (s.code == seg_code("PAT") && hl_level == 23) l23.pat = true;
     if (s.code == seg_code("LIN")) {
       loop = "2410";
-      return;
+      return true;
     }
     if (s.code == seg_code("SVD")) {
       loop = "2430";
-      return;
+      return true;
     }
     if (s.code == seg_code("NM1")) {
       const std::string_view entity = s.el(1);
       if (hl_level == 0) {
-        loop = entity == "41" ? "1000A" : entity == "40" ? "1000B" : loop;
-        return;
+        if (entity == "41") loop = "1000A", seen_1000a = true;
+        else if (entity == "40") loop = "1000B", seen_1000b = true;
+        return true;
       }
       std::string_view next = nm1_loop(type, loop, entity);
       if (!next.empty()) loop = next;
+      if (loop == "2010AA" && next == loop) l20.name = true;
+      if (loop == "2010BA" && next == loop) l22.name = true;
+      if (loop == "2010BB" && next == loop) l22.payer = true;
+      if (loop == "2010CA" && next == loop) l23.name = true;
+      return true;
+    }
+    if (loop == "2010AA" && s.code == seg_code("N3")) l20.n3 = true;
+    if (loop == "2010AA" && s.code == seg_code("N4")) l20.n4 = true;
+    return true;
+  }
+
+  // Segments of the 837 that one guide does not use: a professional service line in an 837I
+  // is an 837P body under the wrong label, not something to read as institutional.
+  bool used_by_guide(const Segment& s) {
+    using T = TransactionType;
+    bool used = true;
+    switch (s.code) {
+      case seg_code("SV1"): case seg_code("CR1"): case seg_code("CR2"): case seg_code("CR5"):
+      case seg_code("PS1"):
+        used = type == T::Professional;
+        break;
+      case seg_code("SV2"): case seg_code("CL1"):
+        used = type == T::Institutional;
+        break;
+      case seg_code("SV3"): case seg_code("TOO"): case seg_code("DN1"): case seg_code("DN2"):
+        used = type == T::Dental;
+        break;
+      default: break;
+    }
+    if (!used)
+      segment_error(s, "I4", "segment " + std::string(s.id) + " is not used by the " +
+                                 std::string(guide_name(type)) + " guide (GS08/ST03 " +
+                                 (env.st03.empty() ? env.gs08 : env.st03) + ")");
+    return used;
+  }
+
+  static std::string_view guide_name(TransactionType t) {
+    switch (t) {
+      case TransactionType::Professional: return "837P (005010X222A1)";
+      case TransactionType::Institutional: return "837I (005010X223A2)";
+      case TransactionType::Dental: return "837D (005010X224A2)";
+      default: return "837";
     }
   }
 
   void check_hl(const Segment& s) {
     const std::string_view id = s.el(1), parent = s.el(2), level = s.el(3);
+    ++hl_count;
     if (!all_digits(id)) {
       element_error(s, 1, 0, 628, "6", id, "HL01 hierarchical id '" + std::string(id) + "' must be numeric");
     } else if (hl_level_of(id) >= 0) {
       element_error(s, 1, 0, 628, "I12", id, "HL01 hierarchical id " + std::string(id) + " is used twice");
+    } else if (!same_number(id, hl_count)) {
+      element_error(s, 1, 0, 628, "I12", id,
+                    "HL01 is " + std::string(id) + " but hierarchical ids start at 1 in each transaction set "
+                    "and go up by one; expected " + std::to_string(hl_count));
     }
     if (level != "20" && level != "22" && level != "23")
       element_error(s, 3, 0, 735, "7", level,
@@ -543,9 +755,31 @@ struct Reader::Walker {
                     std::string(s.id) + " amount '" + std::string(v) + "' is not a number");
   }
 
+  // Control characters are outside the X12 basic and extended character sets: a CR, LF or TAB
+  // inside an element would be written into every output that carries the value.
+  void check_characters(const Segment& s) {
+    for (std::uint16_t el = 1; el <= s.size(); ++el) {
+      const std::string_view v = s.el(el);
+      for (char c : v) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7F) {
+          element_error(s, el, 0, 0, "6", v,
+                        std::string(s.id) + two(el) + " contains the control character " + printable(c) +
+                            ", which X12 data may not contain");
+          break;
+        }
+      }
+    }
+  }
+
   void check(const Segment& s) {
+    check_characters(s);
     if (s.code == seg_code("CLM")) {
       if (s.el(1).empty()) element_error(s, 1, 0, 1028, "1", {}, "CLM01 patient control number is required");
+      else if (s.el(1).size() > 38)
+        element_error(s, 1, 0, 1028, "5", s.el(1),
+                      "CLM01 patient control number is " + std::to_string(s.el(1).size()) +
+                          " characters; the guide allows at most 38");
       check_amount(s, 2, true);
       if (check_composite(s, 5, 1331)) {
         const std::string_view facility = s.comp(5, 1);
@@ -556,6 +790,15 @@ struct Reader::Walker {
                         "CLM05-1 place of service '" + std::string(facility) + "' is not a CMS place of service code");
         if (s.comp(5, 3).empty())
           element_error(s, 5, 3, 1325, "1", {}, "CLM05-3 claim frequency code is required");
+        // CLM05-2 by guide: place of service codes (B) on 837P/D, bill type codes (A) on 837I.
+        // Left empty it says nothing wrong (real senders omit it); another value is the wrong
+        // guide's claim.
+        const std::string_view form = s.comp(5, 2);
+        const std::string_view want = type == TransactionType::Institutional ? "A" : "B";
+        if (!form.empty() && form != want)
+          element_error(s, 5, 2, 1332, "7", form,
+                        "CLM05-2 facility code qualifier is '" + std::string(form) + "'; the " +
+                            std::string(guide_name(type)) + " guide requires " + std::string(want));
       }
     } else if (s.code == seg_code("HI")) {
       check_hi(s);
@@ -572,6 +815,13 @@ struct Reader::Walker {
     } else if (s.code == seg_code("SV1") || s.code == seg_code("SV2") || s.code == seg_code("SV3")) {
       check_service(s);
     } else if (s.code == seg_code("DTP")) {
+      if (s.el(1) == "472") {
+        if (loop == "2400") line_has_date = true;
+        if (s.el(2) != "D8" && s.el(2) != "RD8")
+          element_error(s, 2, 0, 1250, s.el(2).empty() ? "1" : "7", s.el(2),
+                        "DTP02 of a service date (DTP*472) is '" + std::string(s.el(2)) +
+                            "'; it must be D8 (a date) or RD8 (a date range)");
+      }
       check_date_element(s, 2, 3);
     } else if (s.code == seg_code("DMG")) {
       check_date_element(s, 1, 2);

@@ -47,6 +47,7 @@ struct SyntaxError {
   std::uint64_t byte_offset = 0;
   // Envelope context
   std::string isa13, gs01, gs06, gs08, st01, st02, st03;
+  std::uint32_t set_index = 0;  // Envelope::set_index of the transaction set (0: none)
   std::string claim_id;  // CLM01 of the claim the segment belongs to (999 CTX), if any
 };
 
@@ -57,6 +58,9 @@ struct Envelope {
   std::string st01, st02, st03;
   Delimiters delims;
   std::uint64_t isa_offset = 0, gs_offset = 0, st_offset = 0;
+  // 1-based ordinal of the current transaction set in the stream: unique even when senders
+  // reuse control numbers (two sets with one ST02, two interchanges with one ISA13).
+  std::uint32_t set_index = 0;
 };
 
 enum class TransactionType : std::uint8_t { Unknown, Professional, Institutional, Dental };

@@ -84,6 +84,7 @@ struct X12Context {
   std::string isa13;   // interchange control number
   std::string gs06;    // group control number
   std::string st02;    // transaction set control number
+  std::uint32_t set_index = 0;  // ordinal of the transaction set in the input (unique)
   std::string guide;   // GS08 / ST03 implementation guide id
   std::string sender_id, receiver_id;  // ISA06 / ISA08, trimmed
   std::uint64_t claim_begin = 0;  // byte offset of the CLM segment

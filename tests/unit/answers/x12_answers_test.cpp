@@ -14,6 +14,7 @@
 #include <set>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace fs = std::filesystem;
 using namespace cg;
@@ -236,6 +237,85 @@ BOOST_AUTO_TEST_CASE(all_rejected_transaction_produces_no_837) {
   BOOST_TEST(r.counts.accepted == 0u);
   BOOST_TEST(r.forward.empty());
   BOOST_TEST(!r.ack_277ca.empty());
+}
+
+// Two transaction sets with the same control numbers: the error of the second (SE01 wrong,
+// and its ST02 a duplicate: IK502 23) stays with the second set's claims.
+BOOST_AUTO_TEST_CASE(errors_stay_with_their_own_transaction_set) {
+  const std::string one = slurp(fs::path(CG_SOURCE_DIR) / "conformance/x12/defects/none.x12");
+  const auto st = one.find("ST*837*"), ge = one.find("GE*1*");
+  std::string second = one.substr(st, ge - st);
+  const auto se = second.find("SE*");
+  second.replace(se, second.find('*', se + 3) - se, "SE*9999");
+  std::string text = one.substr(0, ge) + second + "GE*2*" + one.substr(ge + 5);
+  const engine::X12Result r = pipeline().process_x12(text, "t", "", kToday, kStamp);
+  BOOST_TEST(r.ack_999.find("IK5*A~") != std::string::npos);
+  BOOST_TEST(r.ack_999.find("IK5*R*23*4~") != std::string::npos);
+  std::size_t accepted = 0, rejected = 0;
+  for (std::size_t i = 0; i < r.outcomes.size(); ++i) {
+    const bool first = r.outcomes[i].claim.x12.set_index == 1;
+    for (const auto& f : r.outcomes[i].verdict.findings)
+      if (first) BOOST_TEST(f.rule != "x12.transaction");
+    (first ? accepted : rejected) += 1;
+  }
+  BOOST_TEST(accepted == 20u);
+  BOOST_TEST(rejected == 20u);
+  std::size_t forwarded = 0;
+  for (const auto& f : r.forward) forwarded += f.claim_ids.size();
+  BOOST_TEST(forwarded <= 20u);
+}
+
+// The 999 keeps the IK502 of a set whose segment errors passed the IK3/IK4 cap, and an IK3
+// names an unreadable segment id with a readable IK301.
+BOOST_AUTO_TEST_CASE(ik5_codes_survive_the_error_cap_and_ik301_is_never_empty) {
+  std::string text = slurp(fs::path(CG_SOURCE_DIR) / "conformance/x12/defects/none.x12");
+  const auto lx = text.find("LX*1~");
+  std::string odd = text;
+  odd.insert(lx, "*ODD~\n");
+  const engine::X12Result u = pipeline().process_x12(odd, "t", "", kToday, kStamp);
+  BOOST_TEST(u.ack_999.find("IK3**") == std::string::npos);
+  BOOST_TEST(u.ack_999.find("IK3*UNK*") != std::string::npos);
+  std::string junk;
+  for (int i = 0; i < 1100; ++i) junk += "ZZQ*1~\n";
+  text.insert(lx, junk);
+  const engine::X12Result r = pipeline().process_x12(text, "t", "", kToday, kStamp);
+  BOOST_TEST(r.ack_999.find("IK5*R*4*5~") != std::string::npos);
+}
+
+// Every corpus and defect file: the 999 has every required element of AK1, AK2, IK3, IK4,
+// IK5 and AK9 filled, and no value with a control character.
+BOOST_AUTO_TEST_CASE(every_999_has_its_required_elements) {
+  for (const char* folder : {"conformance/x12/corpus", "conformance/x12/defects"}) {
+    for (const auto& entry : fs::directory_iterator(fs::path(CG_SOURCE_DIR) / folder)) {
+      const std::string name = entry.path().filename().string();
+      if (name == "expected.tsv" || entry.path().extension() == ".md") continue;
+      const engine::X12Result r = pipeline().process_x12(slurp(entry.path()), "t", "", kToday, kStamp);
+      std::istringstream in(r.ack_999);
+      std::string seg;
+      while (std::getline(in, seg, '~')) {
+        if (!seg.empty() && seg.front() == '\n') seg.erase(0, 1);
+        std::vector<std::string> el;
+        std::size_t at = 0;
+        while (true) {
+          const auto next = seg.find('*', at);
+          el.push_back(seg.substr(at, next == std::string::npos ? std::string::npos : next - at));
+          if (next == std::string::npos) break;
+          at = next + 1;
+        }
+        std::vector<std::size_t> required;
+        if (el[0] == "AK1" || el[0] == "AK2") required = {1, 2};
+        else if (el[0] == "IK3") required = {1, 2, 4};
+        else if (el[0] == "IK4") required = {1, 3};
+        else if (el[0] == "IK5") required = {1};
+        else if (el[0] == "AK9") required = {1, 2, 3, 4};
+        BOOST_TEST_CONTEXT(name << ": " << seg) {
+          for (std::size_t k : required) BOOST_TEST((k < el.size() && !el[k].empty()));
+          if (el[0] == "IK3") BOOST_TEST((el[1].size() >= 2 && el[1].size() <= 3));
+          for (char c : seg) BOOST_TEST((static_cast<unsigned char>(c) >= 0x20 && c != 0x7F));
+        }
+      }
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -203,8 +203,40 @@ BOOST_AUTO_TEST_CASE(unsupported_guide_is_skipped_with_i6) {
 
 BOOST_AUTO_TEST_CASE(errata_guides_are_accepted) {
   BOOST_TEST(read_x12(interchange({test::professional_body()}, "005010X222A2")).syntax.empty());
-  BOOST_TEST(read_x12(interchange({test::institutional_body()}, "005010X223A3")).syntax.empty());
-  BOOST_TEST(read_x12(interchange({test::dental_body()}, "005010X224A3")).syntax.empty());
+  BOOST_TEST(read_x12(interchange({test::institutional_body()}, "005010X223A2")).syntax.empty());
+  BOOST_TEST(read_x12(interchange({test::dental_body()}, "005010X224A2")).syntax.empty());
+}
+
+// Only the A1/A2 errata are supported: the pre-errata guides and the A3 errata differ.
+BOOST_AUTO_TEST_CASE(pre_errata_and_a3_guides_are_rejected) {
+  for (const char* guide : {"005010X222", "005010X223", "005010X224", "005010X223A3", "005010X224A3"}) {
+    BOOST_TEST_CONTEXT(guide) {
+      const Collected c = read_x12(interchange({test::professional_body()}, guide));
+      BOOST_TEST(has_error(c, x12::ErrorLevel::Transaction, "I6"));
+      BOOST_TEST(c.claims.empty());
+    }
+  }
+}
+
+// TA105 003: a well-formed version that is not 00501; 017: not a version number at all.
+BOOST_AUTO_TEST_CASE(isa12_version_not_supported_vs_invalid) {
+  const std::string text = interchange({test::professional_body()});
+  BOOST_TEST(has_error(read_x12(replace(text, "*00501*", "*00401*")), x12::ErrorLevel::Interchange, "003"));
+  BOOST_TEST(!has_error(read_x12(replace(text, "*00501*", "*00401*")), x12::ErrorLevel::Interchange, "017"));
+  BOOST_TEST(has_error(read_x12(replace(text, "*00501*", "*5010A*")), x12::ErrorLevel::Interchange, "017"));
+}
+
+// Every ST of the stream has its own ordinal, even when the control numbers repeat.
+BOOST_AUTO_TEST_CASE(duplicate_st02_is_ik502_23_and_sets_stay_apart) {
+  const std::string text = interchange({test::professional_body(), test::professional_body()});
+  const std::string dup = replace(replace(text, "ST*837*0002", "ST*837*0001"), "SE*28*0002", "SE*28*0001");
+  const Collected c = read_x12(dup);
+  const auto* e = find_error(c, x12::ErrorLevel::Transaction, "23");
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->set_index == 2u);
+  BOOST_REQUIRE(c.claims.size() == 2u);
+  BOOST_TEST(c.claims[0].x12.set_index == 1u);
+  BOOST_TEST(c.claims[1].x12.set_index == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(one_bad_transaction_does_not_stop_the_next) {
@@ -261,6 +293,7 @@ BOOST_AUTO_TEST_CASE(subscriber_is_patient_without_2000c) {
   auto body = test::professional_body();
   body.erase(body.begin() + 14, body.begin() + 18);  // HL*3, PAT, NM1*QC, DMG
   body[9] = "HL*2*1*22*0";
+  body[10] = "SBR*P*18*GRP01******CI";  // the subscriber is the patient
   const Collected c = read_x12(interchange({body}));
   BOOST_REQUIRE(c.claims.size() == 1u);
   BOOST_TEST(c.syntax.empty());
@@ -334,7 +367,7 @@ BOOST_AUTO_TEST_CASE(missing_hi_is_a_missing_segment) {
   BOOST_REQUIRE(e);
   BOOST_TEST(e->segment_id == "HI");
   BOOST_TEST(e->loop == "2300");
-  BOOST_TEST(e->position == 21u);  // where it was expected: before LX
+  BOOST_TEST(e->position == 20u);  // the last segment before where it was expected (the LX)
 }
 
 BOOST_AUTO_TEST_CASE(component_separator_differs_from_isa16) {
@@ -385,11 +418,103 @@ BOOST_AUTO_TEST_CASE(place_of_service_code) {
   BOOST_TEST(e->data_element == 1331u);
 }
 
+// IK304 1: not a segment id of any X12 transaction set; 6: a segment of another set.
 BOOST_AUTO_TEST_CASE(unknown_segment) {
   auto body = test::professional_body();
   body.insert(body.begin() + 20, "ZZZ*1");
+  body.insert(body.begin() + 20, "CLP*PCN1*1*150*150");
+  body.insert(body.begin() + 20, "zz*1");
   const Collected c = read_x12(interchange({body}));  // SE01 now off by one as well
-  BOOST_TEST(has_error(c, x12::ErrorLevel::Segment, "6"));
+  const auto* clp = find_error(c, x12::ErrorLevel::Segment, "6");
+  BOOST_REQUIRE(clp);
+  BOOST_TEST(clp->segment_id == "CLP");
+  int unrecognized = 0;
+  for (const auto& e : c.syntax) unrecognized += e.level == x12::ErrorLevel::Segment && e.code == "1";
+  BOOST_TEST(unrecognized == 2);
+}
+
+// Issue 10: a service segment without the LX that opens loop 2400 is out of place, and every
+// 837P line needs its own date of service with a D8/RD8 qualifier.
+BOOST_AUTO_TEST_CASE(service_line_structure_and_dates) {
+  auto no_lx = test::professional_body();
+  no_lx.erase(no_lx.begin() + 20);  // LX*1
+  const Collected a = read_x12(interchange({no_lx}));
+  const auto* sv1 = find_error(a, x12::ErrorLevel::Segment, "2");
+  BOOST_REQUIRE(sv1);
+  BOOST_TEST(sv1->segment_id == "SV1");
+  BOOST_TEST(sv1->position == 22u);
+
+  auto no_date = test::professional_body();
+  no_date.erase(no_date.begin() + 22);  // DTP*472 of line 1
+  const auto* dtp = find_error(read_x12(interchange({no_date})), x12::ErrorLevel::Segment, "3");
+  BOOST_REQUIRE(dtp);
+  BOOST_TEST(dtp->segment_id == "DTP");
+  BOOST_TEST(dtp->loop == "2400");
+  BOOST_TEST(dtp->position == 23u);  // the SV1 of the line without a date
+
+  auto rd9 = test::professional_body();
+  rd9[22] = "DTP*472*RD9*20240110";
+  const auto* q = find_error(read_x12(interchange({rd9})), x12::ErrorLevel::Element, "7");
+  BOOST_REQUIRE(q);
+  BOOST_TEST(q->element == 2u);
+  BOOST_TEST(q->data_element == 1250u);
+}
+
+// Issue 11: element values that would poison outputs are located errors.
+BOOST_AUTO_TEST_CASE(clm01_length_and_control_characters) {
+  auto body = test::professional_body();
+  body[18] = "CLM*" + std::string(39, 'A') + "*150***11:B:1*Y*A*Y*Y";
+  const auto* len = find_error(read_x12(interchange({body})), x12::ErrorLevel::Element, "5");
+  BOOST_REQUIRE(len);
+  BOOST_TEST(len->element == 1u);
+  body[18] = "CLM*PCN\n1*150***11:B:1*Y*A*Y*Y";
+  const auto* ctl = find_error(read_x12(interchange({body})), x12::ErrorLevel::Element, "6");
+  BOOST_REQUIRE(ctl);
+  BOOST_TEST(ctl->segment_id == "CLM");
+  body[18] = "CLM*PCN\t1*150***11:B:1*Y*A*Y*Y";
+  BOOST_TEST(has_error(read_x12(interchange({body})), x12::ErrorLevel::Element, "6"));
+}
+
+// Required loops and segments of the HL levels, and the situational patient loop.
+BOOST_AUTO_TEST_CASE(required_loops_of_the_hierarchy) {
+  auto no_n3 = test::professional_body();
+  no_n3.erase(no_n3.begin() + 6);  // N3 of 2010AA
+  const auto* n3 = find_error(read_x12(interchange({no_n3})), x12::ErrorLevel::Segment, "3");
+  BOOST_REQUIRE(n3);
+  BOOST_TEST(n3->segment_id == "N3");
+  BOOST_TEST(n3->loop == "2010AA");
+
+  auto not_85 = test::professional_body();
+  not_85[5] = "NM1*87*2*CLINIC";
+  const auto* nm1 = find_error(read_x12(interchange({not_85})), x12::ErrorLevel::Segment, "3");
+  BOOST_REQUIRE(nm1);
+  BOOST_TEST(nm1->loop == "2010AA");
+
+  auto hl2 = test::professional_body();
+  hl2[4] = "HL*2**20*1";
+  hl2[9] = "HL*3*2*22*1";
+  hl2[14] = "HL*4*3*23*0";
+  const auto* hl = find_error(read_x12(interchange({hl2})), x12::ErrorLevel::Element, "I12");
+  BOOST_REQUIRE(hl);
+  BOOST_TEST(hl->position == 6u);
+
+  auto only_header = std::vector<std::string>{"BHT*0019*00*1*20240115*1200*CH", "REF*87*004010X098A1"};
+  const Collected h = read_x12(interchange({only_header}));
+  BOOST_TEST(has_error(h, x12::ErrorLevel::Segment, "3"));
+  BOOST_TEST(h.claims.empty());
+}
+
+// An 837P body under an 837I label: professional segments are "not used" (IK304 I4) and
+// CLM05-2 B is the wrong facility code qualifier for the institutional guide.
+BOOST_AUTO_TEST_CASE(professional_body_labelled_institutional) {
+  const Collected c = read_x12(interchange({test::professional_body()}, "005010X223A2"));
+  const auto* sv1 = find_error(c, x12::ErrorLevel::Segment, "I4");
+  BOOST_REQUIRE(sv1);
+  BOOST_TEST(sv1->segment_id == "SV1");
+  const auto* clm = find_error(c, x12::ErrorLevel::Element, "7");
+  BOOST_REQUIRE(clm);
+  BOOST_TEST(clm->segment_id == "CLM");
+  BOOST_TEST(clm->component == 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
