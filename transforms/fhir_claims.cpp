@@ -527,6 +527,10 @@ void ClaimMapper::period(const Value& v, std::optional<rules::Date>& from, std::
       to = date_value(m->value, true);
     }
   }
+  if (from && to && *to < *from)
+    add(kFhirValue, path_.with("end"),
+        path_.with("end") + ": the period ends (" + to->iso() + ") before it starts (" + from->iso() + ")",
+        to->iso());
 }
 
 const Value* ClaimMapper::resolve(std::string_view ref) const {
@@ -882,9 +886,10 @@ void ClaimMapper::item(const Value& it, std::size_t) {
     line.service_from = date_value(*sdate, false);
     line.service_to = line.service_from;
   } else if (speriod) {
+    // The line's date is the start (else the end): its location is that element's.
     Enter e(path_, "servicedPeriod");
-    line.date_src.fhirpath = path_.str();
     period(*speriod, line.service_from, line.service_to);
+    line.date_src.fhirpath = line.service_from ? path_.with("start") : line.service_to ? path_.with("end") : path_.str();
   }
   std::optional<double> quantity;
   if (qty) {

@@ -110,7 +110,7 @@ BOOST_AUTO_TEST_CASE(valid_claim_maps_every_element) {
   BOOST_TEST(l2.charge.units == 210000);  // no net: quantity 2 x unitPrice 10.5
   BOOST_TEST(iso(l2.service_from) == "2024-01-16");
   BOOST_TEST(iso(l2.service_to) == "2024-01-17");
-  BOOST_TEST(l2.date_src.fhirpath == "Claim.item[1].servicedPeriod");
+  BOOST_TEST(l2.date_src.fhirpath == "Claim.item[1].servicedPeriod.start");
 }
 
 BOOST_AUTO_TEST_CASE(id_when_no_identifier) {
