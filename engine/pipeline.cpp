@@ -1,8 +1,12 @@
 #include "engine/pipeline.hpp"
 #include "engine/clock.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <map>
+#include <optional>
+#include <span>
 
 #include "engine/report.hpp"
 #include "transforms/fhir_answers.hpp"
@@ -77,14 +81,83 @@ class TransactionHold {
   bool has_syntax_ = false;
 };
 
+// The answers written transaction set by transaction set, for both the whole-body session and
+// the streaming one: the 277CA, and per payer id the re-enveloped 837 of the accepted claims of
+// the transaction sets the 999 accepted (payers in order of first appearance).
+class SetAnswers {
+ public:
+  using PayerSink = std::function<void(const std::string& payer, std::string_view bytes)>;
+  using ClaimSink = std::function<void(const std::string& payer, const std::string& claim_id)>;
+
+  SetAnswers(const PipelineOptions& opt, const transforms::AckCollector& acks, transforms::X12Stamp& stamp,
+             transforms::Ack277Writer::Sink ack277, PayerSink payer_837, ClaimSink forwarded)
+      : opt_(opt),
+        acks_(acks),
+        stamp_(stamp),
+        me_{opt.identity.sender_qualifier, opt.identity.sender_id, opt.identity.organization_name, ""},
+        ack277_(acks, me_, stamp, std::move(ack277)),
+        payer_837_(std::move(payer_837)),
+        forwarded_(std::move(forwarded)) {}
+
+  // The outcomes of one received transaction set, after the reader has seen its SE.
+  void add_set(std::span<const transforms::ClaimOutcome> set) {
+    if (set.empty()) return;
+    std::vector<const transforms::ClaimOutcome*> all;
+    all.reserve(set.size());
+    for (const auto& o : set) all.push_back(&o);
+    ack277_.add_set(all);
+    const rules::X12Context& x = set.front().claim.x12;
+    if (!acks_.transaction_accepted(x.set_index)) return;
+    std::vector<std::string> payers;
+    for (const auto& o : set)
+      if (o.verdict.accepted && std::find(payers.begin(), payers.end(), o.claim.payer_id) == payers.end())
+        payers.push_back(o.claim.payer_id);
+    for (const auto& payer : payers) {
+      std::vector<const rules::Claim*> claims;
+      for (const auto& o : set) {
+        if (o.claim.payer_id != payer || !o.verdict.accepted) continue;
+        claims.push_back(&o.claim);
+        forwarded_(payer, o.claim.id);
+      }
+      writer_for(payer).add(claims);
+    }
+  }
+
+  void finish() {
+    ack277_.finish();
+    for (auto& [payer, w] : writers_) w->finish();
+  }
+
+ private:
+  transforms::Split837Writer& writer_for(const std::string& payer) {
+    auto it = writers_.find(payer);
+    if (it != writers_.end()) return *it->second;
+    const TradingPartner partner = opt_.identity.partner_for(payer);
+    auto w = std::make_unique<transforms::Split837Writer>(
+        partner.sender.id.empty() ? me_ : partner.sender, partner.receiver, stamp_,
+        [this, payer](std::string_view bytes) { payer_837_(payer, bytes); });
+    return *writers_.emplace(payer, std::move(w)).first->second;
+  }
+
+  const PipelineOptions& opt_;
+  const transforms::AckCollector& acks_;
+  transforms::X12Stamp& stamp_;
+  transforms::X12Party me_;
+  transforms::Ack277Writer ack277_;
+  PayerSink payer_837_;
+  ClaimSink forwarded_;
+  std::map<std::string, std::unique_ptr<transforms::Split837Writer>> writers_;
+};
+
 class X12SessionImpl final : public X12Session {
  public:
   X12SessionImpl(const Pipeline& p, std::string_view source, std::string_view sender, rules::Date today,
-                 Stamp stamp)
+                 Stamp stamp, std::optional<X12Outputs> outputs = std::nullopt)
       : pipeline_(p),
         source_(source),
         sender_(sender),
         stamp_(stamp),
+        outputs_(std::move(outputs)),
         reader_(
             source, limits(),
             [this](rules::Claim&& c, rules::Findings&& prior) { on_claim(std::move(c), std::move(prior)); },
@@ -96,7 +169,7 @@ class X12SessionImpl final : public X12Session {
   }
 
   void feed(std::string_view chunk) override { reader_.feed(chunk); }
-  std::size_t claims_so_far() const override { return outcomes_.size() + hold_.held(); }
+  std::size_t claims_so_far() const override { return outcomes_.size() + counts_.claims + set_.size() + hold_.held(); }
 
   X12Result finish() override {
     reader_.finish();
@@ -104,48 +177,44 @@ class X12SessionImpl final : public X12Session {
     X12Result r;
     r.usable = reader_.interchanges() > 0;
     for (const auto& ic : acks_.interchanges()) r.control_numbers.push_back(ic.env.isa13);
-    std::vector<const transforms::ClaimOutcome*> all;
-    for (const auto& o : outcomes_) {
-      count(r.counts, o.verdict);
-      all.push_back(&o);
+    if (outputs_) {
+      // Streaming: every set but the last is already answered.
+      answer_set();
+      r.ack_999 = transforms::render_999(acks_, stamp_);
+      streamed_->finish();
+      r.counts = std::move(counts_);
+      r.counts.input_errors = streamed_errors_;
+      r.ack = r.ack_999;
+      return r;
     }
+    for (const auto& o : outcomes_) count(r.counts, o.verdict);
     r.counts.input_errors = errors_.size();
     r.report_json = report_json(outcomes_, errors_, source_);
+    r.ack_999 = transforms::render_999(acks_, stamp_);
 
-    const PipelineOptions& opt = pipeline_.options();
-    transforms::X12Stamp& st = stamp_;
-    r.ack_999 = transforms::render_999(acks_, st);
-    const transforms::X12Party me{opt.identity.sender_qualifier, opt.identity.sender_id,
-                                  opt.identity.organization_name, ""};
-    r.ack_277ca = transforms::render_277ca(all, acks_, me, st);
-    r.ack = r.ack_999 + r.ack_277ca;
-
-    // One re-enveloped 837 per payer id, accepted claims of accepted transaction sets only.
-    std::vector<std::string> payers;
-    for (const auto& o : outcomes_) {
-      if (!o.verdict.accepted ||
-          !acks_.transaction_accepted(o.claim.x12.set_index))
-        continue;
-      if (std::find(payers.begin(), payers.end(), o.claim.payer_id) == payers.end())
-        payers.push_back(o.claim.payer_id);
-    }
-    for (const auto& payer : payers) {
-      std::vector<const rules::Claim*> claims;
-      ForwardItem item;
-      item.payer_id = payer;
-      item.content_type = "application/edi-x12";
-      for (const auto& o : outcomes_) {
-        if (o.claim.payer_id != payer || !o.verdict.accepted ||
-            !acks_.transaction_accepted(o.claim.x12.set_index))
-          continue;
-        claims.push_back(&o.claim);
-        item.claim_ids.push_back(o.claim.id);
+    std::map<std::string, std::size_t> item_of;  // payer -> index in r.forward
+    const auto item = [&](const std::string& payer) -> ForwardItem& {
+      auto [it, fresh] = item_of.emplace(payer, r.forward.size());
+      if (fresh) {
+        r.forward.emplace_back();
+        r.forward.back().payer_id = payer;
+        r.forward.back().content_type = "application/edi-x12";
       }
-      const TradingPartner partner = opt.identity.partner_for(payer);
-      item.body = transforms::render_split_837(claims, partner.sender.id.empty() ? me : partner.sender,
-                                               partner.receiver, st);
-      r.forward.push_back(std::move(item));
+      return r.forward[it->second];
+    };
+    SetAnswers answers(
+        pipeline_.options(), acks_, stamp_, [&](std::string_view b) { r.ack_277ca.append(b); },
+        [&](const std::string& payer, std::string_view b) { item(payer).body.append(b); },
+        [&](const std::string& payer, const std::string& id) { item(payer).claim_ids.push_back(id); });
+    std::size_t i = 0;
+    while (i < outcomes_.size()) {
+      std::size_t j = i;
+      while (j < outcomes_.size() && same_set(outcomes_[j].claim, outcomes_[i].claim)) ++j;
+      answers.add_set(std::span<const transforms::ClaimOutcome>(outcomes_.data() + i, j - i));
+      i = j;
     }
+    answers.finish();
+    r.ack = r.ack_999 + r.ack_277ca;
     r.outcomes = std::move(outcomes_);
     r.input_errors = std::move(errors_);
     return r;
@@ -161,18 +230,60 @@ class X12SessionImpl final : public X12Session {
   }
 
   void on_error(rules::Finding&& f) {
-    if (!hold_.attach(f)) errors_.push_back(std::move(f));
+    if (hold_.attach(f)) return;
+    if (!outputs_) {
+      errors_.push_back(std::move(f));
+      return;
+    }
+    ++streamed_errors_;
+    if (outputs_->on_error) outputs_->on_error(std::move(f));
+  }
+
+  static bool same_set(const rules::Claim& a, const rules::Claim& b) {
+    return a.x12.set_index == b.x12.set_index;  // control numbers may repeat (IK502 23)
+  }
+
+  // A claim's final outcome. Streaming: the claims of one set are kept until the next set
+  // starts, then reported and answered, and let go.
+  void released(transforms::ClaimOutcome&& o) {
+    if (!outputs_) {
+      outcomes_.push_back(std::move(o));
+      return;
+    }
+    if (!set_.empty() && !same_set(set_.front().claim, o.claim)) answer_set();
+    set_.push_back(std::move(o));
+  }
+
+  void answer_set() {
+    if (set_.empty()) return;
+    if (!streamed_) {
+      streamed_ = std::make_unique<SetAnswers>(
+          pipeline_.options(), acks_, stamp_, outputs_->ack_277ca,
+          [this](const std::string& payer, std::string_view b) { outputs_->payer_837(payer, b); },
+          [](const std::string&, const std::string&) {});
+    }
+    streamed_->add_set(set_);
+    for (auto& o : set_) {
+      count(counts_, o.verdict);
+      if (outputs_->on_outcome) outputs_->on_outcome(std::move(o));
+    }
+    set_.clear();
   }
 
   const Pipeline& pipeline_;
   std::string source_;
   std::string sender_;
   Stamp stamp_;
+  std::optional<X12Outputs> outputs_;
   rules::RuleEnv env_;
   transforms::AckCollector acks_;
   std::vector<transforms::ClaimOutcome> outcomes_;
   rules::Findings errors_;
-  TransactionHold hold_{[this](transforms::ClaimOutcome&& o) { outcomes_.push_back(std::move(o)); }};
+  std::vector<transforms::ClaimOutcome> set_;  // streaming: the claims of the last set released
+  std::unique_ptr<SetAnswers> streamed_;
+  Counts counts_;
+  std::size_t streamed_errors_ = 0;
+  TransactionHold hold_{[this](transforms::ClaimOutcome&& o) { released(std::move(o)); }};
   transforms::X12ClaimReader reader_;
 };
 
@@ -247,6 +358,11 @@ std::unique_ptr<ValidationStream> Pipeline::begin_validation(std::string_view so
                                                              transforms::ErrorCallback on_error) const {
   return std::make_unique<ValidationStreamImpl>(*this, source, sender, today, std::move(on_outcome),
                                                 std::move(on_error));
+}
+
+std::unique_ptr<X12Session> Pipeline::begin_x12_streaming(std::string_view source, std::string_view sender,
+                                                          rules::Date today, Stamp stamp, X12Outputs outputs) const {
+  return std::make_unique<X12SessionImpl>(*this, source, sender, today, std::move(stamp), std::move(outputs));
 }
 
 X12Result Pipeline::process_x12(std::string_view body, std::string_view source, std::string_view sender,

@@ -101,6 +101,16 @@ class ValidationStream;
 // A claim's final outcome (its verdict no longer changes), in input order.
 using OutcomeCallback = std::function<void(transforms::ClaimOutcome&&)>;
 
+// Where a streaming X12 session writes as transaction sets complete (`validate --out` on a
+// batch of any size): each claim's final outcome, the 277CA and each payer's re-enveloped 837
+// piece by piece (in that order per set); the TA1/999 comes from finish().
+struct X12Outputs {
+  OutcomeCallback on_outcome;                                             // may be empty
+  transforms::ErrorCallback on_error;                                     // input errors not tied to a claim
+  std::function<void(std::string_view)> ack_277ca;                        // required
+  std::function<void(const std::string& payer_id, std::string_view)> payer_837;  // required
+};
+
 class Pipeline {
  public:
   explicit Pipeline(PipelineOptions options);
@@ -108,6 +118,13 @@ class Pipeline {
   // Streaming X12: feed the body as it arrives; finish() answers.
   [[nodiscard]] std::unique_ptr<X12Session> begin_x12(std::string_view source, std::string_view sender,
                                                       rules::Date today, Stamp stamp) const;
+  // The same in bounded memory: the claims of one transaction set are held at a time and go to
+  // `outputs` when the next set starts; finish() returns usable, counts, control_numbers,
+  // ack_999 and ack (= ack_999) only. stamp.allocate may throw (ControlNumberError): then the
+  // outputs are incomplete.
+  [[nodiscard]] std::unique_ptr<X12Session> begin_x12_streaming(std::string_view source, std::string_view sender,
+                                                                rules::Date today, Stamp stamp,
+                                                                X12Outputs outputs) const;
   // Whole-body conveniences.
   [[nodiscard]] X12Result process_x12(std::string_view body, std::string_view source,
                                       std::string_view sender, rules::Date today, Stamp stamp) const;

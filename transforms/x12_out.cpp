@@ -116,90 +116,118 @@ std::string source_key(const rules::Claim& c) {
 
 }  // namespace
 
+Split837Writer::Split837Writer(X12Party sender, X12Party receiver, X12Stamp& stamp, Sink sink)
+    : sender_(std::move(sender)), receiver_(std::move(receiver)), stamp_(stamp), sink_(std::move(sink)) {}
+
+void Split837Writer::close_group() {
+  if (!group_open_) return;
+  std::string ge;
+  Out e{ge, el_, comp_, term_};
+  e.seg({"GE", std::to_string(sets_), group_control(control_, groups_)});
+  sink_(ge);
+  group_open_ = false;
+}
+
+void Split837Writer::close_interchange() {
+  close_group();
+  if (!interchange_open_) return;
+  std::string iea;
+  Out e{iea, el_, comp_, term_};
+  e.seg({"IEA", std::to_string(groups_), digits(control_, 9)});
+  sink_(iea);
+  interchange_open_ = false;
+}
+
+void Split837Writer::add(std::span<const rules::Claim* const> claims) {
+  std::size_t i = 0;
+  while (i < claims.size()) {
+    const rules::X12Context& d = claims[i]->x12;
+    // One interchange per run of claims sharing delimiters and usage indicator, one group per
+    // guide, one transaction set per transaction set the claims came from.
+    if (interchange_open_ && (d.element_sep != el_ || d.segment_term != term_ || d.component_sep != comp_ ||
+                              d.isa15 != usage_))
+      close_interchange();
+    if (!interchange_open_) {
+      el_ = d.element_sep;
+      comp_ = d.component_sep;
+      term_ = d.segment_term;
+      usage_ = d.isa15;
+      const char rep = d.repetition_sep ? d.repetition_sep : '^';
+      control_ = stamp_.take(sender_.qualifier, sender_.id);
+      sink_(isa_with(el_, comp_, rep, term_, sender_, receiver_, stamp_, control_, usage_));
+      interchange_open_ = true;
+      groups_ = 0;
+    }
+    if (group_open_ && d.guide != guide_) close_group();
+    if (!group_open_) {
+      guide_ = d.guide;
+      ++groups_;
+      sets_ = 0;
+      std::string gs;
+      Out g{gs, el_, comp_, term_};
+      g.seg({"GS", "HC", sender_.gs_id(), receiver_.gs_id(), stamp_.date, stamp_.time,
+             group_control(control_, groups_), "X", guide_});
+      sink_(gs);
+      group_open_ = true;
+    }
+    const std::string key = source_key(*claims[i]);
+    const std::string st02 = digits(++sets_, 4);
+    std::string body;
+    Out t{body, el_, comp_, term_};
+    t.seg({"ST", "837", st02, guide_});
+    t.raw(claims[i]->x12.raw_header);
+    std::size_t hl = 0, provider_hl = 0, subscriber_hl = 0;
+    const std::string* last_provider = nullptr;
+    const std::string* last_subscriber = nullptr;
+    std::string last_subscriber_hl, last_provider_hl;
+    const std::size_t first = i;
+    while (i < claims.size() && source_key(*claims[i]) == key) {
+      const rules::X12Context& x = claims[i]->x12;
+      const bool new_provider = last_provider == nullptr || x.provider_hl != last_provider_hl ||
+                                x.raw_provider != *last_provider;
+      if (new_provider) {
+        provider_hl = ++hl;
+        t.raw(renumber_hl(x.raw_provider, el_, term_, provider_hl, 0));
+        t.raw(rest_after_first(x.raw_provider, term_));
+        last_provider = &x.raw_provider;
+        last_provider_hl = x.provider_hl;
+        last_subscriber = nullptr;
+      }
+      const bool new_subscriber = new_provider || last_subscriber == nullptr ||
+                                  x.subscriber_hl != last_subscriber_hl || x.raw_subscriber != *last_subscriber;
+      if (new_subscriber) {
+        subscriber_hl = ++hl;
+        t.raw(renumber_hl(x.raw_subscriber, el_, term_, subscriber_hl, provider_hl));
+        t.raw(rest_after_first(x.raw_subscriber, term_));
+        last_subscriber = &x.raw_subscriber;
+        last_subscriber_hl = x.subscriber_hl;
+      }
+      if (!x.raw_patient.empty()) {
+        // A patient loop is written with each of its claims (claims of one patient that
+        // were consecutive stay under one HL).
+        const bool same_patient = !new_subscriber && i > first && claims[i - 1]->x12.raw_patient == x.raw_patient;
+        if (!same_patient) {
+          const std::size_t patient_hl = ++hl;
+          t.raw(renumber_hl(x.raw_patient, el_, term_, patient_hl, subscriber_hl));
+          t.raw(rest_after_first(x.raw_patient, term_));
+        }
+      }
+      t.raw(x.raw_claim);
+      ++i;
+    }
+    t.seg({"SE", std::to_string(t.count + 1), st02});
+    sink_(body);
+  }
+}
+
+void Split837Writer::finish() { close_interchange(); }
+
 std::string render_split_837(const std::vector<const rules::Claim*>& claims, const X12Party& sender,
                              const X12Party& receiver, X12Stamp& stamp) {
   std::string out;
-  std::size_t i = 0;
-  while (i < claims.size()) {
-    // One interchange per run of claims sharing delimiters.
-    const rules::X12Context& d = claims[i]->x12;
-    const char el = d.element_sep, comp = d.component_sep, term = d.segment_term;
-    const char rep = d.repetition_sep ? d.repetition_sep : '^';
-    const std::string usage = d.isa15;
-    const std::uint64_t control = stamp.take(sender.qualifier, sender.id);
-    out += isa_with(el, comp, rep, term, sender, receiver, stamp, control, usage);
-    std::size_t groups = 0;
-    while (i < claims.size() && claims[i]->x12.element_sep == el && claims[i]->x12.segment_term == term &&
-           claims[i]->x12.component_sep == comp && claims[i]->x12.isa15 == usage) {
-      const std::string guide = claims[i]->x12.guide;
-      ++groups;
-      std::string gs;
-      Out g{gs, el, comp, term};
-      g.seg({"GS", "HC", sender.gs_id(), receiver.gs_id(), stamp.date, stamp.time, group_control(control, groups), "X", guide});
-      out += gs;
-      std::size_t sets = 0;
-      while (i < claims.size() && claims[i]->x12.guide == guide && claims[i]->x12.element_sep == el &&
-             claims[i]->x12.segment_term == term && claims[i]->x12.component_sep == comp &&
-             claims[i]->x12.isa15 == usage) {
-        const std::string key = source_key(*claims[i]);
-        const std::string st02 = digits(++sets, 4);
-        std::string body;
-        Out t{body, el, comp, term};
-        t.seg({"ST", "837", st02, guide});
-        t.raw(claims[i]->x12.raw_header);
-        std::size_t hl = 0, provider_hl = 0, subscriber_hl = 0;
-        const std::string* last_provider = nullptr;
-        const std::string* last_subscriber = nullptr;
-        std::string last_subscriber_hl, last_provider_hl;
-        while (i < claims.size() && source_key(*claims[i]) == key) {
-          const rules::X12Context& x = claims[i]->x12;
-          const bool new_provider = last_provider == nullptr || x.provider_hl != last_provider_hl ||
-                                    x.raw_provider != *last_provider;
-          if (new_provider) {
-            provider_hl = ++hl;
-            t.raw(renumber_hl(x.raw_provider, el, term, provider_hl, 0));
-            t.raw(rest_after_first(x.raw_provider, term));
-            last_provider = &x.raw_provider;
-            last_provider_hl = x.provider_hl;
-            last_subscriber = nullptr;
-          }
-          const bool new_subscriber = new_provider || last_subscriber == nullptr ||
-                                      x.subscriber_hl != last_subscriber_hl ||
-                                      x.raw_subscriber != *last_subscriber;
-          if (new_subscriber) {
-            subscriber_hl = ++hl;
-            t.raw(renumber_hl(x.raw_subscriber, el, term, subscriber_hl, provider_hl));
-            t.raw(rest_after_first(x.raw_subscriber, term));
-            last_subscriber = &x.raw_subscriber;
-            last_subscriber_hl = x.subscriber_hl;
-          }
-          if (!x.raw_patient.empty()) {
-            // A patient loop is written with each of its claims (claims of one patient that
-            // were consecutive stay under one HL).
-            const bool same_patient = !new_subscriber && i > 0 && claims[i - 1]->x12.raw_patient == x.raw_patient &&
-                                      source_key(*claims[i - 1]) == key;
-            if (!same_patient) {
-              const std::size_t patient_hl = ++hl;
-              t.raw(renumber_hl(x.raw_patient, el, term, patient_hl, subscriber_hl));
-              t.raw(rest_after_first(x.raw_patient, term));
-            }
-          }
-          t.raw(x.raw_claim);
-          ++i;
-        }
-        t.seg({"SE", std::to_string(t.count + 1), st02});
-        out += body;
-      }
-      std::string ge;
-      Out e{ge, el, comp, term};
-      e.seg({"GE", std::to_string(sets), group_control(control, groups)});
-      out += ge;
-    }
-    std::string iea;
-    Out e{iea, el, comp, term};
-    e.seg({"IEA", std::to_string(groups), digits(control, 9)});
-    out += iea;
-  }
+  Split837Writer w(sender, receiver, stamp, [&](std::string_view s) { out.append(s); });
+  w.add(claims);
+  w.finish();
   return out;
 }
 
@@ -290,126 +318,138 @@ void write_stc(Out& o, const std::vector<std::string>& comps, const std::string&
 
 }  // namespace
 
+Ack277Writer::Ack277Writer(const AckCollector& acks, X12Party source, X12Stamp& stamp, Sink sink)
+    : acks_(acks), source_(std::move(source)), stamp_(stamp), sink_(std::move(sink)) {}
+
+void Ack277Writer::add_set(std::span<const ClaimOutcome* const> set) {
+  if (set.empty()) return;
+  const rules::X12Context& x = set.front()->claim.x12;
+  if (!acks_.transaction_accepted(x.set_index)) return;
+  std::string out;
+  if (!open_) {
+    control_ = stamp_.take(source_.qualifier, source_.id);
+    const X12Party to{"ZZ", x.sender_id, x.submitter_name, ""};
+    out = make_isa(source_.qualifier, source_.id, to.qualifier, to.id, stamp_, control_, x.isa15);
+    gs06_ = std::to_string(control_);
+    out += "GS*HN*" + clean(source_.gs_id(), 15) + "*" + clean(x.gs02.empty() ? x.sender_id : x.gs02, 15) + "*" +
+           stamp_.date + "*" + stamp_.time + "*" + gs06_ + "*X*005010X214~\n";
+    open_ = true;
+  }
+  const std::string st02 = digits(++sets_, 4);
+  Out o{out, '*', ':', '~'};
+  const auto seg = [&](const std::string& s) {
+    out += s;
+    out += "~\n";
+    ++o.count;
+  };
+  seg("ST*277*" + st02 + "*005010X214");
+  seg("BHT*0085*08*" + gs06_ + st02 + "*" + stamp_.date + "*" + stamp_.time + "*TH");
+  // 2000A information source
+  seg("HL*1**20*1");
+  seg("NM1*AY*2*" + clean(source_.name) + "*****46*" + clean(source_.id, 80));
+  seg("TRN*1*" + gs06_ + st02);
+  seg("DTP*050*D8*" + stamp_.date);
+  seg("DTP*009*D8*" + stamp_.date);
+  // 2000B information receiver: the submitter of the 837, with the batch totals
+  std::size_t accepted = 0, rejected = 0;
+  rules::Amount acc_amt{0, true}, rej_amt{0, true}, total{0, true};
+  for (const ClaimOutcome* c : set) {
+    (c->verdict.accepted ? accepted : rejected) += 1;
+    (c->verdict.accepted ? acc_amt : rej_amt).units += c->claim.total.units;
+    total.units += c->claim.total.units;
+  }
+  seg("HL*2*1*21*1");
+  seg("NM1*41*2*" + clean(x.submitter_name) + "*****46*" + clean(x.submitter_id, 80));
+  const std::string batch = bht03(x.raw_header, x.element_sep, x.segment_term);
+  seg("TRN*2*" + clean(batch.empty() ? x.st02 : batch, 50));
+  seg("STC*A1:19:PR*" + stamp_.date + "*WQ*" + total.to_string());
+  if (accepted) seg("QTY*90*" + std::to_string(accepted));
+  if (rejected) seg("QTY*AA*" + std::to_string(rejected));
+  if (accepted) seg("AMT*YU*" + acc_amt.to_string());
+  if (rejected) seg("AMT*YY*" + rej_amt.to_string());
+  // 2000C billing provider, 2000D patient per claim
+  std::size_t hl = 2, provider_hl = 0;
+  std::string last_provider;
+  for (std::size_t k = 0; k < set.size(); ++k) {
+    const rules::Claim& c = set[k]->claim;
+    const rules::Verdict& v = set[k]->verdict;
+    const std::string provider_key = c.billing_npi + '|' + c.x12.billing_name;
+    if (provider_hl == 0 || provider_key != last_provider) {
+      std::size_t p_acc = 0, p_rej = 0;
+      rules::Amount pa{0, true}, pr{0, true};
+      for (std::size_t m = k; m < set.size() && set[m]->claim.billing_npi + '|' + set[m]->claim.x12.billing_name == provider_key; ++m) {
+        (set[m]->verdict.accepted ? p_acc : p_rej) += 1;
+        (set[m]->verdict.accepted ? pa : pr).units += set[m]->claim.total.units;
+      }
+      provider_hl = ++hl;
+      seg("HL*" + std::to_string(provider_hl) + "*2*19*1");
+      seg("NM1*85*2*" + clean(c.x12.billing_name) + "*****XX*" + clean(c.billing_npi, 80));
+      seg("TRN*1*" + clean(c.billing_npi.empty() ? "0" : c.billing_npi, 50));
+      if (p_acc) seg("QTY*QA*" + std::to_string(p_acc));
+      if (p_rej) seg("QTY*QC*" + std::to_string(p_rej));
+      if (p_acc) seg("AMT*YU*" + pa.to_string());
+      if (p_rej) seg("AMT*YY*" + pr.to_string());
+      last_provider = provider_key;
+    }
+    seg("HL*" + std::to_string(++hl) + "*" + std::to_string(provider_hl) + "*PT");
+    seg("NM1*QC*1*" + clean(c.x12.patient_last) + "*" + clean(c.x12.patient_first) + "****MI*" +
+        clean(c.x12.member_id, 80));
+    seg("TRN*2*" + clean(c.id, 50));
+    const std::string amt = amount(c.total);
+    const std::vector<std::string> claim_status = status_composites(v, c, 0);
+    std::vector<std::string> any_line;
+    for (const auto& l : c.lines) {
+      auto ls = status_composites(v, c, l.number);
+      any_line.insert(any_line.end(), ls.begin(), ls.end());
+    }
+    if (v.accepted) {
+      seg("STC*A2:20*" + stamp_.date + "*WQ*" + amt);
+    } else if (!claim_status.empty()) {
+      write_stc(o, claim_status, stamp_.date, amt);
+    } else {
+      // Every reason is on a line: the claim is rejected for invalid information.
+      write_stc(o, {any_line.empty() ? std::string("A7:21") : any_line.front()}, stamp_.date, amt);
+    }
+    seg("REF*D9*" + clean(c.x12.isa13 + c.x12.st02 + std::to_string(k + 1), 50));
+    const std::string dtp = dates(c.date_from, c.date_to);
+    if (!dtp.empty()) seg("DTP*472*" + dtp);
+    // 2220D service lines with their own rejections
+    if (!v.accepted) {
+      for (const auto& l : c.lines) {
+        const auto ls = status_composites(v, c, l.number);
+        if (ls.empty()) continue;
+        seg("SVC*" + clean(l.procedure.system.empty() ? "HC" : l.procedure.system, 2) + ":" +
+            clean(l.procedure.code, 48) + "*" + amount(l.charge) + "*0");
+        write_stc(o, ls, stamp_.date, amount(l.charge));
+        seg("REF*FJ*" + std::to_string(l.number));
+        const std::string ld = dates(l.service_from, l.service_to);
+        if (!ld.empty()) seg("DTP*472*" + ld);
+      }
+    }
+  }
+  out += "SE*" + std::to_string(o.count + 1) + "*" + st02 + "~\n";
+  sink_(out);
+}
+
+void Ack277Writer::finish() {
+  if (!open_) return;
+  sink_("GE*" + std::to_string(sets_) + "*" + gs06_ + "~\n" + "IEA*1*" + digits(control_, 9) + "~\n");
+  open_ = false;
+}
+
 std::string render_277ca(const std::vector<const ClaimOutcome*>& outcomes, const AckCollector& acks,
                          const X12Party& source, X12Stamp& stamp) {
-  // Transaction sets the 999 accepted, in input order, with their claims.
-  std::vector<std::vector<const ClaimOutcome*>> sets;
-  std::string last_key;
-  for (const ClaimOutcome* o : outcomes) {
-    const rules::X12Context& x = o->claim.x12;
-    if (!acks.transaction_accepted(x.set_index)) continue;
-    const std::string key = source_key(o->claim);
-    if (sets.empty() || key != last_key) sets.emplace_back();
-    sets.back().push_back(o);
-    last_key = key;
+  std::string out;
+  Ack277Writer w(acks, source, stamp, [&](std::string_view s) { out.append(s); });
+  std::size_t i = 0;
+  while (i < outcomes.size()) {
+    const std::string key = source_key(outcomes[i]->claim);
+    std::size_t j = i;
+    while (j < outcomes.size() && source_key(outcomes[j]->claim) == key) ++j;
+    w.add_set(std::span<const ClaimOutcome* const>(outcomes.data() + i, j - i));
+    i = j;
   }
-  if (sets.empty()) return {};
-  const rules::X12Context& first = sets.front().front()->claim.x12;
-  const std::uint64_t control = stamp.take(source.qualifier, source.id);
-  X12Party to{"ZZ", first.sender_id, first.submitter_name, ""};
-  std::string out = make_isa(source.qualifier, source.id, to.qualifier, to.id, stamp, control, first.isa15);
-  const std::string gs06 = std::to_string(control);
-  out += "GS*HN*" + clean(source.gs_id(), 15) + "*" + clean(first.gs02.empty() ? first.sender_id : first.gs02, 15) + "*" +
-         stamp.date + "*" + stamp.time + "*" + gs06 + "*X*005010X214~\n";
-  std::size_t st = 0;
-  for (const auto& set : sets) {
-    const rules::X12Context& x = set.front()->claim.x12;
-    const std::string st02 = digits(++st, 4);
-    Out o{out, '*', ':', '~'};
-    const auto seg = [&](const std::string& s) {
-      out += s;
-      out += "~\n";
-      ++o.count;
-    };
-    seg("ST*277*" + st02 + "*005010X214");
-    seg("BHT*0085*08*" + gs06 + st02 + "*" + stamp.date + "*" + stamp.time + "*TH");
-    // 2000A information source
-    seg("HL*1**20*1");
-    seg("NM1*AY*2*" + clean(source.name) + "*****46*" + clean(source.id, 80));
-    seg("TRN*1*" + gs06 + st02);
-    seg("DTP*050*D8*" + stamp.date);
-    seg("DTP*009*D8*" + stamp.date);
-    // 2000B information receiver: the submitter of the 837, with the batch totals
-    std::size_t accepted = 0, rejected = 0;
-    rules::Amount acc_amt{0, true}, rej_amt{0, true}, total{0, true};
-    for (const ClaimOutcome* c : set) {
-      (c->verdict.accepted ? accepted : rejected) += 1;
-      (c->verdict.accepted ? acc_amt : rej_amt).units += c->claim.total.units;
-      total.units += c->claim.total.units;
-    }
-    seg("HL*2*1*21*1");
-    seg("NM1*41*2*" + clean(x.submitter_name) + "*****46*" + clean(x.submitter_id, 80));
-    const std::string batch = bht03(x.raw_header, x.element_sep, x.segment_term);
-    seg("TRN*2*" + clean(batch.empty() ? x.st02 : batch, 50));
-    seg("STC*A1:19:PR*" + stamp.date + "*WQ*" + total.to_string());
-    if (accepted) seg("QTY*90*" + std::to_string(accepted));
-    if (rejected) seg("QTY*AA*" + std::to_string(rejected));
-    if (accepted) seg("AMT*YU*" + acc_amt.to_string());
-    if (rejected) seg("AMT*YY*" + rej_amt.to_string());
-    // 2000C billing provider, 2000D patient per claim
-    std::size_t hl = 2, provider_hl = 0;
-    std::string last_provider;
-    for (std::size_t k = 0; k < set.size(); ++k) {
-      const rules::Claim& c = set[k]->claim;
-      const rules::Verdict& v = set[k]->verdict;
-      const std::string provider_key = c.billing_npi + '|' + c.x12.billing_name;
-      if (provider_hl == 0 || provider_key != last_provider) {
-        std::size_t p_acc = 0, p_rej = 0;
-        rules::Amount pa{0, true}, pr{0, true};
-        for (std::size_t m = k; m < set.size() && set[m]->claim.billing_npi + '|' + set[m]->claim.x12.billing_name == provider_key; ++m) {
-          (set[m]->verdict.accepted ? p_acc : p_rej) += 1;
-          (set[m]->verdict.accepted ? pa : pr).units += set[m]->claim.total.units;
-        }
-        provider_hl = ++hl;
-        seg("HL*" + std::to_string(provider_hl) + "*2*19*1");
-        seg("NM1*85*2*" + clean(c.x12.billing_name) + "*****XX*" + clean(c.billing_npi, 80));
-        seg("TRN*1*" + clean(c.billing_npi.empty() ? "0" : c.billing_npi, 50));
-        if (p_acc) seg("QTY*QA*" + std::to_string(p_acc));
-        if (p_rej) seg("QTY*QC*" + std::to_string(p_rej));
-        if (p_acc) seg("AMT*YU*" + pa.to_string());
-        if (p_rej) seg("AMT*YY*" + pr.to_string());
-        last_provider = provider_key;
-      }
-      seg("HL*" + std::to_string(++hl) + "*" + std::to_string(provider_hl) + "*PT");
-      seg("NM1*QC*1*" + clean(c.x12.patient_last) + "*" + clean(c.x12.patient_first) + "****MI*" +
-          clean(c.x12.member_id, 80));
-      seg("TRN*2*" + clean(c.id, 50));
-      const std::string amt = amount(c.total);
-      const std::vector<std::string> claim_status = status_composites(v, c, 0);
-      std::vector<std::string> any_line;
-      for (const auto& l : c.lines) {
-        auto ls = status_composites(v, c, l.number);
-        any_line.insert(any_line.end(), ls.begin(), ls.end());
-      }
-      if (v.accepted) {
-        seg("STC*A2:20*" + stamp.date + "*WQ*" + amt);
-      } else if (!claim_status.empty()) {
-        write_stc(o, claim_status, stamp.date, amt);
-      } else {
-        // Every reason is on a line: the claim is rejected for invalid information.
-        write_stc(o, {any_line.empty() ? std::string("A7:21") : any_line.front()}, stamp.date, amt);
-      }
-      seg("REF*D9*" + clean(c.x12.isa13 + c.x12.st02 + std::to_string(k + 1), 50));
-      const std::string dtp = dates(c.date_from, c.date_to);
-      if (!dtp.empty()) seg("DTP*472*" + dtp);
-      // 2220D service lines with their own rejections
-      if (!v.accepted) {
-        for (const auto& l : c.lines) {
-          const auto ls = status_composites(v, c, l.number);
-          if (ls.empty()) continue;
-          seg("SVC*" + clean(l.procedure.system.empty() ? "HC" : l.procedure.system, 2) + ":" +
-              clean(l.procedure.code, 48) + "*" + amount(l.charge) + "*0");
-          write_stc(o, ls, stamp.date, amount(l.charge));
-          seg("REF*FJ*" + std::to_string(l.number));
-          const std::string ld = dates(l.service_from, l.service_to);
-          if (!ld.empty()) seg("DTP*472*" + ld);
-        }
-      }
-    }
-    out += "SE*" + std::to_string(o.count + 1) + "*" + st02 + "~\n";
-  }
-  out += "GE*" + std::to_string(st) + "*" + gs06 + "~\n";
-  out += "IEA*1*" + digits(control, 9) + "~\n";
+  w.finish();
   return out;
 }
 

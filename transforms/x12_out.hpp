@@ -14,7 +14,10 @@
 #include "rulesets/core/rule.hpp"
 #include "transforms/x12_ack.hpp"
 
+#include <functional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cg::transforms {
@@ -42,11 +45,59 @@ struct ClaimOutcome {
                                            const X12Party& sender, const X12Party& receiver,
                                            X12Stamp& stamp);
 
+// The same, written as the claims arrive (render_split_837 is add(all) + finish()): add() the
+// accepted claims in input order, whole transaction sets at a time (a set split over two calls
+// becomes two sets); each set is handed to `sink` once its claims are added, envelopes open when
+// needed and close at the next change of delimiters / usage / guide or at finish(). Memory:
+// the claims of one add() call. stamp must outlive the writer.
+class Split837Writer {
+ public:
+  using Sink = std::function<void(std::string_view)>;
+  Split837Writer(X12Party sender, X12Party receiver, X12Stamp& stamp, Sink sink);
+  void add(std::span<const rules::Claim* const> claims);
+  void finish();
+
+ private:
+  void close_group();
+  void close_interchange();
+  X12Party sender_, receiver_;
+  X12Stamp& stamp_;
+  Sink sink_;
+  bool interchange_open_ = false, group_open_ = false;
+  char el_ = '*', comp_ = ':', term_ = '~';
+  std::string usage_, guide_;
+  std::uint64_t control_ = 0;
+  std::size_t groups_ = 0, sets_ = 0;
+};
+
 // The 277CA for the claims of the transaction sets the 999 accepted (others are skipped: the
 // 999 already rejected them). Empty when there is none. stamp.control advances.
 [[nodiscard]] std::string render_277ca(const std::vector<const ClaimOutcome*>& outcomes,
                                        const AckCollector& acks, const X12Party& source,
                                        X12Stamp& stamp);
+
+// The same, written as transaction sets complete (render_277ca is add_set per set + finish()):
+// add_set() takes the outcomes of one received transaction set (skipped unless the 999
+// accepted it: call it after the reader has seen the set's SE); the interchange opens with the
+// first accepted set and closes at finish() (nothing at all when no set was accepted). Memory:
+// one set's outcomes. acks and stamp must outlive the writer.
+class Ack277Writer {
+ public:
+  using Sink = std::function<void(std::string_view)>;
+  Ack277Writer(const AckCollector& acks, X12Party source, X12Stamp& stamp, Sink sink);
+  void add_set(std::span<const ClaimOutcome* const> set);
+  void finish();
+
+ private:
+  const AckCollector& acks_;
+  X12Party source_;
+  X12Stamp& stamp_;
+  Sink sink_;
+  bool open_ = false;
+  std::uint64_t control_ = 0;
+  std::string gs06_;
+  std::size_t sets_ = 0;
+};
 
 // The STC01 category:code for a finding (e.g. "A7:254" principal diagnosis code invalid).
 struct ClaimStatus {

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "engine/cli/commands.hpp"
@@ -54,7 +55,8 @@ constexpr const char* kHelp =
     "                              envelope is bad), 277ca.x12 and accepted-<payer id>.837 (the\n"
     "                              accepted claims re-enveloped, one file per payer); for FHIR\n"
     "                              outcomes.ndjson (one OperationOutcome per claim) and\n"
-    "                              accepted.ndjson. Each input is then read whole into memory.\n"
+    "                              accepted.ndjson. X12 streams through in bounded memory (one\n"
+    "                              transaction set at a time); a FHIR document is read whole.\n"
     "  --control-start N           ISA13 of the first interchange written (999, 277CA, 837),\n"
     "                              then N+1, ...; nothing is remembered (default: the next\n"
     "                              numbers from the state directory, never reused)\n"
@@ -243,7 +245,113 @@ bool write_file(const std::filesystem::path& p, std::string_view data) {
   return static_cast<bool>(out);
 }
 
-// --out: each file through the pipeline (whole), answers written next to the report.
+// An output file of --out, written as the answers are produced.
+class OutFile {
+ public:
+  explicit OutFile(std::filesystem::path p) : path_(std::move(p)) {}
+  ~OutFile() {
+    if (f_ != nullptr) std::fclose(f_);
+  }
+  OutFile(const OutFile&) = delete;
+  OutFile& operator=(const OutFile&) = delete;
+  void write(std::string_view data) {
+    if (f_ == nullptr && ok_) {
+      f_ = std::fopen(path_.c_str(), "wb");
+      ok_ = f_ != nullptr;
+    }
+    if (ok_ && std::fwrite(data.data(), 1, data.size(), f_) != data.size()) ok_ = false;
+  }
+  // Closes the file (creating it empty when nothing was written); false on any failure.
+  bool close() {
+    if (f_ == nullptr && ok_) write({});
+    if (f_ != nullptr) {
+      ok_ = std::fclose(f_) == 0 && ok_;
+      f_ = nullptr;
+    }
+    return ok_;
+  }
+  std::FILE* file() {
+    write({});
+    return f_;
+  }
+
+ private:
+  std::filesystem::path path_;
+  std::FILE* f_ = nullptr;
+  bool ok_ = true;
+};
+
+// --out for X12: the file streams through the pipeline; the report, the 277CA and each
+// payer's 837 are written as transaction sets complete (memory: one transaction set), the
+// 999 at the end (it holds envelope facts and errors only).
+class X12AnswerFiles {
+ public:
+  X12AnswerFiles(const Pipeline& pipeline, const Options& opt, const std::string& file,
+                 const std::filesystem::path& dir, const std::shared_ptr<ControlNumbers>& numbers,
+                 ReportWriter& report)
+      : file_(file), dir_(dir), report_(report), report_file_(dir / "report.json"), ack277_(dir / "277ca.x12"),
+        json_(report_file_.file(), ReportFormat::Json) {
+    X12Outputs out;
+    out.on_outcome = [this](transforms::ClaimOutcome&& o) {
+      report_.claim(o.claim, o.verdict);
+      json_.claim(o.claim, o.verdict);
+    };
+    out.on_error = [this](rules::Finding&& f) {
+      report_.input_error(file_, f);
+      json_.input_error(file_, f);
+    };
+    out.ack_277ca = [this](std::string_view b) { ack277_.write(b); };
+    out.payer_837 = [this](const std::string& payer, std::string_view b) {
+      auto& f = payers_[payer];
+      if (!f) f = std::make_unique<OutFile>(dir_ / accepted_file_name(payer));
+      f->write(b);
+    };
+    session_ = pipeline.begin_x12_streaming(file, "", opt.today, cli_stamp(numbers), std::move(out));
+  }
+
+  void feed(std::string_view chunk) { session_->feed(chunk); }
+
+  // False when a file could not be written; usable: the input held an X12 interchange.
+  bool finish(bool& usable) {
+    const X12Result r = session_->finish();
+    usable = r.usable;
+    json_.finish();
+    OutFile ack999(dir_ / "999.x12");
+    ack999.write(r.ack_999);
+    bool ok = report_file_.close() && ack277_.close() && ack999.close();
+    for (auto& [payer, f] : payers_) ok = f->close() && ok;
+    return ok;
+  }
+
+ private:
+  std::string file_;
+  std::filesystem::path dir_;
+  ReportWriter& report_;
+  OutFile report_file_, ack277_;
+  ReportWriter json_;
+  std::map<std::string, std::unique_ptr<OutFile>> payers_;
+  std::unique_ptr<X12Session> session_;
+};
+
+// --out for FHIR: the document is read whole (bounded by InputLimits::max_fhir_bytes).
+bool fhir_answers(const Pipeline& pipeline, const Options& opt, const std::string& file, const std::string& bytes,
+                  const std::filesystem::path& dir, ReportWriter& report, int& exit_code) {
+  const FhirResult r = pipeline.process_fhir(bytes, FhirOperation::Batch, "", opt.today, {}, file);
+  std::string outcomes, accepted;
+  transforms::FhirAnswerStamp fs;
+  fs.now = utc_datetime_now();
+  for (const auto& o : r.outcomes) {
+    report.claim(o.claim, o.verdict);
+    outcomes += transforms::operation_outcome_json(o.verdict.findings, fs) + "\n";
+    ++fs.sequence;
+    if (o.verdict.accepted) accepted += o.claim.fhir.raw_json + "\n";
+  }
+  for (const auto& e : r.input_errors) report.input_error(file, e);
+  if (r.outcomes.empty() && !r.input_errors.empty()) exit_code = 2;
+  return write_file(dir / "outcomes.ndjson", outcomes) && write_file(dir / "accepted.ndjson", accepted) &&
+         write_file(dir / "report.json", engine::report_json(r.outcomes, r.input_errors, file));
+}
+
 int validate_with_answers(const Options& opt, const rules::RuleEnv& env,
                           const std::shared_ptr<const rules::RuleSet>& ruleset) {
   PipelineOptions po;
@@ -260,52 +368,56 @@ int validate_with_answers(const Options& opt, const rules::RuleEnv& env,
     return 2;
   }
   for (const auto& file : opt.files) {
-    std::string bytes, err;
-    if (!slurp(file, bytes, err)) {
-      std::fprintf(stderr, "claimgate validate: %s\n", err.c_str());
-      exit_code = 2;
-      continue;
-    }
     const std::string name = file == "-" ? "stdin" : std::filesystem::path(file).filename().string();
     const std::filesystem::path dir = std::filesystem::path(opt.out_dir) / name;
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) {
-      std::fprintf(stderr, "claimgate validate: cannot create %s: %s\n", dir.c_str(), ec.message().c_str());
-      return 2;
-    }
-    const transforms::InputKind kind = transforms::detect_input(std::string_view(bytes).substr(0, 8192));
-
+    // The first 8 KiB decide the kind: X12 streams on, FHIR is gathered whole.
+    std::string head;
+    std::unique_ptr<X12AnswerFiles> x12;
+    bool fhir = false, failed = false;
+    const auto decide = [&] {
+      std::error_code ec;
+      std::filesystem::create_directories(dir, ec);
+      if (ec) {
+        std::fprintf(stderr, "claimgate validate: cannot create %s: %s\n", dir.c_str(), ec.message().c_str());
+        failed = true;
+        return;
+      }
+      if (transforms::detect_input(std::string_view(head).substr(0, 8192)) != transforms::InputKind::X12) {
+        fhir = true;
+        return;
+      }
+      x12 = std::make_unique<X12AnswerFiles>(pipeline, opt, file, dir, numbers, report);
+      x12->feed(head);
+      std::string().swap(head);
+    };
     bool ok = true;
-    if (kind == transforms::InputKind::X12) {
-      X12Result r;
-      try {
-        r = pipeline.process_x12(bytes, file, "", opt.today, cli_stamp(numbers));
-      } catch (const ControlNumberError& e) {
-        std::fprintf(stderr, "claimgate validate: %s\n", e.what());
-        return 2;
+    try {
+      const std::string io_error = read_in_chunks(file, [&](std::string_view chunk) {
+        if (failed) return;
+        if (x12) {
+          x12->feed(chunk);
+          return;
+        }
+        head.append(chunk);
+        if (!fhir && head.size() >= 8192) decide();
+      });
+      if (!io_error.empty()) {
+        std::fprintf(stderr, "claimgate validate: %s\n", io_error.c_str());
+        exit_code = 2;
+        continue;
       }
-      for (const auto& o : r.outcomes) report.claim(o.claim, o.verdict);
-      for (const auto& e : r.input_errors) report.input_error(file, e);
-      ok = write_file(dir / "999.x12", r.ack_999) && write_file(dir / "277ca.x12", r.ack_277ca) &&
-           write_file(dir / "report.json", r.report_json);
-      for (const auto& f : r.forward) ok = ok && write_file(dir / accepted_file_name(f.payer_id), f.body);
-      if (!r.usable) exit_code = 2;
-    } else {
-      const FhirResult r = pipeline.process_fhir(bytes, FhirOperation::Batch, "", opt.today);
-      std::string outcomes, accepted;
-      transforms::FhirAnswerStamp fs;
-      fs.now = utc_datetime_now();
-      for (const auto& o : r.outcomes) {
-        report.claim(o.claim, o.verdict);
-        outcomes += transforms::operation_outcome_json(o.verdict.findings, fs) + "\n";
-        ++fs.sequence;
-        if (o.verdict.accepted) accepted += o.claim.fhir.raw_json + "\n";
+      if (!x12 && !fhir && !failed) decide();
+      if (failed) return 2;
+      if (x12) {
+        bool usable = false;
+        ok = x12->finish(usable);
+        if (!usable) exit_code = 2;
+      } else {
+        ok = fhir_answers(pipeline, opt, file, head, dir, report, exit_code);
       }
-      for (const auto& e : r.input_errors) report.input_error(file, e);
-      ok = write_file(dir / "outcomes.ndjson", outcomes) && write_file(dir / "accepted.ndjson", accepted) &&
-           write_file(dir / "report.json", engine::report_json(r.outcomes, r.input_errors, file));
-      if (r.outcomes.empty() && !r.input_errors.empty()) exit_code = 2;
+    } catch (const ControlNumberError& e) {
+      std::fprintf(stderr, "claimgate validate: %s\n", e.what());
+      return 2;
     }
     if (!ok) {
       std::fprintf(stderr, "claimgate validate: cannot write into %s\n", dir.c_str());

@@ -325,6 +325,21 @@ BOOST_AUTO_TEST_SUITE_END()
 // call per interchange, per sender identity.
 BOOST_AUTO_TEST_SUITE(control_numbers_of_what_is_written)
 
+// A generated 837P batch whose claims go to five payers in turn.
+std::string five_payer_batch(std::uint64_t seed, int per_st, int claims) {
+  test::Gen837 gen(test::Gen837::Kind::Professional, seed);
+  std::string text;
+  gen.begin(text, per_st);
+  for (int i = 0; i < claims; ++i) gen.claim(text);
+  gen.end(text);
+  const std::string marker = "NM1*PR*2*GENERATED PAYER*****PI*";
+  const char* payers[] = {"11111", "22222", "33333", "44444", "55555"};
+  int n = 0;
+  for (std::size_t at = text.find(marker); at != std::string::npos; at = text.find(marker, at + 1))
+    text.replace(at + marker.size(), 5, payers[n++ % 5]);
+  return text;
+}
+
 std::vector<std::string> isa13s(std::string_view text) {
   std::vector<std::string> out;
   for (std::size_t at = text.find("ISA"); at != std::string_view::npos; at = text.find("ISA", at + 1)) {
@@ -338,17 +353,7 @@ std::vector<std::string> isa13s(std::string_view text) {
 }
 
 BOOST_AUTO_TEST_CASE(five_payers_get_five_837s_and_no_number_twice) {
-  test::Gen837 gen(test::Gen837::Kind::Professional, 15);
-  std::string text;
-  gen.begin(text, 4);
-  for (int i = 0; i < 20; ++i) gen.claim(text);
-  gen.end(text);
-  // Spread the claims over five payers.
-  const std::string marker = "NM1*PR*2*GENERATED PAYER*****PI*";
-  const char* payers[] = {"11111", "22222", "33333", "44444", "55555"};
-  int n = 0;
-  for (std::size_t at = text.find(marker); at != std::string::npos; at = text.find(marker, at + 1))
-    text.replace(at + marker.size(), 5, payers[n++ % 5]);
+  const std::string text = five_payer_batch(15, 4, 20);
 
   std::map<std::string, std::uint64_t> next;  // per sender identity
   std::vector<std::string> calls;
@@ -402,6 +407,57 @@ BOOST_AUTO_TEST_CASE(trading_partners_give_each_payer_its_envelope) {
   }
   BOOST_TEST(saw_uhc);
   BOOST_TEST(saw_default);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// validate --out streams: the answers written set by set (begin_x12_streaming) are the answers
+// of the whole-body session, byte for byte (control numbers fixed), on several transaction
+// sets, five payers and a transaction set the 999 rejects.
+BOOST_AUTO_TEST_SUITE(streaming_answers)
+
+BOOST_AUTO_TEST_CASE(streamed_answers_equal_the_whole_body_answers) {
+  std::string text = control_numbers_of_what_is_written::five_payer_batch(21, 3, 14);
+  // The second transaction set gets a wrong SE01: the 999 rejects it, its claims go nowhere.
+  const std::size_t se = text.find("SE*", text.find("SE*") + 1);
+  BOOST_REQUIRE(se != std::string::npos);
+  text.replace(se, 3, "SE*9");
+
+  const auto fixed = [](int& calls) {
+    engine::Stamp s{1, "20260115", "0930", {}};
+    s.allocate = [&calls](std::string_view, std::string_view) {
+      ++calls;
+      return std::uint64_t{424242};
+    };
+    return s;
+  };
+  int whole_calls = 0, stream_calls = 0;
+  const rules::Date today{2024, 6, 1};
+  const engine::X12Result whole = pipeline().process_x12(text, "s", "", today, fixed(whole_calls));
+  BOOST_TEST_REQUIRE(whole.forward.size() >= 3u);
+  BOOST_TEST(whole.counts.rejected >= 3u);
+
+  std::string ack277;
+  std::map<std::string, std::string> by_payer;
+  std::vector<std::string> reported;
+  engine::X12Outputs out;
+  out.on_outcome = [&](transforms::ClaimOutcome&& o) { reported.push_back(o.claim.id); };
+  out.ack_277ca = [&](std::string_view b) { ack277.append(b); };
+  out.payer_837 = [&](const std::string& payer, std::string_view b) { by_payer[payer].append(b); };
+  auto session = pipeline().begin_x12_streaming("s", "", today, fixed(stream_calls), std::move(out));
+  for (std::size_t i = 0; i < text.size(); i += 777) session->feed(std::string_view(text).substr(i, 777));
+  const engine::X12Result streamed = session->finish();
+
+  BOOST_TEST(streamed.ack_999 == whole.ack_999);
+  BOOST_TEST(ack277 == whole.ack_277ca);
+  BOOST_TEST(by_payer.size() == whole.forward.size());
+  for (const auto& f : whole.forward) BOOST_TEST(by_payer[f.payer_id] == f.body, f.payer_id);
+  BOOST_TEST(stream_calls == whole_calls);
+  BOOST_TEST(streamed.counts.claims == whole.counts.claims);
+  BOOST_TEST(streamed.counts.accepted == whole.counts.accepted);
+  BOOST_TEST(streamed.outcomes.empty());  // nothing kept
+  BOOST_REQUIRE(reported.size() == whole.outcomes.size());
+  for (std::size_t i = 0; i < reported.size(); ++i) BOOST_TEST(reported[i] == whole.outcomes[i].claim.id);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
