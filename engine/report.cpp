@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
@@ -93,9 +94,26 @@ void ReportWriter::claim(const rules::Claim& c, const rules::Verdict& v) {
   else
     ++rejected_;
   warnings_ += v.warnings;
+  for (std::size_t i = 0; i < v.findings.size(); ++i) {
+    RuleCount& rc = by_rule_[v.findings[i].rule];
+    ++rc.findings;
+    bool first = true;  // a claim counts once per rule
+    for (std::size_t k = 0; k < i && first; ++k) first = v.findings[k].rule != v.findings[i].rule;
+    rc.claims += first ? 1 : 0;
+  }
+  if (only_rejected_ && v.accepted) {
+    progress();
+    return;
+  }
+  if (progress_shown_ && format_ == ReportFormat::Text) {
+    // The progress line is cleared before a report line is printed under it.
+    std::fputs("\r\033[K", progress_);
+    std::fflush(progress_);
+    progress_shown_ = false;
+  }
   switch (format_) {
     case ReportFormat::Json: {
-      std::fputs(claims_ == 1 ? "{\"claims\":[" : ",", out_);
+      std::fputs(++listed_ == 1 ? "{\"claims\":[" : ",", out_);
       const std::string s = claim_report_json(c, v);
       std::fwrite(s.data(), 1, s.size(), out_);
       break;
@@ -140,6 +158,11 @@ void ReportWriter::input_error(std::string_view source, const rules::Finding& f)
     if (!pending_errors_.empty()) pending_errors_ += ',';
     pending_errors_.append(buf.GetString(), buf.GetSize());
   } else if (format_ == ReportFormat::Text) {
+    if (progress_shown_) {
+      std::fputs("\r\033[K", progress_);
+      std::fflush(progress_);
+      progress_shown_ = false;
+    }
     std::string where = f.src.render();
     if (where.empty() && f.src.x12.byte_offset != 0) where = "byte " + std::to_string(f.src.x12.byte_offset);
     std::fprintf(out_, "%.*s: input error %s%s%s: %s\n", static_cast<int>(source.size()), source.data(),
@@ -159,18 +182,43 @@ void ReportWriter::progress() {
 
 void ReportWriter::finish() {
   if (progress_shown_) std::fputs("\r\033[K", progress_);
-  const std::string counts = std::to_string(claims_) + " claims: " + std::to_string(accepted_) +
-                             " accepted, " + std::to_string(rejected_) + " rejected, " +
-                             std::to_string(warnings_) + " warnings, " + std::to_string(errors_) +
-                             " input errors";
+  const auto n = [](std::size_t k, const char* one, const char* many) {
+    return std::to_string(k) + " " + (k == 1 ? one : many);
+  };
+  const std::string counts = n(claims_, "claim", "claims") + ": " + std::to_string(accepted_) + " accepted, " +
+                             std::to_string(rejected_) + " rejected, " + n(warnings_, "warning", "warnings") +
+                             ", " + n(errors_, "input error", "input errors");
   if (format_ == ReportFormat::Json) {
-    std::fputs(claims_ == 0 ? "{\"claims\":[" : "", out_);
+    std::fputs(listed_ == 0 ? "{\"claims\":[" : "", out_);
     std::fprintf(out_,
                  "],\"errors\":[%s],\"summary\":{\"claims\":%zu,\"accepted\":%zu,\"rejected\":%zu,"
-                 "\"warnings\":%zu,\"errors\":%zu}}\n",
+                 "\"warnings\":%zu,\"errors\":%zu,\"by_rule\":{",
                  pending_errors_.c_str(), claims_, accepted_, rejected_, warnings_, errors_);
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    for (const auto& [rule, rc] : by_rule_) {
+      w.Key(rule.data(), static_cast<rapidjson::SizeType>(rule.size()));
+      w.StartObject();
+      w.Key("findings");
+      w.Uint64(rc.findings);
+      w.Key("claims");
+      w.Uint64(rc.claims);
+      w.EndObject();
+    }
+    w.EndObject();
+    // The object's braces close "by_rule"; then "summary" and the report.
+    std::fwrite(buf.GetString() + 1, 1, buf.GetSize() - 1, out_);
+    std::fputs("}}\n", out_);
   } else {
     std::fprintf(out_, "summary: %s\n", counts.c_str());
+    if (format_ == ReportFormat::Summary && !by_rule_.empty()) {
+      std::size_t width = 4;
+      for (const auto& [rule, rc] : by_rule_) width = std::max(width, rule.size());
+      std::fprintf(out_, "  %-*s  %8s  %8s\n", static_cast<int>(width), "rule", "findings", "claims");
+      for (const auto& [rule, rc] : by_rule_)
+        std::fprintf(out_, "  %-*s  %8zu  %8zu\n", static_cast<int>(width), rule.c_str(), rc.findings, rc.claims);
+    }
   }
   std::fflush(out_);
 }

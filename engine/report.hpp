@@ -6,7 +6,9 @@
 // {"claims":[{"claim_id","format","source","verdict","findings":[{"rule","severity","message",
 //   "code","location","fhirpath","suggestions":[]}]}],"errors":[{"source","rule","severity",
 //   "message","location","byte_offset"}],"summary":{"claims","accepted","rejected","warnings",
-//   "errors"}}
+//   "errors","by_rule":{"<rule id>":{"findings","claims"}}}}
+// The summary line (text and summary formats) is followed, in the summary format, by one line
+// per rule id with its findings and the claims it was found on.
 #pragma once
 
 #include "rulesets/core/claim.hpp"
@@ -14,6 +16,7 @@
 #include "transforms/x12_out.hpp"
 
 #include <cstdio>
+#include <map>
 #include <string>
 
 namespace cg::engine {
@@ -25,6 +28,8 @@ class ReportWriter {
   // progress: where to draw a progress line for large inputs (a terminal), or nullptr.
   ReportWriter(std::FILE* out, ReportFormat format, std::FILE* progress = nullptr);
   void claim(const rules::Claim& claim, const rules::Verdict& verdict);
+  // Text and JSON list only the rejected claims (the summary still counts every claim).
+  void only_rejected(bool on) { only_rejected_ = on; }
   void input_error(std::string_view source, const rules::Finding& f);
   void finish();
 
@@ -39,6 +44,12 @@ class ReportWriter {
   std::FILE* progress_;
   std::size_t claims_ = 0, accepted_ = 0, rejected_ = 0, warnings_ = 0, errors_ = 0;
   std::string pending_errors_;  // JSON: error objects, written after the claims array
+  struct RuleCount {
+    std::size_t findings = 0, claims = 0;
+  };
+  std::map<std::string, RuleCount> by_rule_;
+  std::size_t listed_ = 0;
+  bool only_rejected_ = false;
   bool progress_shown_ = false;
   long last_progress_ms_ = 0;
 };

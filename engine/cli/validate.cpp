@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "engine/cli/commands.hpp"
+#include "engine/biller_report.hpp"
 #include "engine/clock.hpp"
 #include "engine/data_paths.hpp"
 #include "engine/delivery/control_numbers.hpp"
@@ -42,7 +43,10 @@ constexpr const char* kHelp =
     "options:\n"
     "  --format text|json|summary  text: one line per claim and one per finding (default);\n"
     "                              json: the report as one JSON document;\n"
-    "                              summary: only the summary line\n"
+    "                              summary: the summary line and the findings and claims per\n"
+    "                              rule id\n"
+    "  --only-rejected             list only the rejected claims (text, json; the summary and\n"
+    "                              the files of --out still count and hold every claim)\n"
     "  --pack NAME|PATH            add a rule pack (repeatable); NAME is looked up in the packs\n"
     "                              directory ($CLAIMGATE_PACKS, else the packs/ folder installed\n"
     "                              with claimgate)\n"
@@ -51,8 +55,10 @@ constexpr const char* kHelp =
     "  --code-set PATH             the compiled ICD-10-CM index (default: $CLAIMGATE_CODESET,\n"
     "                              else the icd10cm.cgx installed with claimgate)\n"
     "  --out DIR                   also write, per input file, into DIR/<file name>/:\n"
-    "                              report.json, and for X12 999.x12 (with the TA1 when the\n"
-    "                              envelope is bad), 277ca.x12 and accepted-<payer id>.837 (the\n"
+    "                              report.json, report.csv (one row per finding) and\n"
+    "                              report.html (findings by rule and by claim); for X12\n"
+    "                              999.x12 (with the TA1 when the envelope is bad), 277ca.x12\n"
+    "                              and accepted-<payer id>.837 (the\n"
     "                              accepted claims re-enveloped, one file per payer); for FHIR\n"
     "                              outcomes.ndjson (one OperationOutcome per claim) and\n"
     "                              accepted.ndjson. X12 streams through in bounded memory (one\n"
@@ -74,6 +80,7 @@ struct Options {
   rules::Date today;
   std::string code_set;
   std::string out_dir;
+  bool only_rejected = false;
   std::uint64_t control_start = 0;  // --control-start; 0: from the state directory
   std::string state_dir;            // --state-dir
 };
@@ -115,6 +122,8 @@ std::string parse_options(const Args& args, Options& o, bool& help) {
       const std::string* v = value("--out");
       if (!v) return "--out needs a directory";
       o.out_dir = *v;
+    } else if (a == "--only-rejected") {
+      o.only_rejected = true;
     } else if (a == "--control-start") {
       const std::string* v = value("--control-start");
       std::uint64_t n = 0;
@@ -290,15 +299,17 @@ class X12AnswerFiles {
                  const std::filesystem::path& dir, const std::shared_ptr<ControlNumbers>& numbers,
                  ReportWriter& report)
       : file_(file), dir_(dir), report_(report), report_file_(dir / "report.json"), ack277_(dir / "277ca.x12"),
-        json_(report_file_.file(), ReportFormat::Json) {
+        json_(report_file_.file(), ReportFormat::Json), biller_(dir, file) {
     X12Outputs out;
     out.on_outcome = [this](transforms::ClaimOutcome&& o) {
       report_.claim(o.claim, o.verdict);
       json_.claim(o.claim, o.verdict);
+      biller_.claim(o.claim, o.verdict);
     };
     out.on_error = [this](rules::Finding&& f) {
       report_.input_error(file_, f);
       json_.input_error(file_, f);
+      biller_.input_error(f);
     };
     out.ack_277ca = [this](std::string_view b) { ack277_.write(b); };
     out.payer_837 = [this](const std::string& payer, std::string_view b) {
@@ -319,6 +330,7 @@ class X12AnswerFiles {
     OutFile ack999(dir_ / "999.x12");
     ack999.write(r.ack_999);
     bool ok = report_file_.close() && ack277_.close() && ack999.close();
+    ok = biller_.finish() && ok;
     for (auto& [payer, f] : payers_) ok = f->close() && ok;
     return ok;
   }
@@ -329,6 +341,7 @@ class X12AnswerFiles {
   ReportWriter& report_;
   OutFile report_file_, ack277_;
   ReportWriter json_;
+  BillerReport biller_;
   std::map<std::string, std::unique_ptr<OutFile>> payers_;
   std::unique_ptr<X12Session> session_;
 };
@@ -340,7 +353,10 @@ bool fhir_answers(const Pipeline& pipeline, const Options& opt, const std::strin
   std::string outcomes, accepted;
   transforms::FhirAnswerStamp fs;
   fs.now = utc_datetime_now();
+  BillerReport biller(dir, file);
+  for (const auto& e : r.input_errors) biller.input_error(e);
   for (const auto& o : r.outcomes) {
+    biller.claim(o.claim, o.verdict);
     report.claim(o.claim, o.verdict);
     outcomes += transforms::operation_outcome_json(o.verdict.findings, fs) + "\n";
     ++fs.sequence;
@@ -348,7 +364,7 @@ bool fhir_answers(const Pipeline& pipeline, const Options& opt, const std::strin
   }
   for (const auto& e : r.input_errors) report.input_error(file, e);
   if (r.outcomes.empty() && !r.input_errors.empty()) exit_code = 2;
-  return write_file(dir / "outcomes.ndjson", outcomes) && write_file(dir / "accepted.ndjson", accepted) &&
+  return biller.finish() && write_file(dir / "outcomes.ndjson", outcomes) && write_file(dir / "accepted.ndjson", accepted) &&
          write_file(dir / "report.json", engine::report_json(r.outcomes, r.input_errors, file));
 }
 
@@ -359,6 +375,7 @@ int validate_with_answers(const Options& opt, const rules::RuleEnv& env,
   po.default_rules = ruleset;
   const Pipeline pipeline(po);
   ReportWriter report(stdout, opt.format, nullptr);
+  report.only_rejected(opt.only_rejected);
   int exit_code = 0;
   std::shared_ptr<ControlNumbers> numbers;
   try {
@@ -506,6 +523,7 @@ int cmd_validate(const Args& args) {
   po.default_rules = ruleset;
   const Pipeline pipeline(po);
   ReportWriter report(stdout, opt.format, isatty(2) != 0 ? stderr : nullptr);
+  report.only_rejected(opt.only_rejected);
   int exit_code = 0;
   for (const auto& file : opt.files) {
     const auto stream = pipeline.begin_validation(

@@ -76,7 +76,7 @@ while IFS= read -r line; do
 done <<<"$commands"
 
 # What --out wrote, per input file.
-for f in report.json 999.x12 277ca.x12 accepted-87726.837; do
+for f in report.json report.csv report.html 999.x12 277ca.x12 accepted-87726.837; do
   [ -s "$scratch/answers/professional.x12/$f" ] || { echo "FAIL: --out did not write $f" >&2; failures=$((failures + 1)); }
 done
 echo "$ran tour commands, $failures failures"
