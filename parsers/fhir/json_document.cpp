@@ -2,6 +2,8 @@
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <cstring>
@@ -270,6 +272,42 @@ std::ptrdiff_t JsonDocument::offset_of(const Value& v) const noexcept {
   const char* b = buf_.data();
   if (p < b || p >= b + buf_.size()) return -1;
   return p - b;
+}
+
+namespace {
+
+template <class W>
+void write_value(const JsonDocument& doc, const Value& v, W& w) {
+  switch (v.GetType()) {
+    case rapidjson::kObjectType:
+      w.StartObject();
+      for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
+        w.Key(m->name.GetString(), m->name.GetStringLength());
+        write_value(doc, m->value, w);
+      }
+      w.EndObject();
+      return;
+    case rapidjson::kArrayType:
+      w.StartArray();
+      for (const auto& e : v.GetArray()) write_value(doc, e, w);
+      w.EndArray();
+      return;
+    case rapidjson::kStringType:
+      if (doc.is_number(v)) w.RawValue(v.GetString(), v.GetStringLength(), rapidjson::kNumberType);
+      else w.String(v.GetString(), v.GetStringLength());
+      return;
+    default:
+      v.Accept(w);  // null, true, false (numbers are strings in this DOM)
+  }
+}
+
+}  // namespace
+
+void JsonDocument::write(const Value& v, std::string& out) const {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  write_value(*this, v, w);
+  out.append(buf.GetString(), buf.GetSize());
 }
 
 }  // namespace cg::fhir

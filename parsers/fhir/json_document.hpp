@@ -95,6 +95,11 @@ class JsonDocument {
   // of this document.
   [[nodiscard]] std::ptrdiff_t offset_of(const Value& v) const noexcept;
 
+  // `v` (a value of this document) as compact JSON, appended to `out`: a faithful
+  // re-serialisation, numbers written exactly as their source text (not as strings), strings
+  // re-escaped, member order and everything else kept.
+  void write(const Value& v, std::string& out) const;
+
  private:
   std::vector<char> buf_;  // the text copy, NUL terminated; DOM strings point into it
   std::unique_ptr<char[]> pool_buf_;
