@@ -153,7 +153,7 @@ void parse_target(const Value& o, const std::string& p, TargetConfig& t) {
 void parse_forward(const Value& o, ForwardConfig& f) {
   const std::string p = "forward";
   check_keys(o, p,
-             {"targets", "default_target", "by_payer", "workers", "max_attempts", "backoff_initial_ms",
+             {"targets", "default_target", "by_payer", "workers", "max_attempts", "retry_for_s", "alert_after_s", "backoff_initial_ms",
               "backoff_max_ms", "connect_timeout_ms", "timeout_ms", "breaker_failures", "breaker_open_ms"});
   if (member(o, "targets")) {
     const Value& t = object_at(o, "targets", p + ".targets");
@@ -178,7 +178,9 @@ void parse_forward(const Value& o, ForwardConfig& f) {
     }
   }
   get_uint(o, "workers", p, f.workers, 1, 256);
-  get_uint(o, "max_attempts", p, f.max_attempts, 1, 1'000'000);
+  get_uint(o, "max_attempts", p, f.max_attempts, 0, 1'000'000);
+  get_uint(o, "retry_for_s", p, f.retry_for_s, 1, 90u * 86'400);
+  get_uint(o, "alert_after_s", p, f.alert_after_s, 1, 90u * 86'400);
   get_uint(o, "backoff_initial_ms", p, f.backoff_initial_ms, 1, 86'400'000);
   get_uint(o, "backoff_max_ms", p, f.backoff_max_ms, 1, 86'400'000);
   get_uint(o, "connect_timeout_ms", p, f.connect_timeout_ms, 10, 600'000);
@@ -186,6 +188,7 @@ void parse_forward(const Value& o, ForwardConfig& f) {
   get_uint(o, "breaker_failures", p, f.breaker_failures, 1, 1'000'000);
   get_uint(o, "breaker_open_ms", p, f.breaker_open_ms, 1, 86'400'000);
   if (f.backoff_max_ms < f.backoff_initial_ms) fail(p + ".backoff_max_ms", "must not be below backoff_initial_ms");
+  if (f.alert_after_s > f.retry_for_s) fail(p + ".alert_after_s", "must not be above retry_for_s (alert before giving up)");
 }
 
 void parse_rules(const Value& o, RulesConfig& r) {

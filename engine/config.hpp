@@ -56,7 +56,13 @@ struct ForwardConfig {
   std::string default_target = "outbox";
   std::map<std::string, std::string> by_payer;       // payer id -> target name
   std::uint32_t workers = 4;
-  std::uint32_t max_attempts = 8;                    // then dead-letter
+  // An entry is retried (capped exponential backoff with jitter) until it was accepted
+  // retry_for_s ago, or max_attempts attempts failed (0: no limit by count); then dead-lettered.
+  // Entries still failing alert_after_s after they were accepted are logged as forward.overdue
+  // (and show in claimgate_forward_oldest_retrying_age_seconds).
+  std::uint32_t max_attempts = 0;
+  std::uint32_t retry_for_s = 86'400;
+  std::uint32_t alert_after_s = 3'600;
   std::uint32_t backoff_initial_ms = 500;
   std::uint32_t backoff_max_ms = 60'000;
   std::uint32_t connect_timeout_ms = 3'000;

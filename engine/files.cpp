@@ -4,9 +4,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 
 namespace cg::engine {
+namespace {
+
+std::atomic<FaultHook> g_hook{nullptr};
+
+// True (errno set) when the installed hook makes this operation fail.
+bool injected(FileOp op) {
+  const FaultHook hook = g_hook.load(std::memory_order_acquire);
+  if (hook == nullptr) return false;
+  const int err = hook(op);
+  if (err == 0) return false;
+  errno = err;
+  return true;
+}
+
+}  // namespace
+
+void set_fault_hook(FaultHook hook) noexcept { g_hook.store(hook, std::memory_order_release); }
 
 bool make_dirs(const std::string& path) {
   std::string cur;
@@ -22,9 +40,28 @@ bool make_dirs(const std::string& path) {
 bool fsync_dir(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return false;
-  const bool ok = ::fsync(fd) == 0;
+  const bool ok = sync_file(fd);
+  const int saved = errno;
   ::close(fd);
+  errno = saved;
   return ok;
 }
+
+bool write_all(int fd, const char* p, std::size_t n) {
+  if (n > 0 && injected(FileOp::Write)) return false;
+  while (n > 0) {
+    const ssize_t w = ::write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return true;
+}
+
+bool sync_data(int fd) { return !injected(FileOp::Sync) && ::fdatasync(fd) == 0; }
+bool sync_file(int fd) { return !injected(FileOp::Sync) && ::fsync(fd) == 0; }
 
 }  // namespace cg::engine

@@ -176,6 +176,23 @@ int cmd_serve(const Args& args) {
     out += "# HELP claimgate_spool_healthy 1 while the journal can be written.\n"
            "# TYPE claimgate_spool_healthy gauge\n"
            "claimgate_spool_healthy " + std::string(st.healthy ? "1" : "0") + "\n";
+    out += "# HELP claimgate_spool_write_failures_total Journal writes or fsyncs that failed (disk full, I/O error).\n"
+           "# TYPE claimgate_spool_write_failures_total counter\n"
+           "claimgate_spool_write_failures_total " + std::to_string(st.write_failures) + "\n";
+    out += "# HELP claimgate_spool_unwritten_record_bytes Done/dead/void/attempt records waiting for the disk.\n"
+           "# TYPE claimgate_spool_unwritten_record_bytes gauge\n"
+           "claimgate_spool_unwritten_record_bytes " + std::to_string(st.unwritten_record_bytes) + "\n";
+    out += "# HELP claimgate_forward_retrying_entries Pending entries with at least one failed attempt.\n"
+           "# TYPE claimgate_forward_retrying_entries gauge\n"
+           "claimgate_forward_retrying_entries " + std::to_string(st.retrying) + "\n";
+    const auto now_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                       std::chrono::system_clock::now().time_since_epoch()).count());
+    const std::uint64_t age_s =
+        st.oldest_retrying_ms != 0 && now_ms > st.oldest_retrying_ms ? (now_ms - st.oldest_retrying_ms) / 1000 : 0;
+    out += "# HELP claimgate_forward_oldest_retrying_age_seconds Age of the oldest entry still being retried (0: none); "
+           "dead-lettered at forward.retry_for_s.\n"
+           "# TYPE claimgate_forward_oldest_retrying_age_seconds gauge\n"
+           "claimgate_forward_oldest_retrying_age_seconds " + std::to_string(age_s) + "\n";
   });
 
   Forwarder forwarder(config.forward, *spool, metrics, config.dead_letter_dir);

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 namespace cg::engine {
@@ -110,44 +111,13 @@ bool parse_letter(const std::string& text, DeadLetter& d) {
 }  // namespace
 
 bool write_file_durable(const std::string& dir, const std::string& name, std::string_view content, std::string& error) {
-  if (!make_dirs(dir)) {
-    error = "cannot create " + dir + ": " + std::strerror(errno);
-    return false;
-  }
-  const std::string tmp = dir + "/." + name + ".tmp";
-  const std::string final_path = dir + "/" + name;
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) {
-    error = "cannot create " + tmp + ": " + std::strerror(errno);
-    return false;
-  }
-  const char* p = content.data();
-  std::size_t n = content.size();
-  bool ok = true;
-  while (n > 0 && ok) {
-    const ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) {
-      ok = false;
-      break;
-    }
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  ok = (::close(fd) == 0) && ok;
-  if (!ok || ::rename(tmp.c_str(), final_path.c_str()) != 0) {
-    error = "cannot write " + final_path + ": " + std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return false;
-  }
-  (void)fsync_dir(dir);  // best effort: the entry is already written and renamed
-  return true;
+  std::vector<std::pair<std::string, std::string_view>> one;
+  one.emplace_back(name, content);
+  return write_files_durable(dir, one, error);
 }
 
 bool write_files_durable(const std::string& dir, const std::vector<std::pair<std::string, std::string_view>>& files,
                          std::string& error) {
-  if (files.size() == 1) return write_file_durable(dir, files[0].first, files[0].second, error);
   if (!make_dirs(dir)) {
     error = "cannot create " + dir + ": " + std::strerror(errno);
     return false;
@@ -162,20 +132,10 @@ bool write_files_durable(const std::string& dir, const std::vector<std::pair<std
       ok = false;
       break;
     }
-    const char* p = content.data();
-    std::size_t n = content.size();
-    while (n > 0 && ok) {
-      const ssize_t w = ::write(fd, p, n);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) {
-        error = "cannot write " + temps.back() + ": " + std::strerror(errno);
-        ok = false;
-        break;
-      }
-      p += w;
-      n -= static_cast<std::size_t>(w);
-    }
-    if (ok && ::fdatasync(fd) != 0) {
+    if (!write_all(fd, content.data(), content.size())) {
+      error = "cannot write " + temps.back() + ": " + std::strerror(errno);
+      ok = false;
+    } else if (!sync_data(fd)) {
       error = "cannot fsync " + temps.back() + ": " + std::strerror(errno);
       ok = false;
     }
@@ -190,19 +150,25 @@ bool write_files_durable(const std::string& dir, const std::vector<std::pair<std
     error = "cannot open " + dir + ": " + std::strerror(errno);
     ok = false;
   }
-  for (std::size_t i = 0; ok && i < files.size(); ++i) {
-    if (::rename(temps[i].c_str(), (dir + "/" + files[i].first).c_str()) != 0) {
-      error = "cannot rename " + temps[i] + ": " + std::strerror(errno);
+  std::size_t renamed = 0;
+  for (; ok && renamed < files.size(); ++renamed) {
+    if (::rename(temps[renamed].c_str(), (dir + "/" + files[renamed].first).c_str()) != 0) {
+      error = "cannot rename " + temps[renamed] + ": " + std::strerror(errno);
       ok = false;
+      break;
     }
   }
-  if (ok && ::fsync(dfd) != 0) {
+  if (ok && !sync_file(dfd)) {
     error = "cannot fsync " + dir + ": " + std::strerror(errno);
     ok = false;
   }
   if (dfd >= 0) ::close(dfd);
-  if (!ok)
+  if (!ok) {
+    // Nothing half-done stays behind: the temporaries, and what was already renamed (the
+    // caller retries the whole set, or reports that it was not written).
     for (const auto& t : temps) ::unlink(t.c_str());
+    for (std::size_t i = 0; i < renamed; ++i) ::unlink((dir + "/" + files[i].first).c_str());
+  }
   return ok;
 }
 
@@ -222,8 +188,8 @@ bool write_dead_letter(const std::string& dir, const SpoolEntry& e, const std::s
   d.dead_ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   d.body_bytes = e.item.body.size();
-  return write_file_durable(dir, d.key + ".body", e.item.body, error) &&
-         write_file_durable(dir, d.key + ".json", letter_json(d) + "\n", error);
+  const std::string meta = letter_json(d) + "\n";
+  return write_files_durable(dir, {{d.key + ".body", e.item.body}, {d.key + ".json", meta}}, error);
 }
 
 std::vector<DeadLetter> list_dead_letters(const std::string& dir, std::string& error) {
@@ -251,14 +217,63 @@ std::vector<DeadLetter> list_dead_letters(const std::string& dir, std::string& e
   return out;
 }
 
+namespace {
+
+// A replay first claims a dead letter by renaming its two files to hidden names: the forwarder
+// may dead-letter the replayed entry again at once, under the same key, and must find the names
+// free; two replays can never both take one letter.
+std::string claimed(const std::string& dir, const std::string& key, const char* ext) {
+  return dir + "/." + key + ".replaying" + ext;
+}
+
+// Claims left by a replay that died before it finished go back to the folder (unless the key
+// was dead-lettered again since). The entry may then be both in the spool and here: replaying
+// it again sends it twice under one idempotency key, never loses it.
+void restore_claims(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  std::vector<std::string> keys;
+  const std::string suffix = ".replaying.json";
+  while (dirent* de = ::readdir(d)) {
+    const std::string name = de->d_name;
+    if (name.size() > suffix.size() + 1 && name[0] == '.' &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      keys.push_back(name.substr(1, name.size() - suffix.size() - 1));
+  }
+  ::closedir(d);
+  for (const auto& key : keys) {
+    if (!safe_key(key)) continue;
+    const std::string json = dir + "/" + key + ".json";
+    if (::access(json.c_str(), F_OK) == 0) {
+      ::unlink(claimed(dir, key, ".json").c_str());
+      ::unlink(claimed(dir, key, ".body").c_str());
+      continue;
+    }
+    (void)::rename(claimed(dir, key, ".body").c_str(), (dir + "/" + key + ".body").c_str());
+    (void)::rename(claimed(dir, key, ".json").c_str(), json.c_str());
+  }
+  if (!keys.empty()) (void)fsync_dir(dir);
+}
+
+}  // namespace
+
 std::size_t replay_dead_letters(const std::string& dir, Spool& spool, const std::string& key, std::string& error) {
+  // One replay at a time in this process (the CLI replays only while no server holds the spool).
+  static std::mutex replay_mutex;
+  const std::lock_guard guard(replay_mutex);
+  restore_claims(dir);
   std::vector<DeadLetter> letters = list_dead_letters(dir, error);
   std::size_t replayed = 0;
+  const auto note = [&error](const std::string& msg) { error += (error.empty() ? "" : "; ") + msg; };
   for (const DeadLetter& d : letters) {
     if (!key.empty() && d.key != key) continue;
+    const std::string json = dir + "/" + d.key + ".json", body = dir + "/" + d.key + ".body";
+    const std::string cjson = claimed(dir, d.key, ".json"), cbody = claimed(dir, d.key, ".body");
+    if (::rename(json.c_str(), cjson.c_str()) != 0) continue;  // taken by another replay
     SpoolItem item;
-    if (!read_file(dir + "/" + d.key + ".body", item.body)) {
-      error += (error.empty() ? "" : "; ") + std::string("cannot read ") + d.key + ".body";
+    if (::rename(body.c_str(), cbody.c_str()) != 0 || !read_file(cbody, item.body)) {
+      note("cannot read " + d.key + ".body");
+      (void)::rename(cjson.c_str(), json.c_str());
       continue;
     }
     item.key = d.key;
@@ -269,14 +284,19 @@ std::size_t replay_dead_letters(const std::string& dir, Spool& spool, const std:
     std::vector<SpoolItem> items;
     items.push_back(std::move(item));
     if (spool.append_wait(std::move(items)).empty()) {
-      error += (error.empty() ? "" : "; ") + std::string("the spool refused ") + d.key;
+      note("the spool refused " + d.key);
+      (void)::rename(cbody.c_str(), body.c_str());
+      (void)::rename(cjson.c_str(), json.c_str());
       break;
     }
-    ::unlink((dir + "/" + d.key + ".json").c_str());
-    ::unlink((dir + "/" + d.key + ".body").c_str());
+    // The entry is in the spool (fsynced): the claimed copy can go. A failure from here on is
+    // forwarded again and, if it fails again, dead-lettered again with its body.
+    ::unlink(cjson.c_str());
+    ::unlink(cbody.c_str());
     ++replayed;
     log::Line(log::Level::Info, "dead_letter.replayed").str("key", d.key).list("claim_ids", d.claim_ids);
   }
+  if (replayed > 0) (void)fsync_dir(dir);
   if (!key.empty() && replayed == 0 && error.empty()) error = "no dead letter with key " + key;
   return replayed;
 }

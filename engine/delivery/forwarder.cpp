@@ -116,6 +116,35 @@ void Forwarder::worker() {
   }
 }
 
+void Forwarder::append_manifest_line(std::string& out, const SpoolItem& item) {
+  // Percent-encoding keeps each field on its line and in its column whatever the sender put in
+  // a claim id or payer id (a TAB or newline must not forge a manifest line).
+  const auto field = [&out](std::string_view v) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (const char ch : v) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c < 0x20 || c == 0x7f || c == '%' || c == ',') {
+        out += '%';
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      } else {
+        out += ch;
+      }
+    }
+  };
+  field(item.key);
+  out += '\t';
+  if (item.payer_id.empty()) out += '-';  // a payer id of "-" itself is written %2D
+  else if (item.payer_id == "-") out += "%2D";
+  else field(item.payer_id);
+  out += '\t';
+  for (std::size_t i = 0; i < item.claim_ids.size(); ++i) {
+    if (i) out += ',';
+    field(item.claim_ids[i]);
+  }
+  out += '\n';
+}
+
 void Forwarder::write_outbox(Target& t, std::vector<SpoolEntry>& batch, std::mt19937_64& rng) {
   const auto started = Clock::now();
   // One data file per content type: X12 interchanges one after the other, or a FHIR batch
@@ -143,9 +172,7 @@ void Forwarder::write_outbox(Target& t, std::vector<SpoolEntry>& batch, std::mt1
         data += e.item.body;
         data += ",\"request\":{\"method\":\"POST\",\"url\":\"Claim\"}}";
       }
-      manifest += e.item.key + "\t" + (e.item.payer_id.empty() ? "-" : e.item.payer_id) + "\t";
-      for (std::size_t i = 0; i < e.item.claim_ids.size(); ++i) manifest += (i ? "," : "") + e.item.claim_ids[i];
-      manifest += '\n';
+      append_manifest_line(manifest, e.item);
     }
     if (n == 0) continue;
     if (!x12) data += "\n]}\n";
@@ -260,8 +287,13 @@ void Forwarder::settle(SpoolEntry& e, Target& t, const SendResult& r, double ms,
     return;
   }
   metrics_.forward_failure(t.index);
-  const std::uint32_t attempts = e.attempts == ~0u ? config_.max_attempts : e.attempts + 1;
-  if (r.verdict == Verdict::Permanent || attempts >= config_.max_attempts) {
+  const std::uint32_t attempts = e.attempts == ~0u ? 1 : e.attempts + 1;
+  const std::uint64_t now_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  const std::uint64_t age_ms = now_ms > e.accepted_ms ? now_ms - e.accepted_ms : 0;
+  const bool out_of_time = age_ms >= std::uint64_t{config_.retry_for_s} * 1000;
+  const bool out_of_attempts = config_.max_attempts != 0 && attempts >= config_.max_attempts;
+  if (r.verdict == Verdict::Permanent || out_of_time || out_of_attempts) {
     e.attempts = attempts;
     std::string err;
     if (!write_dead_letter(dead_letter_dir_, e, t.name, r.reason, err)) {
@@ -280,17 +312,22 @@ void Forwarder::settle(SpoolEntry& e, Target& t, const SendResult& r, double ms,
         .str("reason", r.status ? "upstream answered " + std::to_string(r.status) : r.reason);
     return;
   }
-  // Exponential backoff with "equal jitter": half fixed, half random.
+  // Exponential backoff with "equal jitter": half fixed, half random; never past the deadline
+  // by more than one step.
   double delay = config_.backoff_initial_ms;
   for (std::uint32_t i = 1; i < attempts && delay < config_.backoff_max_ms; ++i) delay *= 2;
   delay = std::min<double>(delay, config_.backoff_max_ms);
   std::uniform_real_distribution<double> jitter(0.5, 1.0);
   delay *= jitter(rng);
   spool_.retry_at(e.seq, Clock::now() + std::chrono::microseconds(static_cast<std::int64_t>(delay * 1000)), true);
-  log::Line(log::Level::Info, "forward.retry")
+  const bool overdue = age_ms >= std::uint64_t{config_.alert_after_s} * 1000;
+  log::Line(overdue ? log::Level::Warn : log::Level::Info, overdue ? "forward.overdue" : "forward.retry")
       .str("key", e.item.key)
       .str("target", t.name)
       .num("attempt", attempts)
+      .num("age_s", static_cast<std::int64_t>(age_ms / 1000))
+      .num("gives_up_in_s", static_cast<std::int64_t>(
+                                 (std::uint64_t{config_.retry_for_s} * 1000 - std::min<std::uint64_t>(age_ms, std::uint64_t{config_.retry_for_s} * 1000)) / 1000))
       .num("status", r.status)
       .str("reason", r.status ? "upstream answered " + std::to_string(r.status) : r.reason)
       .real("retry_in_ms", delay);

@@ -8,7 +8,7 @@
 // together and per content type, named by its first key: "<key>[+N].x12" = the interchanges
 // one after the other, "<key>[+N].json" = a FHIR batch Bundle whose entries' fullUrl is
 // "urn:claimgate:entry:<key>", and "<key>[+N].keys", the manifest, one line per entry: key,
-// payer id, claim ids; each written to a temp name, fdatasynced, renamed (manifest last), then
+// payer id, claim ids, percent-encoded (append_manifest_line); each written to a temp name, fdatasynced, renamed (manifest last), then
 // the directory fsynced) or an HTTP(S) upstream (X12 POSTed
 // to x12_url, FHIR Claims to <fhir_url>/Claim, with "Idempotency-Key: <key>"; one keep-alive
 // connection per worker; a circuit breaker per target: breaker_failures consecutive failures
@@ -38,6 +38,10 @@ class Forwarder {
   ~Forwarder();
   Forwarder(const Forwarder&) = delete;
   Forwarder& operator=(const Forwarder&) = delete;
+
+  // One line of an outbox manifest (.keys): key TAB payer id ("-" when none) TAB claim ids
+  // separated by ','; in each field every byte below 0x20, DEL, '%' and ',' is written %XX.
+  static void append_manifest_line(std::string& out, const SpoolItem& item);
 
   // Target names in metrics order (index = position); pass to Metrics' constructor.
   [[nodiscard]] static std::vector<std::string> target_names(const ForwardConfig& config);

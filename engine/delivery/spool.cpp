@@ -22,7 +22,10 @@ namespace {
 
 constexpr std::uint32_t kMagic = 0x314a4743;  // "CGJ1" little-endian
 constexpr std::size_t kHeader = 24;
-constexpr std::uint8_t kEntry = 1, kDone = 2, kDead = 3;
+// kVoid: an appended entry whose write failed (its sender was told "not accepted"): it must
+// never be forwarded, should any of it have reached the disk. kAttempt: the failed attempts of
+// an entry so far (payload u32), so that they count across restarts.
+constexpr std::uint8_t kEntry = 1, kDone = 2, kDead = 3, kVoid = 4, kAttempt = 5;
 constexpr std::uint32_t kMaxPayload = 1u << 30;
 
 const std::array<std::uint32_t, 256>& crc_table() {
@@ -115,17 +118,15 @@ bool decode_entry(const char* p, const char* end, SpoolEntry& e) {
   return get_str(p, end, e.item.body) && p == end;
 }
 
-bool write_all(int fd, const char* p, std::size_t n) {
-  while (n > 0) {
-    const ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
+// The accepted time of an entry payload (0 when unreadable), without decoding its body.
+std::uint64_t entry_accepted_ms(const std::string& payload) {
+  const char* p = payload.data();
+  const char* end = p + payload.size();
+  std::string skip;
+  std::uint64_t ms = 0;
+  for (int i = 0; i < 4; ++i)
+    if (!get_str(p, end, skip)) return 0;
+  return get(p, end, ms) ? ms : 0;
 }
 
 bool pread_all(int fd, char* p, std::size_t n, std::uint64_t off) {
@@ -192,7 +193,7 @@ std::unique_ptr<Spool> Spool::open(const SpoolOptions& options, std::string& err
     const std::string tmp = inst_path + ".tmp";
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     const std::string line = s->instance_ + "\n";
-    if (fd < 0 || !write_all(fd, line.data(), line.size()) || ::fsync(fd) != 0 || ::close(fd) != 0 ||
+    if (fd < 0 || !write_all(fd, line.data(), line.size()) || !sync_file(fd) || ::close(fd) != 0 ||
         ::rename(tmp.c_str(), inst_path.c_str()) != 0 || !fsync_dir(options.dir)) {
       error = "cannot write " + inst_path + ": " + std::strerror(errno);
       return nullptr;
@@ -252,7 +253,7 @@ std::string Spool::recover() {
       get(p, end, len);
       get(p, end, crc);
       get(p, end, seq);
-      if (magic != kMagic || len > kMaxPayload || off + kHeader + len > file_size || type < kEntry || type > kDead) break;
+      if (magic != kMagic || len > kMaxPayload || off + kHeader + len > file_size || type < kEntry || type > kAttempt) break;
       payload.resize(len);
       if (len && !pread_all(fd, payload.data(), len, off + kHeader)) break;
       std::uint32_t c = crc32(0, reinterpret_cast<const char*>(&type), 1);
@@ -265,11 +266,18 @@ std::string Spool::recover() {
         loc.offset = off + kHeader;
         loc.length = len;
         loc.due = now;
+        loc.accepted_ms = entry_accepted_ms(payload);
         if (index_.emplace(seq, loc).second) {
           ++seg.live;
           pending_bytes_ += len;
         }
         max_seq = std::max(max_seq, seq);
+      } else if (type == kAttempt) {
+        const auto it = index_.find(seq);
+        std::uint32_t attempts = 0;
+        const char* ap = payload.data();
+        if (it != index_.end() && get(ap, payload.data() + payload.size(), attempts))
+          it->second.attempts = std::max(it->second.attempts, attempts);
       } else {
         const auto it = index_.find(seq);
         if (it != index_.end()) {
@@ -285,7 +293,7 @@ std::string Spool::recover() {
     if (off < file_size) {
       // A torn tail (the process died inside a write): nothing after it was ever acknowledged.
       torn += file_size - off;
-      if (::ftruncate(fd, static_cast<off_t>(off)) != 0 || ::fsync(fd) != 0) {
+      if (::ftruncate(fd, static_cast<off_t>(off)) != 0 || !sync_file(fd)) {
         ::close(fd);
         return "cannot truncate the torn tail of " + path + ": " + std::strerror(errno);
       }
@@ -359,18 +367,41 @@ void Spool::close() {
   ready_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
   std::lock_guard lock(mutex_);
-  // Done/dead records of forwards that finished after the writer stopped.
-  if (!gone_records_.empty() && healthy_ && !segments_.empty()) {
-    (void)write_all(segments_.rbegin()->second.fd, gone_records_.data(), gone_records_.size());
+  // Done/dead records of forwards that finished after the writer stopped, and whatever an
+  // outage left unwritten: one last try, fsynced.
+  if (!gone_records_.empty()) {
+    if (!healthy_) (void)reopen_locked();
+    bool ok = healthy_ && write_all(segments_.rbegin()->second.fd, gone_records_.data(), gone_records_.size());
+    if (ok && options_.fsync) ok = sync_data(segments_.rbegin()->second.fd);
+    if (!ok) {
+      // Not silent: a lost done record makes the next start forward that entry again (same
+      // idempotency key); a lost void record can resurrect a refused entry only if its bytes
+      // survived the cut after the failed write.
+      log::Line(log::Level::Error, "spool.records_unwritten")
+          .num("bytes", static_cast<std::int64_t>(gone_records_.size()))
+          .str("error", std::strerror(errno));
+    }
     gone_records_.clear();
   }
   for (auto& [first, seg] : segments_) {
     if (seg.fd >= 0) {
-      if (options_.fsync) ::fdatasync(seg.fd);
+      if (options_.fsync) (void)sync_data(seg.fd);
       ::close(seg.fd);
       seg.fd = -1;
     }
   }
+}
+
+bool Spool::reopen_locked() {
+  // After a failed write the active segment may hold a cut-off record: appends continue in a
+  // fresh segment (its name takes a sequence number of its own, so it is always new).
+  std::string err;
+  if (!open_segment(next_seq_++, err)) {
+    retry_at_ = std::chrono::steady_clock::now() + options_.retry_interval;
+    return false;
+  }
+  healthy_ = true;
+  return true;
 }
 
 void Spool::append(std::vector<SpoolItem> items, AppendCallback done) {
@@ -413,53 +444,79 @@ void Spool::writer_loop() {
     Segment* active = nullptr;
     std::uint64_t active_first = 0;
     bool ok = false;
+    bool recovering = false;
     {
       std::unique_lock lock(mutex_);
-      writer_cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || !gone_records_.empty(); });
-      if (queue_.empty() && gone_records_.empty() && stopping_) return;
+      const auto work = [&] { return stopping_ || !queue_.empty() || (healthy_ && !gone_records_.empty()); };
+      if (healthy_) writer_cv_.wait(lock, work);
+      else writer_cv_.wait_until(lock, retry_at_, work);
+      // Stopping: close() makes the last attempt for records an outage left behind.
+      if (stopping_ && queue_.empty() && (gone_records_.empty() || !healthy_)) return;
       batches.swap(queue_);
       gone.swap(gone_records_);
+      if (!healthy_) {
+        // After a failure: try again (a fresh segment, then this write) once the retry
+        // interval has passed; until then appends are refused without touching the disk.
+        if (std::chrono::steady_clock::now() >= retry_at_ && reopen_locked()) {
+          recovering = true;
+        } else {
+          gone_records_.insert(0, gone);
+          std::vector<AppendCallback> refused;
+          for (auto& b : batches) refused.push_back(std::move(b.done));
+          lock.unlock();
+          for (auto& cb : refused) cb(false, {});
+          continue;
+        }
+      }
       std::uint64_t bytes = gone.size();
       for (const auto& b : batches) bytes += b.bytes.size();
       if (!batches.empty()) first_new_seq = batches.front().entries.front().first;
       auto& cur = segments_.rbegin()->second;
-      if (healthy_ && cur.size > 0 && cur.size + bytes > options_.segment_bytes && first_new_seq != 0) {
+      if (cur.size > 0 && cur.size + bytes > options_.segment_bytes && first_new_seq != 0) {
         std::string err;
-        if (options_.fsync) ::fdatasync(cur.fd);
-        if (!open_segment(first_new_seq, err)) {
-          healthy_ = false;
-          log::Line(log::Level::Error, "spool.segment_failed").str("error", err);
-        }
+        if (options_.fsync) (void)sync_data(cur.fd);
+        if (!open_segment(first_new_seq, err)) log::Line(log::Level::Error, "spool.segment_failed").str("error", err);
       }
       active_first = segments_.rbegin()->first;
       active = &segments_.rbegin()->second;
-      ok = healthy_;
     }
     // The write and the fsync run without the lock: requests keep queueing the next batch.
+    // Void records (in `gone`) are fsynced too: they stand for answers already given.
     std::string all;
     std::vector<std::uint64_t> base_offsets;
-    if (ok) {
-      std::size_t total = gone.size();
-      for (const auto& b : batches) total += b.bytes.size();
-      all.reserve(total);
-      all += gone;
-      for (const auto& b : batches) {
-        base_offsets.push_back(active->size + all.size());
-        all += b.bytes;
-      }
-      ok = write_all(active->fd, all.data(), all.size());
-      if (ok && options_.fsync && !batches.empty()) ok = ::fdatasync(active->fd) == 0;
+    std::size_t total = gone.size();
+    for (const auto& b : batches) total += b.bytes.size();
+    all.reserve(total);
+    all += gone;
+    for (const auto& b : batches) {
+      base_offsets.push_back(active->size + all.size());
+      all += b.bytes;
     }
+    ok = write_all(active->fd, all.data(), all.size());
+    if (ok && options_.fsync && (!batches.empty() || recovering)) ok = sync_data(active->fd);
+    const int write_errno = ok ? 0 : errno;
     std::vector<std::pair<AppendCallback, std::vector<std::string>>> callbacks;
     {
       std::lock_guard lock(mutex_);
       if (!ok) {
-        if (healthy_) log::Line(log::Level::Error, "spool.write_failed").str("error", std::strerror(errno));
+        if (healthy_) log::Line(log::Level::Error, "spool.write_failed").str("error", std::strerror(write_errno));
         healthy_ = false;
+        ++write_failures_;
+        retry_at_ = std::chrono::steady_clock::now() + options_.retry_interval;
+        // Cut off whatever part of the write reached the file, so that nothing its senders are
+        // told was not accepted can come back at the next start; void records say the same
+        // once the journal can be written again. The done/dead/attempt records wait for that.
+        if (::ftruncate(active->fd, static_cast<off_t>(active->size)) == 0 && options_.fsync) (void)sync_data(active->fd);
+        std::string keep = std::move(gone);
+        for (const auto& b : batches)
+          for (const auto& [seq, len] : b.entries) put_record(keep, kVoid, seq, std::string());
+        gone_records_.insert(0, keep);
       } else {
+        if (recovering) log::Line(log::Level::Warn, "spool.write_recovered").num("failures", static_cast<std::int64_t>(write_failures_));
         active->size += all.size();
         if (!batches.empty()) ++fsyncs_;
         const auto now = std::chrono::steady_clock::now();
+        const std::uint64_t now_ms = unix_ms();
         for (std::size_t bi = 0; bi < batches.size(); ++bi) {
           const Batch& b = batches[bi];
           for (std::size_t i = 0; i < b.entries.size(); ++i) {
@@ -468,6 +525,7 @@ void Spool::writer_loop() {
             loc.offset = base_offsets[bi] + b.payload_offsets[i];
             loc.length = b.entries[i].second;
             loc.due = now;
+            loc.accepted_ms = now_ms;
             index_.emplace(b.entries[i].first, loc);
             ++active->live;
             pending_bytes_ += loc.length;
@@ -499,6 +557,14 @@ SpoolStats Spool::stats() const {
   s.fsyncs = fsyncs_;
   s.segments = segments_.size();
   s.healthy = healthy_;
+  s.write_failures = write_failures_;
+  s.unwritten_record_bytes = gone_records_.size();
+  for (const auto& [seq, loc] : index_) {
+    if (loc.attempts == 0) continue;
+    ++s.retrying;
+    if (s.oldest_retrying_ms == 0 || (loc.accepted_ms != 0 && loc.accepted_ms < s.oldest_retrying_ms))
+      s.oldest_retrying_ms = loc.accepted_ms;
+  }
   return s;
 }
 
@@ -569,11 +635,18 @@ void Spool::retry_at(std::uint64_t seq, std::chrono::steady_clock::time_point wh
       it->second.in_flight = false;
       --in_flight_;
     }
-    if (count_attempt) ++it->second.attempts;
     it->second.due = when;
     ready_.emplace(steady_ns(when), seq);
+    if (count_attempt) {
+      // Journaled with the next write (no fsync of its own): after a crash an entry may
+      // count a few attempts less, never more.
+      std::string payload;
+      put<std::uint32_t>(payload, ++it->second.attempts);
+      put_record(gone_records_, kAttempt, seq, payload);
+    }
   }
   ready_cv_.notify_one();
+  if (count_attempt) writer_cv_.notify_one();
 }
 
 void Spool::wake_all() {

@@ -5,7 +5,8 @@
 // Layout: <dir>/journal-<first seq, 20 digits>.log segments of records
 //   [u32 magic "CGJ1"][u8 type][3 pad][u32 payload length][u32 crc32][u64 seq][payload]
 // type 1 = entry (payload: key, payer id, content type, sender, time, claim ids, body),
-// 2 = done (forwarded), 3 = dead (moved to the dead-letter folder). <dir>/instance holds the
+// 2 = done (forwarded), 3 = dead (moved to the dead-letter folder), 4 = void (an append whose
+// write failed: refused, never to be forwarded), 5 = attempt (u32: failed attempts so far). <dir>/instance holds the
 // random id that prefixes every idempotency key; <dir>/LOCK is held (flock) while open.
 // Recovery reads every segment, drops a torn tail (bad crc or short record) and rebuilds the
 // set of pending entries; a segment is deleted once it and every older one hold no pending
@@ -15,6 +16,12 @@
 // everything queued in one write(2) and one fdatasync(2), then calls each callback. Requests
 // arriving together share the fsync. Done/dead records ride along without an fsync of their
 // own: losing one re-forwards an entry under the same idempotency key, never loses one.
+//
+// Disk full / I/O errors: a failed write or fsync answers its appends "not accepted", cuts what
+// reached the file off again (ftruncate) and queues void records for them; appends are then
+// refused at once while the writer retries every SpoolOptions::retry_interval in a fresh
+// segment. Records written during the outage (done/dead/attempt) are kept in memory until they
+// can be written: none is dropped. The first successful write + fsync makes it healthy again.
 //
 // Thread safety: every member may be called from any thread. Callbacks run on the writer
 // thread and must not block.
@@ -48,7 +55,7 @@ struct SpoolItem {
 struct SpoolEntry {
   std::uint64_t seq = 0;
   std::uint64_t accepted_ms = 0;  // unix time of the append
-  std::uint32_t attempts = 0;     // failed attempts since this process started
+  std::uint32_t attempts = 0;     // failed attempts so far (journaled: they survive a restart)
   SpoolItem item;
 };
 
@@ -57,12 +64,20 @@ struct SpoolOptions {
   std::uint64_t segment_bytes = 64ull << 20;
   std::uint64_t max_pending_bytes = 1ull << 30;  // over_limit() beyond
   bool fsync = true;                             // false only for benchmarks of the HTTP path
+  // After a failed write (disk full, I/O error) appends are refused; the writer tries again
+  // this often, in a fresh segment, and the spool is healthy again once a write and its fsync
+  // succeed.
+  std::chrono::milliseconds retry_interval{1000};
 };
 
 struct SpoolStats {
   std::uint64_t pending_entries = 0, pending_bytes = 0, in_flight = 0;
   std::uint64_t appended = 0, fsyncs = 0, segments = 0;
   bool healthy = true;
+  std::uint64_t write_failures = 0;          // failed journal writes or fsyncs
+  std::uint64_t unwritten_record_bytes = 0;  // done/dead/void/attempt records waiting for the disk
+  std::uint64_t retrying = 0;                // pending entries with at least one failed attempt
+  std::uint64_t oldest_retrying_ms = 0;      // unix ms an entry among those was accepted; 0: none
 };
 
 class Spool {
@@ -77,7 +92,8 @@ class Spool {
   Spool& operator=(const Spool&) = delete;
 
   // Queues the items; `done(true, keys)` runs once they are on disk (fsynced), `done(false, {})`
-  // when the journal cannot be written (the spool then refuses every later append).
+  // when the journal cannot be written (they will then never be forwarded; later appends are
+  // refused until the writer's retry succeeds).
   void append(std::vector<SpoolItem> items, AppendCallback done);
   // Blocking convenience (tests, dead-letter replay). Returns the keys, empty on failure.
   [[nodiscard]] std::vector<std::string> append_wait(std::vector<SpoolItem> items);
@@ -107,6 +123,7 @@ class Spool {
     std::uint32_t attempts = 0;
     bool in_flight = false;
     std::chrono::steady_clock::time_point due{};
+    std::uint64_t accepted_ms = 0;
   };
   struct Segment {
     int fd = -1;
@@ -126,6 +143,7 @@ class Spool {
   [[nodiscard]] bool open_segment(std::uint64_t first_seq, std::string& error);
   void writer_loop();
   void drop_drained_segments_locked();
+  [[nodiscard]] bool reopen_locked();
   void mark_gone(std::uint64_t seq, std::uint8_t type);
   [[nodiscard]] std::string segment_path(std::uint64_t first) const;
 
@@ -144,11 +162,13 @@ class Spool {
   std::uint64_t in_flight_ = 0;
   std::uint64_t appended_ = 0, fsyncs_ = 0;
   bool healthy_ = true;
+  std::uint64_t write_failures_ = 0;
+  std::chrono::steady_clock::time_point retry_at_{};
   bool stopping_ = false;
   bool takers_stopped_ = false;
   bool closed_ = false;
   std::vector<Batch> queue_;
-  std::string gone_records_;  // done/dead records waiting for the writer
+  std::string gone_records_;  // done/dead/void/attempt records waiting for the writer
   std::thread writer_;
 };
 
