@@ -1,18 +1,20 @@
 // The forwarder drains the spool to the targets: worker threads take due entries, send each
 // to the target of its payer id (or the default), and mark it done, retry it later with
-// exponential backoff and jitter, or move it to the dead-letter folder after
-// ForwardConfig::max_attempts failures or an answer retrying cannot change (a 4xx other than
-// 408/409/425/429). A 409 means the payer already has this idempotency key: done.
+// capped exponential backoff and jitter, or move it to the dead-letter folder once it was
+// accepted ForwardConfig::retry_for_s ago (or max_attempts failed, when set), or at once on an
+// answer retrying cannot change (a 4xx other than 408/409/425/429). A 409 means the payer
+// already has this idempotency key: done. Entries failing alert_after_s after acceptance are
+// logged as forward.overdue.
 //
 // Targets: an outbox directory (one file per forwarded batch of up to kOutboxBatch entries due
 // together and per content type, named by its first key: "<key>[+N].x12" = the interchanges
 // one after the other, "<key>[+N].json" = a FHIR batch Bundle whose entries' fullUrl is
-// "urn:claimgate:entry:<key>", and "<key>[+N].keys", the manifest, one line per entry: key,
-// payer id, claim ids, percent-encoded (append_manifest_line); each written to a temp name, fdatasynced, renamed (manifest last), then
-// the directory fsynced) or an HTTP(S) upstream (X12 POSTed
-// to x12_url, FHIR Claims to <fhir_url>/Claim, with "Idempotency-Key: <key>"; one keep-alive
-// connection per worker; a circuit breaker per target: breaker_failures consecutive failures
-// open it for breaker_open_ms, then one probe decides).
+// "urn:claimgate:entry:<key>", and "<key>[+N].keys", the manifest (append_manifest_line); each
+// written to a temp name, fdatasynced, renamed (manifest last), then the directory fsynced) or
+// an HTTP(S) upstream (X12 POSTed to x12_url, FHIR Claims to <fhir_url>/Claim, with
+// "Idempotency-Key: <key>"; one keep-alive connection per worker; a circuit breaker per
+// target: breaker_failures consecutive failures open it for breaker_open_ms, then one probe
+// decides).
 //
 // Thread safety: start()/stop() from one thread; the rest is internal.
 #pragma once

@@ -2,7 +2,6 @@
 // again (a small tmpfs, when this runs as root and may mount one) and while the payer fails,
 // drops connections and stalls; and outbox manifests that a claim identifier cannot forge.
 #include "tests/integration/harness.hpp"
-#include "tests/support/gen837.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -15,33 +14,6 @@ using namespace cg::itest;
 namespace {
 
 const fs::path kSource = CG_SOURCE_DIR;
-
-std::string gen_x12(int claims, std::uint64_t seed) {
-  cg::test::Gen837 g(cg::test::Gen837::Kind::Professional, seed);
-  std::string s;
-  g.begin(s, 1000);
-  for (int i = 0; i < claims; ++i) g.claim(s);
-  g.end(s);
-  return s;
-}
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < s.size()) {
-    std::size_t end = s.find(sep, start);
-    if (end == std::string::npos) end = s.size();
-    if (end > start) out.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
-std::size_t count_of(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (std::size_t p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;
-  return n;
-}
 
 // A tmpfs of `mib` MiB mounted on `dir` for the test's lifetime; mounted() is false when this
 // process may not mount (not root, or no mount namespace rights): the disk-full part is skipped.
@@ -120,7 +92,7 @@ BOOST_AUTO_TEST_CASE(kill9_with_disk_full_and_upstream_faults) {
         const Response r = post(port.load(), "/x12", bodies[static_cast<std::size_t>(i)]);
         if (r.status == 200) {
           std::lock_guard lock(mutex);
-          for (auto& k : split(r.header("X-Claimgate-Entry-Keys"), ',')) accepted_keys.insert(k);
+          for (auto& k : split_keys(r.header("X-Claimgate-Entry-Keys"))) accepted_keys.insert(k);
           const auto summary = r.body.rfind("\"summary\"");
           const auto acc = r.body.find("\"accepted\":", summary == std::string::npos ? 0 : summary);
           if (summary != std::string::npos && acc != std::string::npos) accepted_claims += std::stoul(r.body.substr(acc + 11));
@@ -225,7 +197,7 @@ BOOST_AUTO_TEST_CASE(claim_identifiers_cannot_forge_outbox_manifest_lines) {
   claim.replace(at, pcn.size(), "\"value\": \"PCN\\nforged-1\\t87726\\tX,Y\\r%\"");
   const Response r = post(srv.port(), "/fhir/Claim", claim, {{"Content-Type", "application/fhir+json"}});
   BOOST_TEST_REQUIRE(r.status == 201, r.body);
-  const auto keys = split(r.header("X-Claimgate-Entry-Keys"), ',');
+  const auto keys = split_keys(r.header("X-Claimgate-Entry-Keys"));
   BOOST_REQUIRE(keys.size() == 1u);
   const fs::path outbox = srv.var() / "outbox";
   BOOST_REQUIRE(wait_for([&] { return outbox_keys(outbox).count(keys[0]) == 1; }, 10s));

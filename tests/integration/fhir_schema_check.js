@@ -12,7 +12,7 @@ const http = require('http');
 const os = require('os');
 const path = require('path');
 
-const [exe, src, modules] = process.argv.slice(2);
+const [exe, src, modules] = process.argv.slice(2).map((a) => path.resolve(a));
 let Ajv, schema;
 try {
   Ajv = require(path.join(modules, 'ajv'));
@@ -33,7 +33,8 @@ function schemaErrors(resource) {
   return JSON.stringify((one.errors || validate.errors).slice(0, 5));
 }
 
-// Inputs: every FHIR Claim or Bundle in the project's fixtures that is itself valid FHIR.
+// Inputs: every FHIR Claim or Bundle in the project's fixtures and FHIR corpus that is itself
+// valid FHIR.
 const inputs = [];
 function addDir(dir, pick) {
   const full = path.join(src, dir);
@@ -45,6 +46,7 @@ function addDir(dir, pick) {
 addDir('tests/integration/data', (p) => (p.endsWith('.json') ? p : null));
 addDir('conformance/answers/fhir', (p) => path.join(p, 'input.json'));
 addDir('conformance/cases/fhir', (p) => path.join(p, 'input.json'));
+addDir('conformance/fhir/corpus/claim', (p) => (p.endsWith('.json') ? p : null));  // HL7 and IG examples
 const docs = [];
 for (const p of inputs) {
   let doc;

@@ -3,6 +3,8 @@
 // every wait is bounded.
 #pragma once
 
+#include "tests/support/gen837.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -363,6 +365,35 @@ inline double metric(const std::string& text, const std::string& series) {
   const auto pos = text.find(needle);
   if (pos == std::string::npos) return -1;
   return std::stod(text.substr(pos + needle.size()));
+}
+
+// A professional 837 with `claims` generated claims.
+inline std::string gen_x12(int claims, std::uint64_t seed) {
+  cg::test::Gen837 g(cg::test::Gen837::Kind::Professional, seed);
+  std::string s;
+  g.begin(s, 1000);
+  for (int i = 0; i < claims; ++i) g.claim(s);
+  g.end(s);
+  return s;
+}
+
+// The keys of an X-Claimgate-Entry-Keys header (comma-separated).
+inline std::vector<std::string> split_keys(const std::string& header) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < header.size()) {
+    std::size_t comma = header.find(',', start);
+    if (comma == std::string::npos) comma = header.size();
+    if (comma > start) out.push_back(header.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+inline std::size_t count_of(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (std::size_t p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;
+  return n;
 }
 
 inline fs::path scratch(const std::string& name) {

@@ -1,7 +1,6 @@
 // The real `claimgate serve` against a real upstream, all on 127.0.0.1: answers, forwarding,
 // retries, dead letters, limits, backpressure, graceful shutdown and kill -9.
 #include "tests/integration/harness.hpp"
-#include "tests/support/gen837.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -15,15 +14,6 @@ const fs::path kSource = CG_SOURCE_DIR;
 
 std::string fixture(const std::string& name) { return read_text(kSource / "tests/integration/data" / name); }
 std::string example(const std::string& name) { return read_text(kSource / "deploy/examples" / name); }
-
-std::string gen_x12(int claims, std::uint64_t seed) {
-  cg::test::Gen837 g(cg::test::Gen837::Kind::Professional, seed);
-  std::string s;
-  g.begin(s, 1000);
-  for (int i = 0; i < claims; ++i) g.claim(s);
-  g.end(s);
-  return s;
-}
 
 // A configuration with an http target "payer" (when upstream_port != 0) as the default.
 std::string config(std::uint16_t upstream_port, const std::string& limits = "", const std::string& forward = "") {
@@ -44,24 +34,6 @@ std::string config(std::uint16_t upstream_port, const std::string& limits = "", 
   }
   c += "}\n}\n";
   return c;
-}
-
-std::vector<std::string> split_keys(const std::string& header) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < header.size()) {
-    std::size_t comma = header.find(',', start);
-    if (comma == std::string::npos) comma = header.size();
-    if (comma > start) out.push_back(header.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
-std::size_t count_of(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (std::size_t p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;
-  return n;
 }
 
 // Sends raw bytes and returns the socket (for slow senders).
@@ -257,7 +229,10 @@ BOOST_AUTO_TEST_CASE(dead_letter_list_and_replay) {
     BOOST_TEST(out.find(keys[0]) != std::string::npos);
     BOOST_TEST(out.find("2 dead letter(s)") != std::string::npos);
   }
-  BOOST_TEST(get(srv.port(), "/metrics").body.find("claimgate_dead_letters_total{target=\"payer\"} 2") != std::string::npos);
+  // Counted once the dead letter is durable (its folder fsynced), a moment after it appears.
+  BOOST_TEST(wait_for([&] {
+    return metric(get(srv.port(), "/metrics").body, "claimgate_dead_letters_total{target=\"payer\"}") == 2;
+  }, 10s));
 
   // Replay under the same key once the payer is back.
   up.mode(Upstream::Mode::Ok);
