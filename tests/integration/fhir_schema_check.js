@@ -60,11 +60,15 @@ for (const p of inputs) {
   docs.push({ path: p, doc, text: fs.readFileSync(p, 'utf8') });
 }
 
-// The sent Claims by id, to compare with what is forwarded.
+// The sent Claims by id (several inputs may reuse an id), to compare with what is forwarded.
 const sentClaims = new Map();
+function sent(claim) {
+  if (!sentClaims.has(claim.id)) sentClaims.set(claim.id, []);
+  sentClaims.get(claim.id).push(claim);
+}
 for (const { doc } of docs) {
-  if (doc.resourceType === 'Claim') sentClaims.set(doc.id, doc);
-  else for (const e of doc.entry || []) if (e.resource && e.resource.resourceType === 'Claim') sentClaims.set(e.resource.id, e.resource);
+  if (doc.resourceType === 'Claim') sent(doc);
+  else for (const e of doc.entry || []) if (e.resource && e.resource.resourceType === 'Claim') sent(e.resource);
 }
 
 function sameTree(a, b) {
@@ -137,9 +141,9 @@ function checkClaim(claim, where) {
   checked++;
   const err = schemaErrors(claim);
   if (err !== null) failures.push(where + ': not valid FHIR R4: ' + err);
-  const sent = sentClaims.get(claim.id);
-  if (!sent) failures.push(where + ': forwarded Claim ' + claim.id + ' was never sent');
-  else if (!sameTree(sent, claim)) failures.push(where + ': forwarded Claim ' + claim.id + ' differs from the one sent');
+  const candidates = sentClaims.get(claim.id) || [];
+  if (candidates.length === 0) failures.push(where + ': forwarded Claim ' + claim.id + ' was never sent');
+  else if (!candidates.some((c) => sameTree(c, claim))) failures.push(where + ': forwarded Claim ' + claim.id + ' differs from the one sent');
 }
 
 async function main() {
