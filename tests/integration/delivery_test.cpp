@@ -126,7 +126,9 @@ BOOST_AUTO_TEST_CASE(kill9_with_disk_full_and_upstream_faults) {
   double write_failures = 0;
   if (disk.mounted()) {
     BOOST_TEST(wait_for([&] { return answered.load() >= kRequests / 5; }, 60s));
+    restarting = true;  // the clients pause while the disk fills, so that they meet it full
     disk.fill();
+    restarting = false;
     BOOST_TEST(wait_for([&] { return refused503.load() > 0; }, 10s));
     std::this_thread::sleep_for(1s);
     disk.free();
