@@ -1,6 +1,7 @@
 #include "parsers/x12/reader.hpp"
 
 #include "parsers/x12/guide_837.hpp"
+#include "parsers/x12/guide_model.hpp"
 
 #include <emmintrin.h>
 
@@ -208,7 +209,136 @@ struct Reader::Walker {
     e.bad_value = std::string(value.substr(0, 99));
     e.byte_offset = s.offset;
     st_ok = false;
+    if (reported_n < reported.size()) reported[reported_n++] = key(element, component);
     h.on_error(e);
+  }
+
+  // Elements of the current segment already reported (by the walker's own checks), so that the
+  // guide model does not report them a second time.
+  std::array<std::uint32_t, 8> reported{};
+  std::size_t reported_n = 0;
+  static std::uint32_t key(std::uint16_t element, std::uint16_t component) {
+    return (std::uint32_t{element} << 16) | component;
+  }
+  bool already_reported(std::uint16_t element, std::uint16_t component) const {
+    for (std::size_t i = 0; i < reported_n; ++i)
+      if (reported[i] == key(element, component) || reported[i] == key(element, 0)) return true;
+    return false;
+  }
+
+  // --- the guide model (guide_model.hpp): element counts, usage, types, lengths, code lists ---
+
+  void check_model(const Segment& s) {
+    const SegmentRule* seg = guide_segment(type, s.code);
+    if (seg == nullptr) return;
+    std::size_t last = s.size();
+    while (last > 0 && s.el(last).empty()) --last;
+    if (last > seg->max_elements) {
+      const auto el = static_cast<std::uint16_t>(seg->max_elements + 1);
+      element_error(s, el, 0, 0, "3", s.el(el),
+                    std::string(s.id) + " has " + std::to_string(last) + " elements; the guide defines " +
+                        std::to_string(seg->max_elements));
+    }
+    const auto rules = guide_rules(type).subspan(seg->rules_begin, seg->rules_count);
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+      const ElementRule& r = rules[i];
+      if (r.component != 0) continue;
+      const std::string_view v = s.el(r.element);
+      if (already_reported(r.element, 0)) continue;
+      if (v.empty()) {
+        if (r.usage == 'R')
+          element_error(s, r.element, 0, r.data_element, "1", {},
+                        std::string(s.id) + two(r.element) + " is required by the guide");
+        continue;
+      }
+      if (r.usage == 'N') {
+        element_error(s, r.element, 0, r.data_element, "I10", v,
+                      std::string(s.id) + two(r.element) + " is not used by the " +
+                          std::string(guide_name(type)) + " guide");
+        continue;
+      }
+      if (r.type != 'C') {
+        check_value(s, r, v, r.element, 0);
+        continue;
+      }
+      // A composite: its components follow its own rule in the table.
+      std::uint8_t defined = 0;
+      for (std::size_t j = i + 1; j < rules.size() && rules[j].element == r.element; ++j) {
+        const ElementRule& c = rules[j];
+        defined = c.component;
+        const std::string_view cv = s.comp(r.element, c.component);
+        if (already_reported(r.element, c.component)) continue;
+        if (cv.empty()) {
+          if (c.usage == 'R')
+            element_error(s, r.element, c.component, c.data_element, "1", {},
+                          std::string(s.id) + two(r.element) + "-" + std::to_string(c.component) +
+                              " is required by the guide");
+        } else if (c.usage == 'N') {
+          element_error(s, r.element, c.component, c.data_element, "I10", cv,
+                        std::string(s.id) + two(r.element) + "-" + std::to_string(c.component) +
+                            " is not used by the " + std::string(guide_name(type)) + " guide");
+        } else {
+          check_value(s, c, cv, r.element, c.component);
+        }
+      }
+      std::size_t comps = s.comp_count(r.element);
+      while (comps > defined && s.comp(r.element, comps).empty()) --comps;
+      if (defined > 0 && comps > defined)
+        element_error(s, r.element, static_cast<std::uint16_t>(defined + 1), r.data_element, "13", v,
+                      std::string(s.id) + two(r.element) + " has " + std::to_string(comps) +
+                          " components; the guide defines " + std::to_string(defined));
+    }
+  }
+
+  void check_value(const Segment& s, const ElementRule& r, std::string_view v, std::uint16_t el,
+                   std::uint16_t comp) {
+    const std::string where = std::string(s.id) + two(el) + (comp ? "-" + std::to_string(comp) : "");
+    std::size_t length = v.size();
+    switch (r.type) {
+      case 'N':
+      case 'R': {
+        const std::string_view digits = !v.empty() && v[0] == '-' ? v.substr(1) : v;
+        const bool ok = r.type == 'R' ? valid_decimal(v) : all_digits(digits);
+        if (!ok) {
+          element_error(s, el, comp, r.data_element, "6", v, where + " '" + std::string(v.substr(0, 40)) +
+                                                                   "' is not a number");
+          return;
+        }
+        length = static_cast<std::size_t>(std::count_if(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }));
+        break;
+      }
+      case 'D':
+        if (!(v.size() == 8 && valid_d8(v)))
+          element_error(s, el, comp, r.data_element, "8", v,
+                        where + " '" + std::string(v.substr(0, 40)) + "' is not a CCYYMMDD date");
+        return;
+      case 'T':
+        if (!valid_time(v))
+          element_error(s, el, comp, r.data_element, "9", v,
+                        where + " '" + std::string(v.substr(0, 40)) + "' is not a HHMM[SS[D..]] time");
+        return;
+      default: break;
+    }
+    if (length < r.min_length) {
+      element_error(s, el, comp, r.data_element, "4", v,
+                    where + " is " + std::to_string(length) + " characters; the minimum is " +
+                        std::to_string(r.min_length));
+    } else if (length > r.max_length) {
+      element_error(s, el, comp, r.data_element, "5", v,
+                    where + " is " + std::to_string(length) + " characters; the maximum is " +
+                        std::to_string(r.max_length));
+    } else if (!guide_code_allowed(r, v)) {
+      element_error(s, el, comp, r.data_element, "7", v,
+                    where + " '" + std::string(v) + "' is not a code the " + std::string(guide_name(type)) +
+                        " guide allows here");
+    }
+  }
+
+  static bool valid_time(std::string_view t) {
+    if (t.size() < 4 || t.size() > 8 || t.size() == 5 || !all_digits(t)) return false;
+    const int hh = (t[0] - '0') * 10 + (t[1] - '0'), mm = (t[2] - '0') * 10 + (t[3] - '0');
+    const int ss = t.size() >= 6 ? (t[4] - '0') * 10 + (t[5] - '0') : 0;
+    return hh < 24 && mm < 60 && ss < 60;
   }
 
   // --- envelope segments ---
@@ -517,7 +647,9 @@ struct Reader::Walker {
       return;
     }
     if (!place(s)) return;
+    reported_n = 0;
     check(s);
+    check_model(s);
     h.on_segment(BodySegment{s, position, loop, hl_level}, env);
   }
 

@@ -1,0 +1,56 @@
+#include "parsers/x12/guide_model.hpp"
+
+#include <algorithm>
+
+namespace cg::x12 {
+namespace generated {
+#include "x12_guide_tables.inc"
+}  // namespace generated
+
+namespace {
+
+struct Tables {
+  std::span<const SegmentRule> segments;
+  std::span<const ElementRule> rules;
+};
+
+Tables tables(TransactionType type) {
+  using namespace generated;
+  switch (type) {
+    case TransactionType::Professional: return {kProfessionalSegments, kProfessionalRules};
+    case TransactionType::Institutional: return {kInstitutionalSegments, kInstitutionalRules};
+    case TransactionType::Dental: return {kDentalSegments, kDentalRules};
+    default: return {};
+  }
+}
+
+}  // namespace
+
+std::span<const ElementRule> guide_rules(TransactionType type) { return tables(type).rules; }
+
+std::span<const std::string_view> guide_codes() { return generated::kCodes; }
+
+const SegmentRule* guide_segment(TransactionType type, std::uint32_t segment) {
+  const auto segs = tables(type).segments;
+  const auto it = std::lower_bound(segs.begin(), segs.end(), segment,
+                                   [](const SegmentRule& r, std::uint32_t s) { return r.segment < s; });
+  return it != segs.end() && it->segment == segment ? &*it : nullptr;
+}
+
+const ElementRule* guide_element(TransactionType type, const SegmentRule& seg, std::uint8_t element,
+                                 std::uint8_t component) {
+  const auto rules = tables(type).rules.subspan(seg.rules_begin, seg.rules_count);
+  const auto it = std::lower_bound(rules.begin(), rules.end(), std::pair{element, component},
+                                   [](const ElementRule& r, std::pair<std::uint8_t, std::uint8_t> k) {
+                                     return std::pair{r.element, r.component} < k;
+                                   });
+  return it != rules.end() && it->element == element && it->component == component ? &*it : nullptr;
+}
+
+bool guide_code_allowed(const ElementRule& rule, std::string_view value) {
+  if (rule.codes_count == 0) return true;
+  const auto codes = guide_codes().subspan(rule.codes_begin, rule.codes_count);
+  return std::binary_search(codes.begin(), codes.end(), value);
+}
+
+}  // namespace cg::x12
