@@ -49,8 +49,17 @@ const ElementRule* guide_element(TransactionType type, const SegmentRule& seg, s
 
 bool guide_code_allowed(const ElementRule& rule, std::string_view value) {
   if (rule.codes_count == 0) return true;
+  // Each run of codes is sorted by its packed key (guide_compile.cpp): integer probes.
+  const std::span<const std::uint64_t> keys =
+      std::span<const std::uint64_t>(generated::kCodeKeys).subspan(rule.codes_begin, rule.codes_count);
+  if (value.size() <= 8) {
+    std::uint64_t k = 0;
+    for (char c : value) k = (k << 8) | static_cast<unsigned char>(c);
+    k <<= 8 * (8 - value.size());
+    return std::binary_search(keys.begin(), keys.end(), k);
+  }
   const auto codes = guide_codes().subspan(rule.codes_begin, rule.codes_count);
-  return std::binary_search(codes.begin(), codes.end(), value);
+  return std::find(codes.begin(), codes.end(), value) != codes.end();
 }
 
 }  // namespace cg::x12

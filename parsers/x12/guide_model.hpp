@@ -36,6 +36,7 @@ struct ElementRule {
 struct SegmentRule {
   std::uint32_t segment;
   std::uint8_t max_elements;  // the highest element position any place of the guide defines
+  std::uint8_t last_required;  // the highest element position with usage R (0: none)
   std::uint16_t rules_begin, rules_count;  // into guide_rules(type)
 };
 

@@ -115,6 +115,7 @@ struct Reader::Walker {
   int dx_count = 0;
 
   bool any_set = false;
+  bool guide_model = true;
 
   // Structure the walker checks itself: required loops and segments of each HL level, the
   // header, the service line date, control numbers unique in the group.
@@ -221,6 +222,7 @@ struct Reader::Walker {
     return (std::uint32_t{element} << 16) | component;
   }
   bool already_reported(std::uint16_t element, std::uint16_t component) const {
+    if (reported_n == 0) return false;
     for (std::size_t i = 0; i < reported_n; ++i)
       if (reported[i] == key(element, component) || reported[i] == key(element, 0)) return true;
     return false;
@@ -240,7 +242,9 @@ struct Reader::Walker {
                         std::to_string(seg->max_elements));
     }
     const auto rules = guide_rules(type).subspan(seg->rules_begin, seg->rules_count);
-    for (std::size_t i = 0; i < rules.size(); ++i) {
+    // Past the last element sent, only a required one can be wrong.
+    const std::size_t limit = std::max<std::size_t>(last, seg->last_required);
+    for (std::size_t i = 0; i < rules.size() && rules[i].element <= limit; ++i) {
       const ElementRule& r = rules[i];
       if (r.component != 0) continue;
       const std::string_view v = s.el(r.element);
@@ -258,15 +262,24 @@ struct Reader::Walker {
         continue;
       }
       if (r.type != 'C') {
-        check_value(s, r, v, r.element, 0);
+        if (!plain_ok(r, v)) check_value(s, r, v, r.element, 0);
         continue;
       }
-      // A composite: its components follow its own rule in the table.
+      // A composite: its components follow its own rule in the table (in order), split once.
       std::uint8_t defined = 0;
+      std::string_view rest = v;
+      std::size_t at = 1;  // the component rest starts with
+      bool more = true;
       for (std::size_t j = i + 1; j < rules.size() && rules[j].element == r.element; ++j) {
         const ElementRule& c = rules[j];
         defined = c.component;
-        const std::string_view cv = s.comp(r.element, c.component);
+        while (more && at < c.component) {
+          const std::size_t cut = rest.find(s.delims->component);
+          if (cut == std::string_view::npos) more = false, rest = {};
+          else rest.remove_prefix(cut + 1);
+          ++at;
+        }
+        const std::string_view cv = more ? rest.substr(0, rest.find(s.delims->component)) : std::string_view{};
         if (already_reported(r.element, c.component)) continue;
         if (cv.empty()) {
           if (c.usage == 'R')
@@ -277,7 +290,7 @@ struct Reader::Walker {
           element_error(s, r.element, c.component, c.data_element, "I10", cv,
                         std::string(s.id) + two(r.element) + "-" + std::to_string(c.component) +
                             " is not used by the " + std::string(guide_name(type)) + " guide");
-        } else {
+        } else if (!plain_ok(c, cv)) {
           check_value(s, c, cv, r.element, c.component);
         }
       }
@@ -290,9 +303,15 @@ struct Reader::Walker {
     }
   }
 
+  // The common case without a call: text within its lengths and no code list.
+  static bool plain_ok(const ElementRule& r, std::string_view v) {
+    return (r.type == 'A' || r.type == 'I') && r.codes_count == 0 && v.size() >= r.min_length &&
+           v.size() <= r.max_length;
+  }
+
   void check_value(const Segment& s, const ElementRule& r, std::string_view v, std::uint16_t el,
                    std::uint16_t comp) {
-    const std::string where = std::string(s.id) + two(el) + (comp ? "-" + std::to_string(comp) : "");
+    const auto where = [&] { return std::string(s.id) + two(el) + (comp ? "-" + std::to_string(comp) : ""); };
     std::size_t length = v.size();
     switch (r.type) {
       case 'N':
@@ -300,7 +319,7 @@ struct Reader::Walker {
         const std::string_view digits = !v.empty() && v[0] == '-' ? v.substr(1) : v;
         const bool ok = r.type == 'R' ? valid_decimal(v) : all_digits(digits);
         if (!ok) {
-          element_error(s, el, comp, r.data_element, "6", v, where + " '" + std::string(v.substr(0, 40)) +
+          element_error(s, el, comp, r.data_element, "6", v, where() + " '" + std::string(v.substr(0, 40)) +
                                                                    "' is not a number");
           return;
         }
@@ -310,26 +329,26 @@ struct Reader::Walker {
       case 'D':
         if (!(v.size() == 8 && valid_d8(v)))
           element_error(s, el, comp, r.data_element, "8", v,
-                        where + " '" + std::string(v.substr(0, 40)) + "' is not a CCYYMMDD date");
+                        where() + " '" + std::string(v.substr(0, 40)) + "' is not a CCYYMMDD date");
         return;
       case 'T':
         if (!valid_time(v))
           element_error(s, el, comp, r.data_element, "9", v,
-                        where + " '" + std::string(v.substr(0, 40)) + "' is not a HHMM[SS[D..]] time");
+                        where() + " '" + std::string(v.substr(0, 40)) + "' is not a HHMM[SS[D..]] time");
         return;
       default: break;
     }
     if (length < r.min_length) {
       element_error(s, el, comp, r.data_element, "4", v,
-                    where + " is " + std::to_string(length) + " characters; the minimum is " +
+                    where() + " is " + std::to_string(length) + " characters; the minimum is " +
                         std::to_string(r.min_length));
     } else if (length > r.max_length) {
       element_error(s, el, comp, r.data_element, "5", v,
-                    where + " is " + std::to_string(length) + " characters; the maximum is " +
+                    where() + " is " + std::to_string(length) + " characters; the maximum is " +
                         std::to_string(r.max_length));
     } else if (!guide_code_allowed(r, v)) {
       element_error(s, el, comp, r.data_element, "7", v,
-                    where + " '" + std::string(v) + "' is not a code the " + std::string(guide_name(type)) +
+                    where() + " '" + std::string(v) + "' is not a code the " + std::string(guide_name(type)) +
                         " guide allows here");
     }
   }
@@ -649,7 +668,7 @@ struct Reader::Walker {
     if (!place(s)) return;
     reported_n = 0;
     check(s);
-    check_model(s);
+    if (guide_model) check_model(s);
     h.on_segment(BodySegment{s, position, loop, hl_level}, env);
   }
 
@@ -761,8 +780,8 @@ struct Reader::Walker {
       if (loop == "2010CA" && next == loop) l23.name = true;
       return true;
     }
-    if (loop == "2010AA" && s.code == seg_code("N3")) l20.n3 = true;
-    if (loop == "2010AA" && s.code == seg_code("N4")) l20.n4 = true;
+    if (s.code == seg_code("N3") && loop == "2010AA") l20.n3 = true;
+    if (s.code == seg_code("N4") && loop == "2010AA") l20.n4 = true;
     return true;
   }
 
@@ -890,6 +909,23 @@ struct Reader::Walker {
   // Control characters are outside the X12 basic and extended character sets: a CR, LF or TAB
   // inside an element would be written into every output that carries the value.
   void check_characters(const Segment& s) {
+    // One pass over the whole segment first: control characters are rare (delimiters may be
+    // control characters themselves, then each element is looked at).
+    const char* p = s.raw.data();
+    const char* const end = p + s.raw.size();
+    const __m128i space = _mm_set1_epi8(0x20), minus1 = _mm_set1_epi8(-1), del = _mm_set1_epi8(0x7F);
+    int bad = 0;
+    for (; end - p >= 16; p += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      // signed bytes: 0x00-0x1F are >= 0 and < 0x20; bytes from 0x80 are negative (allowed)
+      const __m128i ctl = _mm_and_si128(_mm_cmplt_epi8(v, space), _mm_cmpgt_epi8(v, minus1));
+      bad |= _mm_movemask_epi8(_mm_or_si128(ctl, _mm_cmpeq_epi8(v, del)));
+    }
+    for (; p != end; ++p) {
+      const auto u = static_cast<unsigned char>(*p);
+      bad |= static_cast<int>(u < 0x20) | static_cast<int>(u == 0x7F);
+    }
+    if (bad == 0) return;
     for (std::uint16_t el = 1; el <= s.size(); ++el) {
       const std::string_view v = s.el(el);
       for (char c : v) {
@@ -1058,6 +1094,7 @@ struct Reader::Walker {
 Reader::Reader(Handler& handler, ReaderLimits limits)
     : handler_(handler), limits_(limits), walker_(new Walker(handler)) {
   walker_->any_set = limits.any_transaction_set;
+  walker_->guide_model = limits.guide_model;
   elements_.reserve(64);
 }
 

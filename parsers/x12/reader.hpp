@@ -108,6 +108,9 @@ struct ReaderLimits {
   // Accept any functional group and transaction set (999, 277, ...), checking only their
   // envelopes; by default only 837 claims (GS01 HC) are accepted and others are errors.
   bool any_transaction_set = false;
+  // The element checks of the guide model (guide_model.hpp). Off only in the benchmark that
+  // measures their cost side by side; the product always checks.
+  bool guide_model = true;
 };
 
 class Reader {

@@ -69,7 +69,7 @@ class Gen837 {
       }
       body += "DTP*472*D8*202401" + two(10 + pick(18)) + "~\n";
     }
-    seg(out, "CLM*GEN" + std::to_string(claims_) + "*" + std::to_string(total) + "***" + (inst ? "11:A:1" : "11:B:1") + "*Y*A*Y*Y");
+    seg(out, "CLM*GEN" + std::to_string(claims_) + "*" + std::to_string(total) + "***" + (inst ? "11:A:1**A*Y*Y" : "11:B:1*Y*A*Y*Y"));  // CLM06 is not used in 837I
     if (inst) seg(out, "DTP*434*RD8*20240110-20240127");
     std::string hi = "HI";
     for (int d = 0; d < dx; ++d) {
