@@ -129,7 +129,7 @@ struct Reader::Walker {
     int children = 0;
   };
   Level l20, l22, l23;
-  bool line_open = false, line_has_date = false;
+  bool line_open = false, line_has_date = false, line_has_service = false;
 
   explicit Walker(Handler& handler) : h(handler) {}
 
@@ -725,7 +725,7 @@ struct Reader::Walker {
       claim_header = false;
       loop = "2400";
       line_open = true;
-      line_has_date = false;
+      line_has_date = line_has_service = false;
       return true;
     }
     const bool in_line = loop.size() >= 2 && loop[0] == '2' && loop[1] == '4';
@@ -736,6 +736,15 @@ struct Reader::Walker {
           segment_error(s, "2", "segment " + std::string(s.id) +
                                     " belongs to a service line, but no LX opened one (loop 2400)");
           return false;
+        }
+        if (s.code == seg_code("SV1") || s.code == seg_code("SV2") || s.code == seg_code("SV3")) {
+          // One service per line (max use 1): a second one would replace the first.
+          if (line_has_service) {
+            segment_error(s, "5", "service line " + std::to_string(last_lx) + " already has its " +
+                                      std::string(s.id) + "; each line (LX) carries one service");
+            return false;
+          }
+          line_has_service = true;
         }
         break;
       case seg_code("HI"):

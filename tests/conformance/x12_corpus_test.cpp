@@ -108,6 +108,13 @@ BOOST_AUTO_TEST_CASE(real_837_files) { check_folder(fs::path(CG_SOURCE_DIR) / "c
 
 BOOST_AUTO_TEST_CASE(generated_defects) { check_folder(fs::path(CG_SOURCE_DIR) / "conformance/x12/defects"); }
 
+// One case per IK304 / IK403 code the walker and the guide model produce, on each guide
+// (conformance/x12/guide/make_cases.py).
+BOOST_AUTO_TEST_CASE(guide_codes) {
+  for (const char* guide : {"837p", "837i", "837d"})
+    BOOST_TEST_CONTEXT(guide) { check_folder(fs::path(CG_SOURCE_DIR) / "conformance/x12/guide" / guide); }
+}
+
 BOOST_AUTO_TEST_CASE(every_shared_837_file_is_asserted) {
   const fs::path shared = fs::path(CG_SHARED_DIR) / "corpus/x12";
   if (!fs::exists(shared)) return;  // a clone without ../shared runs on the copies alone

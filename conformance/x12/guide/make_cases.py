@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Writes one-change 837P/I/D files, one per IK304/IK403 code the walker and the guide model
+produce, on each guide, from the bodies of tests/unit/x12/x12_fixture.cpp. Rerun after a change
+of the bodies; expected.tsv is then refreshed with CG_UPDATE_EXPECTED=1 and reviewed."""
+import os, re
+
+here = os.path.dirname(os.path.abspath(__file__))
+src = open(os.path.join(here, '../../../tests/unit/x12/x12_fixture.cpp')).read()
+
+def body(name):
+    block = src[src.index(f'std::vector<std::string> {name}()'):]
+    block = block[:block.index('};')]
+    return re.findall(r'"([^"]*)"', block)
+
+guides = {'837p': ('005010X222A1', body('professional_body')),
+          '837i': ('005010X223A2', body('institutional_body')),
+          '837d': ('005010X224A2', body('dental_body'))}
+
+def interchange(guide, segs):
+    isa = ('ISA*00*          *00*          *ZZ*SUBMITTERID    *ZZ*RECEIVERID     *240115*1200*^*00501*'
+           '000000001*0*P*:~')
+    out = [isa, f'GS*HC*SUBMITTERID*RECEIVERID*20240115*1200*1*X*{guide}', f'ST*837*0001*{guide}']
+    out += segs
+    out += [f'SE*{len(segs) + 2}*0001', 'GE*1*1', 'IEA*1*000000001']
+    return out[0] + '\n' + '~\n'.join(out[1:]) + '~\n'
+
+def find(segs, prefix):
+    return next(i for i, s in enumerate(segs) if s.startswith(prefix))
+
+def sub(segs, prefix, new):
+    s = list(segs); s[find(s, prefix)] = new; return s
+
+def insert_after(segs, prefix, new):
+    s = list(segs); s.insert(find(s, prefix) + 1, new); return s
+
+def drop(segs, prefix):
+    s = list(segs); del s[find(s, prefix)]; return s
+
+foreign = {'837p': 'SV2*0450*HC:99284*100*UN*1', '837i': 'SV1*HC:99213*100*UN*1***1',
+           '837d': 'SV1*HC:99213*100*UN*1***1'}
+for name, (guide, b) in guides.items():
+    clm = b[find(b, 'CLM*')]
+    service = next(s for s in b if s[:3] in ('SV1', 'SV2', 'SV3'))
+    cases = {
+        # IK304 (segment)
+        'ik304_1_unrecognized_segment': insert_after(b, 'CLM*', 'ZZQ*1'),
+        'ik304_2_service_without_lx': drop(b, 'LX*'),
+        'ik304_3_2010aa_n3_missing': drop(b, 'N3*1'),
+        'ik304_5_second_service_in_a_line': insert_after(b, service[:4], service),
+        'ik304_6_segment_of_another_set': insert_after(b, 'CLM*', 'CLP*X*1*1*1'),
+        'ik304_8_element_errors': sub(b, 'DMG*', 'DMG*D8*19801301*M'),
+        'ik304_i4_segment_not_used_by_guide': insert_after(drop(b, service[:4]), 'LX*', foreign[name]),
+        # IK403 (element)
+        'ik403_1_required_element_missing': sub(b, 'NM1*85*', 'NM1*85**CLINIC*****XX*1234567893'),
+        'ik403_3_too_many_elements': sub(b, 'N3*1', b[find(b, 'N3*1')] + '*SUITE 1*EXTRA'),
+        'ik403_4_too_short': sub(b, 'NM1*PR*', 'NM1*PR*2*ACME*****PI*8'),
+        'ik403_5_too_long': sub(b, 'CLM*', 'CLM*' + 'A' * 39 + clm[clm.index('*', 4):]),
+        'ik403_6_invalid_character': sub(b, 'CLM*', clm.replace('*', '*1X', 2).replace('*1X', '*', 1)),
+        'ik403_7_invalid_code': sub(b, 'DMG*', 'DMG*D8*19800101*X'),
+        'ik403_8_invalid_date': sub(b, 'DMG*', 'DMG*D8*19800231*M'),
+        'ik403_9_invalid_time': sub(b, 'BHT*', 'BHT*0019*00*244579*20240115*2575*CH'),
+        'ik403_13_too_many_components': sub(b, 'CLM*', clm.replace(':1*', ':1:9*', 1)),
+        'ik403_i10_element_not_used': sub(b, 'NM1*IL*', 'NM1*IL*1*SUBSCRIBER*TEST****MI*M123*01'),
+        'ik403_i12_hl_numbering': [s.replace('HL*1**', 'HL*3**').replace('HL*2*1*', 'HL*2*3*') for s in b],
+    }
+    if name == '837d':  # no map: the model knows no usage for 837D (docs/x12-input.md)
+        del cases['ik403_1_required_element_missing'], cases['ik403_i10_element_not_used']
+    os.makedirs(os.path.join(here, name), exist_ok=True)
+    for case, segs in cases.items():
+        with open(os.path.join(here, name, case + '.x12'), 'w') as f:
+            f.write(interchange(guide, segs))

@@ -1,0 +1,223 @@
+// Property test of the guide checks: one-change mutations of generated 837P and 837I batches
+// (tests/support/gen837.hpp) and of the 837D fixture. Every mutation that breaks the guide must
+// be rejected with the right code at the right place; every harmless one must stay clean.
+//
+//   - change one code value: every element the guide model gives a code list gets a value of a
+//     valid length that is no code of the list -> IK403 7 at that element (or component);
+//   - harmless value change: every text element without a code list gets its last character
+//     changed -> no syntax error at all;
+//   - drop one segment the guide requires (BHT, 1000A/B NM1, 2010AA NM1/N3/N4, SBR, NM1*IL,
+//     NM1*PR, HI on 837P/I, DTP*472 on 837P) -> IK304 3; drop a situational one (PRV, DMG,
+//     PER of 1000A's contact is required, so not dropped) -> clean;
+//   - move a service segment before the LX that opens its line -> IK304 2 where it now stands
+//     (first line) or IK304 5 (a second service in the line before);
+//   - duplicate an HL -> IK403 I12 (HL01 used twice) at the copy.
+#include "x12_fixture.hpp"
+
+#include "parsers/x12/guide_model.hpp"
+#include "tests/support/gen837.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using namespace cg;
+
+namespace {
+
+struct Subject {
+  std::string name, guide;
+  x12::TransactionType type;
+  std::vector<std::string> body;
+};
+
+std::vector<std::string> split_body(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  bool in_st = false;
+  while (at < text.size()) {
+    std::size_t end = text.find('~', at);
+    if (end == std::string::npos) break;
+    std::string seg = text.substr(at, end - at);
+    while (!seg.empty() && (seg.front() == '\n' || seg.front() == '\r')) seg.erase(0, 1);
+    at = end + 1;
+    if (seg.rfind("ST*", 0) == 0) in_st = true;
+    else if (seg.rfind("SE*", 0) == 0) break;
+    else if (in_st) out.push_back(seg);
+  }
+  return out;
+}
+
+std::vector<Subject> subjects() {
+  std::vector<Subject> out;
+  for (auto kind : {test::Gen837::Kind::Professional, test::Gen837::Kind::Institutional}) {
+    test::Gen837 gen(kind, 11);
+    std::string text;
+    gen.begin(text);
+    gen.claim(text);
+    gen.claim(text);
+    gen.end(text);
+    const bool p = kind == test::Gen837::Kind::Professional;
+    out.push_back({p ? "837P" : "837I", p ? "005010X222A1" : "005010X223A2",
+                   p ? x12::TransactionType::Professional : x12::TransactionType::Institutional, split_body(text)});
+  }
+  out.push_back({"837D", "005010X224A2", x12::TransactionType::Dental, test::dental_body()});
+  return out;
+}
+
+std::vector<std::string> elements(const std::string& seg, char sep) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (true) {
+    const auto next = seg.find(sep, at);
+    out.push_back(seg.substr(at, next == std::string::npos ? std::string::npos : next - at));
+    if (next == std::string::npos) return out;
+    at = next + 1;
+  }
+}
+
+std::string join(const std::vector<std::string>& parts, char sep) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? std::string(1, sep) : "") + parts[i];
+  return out;
+}
+
+std::uint32_t code_of(const std::string& id) { return x12::seg_code(id); }
+
+// Positions: ST = 1, so body[i] stands at i + 2.
+std::uint32_t position(std::size_t index) { return static_cast<std::uint32_t>(index + 2); }
+
+test::Collected read(const Subject& s, const std::vector<std::string>& body) {
+  return test::read_x12(test::interchange({body}, s.guide));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(x12_guide_mutations)
+
+BOOST_AUTO_TEST_CASE(subjects_are_clean) {
+  for (const auto& s : subjects()) BOOST_TEST_CONTEXT(s.name) { BOOST_TEST(read(s, s.body).syntax.empty()); }
+}
+
+BOOST_AUTO_TEST_CASE(one_code_value_changed) {
+  int mutations = 0;
+  for (const auto& s : subjects()) {
+    for (std::size_t i = 0; i < s.body.size(); ++i) {
+      auto el = elements(s.body[i], '*');
+      const x12::SegmentRule* seg = x12::guide_segment(s.type, code_of(el[0]));
+      if (seg == nullptr) continue;
+      for (const auto& r : x12::guide_rules(s.type).subspan(seg->rules_begin, seg->rules_count)) {
+        if (r.codes_count == 0 || r.element >= el.size()) continue;
+        auto comps = elements(el[r.element], ':');
+        const std::size_t c = r.component == 0 ? 0 : r.component - 1u;
+        if (c >= comps.size() || comps[c].empty()) continue;
+        std::string bad(std::max<std::size_t>(r.min_length, 1), 'Q');
+        if (x12::guide_code_allowed(r, bad)) continue;
+        auto mutated = s.body;
+        auto e2 = el;
+        auto comps2 = comps;
+        comps2[c] = bad;
+        e2[r.element] = join(comps2, ':');
+        mutated[i] = join(e2, '*');
+        const test::Collected got = read(s, mutated);
+        ++mutations;
+        bool found = false;
+        for (const auto& e : got.syntax)
+          found = found || (e.level == x12::ErrorLevel::Element && e.code == "7" && e.position == position(i) &&
+                            e.element == r.element && e.component == r.component);
+        BOOST_TEST_CONTEXT(s.name << " " << mutated[i]) { BOOST_TEST(found); }
+      }
+    }
+  }
+  BOOST_TEST(mutations > 40);
+}
+
+BOOST_AUTO_TEST_CASE(harmless_text_changes_stay_clean) {
+  int mutations = 0;
+  for (const auto& s : subjects()) {
+    for (std::size_t i = 0; i < s.body.size(); ++i) {
+      auto el = elements(s.body[i], '*');
+      const x12::SegmentRule* seg = x12::guide_segment(s.type, code_of(el[0]));
+      if (seg == nullptr) continue;
+      for (const auto& r : x12::guide_rules(s.type).subspan(seg->rules_begin, seg->rules_count)) {
+        // 1251 (date or range as DTP02 / DMG01 say) is text with a format of its own: not harmless.
+        if (r.type != 'A' || r.codes_count != 0 || r.component != 0 || r.element >= el.size() || r.data_element == 1251)
+          continue;
+        std::string& v = el[r.element];
+        if (v.size() < 2 || v.find(':') != std::string::npos) continue;
+        auto e2 = el;
+        e2[r.element].back() = e2[r.element].back() == 'Q' ? 'R' : 'Q';
+        auto mutated = s.body;
+        mutated[i] = join(e2, '*');
+        ++mutations;
+        BOOST_TEST_CONTEXT(s.name << " " << mutated[i]) { BOOST_TEST(read(s, mutated).syntax.empty()); }
+      }
+    }
+  }
+  BOOST_TEST(mutations > 30);
+}
+
+BOOST_AUTO_TEST_CASE(required_segment_dropped_situational_kept) {
+  for (const auto& s : subjects()) {
+    for (std::size_t i = 0; i < s.body.size(); ++i) {
+      const std::string& seg = s.body[i];
+      const bool p = s.type == x12::TransactionType::Professional;
+      const bool required =
+          seg.rfind("BHT*", 0) == 0 || seg.rfind("NM1*41*", 0) == 0 || seg.rfind("NM1*40*", 0) == 0 ||
+          seg.rfind("NM1*85*", 0) == 0 || seg.rfind("SBR*", 0) == 0 || seg.rfind("NM1*IL*", 0) == 0 ||
+          seg.rfind("NM1*PR*", 0) == 0 || (seg.rfind("HI*", 0) == 0 && s.type != x12::TransactionType::Dental) ||
+          (p && seg.rfind("DTP*472*", 0) == 0) ||
+          ((seg.rfind("N3*", 0) == 0 || seg.rfind("N4*", 0) == 0) && i > 0 && s.body[i - 1].rfind("NM1*85*", 0) == 0) ||
+          (seg.rfind("N4*", 0) == 0 && i > 1 && s.body[i - 2].rfind("NM1*85*", 0) == 0);
+      const bool situational = seg.rfind("PRV*", 0) == 0 || seg.rfind("DMG*", 0) == 0;
+      if (!required && !situational) continue;
+      auto mutated = s.body;
+      mutated.erase(mutated.begin() + static_cast<std::ptrdiff_t>(i));
+      const test::Collected got = read(s, mutated);
+      BOOST_TEST_CONTEXT(s.name << " without " << seg) {
+        if (situational) {
+          BOOST_TEST(got.syntax.empty());
+        } else {
+          bool found = false;
+          for (const auto& e : got.syntax) found = found || (e.level == x12::ErrorLevel::Segment && e.code == "3");
+          BOOST_TEST(found);
+        }
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(service_segment_moved_before_its_lx) {
+  for (const auto& s : subjects()) {
+    for (std::size_t i = 1; i < s.body.size(); ++i) {
+      if (s.body[i - 1].rfind("LX*", 0) != 0) continue;
+      auto mutated = s.body;
+      std::swap(mutated[i - 1], mutated[i]);  // SV1/SV2/SV3 now stands before the LX
+      // Before a claim's first LX it stands in loop 2300 (IK304 2); before a later LX it is a
+      // second service of the line before (IK304 5, max use 1).
+      const bool first_line = s.body[i - 1] == "LX*1";
+      const test::Collected got = read(s, mutated);
+      bool found = false;
+      for (const auto& e : got.syntax)
+        found = found || (e.level == x12::ErrorLevel::Segment && e.code == (first_line ? "2" : "5") &&
+                          e.position == position(i - 1));
+      BOOST_TEST_CONTEXT(s.name << " " << mutated[i - 1]) { BOOST_TEST(found); }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(hl_duplicated) {
+  for (const auto& s : subjects()) {
+    for (std::size_t i = 0; i < s.body.size(); ++i) {
+      if (s.body[i].rfind("HL*", 0) != 0) continue;
+      auto mutated = s.body;
+      mutated.insert(mutated.begin() + static_cast<std::ptrdiff_t>(i + 1), s.body[i]);
+      const test::Collected got = read(s, mutated);
+      bool found = false;
+      for (const auto& e : got.syntax)
+        found = found || (e.level == x12::ErrorLevel::Element && e.code == "I12" && e.position == position(i + 1) &&
+                          e.element == 1);
+      BOOST_TEST_CONTEXT(s.name << " " << s.body[i] << " twice") { BOOST_TEST(found); }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
