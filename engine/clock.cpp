@@ -1,5 +1,6 @@
 #include "engine/clock.hpp"
 
+#include <cstdio>
 #include <ctime>
 
 namespace cg::engine {
@@ -19,6 +20,47 @@ std::string utc_datetime_now() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+std::string utc_iso_from_ms(std::uint64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%03uZ", static_cast<unsigned>(ms % 1000));
+  return buf;
+}
+
+std::optional<rules::Date> parse_cli_date(std::string_view text, std::string& error) {
+  const auto digits = [&](std::size_t from, std::size_t n) {
+    int v = 0;
+    for (std::size_t i = from; i < from + n; ++i) {
+      if (text[i] < '0' || text[i] > '9') return -1;
+      v = v * 10 + (text[i] - '0');
+    }
+    return v;
+  };
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-' || digits(0, 4) < 0 || digits(5, 2) < 0 ||
+      digits(8, 2) < 0) {
+    error = "'" + std::string(text) + "' is not a date YYYY-MM-DD";
+    return std::nullopt;
+  }
+  const int y = digits(0, 4), m = digits(5, 2), d = digits(8, 2);
+  static constexpr const char* kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
+                                            "July",    "August",   "September", "October", "November", "December"};
+  if (m < 1 || m > 12) {
+    error = std::string(text) + " is impossible: there is no month " + std::to_string(m);
+    return std::nullopt;
+  }
+  if (!rules::is_valid_date(y, m, d)) {
+    int last = 28;
+    while (last < 31 && rules::is_valid_date(y, m, last + 1)) ++last;
+    error = std::string(text) + " is impossible: " + kMonths[m - 1] + " " + std::to_string(y) + " has " +
+            std::to_string(last) + " days";
+    return std::nullopt;
+  }
+  return rules::parse_iso_date(text);
 }
 
 }  // namespace cg::engine

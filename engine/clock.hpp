@@ -4,7 +4,10 @@
 
 #include "rulesets/core/date.hpp"
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace cg::engine {
 
@@ -12,5 +15,13 @@ namespace cg::engine {
 [[nodiscard]] rules::Date local_today();
 // Now as a FHIR dateTime in UTC, e.g. 2026-11-23T10:00:00Z.
 [[nodiscard]] std::string utc_datetime_now();
+
+// Milliseconds since the epoch as ISO 8601 in UTC with milliseconds, e.g.
+// 2026-11-28T08:21:05.123Z.
+[[nodiscard]] std::string utc_iso_from_ms(std::uint64_t ms);
+
+// A date given on the command line (--today, --dos): YYYY-MM-DD. On failure, error says why,
+// e.g. "2024-02-30 is impossible: February 2024 has 29 days" or "'3/1/24' is not YYYY-MM-DD".
+[[nodiscard]] std::optional<rules::Date> parse_cli_date(std::string_view text, std::string& error);
 
 }  // namespace cg::engine

@@ -1,6 +1,7 @@
 // claimgate code CODE [--dos YYYY-MM-DD] [--format text|json] [--code-set PATH]
 // claimgate code-set build ...   (the ICD-10-CM compiler)
 #include "engine/cli/commands.hpp"
+#include "engine/clock.hpp"
 #include "engine/code_report.hpp"
 #include "engine/data_paths.hpp"
 #include "rulesets/codesets/icd10cm.hpp"
@@ -147,9 +148,10 @@ int cmd_code(const Args& args) {
     } else if (a == "--dos") {
       const auto* v = value("--dos");
       if (!v) return 2;
-      dos = rules::parse_iso_date(*v);
-      if (!dos || v->size() != 10) {
-        std::fprintf(stderr, "claimgate code: --dos '%s' is not a date (YYYY-MM-DD)\n", v->c_str());
+      std::string why;
+      dos = parse_cli_date(*v, why);
+      if (!dos) {
+        std::fprintf(stderr, "claimgate code: --dos %s\n", why.c_str());
         return 2;
       }
     } else if (a == "--format") {

@@ -49,7 +49,18 @@ int main(int argc, char** argv) {
     return 0;
   }
   for (const auto& c : kCommands) {
-    if (name == c.name) return c.run(cg::engine::Args(argv + 2, argv + argc));
+    if (name != c.name) continue;
+    cg::engine::Args args(argv + 2, argv + argc);
+    // --help wins whatever else is on the line: the command sees only its subcommand word
+    // (code-set build, dead-letter list) and --help.
+    for (const auto& a : args) {
+      if (a != "--help" && a != "-h") continue;
+      cg::engine::Args help;
+      if (!args.empty() && !args[0].empty() && args[0][0] != '-') help.push_back(args[0]);
+      help.emplace_back("--help");
+      return c.run(help);
+    }
+    return c.run(args);
   }
   std::fprintf(stderr, "claimgate: unknown command '%s'\n\n", argv[1]);
   usage(stderr);

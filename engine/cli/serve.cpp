@@ -1,6 +1,7 @@
 // claimgate serve [--config FILE] [--listen ADDR:PORT] [--data-dir DIR] [--port-file FILE]
 // claimgate dead-letter list|replay [KEY] [--config FILE] [--data-dir DIR] [--json]
 #include "engine/cli/commands.hpp"
+#include "engine/clock.hpp"
 #include "engine/config.hpp"
 #include "engine/data_paths.hpp"
 #include "engine/delivery/control_numbers.hpp"
@@ -267,11 +268,13 @@ int cmd_dead_letter(const Args& args) {
       std::fputs(dead_letters_json(letters).c_str(), stdout);
     } else {
       for (const auto& d : letters) {
-        std::printf("%s  payer=%s target=%s attempts=%u claims=%zu bytes=%llu  %s\n", d.key.c_str(),
-                    d.payer_id.empty() ? "-" : d.payer_id.c_str(), d.target.c_str(), d.attempts, d.claim_ids.size(),
-                    static_cast<unsigned long long>(d.body_bytes), d.reason.c_str());
+        std::printf("%s  dead=%s  payer=%s target=%s attempts=%u claims=%zu bytes=%llu  %s\n", d.key.c_str(),
+                    utc_iso_from_ms(d.dead_ms).c_str(), d.payer_id.empty() ? "-" : d.payer_id.c_str(),
+                    d.target.c_str(), d.attempts, d.claim_ids.size(), static_cast<unsigned long long>(d.body_bytes),
+                    d.reason.c_str());
       }
-      std::printf("%zu dead letter(s) in %s\n", letters.size(), config.dead_letter_dir.c_str());
+      std::printf("%zu dead letter%s in %s\n", letters.size(), letters.size() == 1 ? "" : "s",
+                  config.dead_letter_dir.c_str());
     }
     if (!error.empty()) std::fprintf(stderr, "claimgate dead-letter: %s\n", error.c_str());
     return error.empty() ? 0 : 1;

@@ -115,8 +115,10 @@ std::string parse_options(const Args& args, Options& o, bool& help) {
       o.packs.push_back(*v);
     } else if (a == "--today") {
       const std::string* v = value("--today");
-      const auto d = v ? rules::parse_iso_date(*v) : std::nullopt;
-      if (!d || v->size() != 10) return "--today needs a date YYYY-MM-DD";
+      if (!v) return "--today needs a date YYYY-MM-DD";
+      std::string why;
+      const auto d = parse_cli_date(*v, why);
+      if (!d) return "--today " + why;
       o.today = *d;
     } else if (a == "--out") {
       const std::string* v = value("--out");
@@ -252,6 +254,17 @@ bool write_file(const std::filesystem::path& p, std::string_view data) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   out.write(data.data(), static_cast<std::streamsize>(data.size()));
   return static_cast<bool>(out);
+}
+
+// An input that cannot be read at all (missing, a directory, unreadable): an input error in the
+// report like any other (JSON and text list it, the summary counts it), said once: on standard
+// error only in the summary format, which lists no errors.
+void unreadable(ReportWriter& report, ReportFormat format, const std::string& file, const std::string& io_error) {
+  rules::Finding f;
+  f.rule = "input.unreadable";
+  f.message = io_error.rfind(file + ": ", 0) == 0 ? io_error.substr(file.size() + 2) : io_error;
+  report.input_error(file, f);
+  if (format == ReportFormat::Summary) std::fprintf(stderr, "claimgate validate: %s\n", io_error.c_str());
 }
 
 // An output file of --out, written as the answers are produced.
@@ -419,7 +432,7 @@ int validate_with_answers(const Options& opt, const rules::RuleEnv& env,
         if (!fhir && head.size() >= 8192) decide();
       });
       if (!io_error.empty()) {
-        std::fprintf(stderr, "claimgate validate: %s\n", io_error.c_str());
+        unreadable(report, opt.format, file, io_error);
         exit_code = 2;
         continue;
       }
@@ -460,13 +473,15 @@ int cmd_ack(const Args& args) {
   Options opt;
   opt.today = local_today();
   bool help = false;
-  if (const std::string err = parse_options(args, opt, help); !err.empty() || opt.files.size() != 1) {
-    std::fprintf(stderr, "claimgate ack: %s\n\n%s", err.empty() ? "one input file" : err.c_str(), kAckHelp);
-    return 2;
-  }
+  const std::string usage_error = parse_options(args, opt, help);
   if (help) {
     std::fputs(kAckHelp, stdout);
     return 0;
+  }
+  if (!usage_error.empty() || opt.files.size() != 1) {
+    std::fprintf(stderr, "claimgate ack: %s\n\n%s", usage_error.empty() ? "one input file" : usage_error.c_str(),
+                 kAckHelp);
+    return 2;
   }
   rules::RuleEnv env;
   std::shared_ptr<const rules::RuleSet> ruleset;
@@ -538,11 +553,12 @@ int cmd_validate(const Args& args) {
     // A file that could not be opened is not reported on (no "input is empty" error).
     const transforms::ReadSummary summary = read ? stream->finish() : transforms::ReadSummary{};
     if (!io_error.empty()) {
-      std::fprintf(stderr, "claimgate validate: %s\n", io_error.c_str());
+      unreadable(report, opt.format, file, io_error);
       exit_code = 2;
     } else if (!summary.usable) {
-      std::fprintf(stderr, "claimgate validate: %s: no usable X12 interchange or FHIR resource\n",
-                   file.c_str());
+      // The reader reported why as an input error; the summary format does not list those.
+      if (opt.format == ReportFormat::Summary)
+        std::fprintf(stderr, "claimgate validate: %s: no usable X12 interchange or FHIR resource\n", file.c_str());
       exit_code = 2;
     }
   }

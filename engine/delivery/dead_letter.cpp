@@ -1,4 +1,5 @@
 #include "engine/delivery/dead_letter.hpp"
+#include "engine/clock.hpp"
 #include "engine/files.hpp"
 
 #include "engine/log.hpp"
@@ -66,6 +67,8 @@ std::string letter_json(const DeadLetter& d) {
   json_str(j, "reason", d.reason);
   json_num(j, "accepted_ms", d.accepted_ms);
   json_num(j, "dead_ms", d.dead_ms);
+  json_str(j, "accepted_at", utc_iso_from_ms(d.accepted_ms));  // the same instants, ISO 8601 UTC
+  json_str(j, "dead_at", utc_iso_from_ms(d.dead_ms));
   json_num(j, "body_bytes", d.body_bytes);
   j.back() = '}';
   return j;

@@ -28,7 +28,7 @@ declare -A expect=(
   ["build/claimgate ack deploy/examples/professional.x12"]="1|ST*999*0001"
   ["build/claimgate parse deploy/examples/dental.x12 --format json"]='0|"format":"837D"'
   ["build/claimgate code M54.5 --dos 2024-03-01"]="0|M54.50"
-  ["build/claimgate dead-letter list --data-dir var"]="0|0 dead letter"
+  ["build/claimgate dead-letter list --data-dir var"]="0|0 dead letters"
   ["build/claimgate code-set build --help"]="0|usage: claimgate code-set build"
 )
 

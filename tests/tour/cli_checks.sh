@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Command-line behaviour a user meets first (issue 15, "paper cuts"): every command's --help
+# works whatever else is on the line; a missing file or a directory is an input error in the
+# report (JSON lists it, the summary counts it) with the same exit code as any unusable input,
+# said once; control numbers of `ack` never repeat across runs.
+#   cli_checks.sh SOURCE_DIR CLAIMGATE_EXE SCRATCH_DIR
+set -uo pipefail
+src="$1"
+cg="$2"
+scratch="$3"
+rm -rf "$scratch"
+mkdir -p "$scratch"
+cd "$src"
+export XDG_STATE_HOME="$scratch/state"
+unset CLAIMGATE_STATE_DIR
+failures=0
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+for line in "validate --help" "validate x.x12 --format bogus --help" "ack --help" "ack x.x12 -h" \
+            "parse --bogus --help" "code --help" "code M54.5 --dos 2024-02-30 --help" "serve --listen nope --help" \
+            "dead-letter list --help" "code-set build --help"; do
+  # shellcheck disable=SC2086
+  out="$("$cg" $line 2>&1)"
+  rc=$?
+  [ "$rc" -eq 0 ] && [[ "$out" == usage:* ]] || fail "claimgate $line: exit $rc, want usage and 0: ${out:0:80}"
+done
+
+# Unusable inputs: exit 2 and one input error each, in every format.
+for input in /nonexistent/claims.x12 deploy deploy/claimgate.sample.json; do
+  json="$("$cg" validate "$input" --format json 2>"$scratch/err")"
+  rc=$?
+  [ "$rc" -eq 2 ] || fail "validate $input --format json: exit $rc, want 2"
+  [[ "$json" == *'"errors":1'* ]] || fail "validate $input --format json: the report does not count it: $json"
+  [[ "$json" == *'"rule":"input.un'* ]] || fail "validate $input --format json: no input error listed: $json"
+  [ ! -s "$scratch/err" ] || fail "validate $input --format json: said twice (stderr: $(cat "$scratch/err"))"
+  text="$("$cg" validate "$input" 2>"$scratch/err")"
+  [ "$(grep -c ": input error " <<<"$text")" -eq 1 ] && [ ! -s "$scratch/err" ] ||
+    fail "validate $input: the error is not said exactly once: $text / $(cat "$scratch/err")"
+  summary="$("$cg" validate "$input" --format summary 2>"$scratch/err")"
+  rc=$?
+  [ "$rc" -eq 2 ] && [[ "$summary" == "summary: 0 claims: 0 accepted, 0 rejected, 0 warnings, 1 input error" ]] &&
+    [ "$(wc -l <"$scratch/err")" -eq 1 ] || fail "validate $input --format summary: exit $rc: $summary / $(cat "$scratch/err")"
+done
+
+# An impossible date says so.
+out="$("$cg" code M54.5 --dos 2024-02-30 2>&1)"
+rc=$?
+[ "$rc" -eq 2 ] && [[ "$out" == *"2024-02-30 is impossible: February 2024 has 29 days"* ]] ||
+  fail "code --dos 2024-02-30: exit $rc: $out"
+
+# ack twice: no ISA13 twice for one sender identity.
+"$cg" ack deploy/examples/professional.x12 >"$scratch/ack1" 2>/dev/null
+"$cg" ack deploy/examples/professional.x12 >"$scratch/ack2" 2>/dev/null
+dups="$(cat "$scratch/ack1" "$scratch/ack2" | grep '^ISA' | cut -d'*' -f6-7,14 | sort | uniq -d)"
+[ -z "$dups" ] || fail "ack reused control numbers: $dups"
+[ -s "$scratch/state/claimgate/control-numbers/ZZ-CLAIMGATE" ] || fail "ack kept no control-number state"
+
+echo "cli checks: $failures failures"
+[ "$failures" -eq 0 ]
