@@ -110,6 +110,10 @@ std::string code_report_json(const Icd10Index& idx, const CodeExplanation& e) {
   w.StartArray();
   for (const auto& c : e.replacements) str(w, c);
   w.EndArray();
+  w.Key("related_codes");
+  w.StartArray();
+  for (const auto& c : e.related) str(w, c);
+  w.EndArray();
   w.Key("extension_problem");
   str(w, e.extension_problem);
   w.Key("seventh_character");

@@ -35,7 +35,8 @@ constexpr const char* kCodeHelp =
     "  --format json     one JSON object; keys: code, dos, release, status, title,\n"
     "                    billable_children, effective_from, last_valid, replacements,\n"
     "                    excludes1, and also short_title, release_in_force_loaded, warning,\n"
-    "                    extension_problem, seventh_character, excludes2, manifestation,\n"
+    "                    related_codes, extension_problem, seventh_character, excludes2,\n"
+    "                    manifestation,\n"
     "                    chapter, notes_release, demographics\n"
     "  --code-set PATH   compiled index (default: $CLAIMGATE_CODESET, else the icd10cm.cgx\n"
     "                    installed with claimgate: beside the executable or in\n"
@@ -56,6 +57,7 @@ constexpr const char* kCodeSetHelp =
     "\n"
     "  --manifest FILE        a release manifest (tab separated; paths relative to it):\n"
     "                           release NAME YYYY-MM-DD order=F [tabular=F] [conversion=F]...\n"
+    "                                   [changes=F]...\n"
     "                           release NAME YYYY-MM-DD base=NAME [undo-addenda=F keep-addenda=F]\n"
     "                                   [add-conversion-effective=YYYY-MM-DD]\n"
     "                           mce NAME YYYY-MM-DD file=F\n"
@@ -66,6 +68,10 @@ constexpr const char* kCodeSetHelp =
     "    --tabular FILE       the tabular XML (notes, 7th characters); optional\n"
     "    --conversion FILE    a conversion table (.csv, or a tab-separated dump of the xlsx);\n"
     "                         optional, repeatable\n"
+    "    --changes FILE       a change list from the previous release (change, code,\n"
+    "                         code_dotted, flags, titles; tab separated) when no conversion\n"
+    "                         table exists: checked against the order files; a deleted code\n"
+    "                         gets the added code with its exact title as successor\n"
     "    --base NAME          derive the release from another one instead of an order file\n"
     "  --mce NAME=YYYY-MM-DD=FILE  a Medicare Code Editor simple-edits list (age/sex edits)\n"
     "  --output FILE, -o FILE the index to write (written to FILE.tmp, then renamed)\n"
@@ -73,8 +79,8 @@ constexpr const char* kCodeSetHelp =
     "Releases are ordered by date; each is in force until the next one starts, the newest\n"
     "until the day before the next October 1. Example, adding next October's release:\n"
     "  claimgate code-set build --manifest rulesets/codesets/icd10cm/releases.tsv \\\n"
-    "    --release FY2027=2026-10-01 --order icd10cm_order_2027.txt \\\n"
-    "    --tabular icd10cm_tabular_2027.xml --conversion conversion-2027.tsv -o icd10cm.cgx\n"
+    "    --release FY2028=2027-10-01 --order icd10cm_order_2028.txt \\\n"
+    "    --tabular icd10cm_tabular_2028.xml --conversion conversion-2028.tsv -o icd10cm.cgx\n"
     "\n"
     "exit codes: 0 index written, 1 an input file is unusable (the message names the file\n"
     "and line), 2 usage error.\n";
@@ -103,7 +109,9 @@ void print_text(const Icd10Index& idx, const CodeExplanation& e) {
   print_list("billable children", e.billable_children);
   if (e.effective_from) std::printf("%-18s%s\n", "effective from", e.effective_from->iso().c_str());
   if (e.last_valid) std::printf("%-18s%s\n", "last valid", e.last_valid->iso().c_str());
-  print_list("replacements", e.replacements);
+  print_list(e.status == codesets::CodeStatus::NotYetEffective ? "before that, use" : "replacements",
+             e.replacements);
+  print_list("related codes", e.related);
   if (e.seventh) {
     std::printf("%-18s(defined at %s)\n", "7th character", e.seventh->defined_at.c_str());
     for (std::size_t i = 0; i < e.seventh->allowed.size(); ++i)
@@ -125,7 +133,13 @@ void print_text(const Icd10Index& idx, const CodeExplanation& e) {
                 d.age ? (std::to_string(d.age->first) + "-" + std::to_string(d.age->second) + " " + d.age_category).c_str()
                       : "any",
                 d.source.c_str());
-  if (!e.notes_release.empty()) std::printf("%-18stabular of %s\n", "notes from", e.notes_release.c_str());
+  if (!e.notes_release.empty()) {
+    if (e.notes_release == e.release)
+      std::printf("%-18stabular of %s\n", "notes from", e.notes_release.c_str());
+    else
+      std::printf("%-18stabular of %s (the nearest loaded one: no %s tabular is loaded)\n", "notes from",
+                  e.notes_release.c_str(), e.release.empty() ? "matching" : e.release.c_str());
+  }
 }
 
 }  // namespace
@@ -240,13 +254,15 @@ int cmd_code_set(const Args& args) {
       r.effective_from = *date;
       r.origin = "--release " + v;
       spec.releases.push_back(std::move(r));
-    } else if (a == "--order" || a == "--tabular" || a == "--conversion" || a == "--base") {
+    } else if (a == "--order" || a == "--tabular" || a == "--conversion" || a == "--changes" ||
+               a == "--base") {
       if (spec.releases.empty() || spec.releases.back().origin.rfind("--release", 0) != 0)
         return usage(a + " must follow a --release");
       auto& r = spec.releases.back();
       if (a == "--order") r.order = v;
       else if (a == "--tabular") r.tabular = v;
       else if (a == "--conversion") r.conversion.push_back(v);
+      else if (a == "--changes") r.changes.push_back(v);
       else {
         r.base = v;
         for (auto& c : r.base) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

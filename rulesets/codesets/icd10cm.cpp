@@ -90,6 +90,10 @@ struct Icd10Index::Impl {
   std::size_t nmver = 0;
   const fmt::MceEntry* mce = nullptr;
   std::size_t nmce = 0;
+  const fmt::Predecessor* preds = nullptr;
+  std::size_t npreds = 0;
+  const fmt::Ref* pred_refs = nullptr;
+  std::size_t npred_refs = 0;
 
   std::vector<ReleaseInfo> releases;
   std::vector<Date> from;
@@ -130,24 +134,29 @@ struct Icd10Index::Impl {
     return s && r >= 0 && (s->present & (1u << r));
   }
 
-  // The code with `key` placed with X up to the 6th character before its last character
-  // ("W19A" -> "W19XXXA"); 0 when not applicable.
-  static std::uint64_t with_placeholder(std::uint64_t key, int n) noexcept {
-    if (n < 4 || n >= 7) return 0;
+  // The code with `key` completed to 7 characters by placeholder X's inserted at position `at`
+  // (0-based, after the category): "W19A" at 3 -> "W19XXXA", "S0601A" at 4 -> "S060X1A"; 0
+  // when not applicable.
+  static std::uint64_t with_placeholder(std::uint64_t key, int n, int at) noexcept {
+    if (n < 4 || n >= 7 || at < 3 || at > n - 1) return 0;
     char b[8] = {};
-    for (int i = 0; i < n - 1; ++i) b[i] = key_char(key, i);
-    for (int i = n - 1; i < 6; ++i) b[i] = 'X';
-    b[6] = key_char(key, n - 1);
+    int j = 0;
+    for (int i = 0; i < at; ++i) b[j++] = key_char(key, i);
+    for (int i = 0; i < 7 - n; ++i) b[j++] = 'X';
+    for (int i = at; i < n; ++i) b[j++] = key_char(key, i);
     return pack_code(b, 7);
   }
 
   enum class Missing { Unknown, Placeholder, NoSeventh, BadSeventh };
   Missing explain_missing(std::uint64_t key, int n, int r, std::uint64_t* found) const noexcept {
     if (r < 0 || n < 4) return Missing::Unknown;
-    if (const std::uint64_t p = with_placeholder(key, n); p != 0 && present_in(p, r)) {
-      *found = p;
-      return Missing::Placeholder;
-    }
+    // The placeholders go before the last character(s) of the code as sent: the rightmost
+    // place that gives a code of the release wins (W19A -> W19XXXA, S06.01A -> S06.0X1A).
+    for (int at = n - 1; at >= 3; --at)
+      if (const std::uint64_t p = with_placeholder(key, n, at); p != 0 && present_in(p, r)) {
+        *found = p;
+        return Missing::Placeholder;
+      }
     for (int len = n - 1; len >= 3; --len) {
       const std::uint64_t pk = key_prefix(key, len);
       const Slot* s = find(pk);
@@ -251,7 +260,7 @@ std::variant<std::shared_ptr<const Icd10Index>, std::string> Icd10Index::load(co
   static constexpr std::size_t kElem[fmt::kSectionLimit] = {
       0, 1, sizeof(fmt::Release), sizeof(fmt::Code), sizeof(fmt::Title), sizeof(std::uint32_t), sizeof(fmt::Tabular),
       sizeof(fmt::Node), sizeof(fmt::Ref), sizeof(fmt::SevenDef), sizeof(fmt::SevenChar), sizeof(fmt::MceVersion),
-      sizeof(fmt::MceEntry)};
+      sizeof(fmt::MceEntry), sizeof(fmt::Predecessor), sizeof(fmt::Ref)};
   for (std::uint32_t i = 0; i < h.section_count; ++i) {
     fmt::SectionEntry s;
     std::memcpy(&s, base + sizeof h + i * sizeof s, sizeof s);
@@ -289,6 +298,10 @@ std::variant<std::shared_ptr<const Icd10Index>, std::string> Icd10Index::load(co
   m.nmver = cnt[fmt::kMceVersions];
   m.mce = static_cast<const fmt::MceEntry*>(sec[fmt::kMceEntries]);
   m.nmce = cnt[fmt::kMceEntries];
+  m.preds = static_cast<const fmt::Predecessor*>(sec[fmt::kPredecessors]);
+  m.npreds = cnt[fmt::kPredecessors];
+  m.pred_refs = static_cast<const fmt::Ref*>(sec[fmt::kPredecessorRefs]);
+  m.npred_refs = cnt[fmt::kPredecessorRefs];
 
   // Every offset and index is checked once here, so lookups need no bounds checks.
   if (m.strings_size == 0 || m.strings[m.strings_size - 1] != '\0') return fail("string pool not terminated");
@@ -344,6 +357,12 @@ std::variant<std::shared_ptr<const Icd10Index>, std::string> Icd10Index::load(co
     if (!sok(m.mver[i].name)) return fail("bad MCE version");
   for (std::size_t i = 0; i < m.nmce; ++i)
     if (m.mce[i].version >= m.nmver) return fail("bad MCE entry");
+  for (std::size_t i = 0; i < m.npreds; ++i) {
+    const auto& p = m.preds[i];
+    if (p.code >= m.ncodes || (i > 0 && p.code <= m.preds[i - 1].code) ||
+        std::size_t{p.ref_begin} + p.ref_count > m.npred_refs)
+      return fail("bad predecessor " + std::to_string(i));
+  }
 
   // Open-addressing hash over the codes; the slot carries the status masks so that status()
   // touches one cache line.
@@ -450,9 +469,36 @@ CodeExplanation Icd10Index::lookup(std::string_view code, Date dos) const {
       if (e.replacements.empty())
         for (int len = n - 1; len >= 3; --len)
           if (const auto* ps = code_index(key_prefix(key, len)); ps && (ps->present & bit)) {
-            billable_below(ps->index, e.replacements);
+            billable_below(ps->index, e.related);
             break;
           }
+      std::sort(e.replacements.begin(), e.replacements.end());
+      e.replacements.erase(std::unique(e.replacements.begin(), e.replacements.end()), e.replacements.end());
+    }
+    if (e.status == CodeStatus::NotYetEffective && r >= 0) {
+      // The conversion table's previous code(s): what to report before it takes effect.
+      const fmt::Predecessor* pe = m.preds + m.npreds;
+      const fmt::Predecessor* p = std::lower_bound(m.preds, pe, slot->index, [](const fmt::Predecessor& x, std::uint32_t ci) {
+        return x.code < ci;
+      });
+      if (p != pe && p->code == slot->index)
+        for (std::uint32_t i = 0; i < p->ref_count; ++i) {
+          const fmt::Ref& rf = m.pred_refs[p->ref_begin + i];
+          if (!(rf.flags & (fmt::kRefRange | fmt::kRefPrefix))) {
+            if (const auto* ps = code_index(rf.first); ps && (ps->present & bit)) {
+              if (ps->billable & bit) e.replacements.push_back(key_dotted(rf.first));
+              else billable_below(ps->index, e.replacements);
+            }
+            continue;
+          }
+          // A family: its billable codes on dos (a conversion row never names a large one).
+          const fmt::Code* lo = std::lower_bound(m.codes, m.codes + m.ncodes, rf.first,
+                                                 [](const fmt::Code& x, std::uint64_t k) { return x.key < k; });
+          for (; lo != m.codes + m.ncodes && e.replacements.size() < 64 &&
+                 ref_matches(rf.first, rf.last, (rf.flags & fmt::kRefRange) != 0, lo->key);
+               ++lo)
+            if (lo->billable & bit) e.replacements.push_back(key_dotted(lo->key));
+        }
       std::sort(e.replacements.begin(), e.replacements.end());
       e.replacements.erase(std::unique(e.replacements.begin(), e.replacements.end()), e.replacements.end());
     }
@@ -529,6 +575,7 @@ CodeExplanation Icd10Index::lookup(std::string_view code, Date dos) const {
       e.extension_problem = e.code + " needs a 7th character: " + allowed_text(key) + placeholder_hint(key);
     } else if (missing == Impl::Missing::Placeholder) {
       e.extension_problem = e.code + " lacks the placeholder X: the code is " + key_dotted(found);
+      e.corrected = key_dotted(found);
       if (const auto* fs = code_index(found)) {
         const fmt::Title* t = title_of(m.codes[fs->index], true);
         if (t) e.title = m.str(t->long_title);
@@ -538,9 +585,16 @@ CodeExplanation Icd10Index::lookup(std::string_view code, Date dos) const {
       e.seventh.reset();
     } else if (missing == Impl::Missing::BadSeventh) {
       const char c = key_char(key, n - 1);
-      if (n == 7)
+      const std::string allowed = allowed_text(found);
+      if (n == 7 && allowed.find(c) != std::string::npos) {
+        // The 7th character is fine: what precedes it is not a code of the category.
+        std::string six = e.code;
+        six.pop_back();
+        e.extension_problem = "'" + std::string(1, c) + "' is a valid 7th character for " + subject_name + ", but " +
+                              six + " is not a code under it to add it to";
+      } else if (n == 7)
         e.extension_problem = "7th character '" + std::string(1, c) + "' is not defined for " + subject_name +
-                              ": " + allowed_text(found);
+                              ": " + allowed;
       else
         e.extension_problem = subject_name + " needs a 7th character: " + allowed_text(found) + placeholder_hint(found);
     }
@@ -624,6 +678,9 @@ DemographicEdits Icd10Index::demographics(std::string_view code, Date dos) const
   std::size_t v = 0;
   const fmt::MceEntry* me = m.mce_entry(key, dos, &v);
   d.source = m.str(m.mver[v].name);
+  // Each MCE version covers one fiscal year from its effective date.
+  const Date from = Date::from_days(m.mver[v].from_days);
+  d.beyond_list = v + 1 == m.nmver && !(dos < Date{static_cast<std::int16_t>(from.year + 1), from.month, from.day});
   if (!me) return d;
   if (me->sex == fmt::kMceMale) d.sex = DemographicEdits::Sex::MaleOnly;
   if (me->sex == fmt::kMceFemale) d.sex = DemographicEdits::Sex::FemaleOnly;

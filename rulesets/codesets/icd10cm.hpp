@@ -74,16 +74,25 @@ struct CodeExplanation {
   std::vector<std::string> billable_children;  // for headers (with dots)
   std::optional<Date> effective_from;  // first day it is/was valid (NotYetEffective: when)
   std::optional<Date> last_valid;      // Deleted: last day it was valid
-  std::vector<std::string> replacements;  // Deleted: from the conversion tables, else siblings
+  // What to report instead on dos: Deleted: the codes the conversion tables (or a change list)
+  // name as its successors; NotYetEffective: the codes it replaced (the tables' "previous
+  // code(s)"), billable on dos. Never guessed: see `related`.
+  std::vector<std::string> replacements;
+  // Deleted with no named successor: the billable codes under its nearest listed ancestor on
+  // dos ("related codes": a starting point, not a replacement).
+  std::vector<std::string> related;
   std::optional<SeventhCharRule> seventh;  // when a 7th-character rule applies to this code
   std::string extension_problem;  // InvalidExtension: "M51.A1 takes no 7th character", ...
+  std::string corrected;  // InvalidExtension by a missing placeholder X: the code meant ("S06.0X1A")
   std::vector<CodeRef> excludes1;  // inherited down the tree
   std::vector<CodeRef> excludes2;
   bool manifestation = false;   // "in diseases classified elsewhere" / code-first convention
   std::string notes_release;    // which release's tabular the notes came from
 };
 
-// Age/sex edits from the CMS Medicare Code Editor lists (newest MCE list applies to later dates).
+// Age/sex edits from the CMS Medicare Code Editor lists: only the list of the MCE version in force
+// on the date (each list is in force from its effective date to the next one's; the newest one
+// for later dates too, with beyond_list set). Never an edit that list does not contain.
 struct DemographicEdits {
   enum class Sex : std::uint8_t { Any, MaleOnly, FemaleOnly };
   Sex sex = Sex::Any;
@@ -91,7 +100,10 @@ struct DemographicEdits {
   // maternity 12-55, adult 15-124; nullopt = no age edit.
   std::optional<std::pair<int, int>> age;
   std::string age_category;  // "newborn", "pediatric", "maternity", "adult"
-  std::string source;        // "MCE v37" ...
+  std::string source;        // "MCE v37" ...: the list in force on the date of service
+  // True when the date is after the fiscal year of the newest loaded MCE list (that list was
+  // used: no newer one is bundled); messages say so.
+  bool beyond_list = false;
 };
 
 class Icd10Index {

@@ -369,15 +369,96 @@ void parse_note_refs(std::string_view note, std::vector<fmt::Ref>& out) {
 }
 
 // Conversion-table "Previous Code(s) Assignment": "A04.7", "C50.919, C50.929", "H44.20-H44.23
-// and H35.30", "M96.89 & Y84.8", "Codes in Categories T15-T19", "None".
+// and H35.30", "M96.89 & Y84.8", "Codes in Categories T15-T19", "None". A combination whose
+// part is written as a family ("K59.09 AND Code from categories T36-T50", "K31.89 and a code
+// from R11-") names a code reported together with the previous code, not one the new code
+// replaces: that part is left out, so a deleted T40 code never gets K59.03 as its successor.
 void parse_previous(std::string_view cell, std::vector<fmt::Ref>& out) {
   std::string s(cell);
   for (auto& c : s)
     if (c == ';' || c == '&' || c == ',' || c == '/') c = ' ';
+  std::vector<std::vector<std::string_view>> parts(1);
+  bool family = false;
+  std::vector<bool> is_family;
   for (auto word : split(s, ' ')) {
-    fmt::Ref ref;
-    if (!trim(word).empty() && parse_ref_token(word, ref)) out.push_back(ref);
+    word = trim(word);
+    if (word.empty()) continue;
+    std::string low(word);
+    for (auto& c : low) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (low == "and") {
+      is_family.push_back(family);
+      parts.emplace_back();
+      family = false;
+      continue;
+    }
+    if (low == "code" || low == "codes") family = true;
+    parts.back().push_back(word);
   }
+  is_family.push_back(family);
+  const bool combination = parts.size() > 1;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (combination && is_family[i]) continue;
+    for (auto word : parts[i]) {
+      fmt::Ref ref;
+      if (parse_ref_token(word, ref)) out.push_back(ref);
+    }
+  }
+}
+
+// A change list (see ReleaseSpec::changes): the deleted and added codes, checked against the
+// two order files it claims to compare; successors for deleted billable codes whose long title
+// an added billable code carries unchanged (T52.8X1A -> T52.891A), as conversion rows effective
+// on `effective`. Headers are left out: a title shared by two headers says nothing about
+// their children.
+std::string parse_changes(const std::string& path, Date effective, const CodeSet& before, const CodeSet& after,
+                          std::map<std::uint64_t, ConversionRow>& conv) {
+  std::string text;
+  if (auto e = read_data_file(path, text); !e.empty()) return e;
+  const auto lines = split_lines(text);
+  bool header = false;
+  std::multimap<std::string, std::uint64_t> deleted;  // long title (before) -> code
+  std::vector<std::pair<std::uint64_t, std::string>> added;
+  std::size_t rows = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string_view line = lines[i];
+    if (trim(line).empty() || line.front() == '#') continue;
+    const auto cols = split(line, '\t');
+    if (!header) {
+      if (cols.size() < 9 || trim(cols[0]) != "change" || trim(cols[1]) != "code")
+        return at_line(path, i + 1) + "expected the header 'change<TAB>code<TAB>code_dotted<TAB>flag... (9 columns)'";
+      header = true;
+      continue;
+    }
+    if (cols.size() < 9) return at_line(path, i + 1) + "change row with fewer than 9 columns";
+    const std::string_view kind = trim(cols[0]);
+    const std::uint64_t key = strict_key(cols[1]);
+    if (key == 0) return at_line(path, i + 1) + "no ICD-10-CM code in the code column";
+    const bool in_before = before.count(key) != 0, in_after = after.count(key) != 0;
+    if (kind == "added") {
+      if (in_before || !in_after)
+        return at_line(path, i + 1) + key_dotted(key) + " is listed as added but the order files disagree";
+      if (after.at(key).billable) added.emplace_back(key, std::string(trim(cols[8])));
+    } else if (kind == "deleted") {
+      if (!in_before || in_after)
+        return at_line(path, i + 1) + key_dotted(key) + " is listed as deleted but the order files disagree";
+      if (before.at(key).billable) deleted.emplace(std::string(trim(cols[6])), key);
+    } else if (kind == "flag_changed" || kind == "title_revised") {
+      if (!in_before || !in_after)
+        return at_line(path, i + 1) + key_dotted(key) + " is listed as changed but is missing from an order file";
+    } else {
+      return at_line(path, i + 1) + "unknown change '" + std::string(kind) + "' (added, deleted, flag_changed, title_revised)";
+    }
+    ++rows;
+  }
+  if (!header || rows == 0) return path + ": the change list has no rows";
+  for (const auto& [key, title] : added) {
+    const auto [b, e] = deleted.equal_range(title);
+    if (b == e || title.empty()) continue;
+    ConversionRow& row = conv[key];
+    if (row.previous.empty()) row.effective = effective;
+    for (auto it = b; it != e; ++it) row.previous.push_back(fmt::Ref{it->second, 0, 0, 0});
+  }
+  return {};
 }
 
 bool ref_matches(const fmt::Ref& r, std::uint64_t key) {
@@ -669,6 +750,7 @@ std::string read_manifest(const std::string& path, BuildSpec& spec) {
       } else if (key == "order") r.order = file;
       else if (key == "tabular") r.tabular = file;
       else if (key == "conversion") r.conversion.push_back(file);
+      else if (key == "changes") r.changes.push_back(file);
       else if (key == "base") {
         r.base = value;
         for (auto& ch : r.base) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
@@ -803,6 +885,11 @@ std::string compile_index(const BuildSpec& spec_in, const std::string& out_path,
   }
   for (std::size_t i = 0; i < nrel; ++i)
     if (!done[i]) return rel[i].origin + ": release " + rel[i].name + " cannot be derived (circular base=)";
+  for (std::size_t i = 0; i < nrel; ++i)
+    for (const auto& f : rel[i].changes) {
+      if (i == 0) return rel[i].origin + ": changes= needs an earlier release to compare with";
+      if (auto e = parse_changes(f, rel[i].effective_from, sets[i - 1], sets[i], conv); !e.empty()) return e;
+    }
 
   // 4. The code universe.
   StringPool pool;
@@ -878,6 +965,18 @@ std::string compile_index(const BuildSpec& spec_in, const std::string& out_path,
     successors.insert(successors.end(), v.begin(), v.begin() + codes[ci].succ_count);
   }
 
+  // 5b. Predecessors (what to use before a code took effect), from the same rows.
+  std::vector<fmt::Predecessor> preds;
+  std::vector<fmt::Ref> pred_refs;
+  for (const auto& [key, row] : conv) {
+    auto nit = universe.find(key);
+    if (nit == universe.end() || row.previous.empty()) continue;
+    preds.push_back(fmt::Predecessor{static_cast<std::uint32_t>(nit->second),
+                                     static_cast<std::uint32_t>(pred_refs.size()),
+                                     static_cast<std::uint32_t>(row.previous.size()), 0});
+    pred_refs.insert(pred_refs.end(), row.previous.begin(), row.previous.end());
+  }
+
   // 6. Releases.
   std::vector<fmt::Release> releases(nrel);
   for (std::size_t r = 0; r < nrel; ++r) {
@@ -900,6 +999,7 @@ std::string compile_index(const BuildSpec& spec_in, const std::string& out_path,
   std::vector<fmt::Ref> refs;
   std::vector<fmt::SevenDef> seven_defs;
   std::vector<fmt::SevenChar> seven_chars;
+  std::set<std::uint64_t> seven_keys;  // codes that carry a sevenChrDef in some tabular
   for (std::size_t r = 0; r < nrel; ++r) {
     if (rel[r].tabular.empty()) continue;
     std::string text;
@@ -943,7 +1043,20 @@ std::string compile_index(const BuildSpec& spec_in, const std::string& out_path,
     }
     tabulars.push_back(fmt::Tabular{releases[r].name, static_cast<std::uint32_t>(r), base,
                                     static_cast<std::uint32_t>(order.size())});
+    for (const auto& t : tn)
+      if (!t.seven.empty()) seven_keys.insert(t.key);
   }
+  // A header whose descendants all have 7 characters needs a 7th character only where a
+  // tabular defines 7th characters for it or an ancestor: Z87.890 (FY2027: Z87.8901-Z87.8909)
+  // and M86.8X1 (M86.8X11 ...) are plain headers whose codes happen to have 7 characters.
+  // Without any tabular the order file's shape is all there is to go by.
+  if (!tabulars.empty())
+    for (auto& c : codes) {
+      if (c.needs7 == 0) continue;
+      bool defined = false;
+      for (int len = key_len(c.key); len >= 3 && !defined; --len) defined = seven_keys.count(key_prefix(c.key, len)) != 0;
+      if (!defined) c.needs7 = 0;
+    }
 
   // 8. MCE lists.
   std::vector<MceSpec> mce = spec_in.mce;
@@ -974,6 +1087,8 @@ std::string compile_index(const BuildSpec& spec_in, const std::string& out_path,
   w.section(fmt::kSevenChars, seven_chars);
   w.section(fmt::kMceVersions, mce_versions);
   w.section(fmt::kMceEntries, mce_entries);
+  w.section(fmt::kPredecessors, preds);
+  w.section(fmt::kPredecessorRefs, pred_refs);
   std::size_t bytes = 0;
   if (auto e = w.write(out_path, &bytes); !e.empty()) return e;
   if (stats) {

@@ -23,6 +23,10 @@ struct ReleaseSpec {
   std::string order;                    // order file (fixed width)
   std::string tabular;                  // tabular XML, optional
   std::vector<std::string> conversion;  // conversion tables (.tsv dump or .csv), optional
+  // Change lists (icd10cm_changes_<from>_to_<to>.DERIVED.tsv: change, code, code_dotted, flags,
+  // titles) standing in for a missing conversion table: checked against the order files; a
+  // deleted code whose title an added code carries word for word gets that code as successor.
+  std::vector<std::string> changes;
   // Derived releases (no order file of their own):
   std::string base;          // the release whose code set is the starting point
   std::string undo_addenda;  // changes listed here but not in keep_addenda are undone
@@ -53,7 +57,7 @@ struct BuildStats {
 };
 
 // Manifest: tab-separated lines, '#' comments. Paths are relative to the manifest's folder.
-//   release <NAME> <YYYY-MM-DD> order=F [tabular=F] [conversion=F]... [base=NAME]
+//   release <NAME> <YYYY-MM-DD> order=F [tabular=F] [conversion=F]... [changes=F]... [base=NAME]
 //           [undo-addenda=F keep-addenda=F] [add-conversion-effective=YYYY-MM-DD]
 //   mce <NAME> <YYYY-MM-DD> file=F
 [[nodiscard]] std::string read_manifest(const std::string& path, BuildSpec& spec);

@@ -15,7 +15,7 @@
 namespace cg::codesets::fmt {
 
 inline constexpr char kMagic[8] = {'C', 'G', 'X', 'I', 'C', 'D', '1', '0'};
-inline constexpr std::uint32_t kFormatVersion = 1;
+inline constexpr std::uint32_t kFormatVersion = 2;
 inline constexpr std::uint32_t kNone = 0xFFFFFFFFu;
 inline constexpr std::size_t kMaxReleases = 32;  // release sets are u32 bit masks
 
@@ -40,6 +40,8 @@ enum SectionId : std::uint32_t {
   kSevenChars,
   kMceVersions,
   kMceEntries,
+  kPredecessors,
+  kPredecessorRefs,
   kSectionLimit,
 };
 
@@ -78,6 +80,15 @@ struct Title {
 
 // Successors: std::uint32_t code indexes (conversion tables: codes that list this one as their
 // previous assignment).
+
+// Predecessors: the conversion-table "previous code(s)" of a code (what to use before it took
+// effect), sorted by code; refs in the kPredecessorRefs section (fmt::Ref, note unused).
+struct Predecessor {
+  std::uint32_t code;  // code index
+  std::uint32_t ref_begin;
+  std::uint32_t ref_count;
+  std::uint32_t pad;
+};
 
 struct Tabular {
   std::uint32_t name;     // release name of the tabular XML

@@ -6,6 +6,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -292,14 +293,14 @@ BOOST_AUTO_TEST_CASE(covid_codes_of_april_2020) {
 
 BOOST_AUTO_TEST_CASE(dates_past_the_newest_release_use_it_and_say_so) {
   const auto& idx = index();
-  BOOST_TEST(idx.releases().back().effective_to == d("2026-09-30"));
-  BOOST_TEST(!idx.beyond_newest(d("2026-09-30")));
-  BOOST_TEST(idx.beyond_newest(d("2026-10-01")));
-  BOOST_TEST(idx.release_on(d("2027-05-01"))->name == idx.releases().back().name);
-  BOOST_TEST(idx.status("M54.50", d("2027-05-01")) == CodeStatus::Billable);
-  const auto e = idx.lookup("M54.50", d("2027-05-01"));
+  BOOST_TEST(idx.releases().back().effective_to == d("2027-09-30"));
+  BOOST_TEST(!idx.beyond_newest(d("2027-09-30")));
+  BOOST_TEST(idx.beyond_newest(d("2027-10-01")));
+  BOOST_TEST(idx.release_on(d("2028-05-01"))->name == idx.releases().back().name);
+  BOOST_TEST(idx.status("M54.50", d("2028-05-01")) == CodeStatus::Billable);
+  const auto e = idx.lookup("M54.50", d("2028-05-01"));
   BOOST_TEST(!e.release_in_force_loaded);
-  BOOST_TEST(e.release == "FY2026");
+  BOOST_TEST(e.release == "FY2027");
   BOOST_TEST(idx.release_on(d("2015-09-30")) == nullptr);
   BOOST_TEST(idx.status("M54.5", d("2015-09-30")) == CodeStatus::NotYetEffective);
 }
@@ -356,6 +357,94 @@ BOOST_AUTO_TEST_CASE(corrupt_or_truncated_index_is_a_load_error) {
   try_load(header, "magic");
   auto missing = Icd10Index::load((dir / "cg_codeset_no_such_file.cgx").string());
   BOOST_TEST(std::holds_alternative<std::string>(missing));
+}
+
+// FY2027 (issue 10): the change list, read here by the test's own reader, agrees with the
+// index on every row; replacements of deleted codes are exactly the added codes carrying the
+// deleted code's long title.
+BOOST_AUTO_TEST_CASE(fy2027_change_list_agrees_with_the_index) {
+  const auto& idx = index();
+  const Date before = d("2026-09-30"), after = d("2026-10-01");
+  std::string text;
+  const std::string err = cg::codesets::read_data_file(
+      kDataDir + "/fy2027/icd10cm_changes_2026_to_2027.DERIVED.tsv.xz", text);
+  BOOST_REQUIRE_MESSAGE(err.empty(), err);
+  std::multimap<std::string, std::string> added_by_title;  // long title -> dotted code
+  struct Row { std::string change, dotted, flag26, flag27, long26; };
+  std::vector<Row> rows;
+  std::stringstream lines(text);
+  for (std::string l; std::getline(lines, l);) {
+    if (!l.empty() && l.back() == '\r') l.pop_back();
+    if (l.empty() || l[0] == '#' || l.rfind("change\t", 0) == 0) continue;
+    std::vector<std::string> c;
+    std::stringstream ss(l);
+    for (std::string x; std::getline(ss, x, '\t');) c.push_back(x);
+    c.resize(9);
+    rows.push_back(Row{c[0], c[2], c[3], c[4], c[6]});
+    if (c[0] == "added" && c[4] == "1") added_by_title.emplace(c[8], c[2]);
+  }
+  BOOST_TEST(rows.size() == 278u);
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.change << " " << r.dotted) {
+      if (r.change == "added") {
+        BOOST_TEST(idx.status(r.dotted, before) == CodeStatus::NotYetEffective);
+        const auto st = idx.status(r.dotted, after);
+        BOOST_TEST((r.flag27 == "1" ? st == CodeStatus::Billable
+                                    : (st == CodeStatus::Header || st == CodeStatus::InvalidExtension)));
+      } else if (r.change == "deleted") {
+        BOOST_TEST(idx.status(r.dotted, after) == CodeStatus::Deleted);
+        if (r.flag26 != "1") continue;
+        std::vector<std::string> expected;
+        const auto [b, e] = added_by_title.equal_range(r.long26);
+        for (auto it = b; it != e; ++it) expected.push_back(it->second);
+        std::sort(expected.begin(), expected.end());
+        const auto ex = idx.lookup(r.dotted, after);
+        BOOST_TEST(ex.replacements == expected, boost::test_tools::per_element());
+        if (expected.empty()) BOOST_TEST(!ex.related.empty());
+        else BOOST_TEST(ex.related.empty());
+      } else if (r.change == "flag_changed") {
+        BOOST_TEST(idx.status(r.dotted, before) == CodeStatus::Billable);
+        BOOST_TEST(idx.status(r.dotted, after) == CodeStatus::Header);
+      }
+    }
+  }
+  // The issue's examples.
+  BOOST_TEST(idx.status("M67.A01", d("2026-11-02")) == CodeStatus::Billable);
+  BOOST_TEST(idx.status("M72.2", d("2026-09-15")) == CodeStatus::Billable);
+  const auto m722 = idx.lookup("M72.2", d("2026-11-02"));
+  BOOST_TEST(m722.status == CodeStatus::Header);
+  BOOST_TEST(m722.billable_children == (std::vector<std::string>{"M72.20", "M72.21", "M72.22"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(idx.lookup("T52.8X1A", after).replacements == std::vector<std::string>{"T52.891A"},
+             boost::test_tools::per_element());
+}
+
+// Conversion rows that combine a code with a family in words name a companion, not a previous
+// code: "K59.03 <- K59.09 AND Code from categories T36-T50" (FY2017 table).
+BOOST_AUTO_TEST_CASE(conversion_companion_codes_are_not_predecessors) {
+  const auto& idx = index();
+  const auto t = idx.lookup("T40.4X1A", d("2021-01-05"));
+  BOOST_TEST(t.status == CodeStatus::Deleted);
+  BOOST_TEST(!t.replacements.empty());
+  BOOST_TEST((std::find(t.replacements.begin(), t.replacements.end(), "K59.03") == t.replacements.end()));
+  for (const auto& r : t.replacements) BOOST_TEST(r.rfind("T40.4", 0) == 0u, r);
+  const auto k = idx.lookup("K59.03", d("2016-05-01"));
+  BOOST_TEST(k.status == CodeStatus::NotYetEffective);
+  BOOST_TEST(k.replacements == std::vector<std::string>{"K59.09"}, boost::test_tools::per_element());
+  // The code to use before a code takes effect (FY2023 table: M51.A1 <- M51.86).
+  BOOST_TEST(idx.lookup("M51.A1", d("2022-09-30")).replacements == std::vector<std::string>{"M51.86"},
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(placeholder_inside_the_code_and_valid_seventh_on_a_bad_stem) {
+  const auto& idx = index();
+  const auto e = idx.lookup("S06.01A", d("2024-01-05"));
+  BOOST_TEST(e.status == CodeStatus::InvalidExtension);
+  BOOST_TEST(e.corrected == "S06.0X1A");
+  BOOST_TEST(idx.status("S06.0X1A", d("2024-01-05")) == CodeStatus::Billable);
+  const auto w = idx.lookup("W19XXAA", d("2024-01-05"));
+  BOOST_TEST(w.status == CodeStatus::InvalidExtension);
+  BOOST_TEST(w.extension_problem.find("not defined") == std::string::npos, w.extension_problem);
 }
 
 BOOST_AUTO_TEST_CASE(compiler_errors_name_file_and_line) {
