@@ -1056,10 +1056,15 @@ struct Reader::Walker {
                       "HI" + two(el) + "-2 '" + std::string(code) + "' is not shaped like a diagnosis code");
       }
       const std::string_view poa = s.comp(el, 9);
-      if (!poa.empty() && poa != "Y" && poa != "N" && poa != "U" && poa != "W" && poa != "1")
+      // 005010X223A2: Y, N, U, W, or the element left out for a POA-exempt code; "1" (exempt)
+      // was the 4010 value and is not allowed in 5010.
+      if (!poa.empty() && poa != "Y" && poa != "N" && poa != "U" && poa != "W")
         element_error(s, el, 9, 1073, "7", poa,
                       "HI" + two(el) + "-9 present-on-admission indicator '" + std::string(poa) +
-                          "' is not Y, N, U, W or 1");
+                          "' is not Y, N, U or W" +
+                          (poa == "1" ? " (\"1\" was the 4010 exempt value; in 5010 leave HI" + two(el) +
+                                            "-9 empty for a POA-exempt code)"
+                                      : std::string()));
     }
   }
 

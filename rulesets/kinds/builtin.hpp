@@ -31,5 +31,7 @@ CG_BUILTIN_CHECK(check_icd10cm_sex_conflict);
 CG_BUILTIN_CHECK(check_claim_balance);
 CG_BUILTIN_CHECK(check_claim_future_date);
 CG_BUILTIN_CHECK(check_claim_npi);
+CG_BUILTIN_CHECK(check_claim_no_date_of_service);
+CG_BUILTIN_CHECK(check_claim_birth_date_after_service);
 
 }  // namespace cg::rules::kinds

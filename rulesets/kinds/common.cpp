@@ -1,5 +1,7 @@
 #include "rulesets/kinds/common.hpp"
 
+#include <algorithm>
+
 namespace cg::rules {
 
 int dx_index(const Claim& claim, int position) noexcept {
@@ -14,15 +16,12 @@ int dx_index(const Claim& claim, int position) noexcept {
   return -1;
 }
 
-Date claim_check_date(const Claim& claim, Date today) noexcept {
-  if (auto d = claim.claim_date()) return *d;
-  return today;
-}
+std::optional<Date> claim_check_date(const Claim& claim) noexcept { return claim.claim_date(); }
 
-Date line_date(const Claim& claim, const ServiceLine& line, Date today) noexcept {
-  if (line.service_from) return *line.service_from;
-  if (line.service_to) return *line.service_to;
-  return claim_check_date(claim, today);
+std::optional<Date> line_date(const Claim& claim, const ServiceLine& line) noexcept {
+  if (line.service_from) return line.service_from;
+  if (line.service_to) return line.service_to;
+  return claim_check_date(claim);
 }
 
 bool has_line_pointers(const Claim& claim) noexcept {
@@ -49,11 +48,14 @@ bool is_cm(const Diagnosis& d) noexcept {
 
 namespace {
 
-void add_date(DxFacts& f, Date date, int line) noexcept {
-  for (std::size_t i = 0; i < f.n_dates; ++i) {
-    if (f.dates[i].date == date) return;
+void add_date(DxFacts& f, Date date, int line) {
+  for (auto& x : f.dates) {
+    if (x.date == date) {
+      if (line < x.line) x.line = line;
+      return;
+    }
   }
-  if (f.n_dates < DxFacts::kMaxDates) f.dates[f.n_dates++] = DxDate{date, line};
+  f.dates.push_back(DxDate{date, line, codesets::CodeStatus::Unknown, false});
 }
 
 }  // namespace
@@ -63,38 +65,42 @@ void compute_facts(const Claim& claim, const RuleEnv& env, ClaimFacts& out) noex
   out.dx.clear();
   out.dx.resize(claim.diagnoses.size());
   for (const auto& line : claim.lines) {
-    Date date{};
+    std::optional<Date> date;
     bool have_date = false;
     for (const auto& p : line.pointers) {
       if (p.value < 1) continue;
       const int i = dx_index(claim, p.value);
       if (i < 0) continue;
       if (!have_date) {
-        date = line_date(claim, line, env.today);
+        date = line_date(claim, line);
         have_date = true;
       }
       auto& f = out.dx[static_cast<std::size_t>(i)];
       f.pointed = true;
-      add_date(f, date, line.number);
+      if (date) add_date(f, *date, line.number);
     }
   }
-  const Date fallback = claim_check_date(claim, env.today);
+  const std::optional<Date> fallback = claim_check_date(claim);
   const auto* index = env.index();
   const bool want_mce = claim.birth_date.has_value() || claim.sex == 'M' || claim.sex == 'F';
   for (std::size_t i = 0; i < claim.diagnoses.size(); ++i) {
     auto& f = out.dx[i];
-    if (f.n_dates == 0) add_date(f, fallback, 0);
+    if (f.dates.empty() && fallback) add_date(f, *fallback, 0);
+    std::sort(f.dates.begin(), f.dates.end(),
+              [](const DxDate& a, const DxDate& b) { return a.date < b.date; });
     const auto& d = claim.diagnoses[i];
     if (index == nullptr || !is_cm(d)) continue;
-    for (std::size_t k = 0; k < f.n_dates; ++k) {
-      if (f.dates[k].date < kIcd10CmCutover) continue;
-      f.status[k] = index->status(d.code, f.dates[k].date);
-      f.checked = static_cast<std::uint8_t>(f.checked | (1u << k));
+    for (auto& x : f.dates) {
+      if (x.date < kIcd10CmCutover) continue;
+      x.status = index->status(d.code, x.date);
+      x.checked = true;
     }
-    if (want_mce && f.was_checked(0) && f.status[0] == codesets::CodeStatus::Billable) {
+    if (want_mce && f.was_checked(0) && f.dates[0].status == codesets::CodeStatus::Billable) {
       const auto e = index->demographics(d.code, f.dates[0].date);
       f.mce_done = true;
       f.mce_sex = e.sex;
+      f.mce_source = e.source;
+      f.mce_newer_than_list = e.beyond_list;
       if (e.age) {
         f.mce_has_age = true;
         f.mce_age_lo = static_cast<std::int16_t>(e.age->first);

@@ -2,11 +2,12 @@
 // each diagnosis, its code status on that date), pointer resolution, and finding/message
 // helpers. Internal to rulesets/.
 //
-// Dates (issue 5): a diagnosis a line points at is checked on that line's date of service
-// (service_from, else service_to), falling back to the claim date (Claim::claim_date(): the
-// through date, else the from date); a diagnosis no line points at (and every diagnosis of
-// an institutional claim) is checked on Claim::claim_date(). A claim with no date at all is
-// checked on RuleEnv::today.
+// Dates (issues 5 and 10): a diagnosis a line points at is checked on the date of EVERY line
+// that points at it (service_from, else service_to, else the claim date), however many lines
+// and dates there are; a diagnosis no line points at (and every diagnosis of an institutional
+// claim) is checked on Claim::claim_date(). Dates are kept sorted (then by line number), so no
+// verdict depends on the order of the lines. Nothing falls back to "today": a diagnosis with
+// no date is not checked against the code set, and claim.no-date-of-service says why.
 #pragma once
 
 #include "rulesets/core/rule.hpp"
@@ -14,6 +15,7 @@
 #include <boost/container/small_vector.hpp>
 
 #include <array>
+#include <optional>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -26,15 +28,14 @@ inline constexpr Date kIcd10CmCutover{2015, 10, 1};
 
 struct DxDate {
   Date date;
-  int line = 0;  // the pointing line's number; 0 = the claim date decided
+  int line = 0;  // the lowest pointing line's number on that date; 0 = the claim date decided
+  codesets::CodeStatus status = codesets::CodeStatus::Unknown;
+  bool checked = false;  // status came from the index
 };
 
 struct DxFacts {
-  static constexpr std::size_t kMaxDates = 4;  // distinct dates kept per diagnosis
-  std::array<DxDate, kMaxDates> dates{};
-  std::array<codesets::CodeStatus, kMaxDates> status{};
-  std::uint8_t n_dates = 0;
-  std::uint8_t checked = 0;  // bit i set: status[i] came from the index
+  // Every distinct date, ascending; empty when neither a line nor the claim has one.
+  boost::container::small_vector<DxDate, 4> dates;
   bool pointed = false;      // some line's valid pointer resolves to it
   // The index's MCE edits on the first date (when the claim has a birth date or a sex and the
   // code was checked): computed once for icd10cm.age-conflict and icd10cm.sex-conflict.
@@ -43,9 +44,20 @@ struct DxFacts {
   bool mce_has_age = false;
   std::int16_t mce_age_lo = 0;
   std::int16_t mce_age_hi = 0;
+  std::string mce_source;  // "MCE v37"
+  bool mce_newer_than_list = false;  // the date is past the newest MCE list's fiscal year
 
-  [[nodiscard]] Date first_date() const noexcept { return dates[0].date; }
-  [[nodiscard]] bool was_checked(std::size_t i) const noexcept { return (checked >> i) & 1u; }
+  [[nodiscard]] bool dated() const noexcept { return !dates.empty(); }
+  [[nodiscard]] Date first_date() const noexcept { return dates.empty() ? Date{} : dates[0].date; }
+  [[nodiscard]] int first_line() const noexcept { return dates.empty() ? 0 : dates[0].line; }
+  [[nodiscard]] bool was_checked(std::size_t i) const noexcept {
+    return i < dates.size() && dates[i].checked;
+  }
+  // The status on the first date when it was checked; nullopt otherwise.
+  [[nodiscard]] std::optional<codesets::CodeStatus> first_status() const noexcept {
+    if (!was_checked(0)) return std::nullopt;
+    return dates[0].status;
+  }
 };
 
 struct ClaimFacts {
@@ -61,9 +73,10 @@ void compute_facts(const Claim& claim, const RuleEnv& env, ClaimFacts& out) noex
 
 // Index into claim.diagnoses of the diagnosis at `position` (HI position / sequence), -1 if none.
 [[nodiscard]] int dx_index(const Claim& claim, int position) noexcept;
-// The date that decides a line: service_from, service_to, the claim date, today.
-[[nodiscard]] Date line_date(const Claim& claim, const ServiceLine& line, Date today) noexcept;
-[[nodiscard]] Date claim_check_date(const Claim& claim, Date today) noexcept;
+// The date that decides a line: service_from, service_to, the claim date; nullopt when none.
+[[nodiscard]] std::optional<Date> line_date(const Claim& claim, const ServiceLine& line) noexcept;
+// The claim's own date (through, else from); nullopt when none.
+[[nodiscard]] std::optional<Date> claim_check_date(const Claim& claim) noexcept;
 // Claims whose lines carry diagnosis pointers: professional and dental.
 [[nodiscard]] bool has_line_pointers(const Claim& claim) noexcept;
 [[nodiscard]] bool is_x12(const Claim& claim) noexcept;
@@ -88,8 +101,8 @@ void for_each_status(const Claim& claim, const ClaimFacts& facts, codesets::Code
                      F&& f) {
   for (std::size_t i = 0; i < claim.diagnoses.size(); ++i) {
     const DxFacts& x = facts.dx[i];
-    for (std::size_t k = 0; k < x.n_dates; ++k) {
-      if (x.was_checked(k) && x.status[k] == status) {
+    for (std::size_t k = 0; k < x.dates.size(); ++k) {
+      if (x.dates[k].checked && x.dates[k].status == status) {
         f(claim.diagnoses[i], x, k);
         break;
       }

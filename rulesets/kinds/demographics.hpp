@@ -1,8 +1,10 @@
-// Age and sex edits shared by icd10cm.age-conflict and icd10cm.sex-conflict: the chapter
-// conventions (O: maternity, ages 12-55, not male; P: newborn, age 0) and the CMS Medicare
-// Code Editor lists the index carries (FY2016-FY2020, MCE v33-v37; the newest list applies to
-// later dates of service). The MCE part comes from ClaimFacts (one demographics() probe per
-// diagnosis for both rules).
+// Age and sex edits shared by icd10cm.age-conflict and icd10cm.sex-conflict: only the CMS
+// Medicare Code Editor list of the MCE version in force on the date of service (bundled: v33
+// FY2016 .. v37 FY2020; for later dates the newest one, and the finding says so). No edit is
+// added that the list does not contain: no "chapter 15 is maternity" or "chapter 16 is age 0"
+// conventions (the chapter 16 note says P00-P96 are used "even if morbidity occurs later", and
+// from v37 the MCE newborn list holds no P code). The edits come from ClaimFacts (one
+// demographics() probe per diagnosis for both rules).
 #pragma once
 
 #include "rulesets/kinds/common.hpp"
@@ -11,13 +13,17 @@ namespace cg::rules::kinds {
 
 struct AgeSexEdit {
   std::optional<std::pair<int, int>> age;
-  bool age_from_chapter = false;
   codesets::DemographicEdits::Sex sex = codesets::DemographicEdits::Sex::Any;
 };
 
-[[nodiscard]] AgeSexEdit age_sex_edit(const Diagnosis& d, const DxFacts& f) noexcept;
-// "maternity", "newborn", "pediatric", "adult" (for messages; asks the index for MCE edits).
+[[nodiscard]] AgeSexEdit age_sex_edit(const DxFacts& f) noexcept;
+// "maternity", "newborn", "pediatric", "adult" (for messages; asks the index).
 [[nodiscard]] std::string age_category(const codesets::Icd10Index* index, const Diagnosis& d,
-                                       Date dos, const AgeSexEdit& e);
+                                       Date dos);
+// " (MCE v37)" or, past the newest list's year, " (MCE v37, the newest list bundled, for
+// FY2020; no list for this date is loaded)": where the edit comes from, said once.
+[[nodiscard]] std::string edit_source(const DxFacts& f);
+// "a" or "an" for the word that follows.
+[[nodiscard]] std::string_view article(std::string_view word) noexcept;
 
 }  // namespace cg::rules::kinds

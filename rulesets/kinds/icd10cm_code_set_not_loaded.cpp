@@ -31,7 +31,7 @@ void check_icd10cm_code_set_not_loaded(const Claim& claim, const RuleEnv& env,
     const auto& d = claim.diagnoses[i];
     if (!is_cm(d)) continue;
     const auto& f = facts.dx[i];
-    for (std::size_t k = 0; k < f.n_dates; ++k) {
+    for (std::size_t k = 0; k < f.dates.size(); ++k) {
       const Date date = f.dates[k].date;
       if (!index->beyond_newest(date)) continue;
       const auto& rels = index->releases();

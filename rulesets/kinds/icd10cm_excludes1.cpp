@@ -5,6 +5,11 @@
 // conditions are unrelated; a claim cannot show that, hence the pack override.
 // Source: ICD-10-CM Official Guidelines I.A.12.a (Excludes1); seed 003 (M43.01 with M43.11:
 // Excludes1 under M43.0; congenital spondylolysis Q76.2).
+// Only between the diagnoses that describe the patient's conditions: never with the 837I
+// admitting diagnosis (ABJ) or patient reason for visit (APR), which describe the situation at
+// admission (005010X223A2 2300 HI; Official Guidelines II-III, principal vs admitting).
+// Notes in the "with" form ("(E08-E13 with .42)", "(I69. with final characters -20)") are
+// conflicts too: the compiler turns them into code patterns (docs/codeset.md).
 // Passes: M43.01 with M54.50   Fails: M43.01 with M43.11; M43.01 with Q76.2.
 #include "rulesets/kinds/builtin.hpp"
 #include "rulesets/kinds/common.hpp"
@@ -25,8 +30,12 @@ void check_icd10cm_excludes1(const Claim& claim, const RuleEnv& env, const Built
   const std::size_t n = std::min(claim.diagnoses.size(), kMaxDx);
   const auto usable = [&](std::size_t i) {
     const auto& x = facts.dx[i];
-    return is_cm(claim.diagnoses[i]) && x.was_checked(0) &&
-           x.status[0] != codesets::CodeStatus::Unknown;
+    // The admitting diagnosis (ABJ) and the patient's reason for visit (APR) describe the
+    // situation at admission, not the conditions coded for the stay: no Excludes1 with them.
+    const DxRole role = claim.diagnoses[i].role;
+    if (role == DxRole::Admitting || role == DxRole::ReasonForVisit) return false;
+    return is_cm(claim.diagnoses[i]) && x.first_status() &&
+           *x.first_status() != codesets::CodeStatus::Unknown;
   };
   // Each code's notes are resolved once on its own date; a pair is compared on the later
   // diagnosis's date (re-resolved only when the two dates fall in different releases).
@@ -57,7 +66,7 @@ void check_icd10cm_excludes1(const Claim& claim, const RuleEnv& env, const Built
       }
       msg += "; keep the one the record supports.";
       add_finding(out, rule.id, rule.severity, std::move(msg), b.src, b.code_as_sent,
-                  facts.dx[j].dates[0].line, b.position);
+                  facts.dx[j].first_line(), b.position);
     }
   }
 }

@@ -21,12 +21,12 @@ void check_icd10cm_external_cause_first(const Claim& claim, const RuleEnv& env,
   const ClaimFacts& facts = facts_for(claim, env, scratch);
   // An unknown code is icd10cm.unknown's business: only a real chapter 20 code counts here.
   const DxFacts& f = facts.dx[static_cast<std::size_t>(i)];
-  if (f.was_checked(0) && f.status[0] == codesets::CodeStatus::Unknown) return;
+  if (f.first_status() == codesets::CodeStatus::Unknown) return;
   add_finding(out, rule.id, rule.severity,
               dx_label(d) + " is an external-cause code (V00-Y99), which may not be the "
               "principal or first-listed diagnosis; list the injury or condition it explains "
               "first.",
-              d.src, d.code_as_sent, facts.dx[static_cast<std::size_t>(i)].dates[0].line,
+              d.src, d.code_as_sent, facts.dx[static_cast<std::size_t>(i)].first_line(),
               d.position);
 }
 

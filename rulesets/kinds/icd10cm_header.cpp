@@ -10,6 +10,8 @@
 #include "rulesets/kinds/builtin.hpp"
 #include "rulesets/kinds/common.hpp"
 
+#include <algorithm>
+
 namespace cg::rules::kinds {
 namespace {
 
@@ -41,22 +43,50 @@ void check_icd10cm_header(const Claim& claim, const RuleEnv& env, const BuiltinR
   for_each_status(claim, facts, codesets::CodeStatus::Header,
                   [&](const Diagnosis& d, const DxFacts& f, std::size_t k) {
     const Date dos = f.dates[k].date;
-    const auto ex = index->lookup(d.code, dos);
-    const auto children = dotted_all(ex.billable_children);
+    const auto children = dotted_all(index->lookup(d.code, dos).billable_children);
+    // Lines on dates in other releases may need other children: suggest only the codes valid
+    // on every date the code is a header, else say which fits which line.
+    std::vector<std::pair<const DxDate*, std::vector<std::string>>> per_date;
+    std::vector<std::string> common = children;
+    bool differ = false;
+    for (std::size_t j = k; j < f.dates.size(); ++j) {
+      const auto& x = f.dates[j];
+      if (!x.checked || x.status != codesets::CodeStatus::Header) continue;
+      auto c = j == k ? children : dotted_all(index->lookup(d.code, x.date).billable_children);
+      if (c != children) differ = true;
+      std::vector<std::string> keep;
+      for (const auto& code : common)
+        if (std::find(c.begin(), c.end(), code) != c.end()) keep.push_back(code);
+      common = std::move(keep);
+      per_date.emplace_back(&x, std::move(c));
+    }
     std::string msg = dx_label(d) + " is a category header, not billable for dates of service ";
     if (auto since = header_since(*index, d.code, dos)) {
       msg += "from " + since->iso();
     } else {
       msg += "on " + dos.iso() + " (nor on any earlier date)";
     }
-    if (!children.empty()) {
-      msg += "; use " + join_or(children) + '.';
+    std::vector<std::string> suggestions = children;
+    if (!differ) {
+      msg += children.empty() ? "; use a billable code under it." : "; use " + join_or(children) + '.';
+    } else if (!common.empty()) {
+      msg += "; its lines fall in releases with different codes under it: use " + join_or(common) +
+             ", valid on every one of those dates.";
+      suggestions = common;
     } else {
-      msg += "; use a billable code under it.";
+      msg += "; its lines fall in releases with different codes under it:";
+      for (std::size_t j = 0; j < per_date.size(); ++j) {
+        const auto& [x, c] = per_date[j];
+        msg += j ? "; " : " ";
+        msg += (x->line > 0 ? "for line " + std::to_string(x->line) + " (" + x->date.iso() + ')'
+                            : "for " + x->date.iso()) +
+               " use " + (c.empty() ? std::string("a billable code under it") : join_or(c));
+      }
+      msg += '.';
     }
     auto& fd = add_finding(out, rule.id, rule.severity, std::move(msg), d.src, d.code_as_sent,
                            f.dates[k].line, d.position);
-    fd.suggestions = children;
+    fd.suggestions = std::move(suggestions);
   });
 }
 

@@ -4,7 +4,9 @@
 // other categories carry none. The message gives the index's explanation.
 // Source: ICD-10-CM Official Guidelines I.A.5 (7th characters), I.A.4 (placeholder X);
 // seed 000 (M51.A1 takes no 7th character: M51.A1A is invalid).
-// Passes: M51.A1, S32.010A   Fails: M51.A1A ("M51.A1 takes no 7th character"), S32.010.
+// A missing placeholder gets the exact corrected code (S06.01A -> S06.0X1A).
+// Passes: M51.A1, S32.010A   Fails: M51.A1A ("M51.A1 takes no 7th character"), S32.010,
+//         S06.01A.
 #include "rulesets/kinds/builtin.hpp"
 #include "rulesets/kinds/common.hpp"
 
@@ -15,6 +17,7 @@ std::vector<std::string> extension_suggestions(const codesets::Icd10Index& index
                                                const codesets::CodeExplanation& ex,
                                                const std::string& code, Date dos) {
   std::vector<std::string> out;
+  if (!ex.corrected.empty()) return {ex.corrected};
   if (ex.seventh && !ex.seventh->allowed.empty()) {
     std::string stem = code.size() >= 7 ? code.substr(0, 6) : code;
     while (stem.size() < 6) stem += 'X';

@@ -26,7 +26,7 @@ void check_icd10cm_manifestation_first(const Claim& claim, const RuleEnv& env,
               dx_label(d) + " is a manifestation code (\"in diseases classified elsewhere\") and "
               "may not be the principal or first-listed diagnosis; list the underlying "
               "condition first and this code after it.",
-              d.src, d.code_as_sent, f.dates[0].line, d.position);
+              d.src, d.code_as_sent, f.first_line(), d.position);
 }
 
 }  // namespace cg::rules::kinds

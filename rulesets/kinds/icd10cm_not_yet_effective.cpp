@@ -4,6 +4,8 @@
 // code-set files (not from editorial pages: the official files win).
 // Source: ICD-10-CM release cycle (FY N effective October 1 of year N-1, some April updates);
 // seed 000 (M51.A1, FY2023: effective 2022-10-01 in the CMS order files).
+// The message names the code to use before that date when the conversion table gives it (the
+// "previous code(s)" of the new code: M51.A1 before 2022-10-01 -> M51.86).
 // Passes: M51.A1 on 2022-10-01   Fails: M51.A1 on 2022-09-30.
 #include "rulesets/kinds/builtin.hpp"
 #include "rulesets/kinds/common.hpp"
@@ -26,7 +28,7 @@ void check_icd10cm_not_yet_effective(const Claim& claim, const RuleEnv& env,
     }
     const auto repl = dotted_all(ex.replacements);
     if (!repl.empty()) {
-      msg += "; use " + join_or(repl) + " for that date.";
+      msg += "; before that date use " + join_or(repl) + '.';
     } else {
       msg += "; use the code in force on that date, or check the date of service.";
     }

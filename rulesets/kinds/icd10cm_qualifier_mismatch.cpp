@@ -6,7 +6,11 @@
 // warning that it cannot be checked against ICD-10-CM; the code-set rules skip it.
 // Source: HIPAA code-set rule (45 CFR 162.1002), ICD-10 compliance date 2015-10-01;
 // 005010X222A1 HI01-1 qualifiers.
-// Passes: ABK:M5450 on 2021-10-01   Fails: BK:7248 on 2016-03-01; ABK:M5450 on 2015-09-30.
+// 837I HI*ABN (external cause of injury) with a code outside V00-Y99 is a mismatch too. Advice
+// never names ICD-10-CM for a date before 2015-10-01.
+// Source (ABN): 005010X223A2 2300 HI External Cause of Injury (ABN, ICD-10-CM chapter 20).
+// Passes: ABK:M5450 on 2021-10-01; ABN:W010XXA   Fails: BK:7248 on 2016-03-01; ABK:M5450 on
+// 2015-09-30; ABN:S72001A.
 #include "rulesets/kinds/builtin.hpp"
 #include "rulesets/kinds/common.hpp"
 
@@ -27,9 +31,26 @@ void check_icd10cm_qualifier_mismatch(const Claim& claim, const RuleEnv& env,
                  ? std::string()
                  : (x12 ? " (qualifier " : " (system ") + d.system_as_sent + ')';
     };
+    // Advice names the code system in force on the diagnosis's (first) date.
+    const bool icd9_era = f.dated() && f.first_date() < kIcd10CmCutover;
+    const std::string advice =
+        icd9_era ? std::string("send the ICD-9-CM code, in force on ") + f.first_date().iso() +
+                       (x12 ? " (qualifier BK/BF)." : " (system http://hl7.org/fhir/sid/icd-9-cm).")
+                 : std::string("send the ICD-10-CM code") +
+                       (x12 ? " with qualifier ABK/ABF." : " (system http://hl7.org/fhir/sid/icd-10-cm).");
+    // 837I HI*ABN (external cause of injury) carries only V00-Y99 (chapter 20).
+    if (d.system == CodeSystem::Icd10Cm && d.role == DxRole::ExternalCause &&
+        !(d.code[0] >= 'V' && d.code[0] <= 'Y')) {
+      add_finding(out, rule.id, rule.severity,
+                  dx_label(d) + " is sent as an external cause of injury" + sent_as() +
+                      ", but external-cause codes are V00-Y99; send it as an other diagnosis "
+                      "(qualifier ABF), or send the external-cause code.",
+                  d.src, d.code_as_sent, f.first_line(), d.position);
+      continue;
+    }
     switch (d.system) {
       case CodeSystem::Icd10Cm:
-        for (std::size_t k = 0; k < f.n_dates; ++k) {
+        for (std::size_t k = 0; k < f.dates.size(); ++k) {
           if (!(f.dates[k].date < kIcd10CmCutover)) continue;
           add_finding(out, rule.id, rule.severity,
                       dx_label(d) + " is sent as ICD-10-CM" + sent_as() +
@@ -41,7 +62,7 @@ void check_icd10cm_qualifier_mismatch(const Claim& claim, const RuleEnv& env,
         }
         break;
       case CodeSystem::Icd9Cm:
-        for (std::size_t k = 0; k < f.n_dates; ++k) {
+        for (std::size_t k = 0; k < f.dates.size(); ++k) {
           if (f.dates[k].date < kIcd10CmCutover) continue;
           add_finding(out, rule.id, rule.severity,
                       dx_label(d) + " is sent as ICD-9-CM" + sent_as() + ", but the date of service " +
@@ -56,18 +77,16 @@ void check_icd10cm_qualifier_mismatch(const Claim& claim, const RuleEnv& env,
       case CodeSystem::Icd10Who:
         add_finding(out, rule.id, Severity::Warn,
                     dx_label(d) + " is coded in WHO ICD-10" + sent_as() +
-                        ", not ICD-10-CM, so it was not checked against the US code set; send the "
-                        "ICD-10-CM code (system http://hl7.org/fhir/sid/icd-10-cm).",
-                    d.src, d.code_as_sent, f.dates[0].line, d.position);
+                        ", not ICD-10-CM, so it was not checked against the US code set; " + advice,
+                    d.src, d.code_as_sent, f.first_line(), d.position);
         break;
       case CodeSystem::Other:
       case CodeSystem::None:
         add_finding(out, rule.id, Severity::Warn,
                     dx_label(d) + " is not coded in ICD-10-CM" +
                         (d.system_as_sent.empty() ? std::string(" (no code system given)") : sent_as()) +
-                        ", so it was not checked; send the ICD-10-CM code" +
-                        (x12 ? " with qualifier ABK/ABF." : " (system http://hl7.org/fhir/sid/icd-10-cm)."),
-                    d.src, d.code_as_sent, f.dates[0].line, d.position);
+                        ", so it was not checked; " + advice,
+                    d.src, d.code_as_sent, f.first_line(), d.position);
         break;
     }
   }

@@ -5,6 +5,8 @@
 // not checked.
 // Source: HIPAA code-set rule (ICD-10-CM is the required diagnosis code set); ICD-10-CM
 // tabular list.
+// When the date of service is past the newest loaded release (its release is not loaded), a
+// code unknown to the newest release is a warning, not a rejection: it may be new.
 // Passes: M54.50   Fails: M54.55 ("... not an ICD-10-CM code; codes under M54.5: M54.50,
 //         M54.51 or M54.59"), Z99.999.
 #include "rulesets/kinds/builtin.hpp"
@@ -30,6 +32,17 @@ void check_icd10cm_unknown(const Claim& claim, const RuleEnv& env, const Builtin
   for_each_status(claim, facts, codesets::CodeStatus::Unknown,
                   [&](const Diagnosis& d, const DxFacts& f, std::size_t k) {
     const Date dos = f.dates[k].date;
+    if (index->beyond_newest(dos)) {
+      // The release in force is not loaded: the newest one cannot know codes new in it.
+      const auto& newest = index->releases().back();
+      add_finding(out, rule.id, Severity::Warn,
+                  dx_label(d) + " is not in " + newest.name +
+                      ", the newest loaded ICD-10-CM release, and the release in force on " +
+                      dos.iso() + " is not loaded, so it may be a code new in that release; it "
+                      "was not checked: load the release in force on that date.",
+                  d.src, d.code_as_sent, f.dates[k].line, d.position);
+      return;
+    }
     std::string msg = dx_label(d) + " is not an ICD-10-CM code";
     std::vector<std::string> suggestions;
     // The longest existing prefix points the biller at the right family.

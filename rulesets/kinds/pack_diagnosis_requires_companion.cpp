@@ -46,7 +46,7 @@ class DiagnosisRequiresCompanion final : public PackRule {
           for (const auto& ptr : line.pointers) points = points || (ptr.value == d.position);
           if (!points) continue;
           with = &line;
-          date = line_date(claim, line, env.today);
+          date = line_date(claim, line).value_or(Date{});
           break;
         }
         if (with == nullptr) continue;

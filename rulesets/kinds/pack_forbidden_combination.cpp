@@ -22,14 +22,14 @@ class ForbiddenCombination final : public PackRule {
       : PackRule(std::move(e), "Two diagnoses this payer does not accept on one claim"),
         p_(std::move(p)) {}
 
-  void check(const Claim& claim, const RuleEnv& env, Findings& out) const noexcept override {
+  void check(const Claim& claim, const RuleEnv& /*env*/, Findings& out) const noexcept override {
     const auto& ds = claim.diagnoses;
     for (std::size_t j = 0; j < ds.size(); ++j) {
       if (!is_cm(ds[j]) || !p_.second.matches(ds[j].code)) continue;
       for (std::size_t i = 0; i < ds.size(); ++i) {
         if (i == j || !is_cm(ds[i]) || !p_.first.matches(ds[i].code)) continue;
         if (ds[i].code == ds[j].code) continue;
-        const Date date = claim_check_date(claim, env.today);
+        const Date date = claim_check_date(claim).value_or(Date{});
         if (!applies_on(date)) return;
         std::string msg = render(
             "Diagnosis {position} ({code}) may not be billed with diagnosis {other_position} "

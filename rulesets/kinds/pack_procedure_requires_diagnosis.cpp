@@ -27,7 +27,7 @@ class ProcedureRequiresDiagnosis final : public PackRule {
       : PackRule(std::move(e), "A procedure's line must point to one of the listed diagnoses"),
         p_(std::move(p)) {}
 
-  void check(const Claim& claim, const RuleEnv& env, Findings& out) const noexcept override {
+  void check(const Claim& claim, const RuleEnv& /*env*/, Findings& out) const noexcept override {
     if (!p_.if_claim_has.empty()) {
       bool has = false;
       for (const auto& d : claim.diagnoses) has = has || (is_cm(d) && p_.if_claim_has.matches(d.code));
@@ -35,7 +35,7 @@ class ProcedureRequiresDiagnosis final : public PackRule {
     }
     for (const auto& line : claim.lines) {
       if (!p_.procedures.matches(line.procedure.code)) continue;
-      const Date date = line_date(claim, line, env.today);
+      const Date date = line_date(claim, line).value_or(Date{});
       if (!applies_on(date)) continue;
       bool ok = false;
       std::vector<std::string> pointed;

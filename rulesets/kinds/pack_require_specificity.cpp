@@ -41,7 +41,7 @@ class RequireSpecificity final : public PackRule {
           for (const auto& ptr : line.pointers) points = points || (ptr.value == d.position);
           if (!points) continue;
           with = &line;
-          date = line_date(claim, line, env.today);
+          date = line_date(claim, line).value_or(Date{});
           break;
         }
         if (with == nullptr) continue;

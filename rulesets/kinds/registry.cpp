@@ -61,6 +61,10 @@ constexpr std::array kBuiltins{
                 "The billing provider NPI is not 10 digits with a valid check digit", &check_claim_npi},
     BuiltinRule{"claim.future-date", Reject,
                 "A date of service is after the day the claim is received", &check_claim_future_date},
+    BuiltinRule{"claim.no-date-of-service", Reject,
+                "The claim has no date of service at all, so its codes cannot be checked", &check_claim_no_date_of_service},
+    BuiltinRule{"claim.birth-date-after-service", Reject,
+                "The patient's birth date is after a date of service", &check_claim_birth_date_after_service},
 };
 
 }  // namespace

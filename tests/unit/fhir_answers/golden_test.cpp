@@ -31,7 +31,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const fs::path kCases = fs::path(CG_SOURCE_DIR) / "conformance" / "answers" / "fhir";
-constexpr const char* kToday = "2026-11-23";
+constexpr const char* kToday = "2027-11-23";
 
 FhirAnswerStamp golden_stamp() {
   FhirAnswerStamp s;

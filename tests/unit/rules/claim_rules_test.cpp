@@ -76,13 +76,15 @@ BOOST_AUTO_TEST_CASE(date_fallbacks) {
   // A diagnosis pointed by lines on two dates is checked on both.
   auto two = make_837p({"M5450"}, {{"99213", {"1"}, "2021-09-30"}, {"97110", {"1"}, "2021-10-01"}});
   compute_facts(two, env_without_index(), facts);
-  BOOST_TEST(facts.dx[0].n_dates == 2);
-  // No dates at all: today.
+  BOOST_TEST(facts.dx[0].dates.size() == 2u);
+  // No dates at all: no date (never "today"); claim.no-date-of-service says so.
   auto none = make_837p({"M5450"}, {});
   none.date_from.reset();
   none.date_to.reset();
   compute_facts(none, env_without_index("2025-02-03"), facts);
-  BOOST_TEST(facts.dx[0].first_date().iso() == "2025-02-03");
+  BOOST_TEST(!facts.dx[0].dated());
+  BOOST_TEST(run("claim.no-date-of-service", none, env_without_index("2025-02-03")).size() == 1u);
+  BOOST_TEST(run("claim.no-date-of-service", two, env_without_index()).empty());
 }
 
 BOOST_AUTO_TEST_CASE(qualifier_mismatch) {
@@ -146,32 +148,33 @@ BOOST_AUTO_TEST_CASE(external_cause_first_by_chapter) {
              "principal or first-listed diagnosis; list the injury or condition it explains first.");
 }
 
-BOOST_AUTO_TEST_CASE(chapter_age_and_sex_edits_without_index) {
+BOOST_AUTO_TEST_CASE(no_age_or_sex_edit_without_an_mce_list) {
+  // Age and sex edits come only from the MCE list in force: without a code set, none, not even
+  // the chapter 15/16 "conventions" (issue 10).
   const auto env = env_without_index();
   auto c = make_837p({"O80"}, {}, "2023-03-15");
-  c.birth_date = d("1990-01-01");
-  c.sex = 'F';
-  BOOST_TEST(run("icd10cm.age-conflict", c, env).empty());
-  BOOST_TEST(run("icd10cm.sex-conflict", c, env).empty());
   c.birth_date = d("1960-05-01");
   c.sex = 'M';
-  auto f = run("icd10cm.age-conflict", c, env);
-  BOOST_REQUIRE(f.size() == 1u);
-  BOOST_TEST(f[0].message ==
-             "Diagnosis 1 (O80) is a maternity code (ages 12-55) but the patient is 62 on the "
-             "date of service 2023-03-15; check the code and the patient's birth date.");
-  f = run("icd10cm.sex-conflict", c, env);
-  BOOST_REQUIRE(f.size() == 1u);
-  BOOST_TEST(f[0].message ==
-             "Diagnosis 1 (O80) is for female patients only, but the patient's sex is M; check "
-             "the code and the patient's sex.");
+  BOOST_TEST(run("icd10cm.age-conflict", c, env).empty());
+  BOOST_TEST(run("icd10cm.sex-conflict", c, env).empty());
   auto newborn = make_837p({"P0730"}, {}, "2023-03-15");
-  newborn.birth_date = d("2023-03-01");
-  BOOST_TEST(run("icd10cm.age-conflict", newborn, env).empty());
   newborn.birth_date = d("2020-03-01");
-  BOOST_TEST(run("icd10cm.age-conflict", newborn, env).size() == 1u);
-  newborn.birth_date.reset();
   BOOST_TEST(run("icd10cm.age-conflict", newborn, env).empty());
+}
+
+BOOST_AUTO_TEST_CASE(birth_date_after_service) {
+  const auto env = env_without_index();
+  auto c = make_837p({"M5450"}, {{"99213", {"1"}, "2025-03-01"}, {"97110", {"1"}, "2025-02-27"}});
+  c.birth_date = d("2025-03-01");
+  c.date_from = c.date_to = d("2025-03-01");
+  auto f = run("claim.birth-date-after-service", c, env);
+  BOOST_REQUIRE(f.size() == 1u);
+  BOOST_TEST(f[0].line == 2);
+  BOOST_TEST(f[0].message ==
+             "The patient's birth date 2025-03-01 is after the date of service 2025-02-27 of Line 2 "
+             "(97110); correct the birth date or the date of service.");
+  c.lines[1].service_from = d("2025-03-01");
+  BOOST_TEST(run("claim.birth-date-after-service", c, env).empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -163,12 +163,34 @@ BOOST_AUTO_TEST_CASE(mce_sex_and_age_lists) {
   const auto f = run("icd10cm.sex-conflict", male_only, env);
   BOOST_REQUIRE(f.size() == 1u);
   BOOST_TEST(f[0].message ==
-             "Diagnosis 1 (N40.0) is for male patients only, but the patient's sex is F; check the "
-             "code and the patient's sex.");
-  // MCE lists end with FY2020 (v37): the newest list applies to a 2025 date.
-  auto later = make_837p({"N400"}, {{"99213", {"1"}, "2025-03-01"}}, "2025-03-01");
-  later.sex = 'F';
-  BOOST_TEST(run("icd10cm.sex-conflict", later, env).size() == 1u);
+             "Diagnosis 1 (N40.0) is for male patients only (MCE v37, the newest Medicare Code "
+             "Editor list bundled; no list for 2023-03-15 is loaded), but the patient's sex is F; "
+             "check the code and the patient's sex.");
+  // Inside the years of the lists: the list in force, named without a caveat.
+  auto fy2019 = make_837p({"N400"}, {{"99213", {"1"}, "2019-03-01"}}, "2019-03-01");
+  fy2019.sex = 'F';
+  const auto g = run("icd10cm.sex-conflict", fy2019, env);
+  BOOST_REQUIRE(g.size() == 1u);
+  BOOST_TEST(g[0].message ==
+             "Diagnosis 1 (N40.0) is for male patients only (MCE v36), but the patient's sex is F; "
+             "check the code and the patient's sex.");
+  // P codes: newborn-only in MCE v33 (FY2016), in no list from v37: a 46-year-old with P92.6
+  // is an age conflict in FY2016 only.
+  auto p926 = make_837p({"P926"}, {{"99213", {"1"}, "2016-03-01"}}, "2016-03-01");
+  p926.birth_date = d("1970-01-10");
+  const auto a = run("icd10cm.age-conflict", p926, env);
+  BOOST_REQUIRE(a.size() == 1u);
+  BOOST_TEST(a[0].message ==
+             "Diagnosis 1 (P92.6) is a newborn code (age 0) (MCE v33) but the patient is 46 on the "
+             "date of service 2016-03-01; check the code and the patient's birth date.");
+  p926.lines[0].service_from = d("2024-03-01");
+  p926.date_from = p926.date_to = d("2024-03-01");
+  BOOST_TEST(run("icd10cm.age-conflict", p926, env).empty());
+  // Grammar: "an adult code".
+  auto adult = make_837p({"Z3000"}, {{"99213", {"1"}, "2019-03-01"}}, "2019-03-01");
+  adult.birth_date = d("2010-01-10");
+  const auto ad = run("icd10cm.age-conflict", adult, env);
+  for (const auto& x : ad) BOOST_TEST(x.message.find(" a adult") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(typical_claim_is_clean) {

@@ -18,7 +18,8 @@ BOOST_AUTO_TEST_CASE(registry_lists_exactly_the_issue_ids) {
       "icd10cm.header", "icd10cm.not-yet-effective", "icd10cm.deleted",
       "icd10cm.invalid-extension", "icd10cm.code-set-not-loaded", "icd10cm.qualifier-mismatch",
       "icd10cm.excludes1", "icd10cm.external-cause-first", "icd10cm.manifestation-first",
-      "icd10cm.age-conflict", "icd10cm.sex-conflict", "claim.balance", "claim.future-date", "claim.npi"};
+      "icd10cm.age-conflict", "icd10cm.sex-conflict", "claim.balance", "claim.future-date", "claim.npi",
+      "claim.no-date-of-service", "claim.birth-date-after-service"};
   std::set<std::string_view> got;
   for (const auto& r : builtin_rules()) {
     BOOST_TEST(got.insert(r.id).second, "duplicate id " << r.id);
