@@ -181,7 +181,7 @@ class X12SessionImpl final : public X12Session {
       // Streaming: every set but the last is already answered.
       answer_set();
       r.ack_999 = transforms::render_999(acks_, stamp_);
-      streamed_->finish();
+      if (streamed_) streamed_->finish();  // nothing to answer when no claim was read
       r.counts = std::move(counts_);
       r.counts.input_errors = streamed_errors_;
       r.ack = r.ack_999;

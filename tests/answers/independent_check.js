@@ -63,9 +63,9 @@ function check(file) {
   }
 }
 for (const d of fs.readdirSync(out)) {
-  for (const f of ['999.x12', '277ca.x12', 'accepted.837']) {
-    const p = path.join(out, d, f);
-    if (fs.existsSync(p)) check(p);
+  // The 999, the 277CA and one re-enveloped 837 per payer (accepted-<payer id>.837).
+  for (const f of fs.readdirSync(path.join(out, d))) {
+    if (f === '999.x12' || f === '277ca.x12' || /^accepted-.*\.837$/.test(f)) check(path.join(out, d, f));
   }
 }
 fs.rmSync(out, { recursive: true, force: true });

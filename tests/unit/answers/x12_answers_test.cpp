@@ -462,4 +462,23 @@ BOOST_AUTO_TEST_CASE(streamed_answers_equal_the_whole_body_answers) {
   for (std::size_t i = 0; i < reported.size(); ++i) BOOST_TEST(reported[i] == whole.outcomes[i].claim.id);
 }
 
+// An interchange without a claim (or whose guide is refused before any claim) still gets its
+// 999 from the streaming session, and nothing else.
+BOOST_AUTO_TEST_CASE(streaming_without_claims_answers_the_999_only) {
+  for (const char* name : {"header_only.x12", "guide_pre_errata.x12"}) {
+    const std::string text = slurp(fs::path(CG_SOURCE_DIR) / "conformance/x12/defects" / name);
+    std::string ack277, payers;
+    engine::X12Outputs out;
+    out.ack_277ca = [&](std::string_view b) { ack277.append(b); };
+    out.payer_837 = [&](const std::string&, std::string_view b) { payers.append(b); };
+    auto session = pipeline().begin_x12_streaming(name, "", kToday, kStamp, std::move(out));
+    session->feed(text);
+    const engine::X12Result r = session->finish();
+    const engine::X12Result whole = pipeline().process_x12(text, name, "", kToday, kStamp);
+    BOOST_TEST(r.ack_999 == whole.ack_999, name);
+    BOOST_TEST(ack277 == whole.ack_277ca, name);
+    BOOST_TEST(payers.empty());
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
