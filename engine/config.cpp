@@ -102,10 +102,12 @@ void parse_limits(const Value& o, Limits& l) {
   check_keys(o, p,
              {"max_body_bytes", "max_header_bytes", "header_timeout_ms", "read_timeout_ms", "request_timeout_ms",
               "idle_timeout_ms", "write_timeout_ms", "max_connections", "max_claims_per_request",
-              "spool_max_bytes", "retry_after_s", "shutdown_grace_ms"});
+              "spool_max_bytes", "retry_after_s", "shutdown_grace_ms", "max_connections_per_client",
+              "reserved_connections", "max_buffered_body_bytes"});
   constexpr std::uint64_t kDay = 86'400'000;
   get_uint(o, "max_body_bytes", p, l.max_body_bytes, 1024, 16ull << 30);
-  get_uint(o, "max_header_bytes", p, l.max_header_bytes, 512, 1u << 20);
+  // Beast keeps each header field (and chunked trailer field) under 64 KiB.
+  get_uint(o, "max_header_bytes", p, l.max_header_bytes, 512, 60'000);
   get_uint(o, "header_timeout_ms", p, l.header_timeout_ms, 10, kDay);
   get_uint(o, "read_timeout_ms", p, l.read_timeout_ms, 10, kDay);
   get_uint(o, "request_timeout_ms", p, l.request_timeout_ms, 10, kDay);
@@ -116,10 +118,110 @@ void parse_limits(const Value& o, Limits& l) {
   get_uint(o, "spool_max_bytes", p, l.spool_max_bytes, 1, std::numeric_limits<std::uint64_t>::max());
   get_uint(o, "retry_after_s", p, l.retry_after_s, 1, 86'400);
   get_uint(o, "shutdown_grace_ms", p, l.shutdown_grace_ms, 0, kDay);
+  get_uint(o, "max_connections_per_client", p, l.max_connections_per_client, 1, 1'000'000);
+  get_uint(o, "reserved_connections", p, l.reserved_connections, 0, 10'000);
+  get_uint(o, "max_buffered_body_bytes", p, l.max_buffered_body_bytes, 1024, 1ull << 40);
+}
+
+void check_readable(const std::string& file, const std::string& key) {
+  if (!file.empty() && !std::ifstream(file)) fail(key, "cannot read " + file);
+}
+
+void parse_tls(const Value& t, TlsConfig& tls) {
+  const std::string p = "tls";
+  check_keys(t, p, {"cert_file", "key_file", "min_version", "ciphers", "ciphersuites", "client_ca_file", "client_cert"});
+  get_string(t, "cert_file", p, tls.cert_file);
+  get_string(t, "key_file", p, tls.key_file);
+  get_string(t, "min_version", p, tls.min_version);
+  get_string(t, "ciphers", p, tls.ciphers, false);
+  get_string(t, "ciphersuites", p, tls.ciphersuites);
+  get_string(t, "client_ca_file", p, tls.client_ca_file);
+  get_string(t, "client_cert", p, tls.client_cert);
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    fail(tls.cert_file.empty() ? "tls.cert_file" : "tls.key_file", "cert_file and key_file go together");
+  }
+  check_readable(tls.cert_file, "tls.cert_file");
+  check_readable(tls.key_file, "tls.key_file");
+  check_readable(tls.client_ca_file, "tls.client_ca_file");
+  if (tls.min_version != "1.2" && tls.min_version != "1.3") fail("tls.min_version", "must be \"1.2\" or \"1.3\"");
+  if (tls.client_cert != "none" && tls.client_cert != "optional" && tls.client_cert != "require") {
+    fail("tls.client_cert", "must be none, optional or require");
+  }
+  if (tls.client_cert != "none" && tls.client_ca_file.empty()) fail("tls.client_ca_file", "is required when client_cert is " + tls.client_cert);
+  if (tls.client_cert != "none" && tls.cert_file.empty()) fail("tls.client_cert", "needs tls.cert_file and tls.key_file");
+}
+
+bool is_hex64(const std::string& s) {
+  if (s.size() != 64) return false;
+  for (const char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+// The credential fields of a sender or an admin.
+void parse_credential(const Value& o, const std::string& p, Credential& c) {
+  get_string(o, "api_key", p, c.api_key);
+  get_string(o, "api_key_sha256", p, c.api_key_sha256);
+  get_string(o, "client_cert_cn", p, c.client_cert_cn);
+  if (!c.api_key.empty() && c.api_key.size() < 16) fail(p + ".api_key", "must have at least 16 characters");
+  if (!c.api_key.empty() && !c.api_key_sha256.empty()) fail(p + ".api_key_sha256", "give api_key or api_key_sha256, not both");
+  if (!c.api_key_sha256.empty() && !is_hex64(c.api_key_sha256)) fail(p + ".api_key_sha256", "must be 64 lowercase hex digits");
+  if (c.api_key.empty() && c.api_key_sha256.empty() && c.client_cert_cn.empty()) {
+    fail(p + ".api_key", "is required (or api_key_sha256, or client_cert_cn) and must have at least 16 characters");
+  }
+}
+
+// Senders and admins share one credential space: a key or certificate names exactly one identity.
+void parse_principals(const Value& root, ServerConfig& c) {
+  std::set<std::string> ids, keys, cns;
+  const auto unique = [&](const Credential& cr, const std::string& p) {
+    const std::string key = cr.api_key.empty() ? cr.api_key_sha256 : "clear:" + cr.api_key;
+    if (!key.empty() && !keys.insert(key).second) fail(p + (cr.api_key.empty() ? ".api_key_sha256" : ".api_key"), "the same key is given to two senders or admins");
+    if (!cr.client_cert_cn.empty() && !cns.insert(cr.client_cert_cn).second) fail(p + ".client_cert_cn", "the same certificate name is given twice");
+  };
+  if (const Value* s = member(root, "senders")) {
+    if (!s->IsArray()) fail("senders", "must be an array of {\"id\", \"api_key\"}");
+    for (rapidjson::SizeType i = 0; i < s->Size(); ++i) {
+      const std::string p = "senders[" + std::to_string(i) + "]";
+      const Value& o = (*s)[i];
+      if (!o.IsObject()) fail(p, "must be an object");
+      check_keys(o, p, {"id", "api_key", "api_key_sha256", "client_cert_cn", "submitter_ids", "payers", "rate_per_s", "burst", "claims_per_day"});
+      SenderConfig sc;
+      get_string(o, "id", p, sc.id, false);
+      if (sc.id.empty()) fail(p + ".id", "is required");
+      parse_credential(o, p, sc.credential);
+      if (const Value* v = member(o, "submitter_ids")) sc.submitter_ids = string_list(*v, p + ".submitter_ids");
+      if (const Value* v = member(o, "payers")) sc.payers = string_list(*v, p + ".payers");
+      get_uint(o, "rate_per_s", p, sc.rate_per_s, 0, 1'000'000);
+      get_uint(o, "burst", p, sc.burst, 0, 10'000'000);
+      get_uint(o, "claims_per_day", p, sc.claims_per_day, 0, std::numeric_limits<std::uint64_t>::max());
+      if (!ids.insert(sc.id).second) fail(p + ".id", "duplicate sender \"" + sc.id + "\"");
+      unique(sc.credential, p);
+      c.senders.push_back(std::move(sc));
+    }
+  }
+  if (const Value* a = member(root, "admins")) {
+    if (!a->IsArray()) fail("admins", "must be an array of {\"id\", \"api_key\"}");
+    for (rapidjson::SizeType i = 0; i < a->Size(); ++i) {
+      const std::string p = "admins[" + std::to_string(i) + "]";
+      const Value& o = (*a)[i];
+      if (!o.IsObject()) fail(p, "must be an object");
+      check_keys(o, p, {"id", "api_key", "api_key_sha256", "client_cert_cn"});
+      AdminConfig ac;
+      get_string(o, "id", p, ac.id, false);
+      if (ac.id.empty()) fail(p + ".id", "is required");
+      parse_credential(o, p, ac.credential);
+      if (!ids.insert("admin:" + ac.id).second) fail(p + ".id", "duplicate admin \"" + ac.id + "\"");
+      unique(ac.credential, p);
+      c.admins.push_back(std::move(ac));
+    }
+  }
+  const bool certs = !cns.empty();
+  if (certs && c.tls.client_cert == "none") fail("tls.client_cert", "must be optional or require when a sender or admin has client_cert_cn");
 }
 
 void parse_target(const Value& o, const std::string& p, TargetConfig& t) {
-  check_keys(o, p, {"type", "dir", "x12_url", "fhir_url", "headers"});
+  check_keys(o, p, {"type", "dir", "x12_url", "fhir_url", "headers", "ca_file", "client_cert_file", "client_key_file"});
   std::string type;
   get_string(o, "type", p, type);
   if (type == "outbox") {
@@ -134,6 +236,13 @@ void parse_target(const Value& o, const std::string& p, TargetConfig& t) {
     if (!t.x12_url.empty()) check_url(t.x12_url, p + ".x12_url");
     if (!t.fhir_url.empty()) check_url(t.fhir_url, p + ".fhir_url");
     if (member(o, "dir")) fail(p + ".dir", "only an \"outbox\" target has a directory");
+    get_string(o, "ca_file", p, t.ca_file);
+    get_string(o, "client_cert_file", p, t.client_cert_file);
+    get_string(o, "client_key_file", p, t.client_key_file);
+    check_readable(t.ca_file, p + ".ca_file");
+    check_readable(t.client_cert_file, p + ".client_cert_file");
+    check_readable(t.client_key_file, p + ".client_key_file");
+    if (t.client_cert_file.empty() != t.client_key_file.empty()) fail(p + ".client_key_file", "client_cert_file and client_key_file go together");
   } else {
     fail(p + ".type", type.empty() ? "is required (\"outbox\" or \"http\")" : "must be \"outbox\" or \"http\", not \"" + type + "\"");
   }
@@ -212,6 +321,10 @@ void parse_rules(const Value& o, RulesConfig& r) {
 }  // namespace
 
 void parse_listen(const std::string& value, const std::string& key, ServerConfig& out) {
+  parse_listen(value, key, out.listen_address, out.listen_port);
+}
+
+void parse_listen(const std::string& value, const std::string& key, std::string& address, std::uint16_t& port_out) {
   const std::size_t colon = value.rfind(':');
   if (colon == std::string::npos) fail(key, "must be ADDR:PORT, e.g. 127.0.0.1:8080");
   std::string addr = value.substr(0, colon);
@@ -225,8 +338,8 @@ void parse_listen(const std::string& value, const std::string& key, ServerConfig
   if (addr.find_first_not_of("0123456789abcdefABCDEF.:") != std::string::npos) {
     fail(key, "address must be a numeric IPv4 or IPv6 address, not \"" + addr + "\"");
   }
-  out.listen_address = addr;
-  out.listen_port = static_cast<std::uint16_t>(std::stoul(port));
+  address = addr;
+  port_out = static_cast<std::uint16_t>(std::stoul(port));
 }
 
 void ServerConfig::resolve() {
@@ -236,6 +349,9 @@ void ServerConfig::resolve() {
   for (auto& [name, t] : forward.targets) {
     if (t.kind == TargetConfig::Kind::Outbox && t.dir.empty()) t.dir = data_dir + "/outbox";
   }
+  if (audit.file.empty()) audit.file = data_dir + "/audit.log";
+  if (audit.key_file.empty()) audit.key_file = data_dir + "/audit.key";
+  if (idempotency.dir.empty()) idempotency.dir = data_dir + "/idempotency";
 }
 
 ServerConfig parse_config(const std::string& json_text) {
@@ -260,7 +376,8 @@ ServerConfig parse_config(const std::string& json_text) {
   const Value& o = doc;
   check_keys(o, "",
              {"listen", "threads", "data_dir", "spool_dir", "dead_letter_dir", "code_set", "limits", "tls",
-              "forward", "rules", "senders", "identity", "trading_partners", "log"});
+              "forward", "rules", "senders", "identity", "trading_partners", "log", "admins", "admin_listen",
+              "allowed_hosts", "audit", "idempotency"});
   if (const Value* l = member(o, "listen")) {
     if (!l->IsString()) fail("listen", "must be a string ADDR:PORT");
     parse_listen(l->GetString(), "listen", c);
@@ -271,18 +388,7 @@ ServerConfig parse_config(const std::string& json_text) {
   get_string(o, "dead_letter_dir", "", c.dead_letter_dir);
   get_string(o, "code_set", "", c.code_set);
   if (member(o, "limits")) parse_limits(object_at(o, "limits", "limits"), c.limits);
-  if (member(o, "tls")) {
-    const Value& t = object_at(o, "tls", "tls");
-    check_keys(t, "tls", {"cert_file", "key_file"});
-    get_string(t, "cert_file", "tls", c.tls.cert_file);
-    get_string(t, "key_file", "tls", c.tls.key_file);
-    if (c.tls.cert_file.empty() != c.tls.key_file.empty()) {
-      fail(c.tls.cert_file.empty() ? "tls.cert_file" : "tls.key_file", "cert_file and key_file go together");
-    }
-    for (const auto* f : {&c.tls.cert_file, &c.tls.key_file}) {
-      if (!f->empty() && !std::ifstream(*f)) fail(f == &c.tls.cert_file ? "tls.cert_file" : "tls.key_file", "cannot read " + *f);
-    }
-  }
+  if (member(o, "tls")) parse_tls(object_at(o, "tls", "tls"), c.tls);
   if (member(o, "forward")) parse_forward(object_at(o, "forward", "forward"), c.forward);
   if (c.forward.targets.count(c.forward.default_target) == 0) {
     fail("forward.default_target", "names no target in forward.targets: \"" + c.forward.default_target + "\"");
@@ -291,22 +397,24 @@ ServerConfig parse_config(const std::string& json_text) {
     if (c.forward.targets.count(target) == 0) fail("forward.by_payer." + payer, "names no target in forward.targets: \"" + target + "\"");
   }
   if (member(o, "rules")) parse_rules(object_at(o, "rules", "rules"), c.rules);
-  if (const Value* s = member(o, "senders")) {
-    if (!s->IsArray()) fail("senders", "must be an array of {\"id\", \"api_key\"}");
-    std::set<std::string> ids, keys;
-    for (rapidjson::SizeType i = 0; i < s->Size(); ++i) {
-      const std::string p = "senders[" + std::to_string(i) + "]";
-      if (!(*s)[i].IsObject()) fail(p, "must be an object");
-      check_keys((*s)[i], p, {"id", "api_key"});
-      SenderConfig sc;
-      get_string((*s)[i], "id", p, sc.id, false);
-      get_string((*s)[i], "api_key", p, sc.api_key, false);
-      if (sc.id.empty()) fail(p + ".id", "is required");
-      if (sc.api_key.size() < 16) fail(p + ".api_key", "is required and must have at least 16 characters");
-      if (!ids.insert(sc.id).second) fail(p + ".id", "duplicate sender \"" + sc.id + "\"");
-      if (!keys.insert(sc.api_key).second) fail(p + ".api_key", "the same key is given to two senders");
-      c.senders.push_back(std::move(sc));
-    }
+  parse_principals(o, c);
+  if (const Value* l = member(o, "admin_listen")) {
+    if (!l->IsString()) fail("admin_listen", "must be a string ADDR:PORT");
+    parse_listen(l->GetString(), "admin_listen", c.admin_listen_address, c.admin_listen_port);
+  }
+  if (const Value* h = member(o, "allowed_hosts")) c.allowed_hosts = string_list(*h, "allowed_hosts");
+  if (member(o, "audit")) {
+    const Value& a = object_at(o, "audit", "audit");
+    check_keys(a, "audit", {"enabled", "file", "key_file"});
+    get_bool(a, "enabled", "audit", c.audit.enabled);
+    get_string(a, "file", "audit", c.audit.file);
+    get_string(a, "key_file", "audit", c.audit.key_file);
+  }
+  if (member(o, "idempotency")) {
+    const Value& a = object_at(o, "idempotency", "idempotency");
+    check_keys(a, "idempotency", {"ttl_s", "dir"});
+    get_uint(a, "ttl_s", "idempotency", c.idempotency.ttl_s, 1, 30u * 86'400);
+    get_string(a, "dir", "idempotency", c.idempotency.dir);
   }
   if (member(o, "identity")) {
     const Value& id = object_at(o, "identity", "identity");

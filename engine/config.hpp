@@ -34,11 +34,23 @@ struct Limits {
   std::uint64_t spool_max_bytes = 1ull << 30;   // pending spool bytes; 503 + Retry-After beyond
   std::uint32_t retry_after_s = 5;
   std::uint32_t shutdown_grace_ms = 30'000;     // SIGTERM: longest wait for in-flight requests
+  std::uint32_t max_connections_per_client = 64;  // per client IP address; 503 + Retry-After beyond
+  // Connections beyond max_connections (or the per-client limit) still read one request, and
+  // answer it when it is GET /healthz, /readyz or /metrics: probes work while the data path is full.
+  std::uint32_t reserved_connections = 16;
+  std::uint64_t max_buffered_body_bytes = 256ull << 20;  // all bodies held at once; 503 + Retry-After beyond
 };
 
 struct TlsConfig {
   std::string cert_file;  // PEM chain; both empty: plain HTTP
   std::string key_file;
+  std::string min_version = "1.2";  // "1.2" or "1.3"
+  // TLS 1.2 suites (OpenSSL cipher list): forward-secret AEAD only by default.
+  std::string ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+                        "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+  std::string ciphersuites;    // TLS 1.3 suites; empty: OpenSSL's (all AEAD, all forward-secret)
+  std::string client_ca_file;  // PEM CA bundle client certificates must chain to
+  std::string client_cert = "none";  // none | optional | require (require/optional need client_ca_file)
   [[nodiscard]] bool enabled() const { return !cert_file.empty(); }
 };
 
@@ -49,6 +61,9 @@ struct TargetConfig {
   std::string x12_url;   // http: where re-enveloped 837s are POSTed
   std::string fhir_url;  // http: FHIR base URL; Claims are POSTed to <fhir_url>/Claim
   std::map<std::string, std::string> headers;  // extra request headers (e.g. Authorization)
+  std::string ca_file;           // https: PEM CA bundle the upstream must chain to (else system CAs)
+  std::string client_cert_file;  // https: PEM client certificate chain (mutual TLS)
+  std::string client_key_file;
 };
 
 struct ForwardConfig {
@@ -78,9 +93,41 @@ struct RulesConfig {
   std::string packs_dir;  // empty: $CLAIMGATE_PACKS, else the packs installed with claimgate (engine/data_paths.hpp)
 };
 
+// A credential: an API key (presented as "X-API-Key: KEY" or "Authorization: Bearer KEY"),
+// given in clear or as the hex SHA-256 of the key, and/or the subject CN of a client
+// certificate that chains to tls.client_ca_file.
+struct Credential {
+  std::string api_key;
+  std::string api_key_sha256;  // 64 hex digits
+  std::string client_cert_cn;
+};
+
 struct SenderConfig {
   std::string id;
-  std::string api_key;  // presented as "X-API-Key: KEY" or "Authorization: Bearer KEY"
+  Credential credential;
+  // What this sender may submit; empty = anything. X12: ISA06, GS02 and the submitter
+  // NM1*41 NM109 must each be listed; payers: the payer id of every accepted claim.
+  std::vector<std::string> submitter_ids;
+  std::vector<std::string> payers;
+  std::uint32_t rate_per_s = 0;        // requests per second (token bucket); 0 = unlimited
+  std::uint32_t burst = 0;             // bucket size; 0 = max(1, rate_per_s)
+  std::uint64_t claims_per_day = 0;    // claims per UTC day; 0 = unlimited
+};
+
+struct AdminConfig {
+  std::string id;
+  Credential credential;
+};
+
+struct AuditConfig {
+  bool enabled = true;
+  std::string file;      // default <data_dir>/audit.log
+  std::string key_file;  // the key of the CLM01 hashes; default <data_dir>/audit.key (made at first start)
+};
+
+struct IdempotencyConfig {
+  std::uint32_t ttl_s = 86'400;  // how long an answer is kept for a retry with the same key
+  std::string dir;               // default <data_dir>/idempotency
 };
 
 struct IdentityConfig {
@@ -121,18 +168,27 @@ struct ServerConfig {
   TlsConfig tls;
   ForwardConfig forward;
   RulesConfig rules;
-  std::vector<SenderConfig> senders;  // empty: no API keys required
+  std::vector<SenderConfig> senders;  // empty (and no admins): unauthenticated, X-Claimgate-Sender honoured
+  std::vector<AdminConfig> admins;    // credentials for /admin/* and /metrics
+  std::string admin_listen_address;   // "admin_listen": a second listener for /admin/*, /metrics, probes
+  std::uint16_t admin_listen_port = 0;
+  std::vector<std::string> allowed_hosts;  // Host header names; empty: loopback names when listening on loopback
+  AuditConfig audit;
+  IdempotencyConfig idempotency;
   IdentityConfig identity;
   std::map<std::string, TradingPartnerConfig> trading_partners;  // by payer id
   LogConfig log;
 
-  // Fills the defaults that depend on data_dir (spool, dead-letter, the outbox target).
+  // Fills the defaults that depend on data_dir (spool, dead-letter, the outbox target, audit,
+  // idempotency).
   void resolve();
+  [[nodiscard]] bool authenticated() const { return !senders.empty() || !admins.empty(); }
 };
 
 // Parses "ADDR:PORT" ("127.0.0.1:8080", "[::1]:8080", ":8080" = 127.0.0.1). Throws ConfigError
 // naming `key`.
 void parse_listen(const std::string& value, const std::string& key, ServerConfig& out);
+void parse_listen(const std::string& value, const std::string& key, std::string& address, std::uint16_t& port);
 
 [[nodiscard]] ServerConfig parse_config(const std::string& json_text);
 [[nodiscard]] ServerConfig load_config(const std::string& path);

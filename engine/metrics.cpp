@@ -72,6 +72,12 @@ std::string_view to_string(Refusal r) noexcept {
     case Refusal::SpoolFull: return "spool_full";
     case Refusal::Unauthorized: return "unauthorized";
     case Refusal::ShuttingDown: return "shutting_down";
+    case Refusal::ClientConnections: return "max_connections_per_client";
+    case Refusal::BodyBudget: return "body_budget";
+    case Refusal::Forbidden: return "forbidden";
+    case Refusal::RateLimited: return "rate_limited";
+    case Refusal::MisdirectedHost: return "misdirected_host";
+    case Refusal::BadFraming: return "bad_framing";
   }
   return "other";
 }

@@ -35,8 +35,14 @@ enum class Refusal : std::uint8_t {
   SpoolFull,       // 503 + Retry-After
   Unauthorized,    // 401
   ShuttingDown,    // 503
+  ClientConnections,  // 503: over limits.max_connections_per_client
+  BodyBudget,      // 503 + Retry-After: limits.max_buffered_body_bytes
+  Forbidden,       // 403: wrong kind of credential, sender bindings, admin endpoints disabled
+  RateLimited,     // 429: per-sender rate or daily quota
+  MisdirectedHost, // 421: Host not in allowed_hosts
+  BadFraming,      // 400/501: Transfer-Encoding other than exactly chunked, TE with Content-Length
 };
-inline constexpr std::size_t kRefusalCount = 8;
+inline constexpr std::size_t kRefusalCount = 14;
 [[nodiscard]] std::string_view to_string(Refusal r) noexcept;
 
 enum class CircuitState : std::uint8_t { Closed = 0, Open = 1, HalfOpen = 2 };
@@ -64,7 +70,7 @@ class Metrics {
   [[nodiscard]] std::string render() const;
 
  private:
-  static constexpr std::array<int, 16> kStatuses{200, 201, 202, 400, 401, 404, 405, 408, 413, 415, 422, 429, 431, 500, 503, 0};
+  static constexpr std::array<int, 20> kStatuses{200, 201, 202, 400, 401, 403, 404, 405, 408, 409, 413, 415, 421, 422, 429, 431, 500, 501, 503, 0};
   static constexpr std::array<double, 14> kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                    0.1,    0.25,  0.5,    1,     2.5,   5,     10};
   struct Histogram {

@@ -16,5 +16,6 @@ int cmd_code(const Args& args);           // engine/cli/code.cpp
 int cmd_code_set(const Args& args);       // engine/cli/code.cpp ("code-set build ...")
 int cmd_serve(const Args& args);          // engine/cli/serve.cpp
 int cmd_dead_letter(const Args& args);    // engine/cli/serve.cpp ("dead-letter list|replay")
+int cmd_audit(const Args& args);          // engine/cli/audit.cpp ("audit verify FILE")
 
 }  // namespace cg::engine

@@ -20,6 +20,7 @@ constexpr Command kCommands[] = {
     {"code-set", cg::engine::cmd_code_set, "compile the ICD-10-CM release files into an index"},
     {"serve", cg::engine::cmd_serve, "run the gateway server (validate, spool, forward)"},
     {"dead-letter", cg::engine::cmd_dead_letter, "list or replay the entries the forwarder gave up on"},
+    {"audit", cg::engine::cmd_audit, "verify the hash chain of the server's audit log"},
 };
 
 void usage(std::FILE* out) {

@@ -11,6 +11,8 @@
 #include "engine/metrics.hpp"
 #include "engine/pipeline.hpp"
 #include "engine/pipeline_config.hpp"
+#include "engine/server/audit.hpp"
+#include "engine/server/idempotency.hpp"
 #include "engine/server/server.hpp"
 #include "engine/delivery/spool.hpp"
 #include "rulesets/codesets/icd10cm.hpp"
@@ -33,7 +35,8 @@ constexpr const char* kServeHelp =
     "GET /fhir/metadata, /healthz, /readyz, /metrics. Accepted claims are written to the\n"
     "durable spool and forwarded (outbox folder or HTTP upstream). SIGTERM/SIGINT: graceful\n"
     "shutdown. Without options: the embedded default (127.0.0.1:8080, the bundled code set,\n"
-    "data under ./var, accepted claims to var/outbox).\n"
+    "data under ./var, accepted claims to var/outbox), which is UNAUTHENTICATED: configure\n"
+    "senders, admins and tls before exposing the port (docs/security.md).\n"
     "\n"
     "options:\n"
     "  --config FILE       the configuration (JSON with comments; see deploy/claimgate.sample.json)\n"
@@ -196,6 +199,20 @@ int cmd_serve(const Args& args) {
            "claimgate_forward_oldest_retrying_age_seconds " + std::to_string(age_s) + "\n";
   });
 
+  std::unique_ptr<AuditLog> audit;
+  if (config.audit.enabled) {
+    audit = AuditLog::open(config.audit.file, config.audit.key_file, error);
+    if (!audit) {
+      std::fprintf(stderr, "claimgate serve: %s\n", error.c_str());
+      return 1;
+    }
+  }
+  std::unique_ptr<IdempotencyStore> idempotency = IdempotencyStore::open(config.idempotency.dir, config.idempotency.ttl_s, error);
+  if (!idempotency) {
+    std::fprintf(stderr, "claimgate serve: %s\n", error.c_str());
+    return 1;
+  }
+
   Forwarder forwarder(config.forward, *spool, metrics, config.dead_letter_dir);
   forwarder.start();
 
@@ -209,7 +226,14 @@ int cmd_serve(const Args& args) {
     return 1;
   }
 
-  Server server(config, ServerParts{pipeline, spool.get(), &metrics, control_numbers});
+  ServerParts parts;
+  parts.pipeline = pipeline;
+  parts.spool = spool.get();
+  parts.metrics = &metrics;
+  parts.control_numbers = control_numbers;
+  parts.audit = audit.get();
+  parts.idempotency = idempotency.get();
+  Server server(config, std::move(parts));
   if (std::string err = server.start(); !err.empty()) {
     std::fprintf(stderr, "claimgate serve: %s\n", err.c_str());
     forwarder.stop();

@@ -53,6 +53,11 @@ Forwarder::Forwarder(const ForwardConfig& config, Spool& spool, Metrics& metrics
     if (tc.kind == TargetConfig::Kind::Http) {
       t->has_x12 = !tc.x12_url.empty() && parse_url(tc.x12_url, t->x12_url);
       t->has_fhir = !tc.fhir_url.empty() && parse_url(tc.fhir_url, t->fhir_url);
+      for (Url* u : {&t->x12_url, &t->fhir_url}) {
+        u->ca_file = tc.ca_file;
+        u->client_cert_file = tc.client_cert_file;
+        u->client_key_file = tc.client_key_file;
+      }
       if (t->has_fhir) {
         if (t->fhir_url.target.empty() || t->fhir_url.target.back() != '/') t->fhir_url.target += '/';
         t->fhir_url.target += "Claim";

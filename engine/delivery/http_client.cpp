@@ -1,4 +1,5 @@
 #include "engine/delivery/http_client.hpp"
+#include "engine/log.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
@@ -80,10 +81,38 @@ asio::awaitable<void> write_read(Stream& stream, beast::flat_buffer& buffer, htt
 
 struct HttpClient::Impl {
   asio::io_context ioc{1};
-  asio::ssl::context ssl_ctx{asio::ssl::context::tls_client};
+  // One TLS context per (CA bundle, client certificate): TLS 1.2 or later, peer verified.
+  std::map<std::string, std::unique_ptr<asio::ssl::context>> ssl_contexts;
   std::chrono::milliseconds connect_timeout;
   std::chrono::milliseconds timeout;
   std::map<std::string, std::unique_ptr<Conn>> pool;
+
+  static std::string tls_id(const Url& url) { return url.ca_file + "|" + url.client_cert_file + "|" + url.client_key_file; }
+
+  asio::ssl::context* context_for(const Url& url, std::string& error) {
+    auto& ctx = ssl_contexts[tls_id(url)];
+    if (ctx) return ctx.get();
+    auto made = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(made->native_handle(), TLS1_2_VERSION);
+    beast::error_code ec;
+    made->set_verify_mode(asio::ssl::verify_peer, ec);
+    if (url.ca_file.empty()) made->set_default_verify_paths(ec);
+    else made->load_verify_file(url.ca_file, ec);
+    if (ec) {
+      error = "ca_file " + url.ca_file + ": " + ec.message();
+      return nullptr;
+    }
+    if (!url.client_cert_file.empty()) {
+      made->use_certificate_chain_file(url.client_cert_file, ec);
+      if (!ec) made->use_private_key_file(url.client_key_file, asio::ssl::context::pem, ec);
+      if (ec) {
+        error = "client_cert_file " + url.client_cert_file + ": " + ec.message();
+        return nullptr;
+      }
+    }
+    ctx = std::move(made);
+    return ctx.get();
+  }
 
   asio::awaitable<void> connect(const Url& url, std::unique_ptr<Conn>& conn, beast::error_code& ec) {
     tcp::resolver resolver(ioc);
@@ -91,7 +120,14 @@ struct HttpClient::Impl {
     if (ec) co_return;
     conn = std::make_unique<Conn>();
     if (url.tls) {
-      conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ioc, ssl_ctx);
+      std::string error;
+      asio::ssl::context* ctx = context_for(url, error);
+      if (!ctx) {
+        log::Line(log::Level::Error, "forward.tls_config").str("host", url.host).str("error", error);
+        ec = asio::error::invalid_argument;
+        co_return;
+      }
+      conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ioc, *ctx);
     } else {
       conn->tcp = std::make_unique<beast::tcp_stream>(ioc);
     }
@@ -111,7 +147,7 @@ struct HttpClient::Impl {
   }
 
   asio::awaitable<void> exchange(const Url& url, http::request<http::string_body>& req, HttpOutcome& out) {
-    const std::string key = (url.tls ? "https://" : "http://") + url.host + ":" + url.port;
+    const std::string key = (url.tls ? "https://" : "http://") + url.host + ":" + url.port + (url.tls ? "|" + tls_id(url) : "");
     for (int round = 0; round < 2; ++round) {
       beast::error_code ec;
       auto& conn = pool[key];
@@ -154,9 +190,6 @@ struct HttpClient::Impl {
 HttpClient::HttpClient(std::uint32_t connect_timeout_ms, std::uint32_t timeout_ms) : impl_(std::make_unique<Impl>()) {
   impl_->connect_timeout = std::chrono::milliseconds(connect_timeout_ms);
   impl_->timeout = std::chrono::milliseconds(timeout_ms);
-  beast::error_code ec;
-  impl_->ssl_ctx.set_default_verify_paths(ec);
-  impl_->ssl_ctx.set_verify_mode(asio::ssl::verify_peer, ec);
 }
 
 HttpClient::~HttpClient() = default;

@@ -19,6 +19,9 @@ struct Url {
   std::string host;
   std::string port;    // "80" / "443" when absent
   std::string target;  // path and query, "/" when absent
+  // https only: the CA bundle the upstream must chain to (empty: the system CAs) and our
+  // client certificate chain and key (mutual TLS); all PEM files.
+  std::string ca_file, client_cert_file, client_key_file;
 };
 // Parses http[s]://host[:port][/path]. Returns false on anything else.
 [[nodiscard]] bool parse_url(const std::string& text, Url& out);

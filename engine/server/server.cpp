@@ -3,6 +3,12 @@
 
 #include "engine/delivery/dead_letter.hpp"
 #include "engine/log.hpp"
+#include "engine/server/audit.hpp"
+#include "engine/server/auth.hpp"
+#include "engine/server/idempotency.hpp"
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -15,6 +21,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -122,7 +129,10 @@ struct Conn : std::enable_shared_from_this<Conn> {
   beast::flat_buffer buffer;
   std::vector<char> chunk;
   std::uint64_t id = 0;
-  bool loopback = false;
+  std::string address;        // the client's IP address
+  bool admin_listener = false;  // accepted on admin_listen
+  bool probe_only = false;    // over a connection limit: one probe request, else 503
+  std::string cert_cn;        // subject CN of a verified client certificate
 
   void arm(Clock::duration d) {
     ++gen;
@@ -163,7 +173,17 @@ struct Server::Impl {
   std::uint32_t request_prefix = 0;
   std::mutex registry_mutex;
   std::map<std::uint64_t, std::weak_ptr<Conn>> registry;
-  std::map<std::string, std::string> api_keys;  // key -> sender id
+  tcp::acceptor admin_acceptor{ioc};
+  // Heavy work off the io threads (whole-body FHIR, the end of an X12 stream, fsyncs of
+  // stored answers), so probes and other connections keep being served.
+  asio::thread_pool work{threads_wanted()};
+  Authenticator auth{config};
+  RateLimiter rates;
+  std::vector<std::string> allowed_hosts;  // lowercase; empty: any
+  std::mutex clients_mutex;
+  std::map<std::string, std::uint32_t> per_client;  // open connections by client address
+  std::atomic<std::uint32_t> probe_slots{0};
+  std::atomic<std::uint64_t> buffered_bytes{0};
 
   Impl(ServerConfig c, ServerParts p)
       : config(std::move(c)), parts(std::move(p)), ioc(static_cast<int>(threads_wanted())) {
@@ -171,7 +191,30 @@ struct Server::Impl {
     request_prefix = rd();
     // Never a per-run counter: numbers must not repeat across restarts (throws at startup).
     if (!parts.control_numbers) parts.control_numbers = ControlNumbers::durable(config.data_dir + "/control-numbers", 64);
-    for (const auto& s : config.senders) api_keys[s.api_key] = s.id;
+    for (const auto& h : config.allowed_hosts) allowed_hosts.push_back(lower(h));
+    error_code ec;
+    const auto listen = asio::ip::make_address(config.listen_address, ec);
+    if (allowed_hosts.empty() && !ec && listen.is_loopback()) allowed_hosts = {"localhost", "127.0.0.1", "::1", "[::1]"};
+  }
+
+  static std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return out;
+  }
+
+  void fault(std::string_view stage) const {
+    if (parts.fault) parts.fault(stage);
+  }
+
+  [[nodiscard]] std::string rid(std::uint64_t request_id) const {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%08x-%llu", request_prefix, static_cast<unsigned long long>(request_id));
+    return buf;
+  }
+
+  void audit(const AuditRecord& r) {
+    if (parts.audit) parts.audit->append(r);
   }
 
   [[nodiscard]] std::uint32_t threads_wanted() const {
@@ -180,17 +223,23 @@ struct Server::Impl {
     return hc == 0 ? 1 : hc;
   }
 
+  [[nodiscard]] std::uint16_t admin_port() const {
+    error_code ec;
+    const auto ep = admin_acceptor.local_endpoint(ec);
+    return ec ? 0 : ep.port();
+  }
+
   [[nodiscard]] bool ready() const {
     return parts.pipeline && parts.spool && parts.spool->stats().healthy && !draining.load();
   }
 
   // ---- accept ---------------------------------------------------------------------------
 
-  asio::awaitable<void> accept_loop() {
+  asio::awaitable<void> accept_loop(tcp::acceptor& from, bool admin_listener) {
     for (;;) {
       error_code ec;
       tcp::socket socket(asio::make_strand(ioc));
-      co_await acceptor.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+      co_await from.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
       if (draining.load() || ec == asio::error::operation_aborted) co_return;
       if (ec) {
         log::Line(log::Level::Warn, "accept_failed").str("error", ec.message());
@@ -198,35 +247,90 @@ struct Server::Impl {
         co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         continue;
       }
-      start_conn(std::move(socket));
+      try {
+        start_conn(std::move(socket), admin_listener);
+      } catch (const std::exception& e) {
+        log::Line(log::Level::Error, "accept_failed").str("error", e.what());
+      }
     }
   }
 
   // Kept out of the coroutines: GCC 12 mishandles some temporaries inside co_await
   // expressions, so executors are only copied in plain functions.
-  void start_conn(tcp::socket socket) {
+  // Gives back everything a connection holds, whichever way its coroutine ends: normally, by
+  // an exception inside it, or destroyed unresumed when an exception escapes a completion
+  // handler below it (the frame, and this guard in it, are destroyed then).
+  struct ConnSlot {
+    Impl* m;
+    std::shared_ptr<Conn> conn;
+    bool counted_client;
+    bool probe;
+    ConnSlot(Impl* impl, std::shared_ptr<Conn> c, bool client, bool p) : m(impl), conn(std::move(c)), counted_client(client), probe(p) {}
+    ConnSlot(const ConnSlot&) = delete;
+    ConnSlot& operator=(const ConnSlot&) = delete;
+    ~ConnSlot() {
+      error_code ignored;
+      conn->timer.cancel();
+      conn->socket.close(ignored);
+      m->connections.fetch_sub(1);
+      if (probe) m->probe_slots.fetch_sub(1);
+      if (counted_client) {
+        std::lock_guard lock(m->clients_mutex);
+        const auto it = m->per_client.find(conn->address);
+        if (it != m->per_client.end() && --it->second == 0) m->per_client.erase(it);
+      }
+      m->parts.metrics->connection_closed();
+      std::lock_guard lock(m->registry_mutex);
+      m->registry.erase(conn->id);
+    }
+  };
+
+  // Kept out of the coroutines: GCC 12 mishandles some temporaries inside co_await
+  // expressions, so executors are only copied in plain functions.
+  void start_conn(tcp::socket socket, bool admin_listener) {
     auto conn = std::make_shared<Conn>(std::move(socket));
     conn->id = next_conn.fetch_add(1);
+    conn->admin_listener = admin_listener;
+    conn->buffer.max_size(config.limits.max_header_bytes + 2048);
     error_code ignored;
     conn->socket.set_option(tcp::no_delay(true), ignored);
     const auto peer = conn->socket.remote_endpoint(ignored);
-    conn->loopback = !ignored && peer.address().is_loopback();
-    const bool over = connections.fetch_add(1) >= config.limits.max_connections;
+    if (!ignored) conn->address = peer.address().to_string();
+    const auto& lim = config.limits;
+    const bool over_total = connections.fetch_add(1) >= lim.max_connections;
+    bool over_client = false;
+    {
+      std::lock_guard lock(clients_mutex);
+      over_client = ++per_client[conn->address] > lim.max_connections_per_client;
+    }
     parts.metrics->connection_opened();
+    bool probe = false;
+    if (over_total || over_client) probe = probe_slots.fetch_add(1) < lim.reserved_connections;
+    const bool refuse = (over_total || over_client) && !probe;
+    if (refuse) {
+      probe_slots.fetch_sub(1);
+      parts.metrics->refusal(over_client ? Refusal::ClientConnections : Refusal::MaxConnections);
+    }
+    conn->probe_only = probe;
     {
       std::lock_guard lock(registry_mutex);
       registry[conn->id] = conn;
     }
+    auto slot = std::make_unique<ConnSlot>(this, conn, true, probe);
+    fault("accept");
     const auto executor = conn->socket.get_executor();
-    asio::co_spawn(executor, run_conn(conn, over), asio::detached);
+    asio::co_spawn(executor, run_conn(std::move(slot), refuse, over_client), asio::detached);
   }
 
-  asio::awaitable<void> run_conn(std::shared_ptr<Conn> conn, bool over_limit) {
+  asio::awaitable<void> run_conn(std::unique_ptr<ConnSlot> slot, bool refuse, bool over_client) {
+    const std::shared_ptr<Conn> conn = slot->conn;
     try {
-      if (over_limit) {
-        parts.metrics->refusal(Refusal::MaxConnections);
-        Answer a{503, "application/json", error_json("max_connections", "too many connections; retry later"), {}, true};
+      if (refuse) {
+        const std::string why = over_client ? "too many connections from this address; retry later" : "too many connections; retry later";
+        Answer a{503, "application/json", error_json(over_client ? "max_connections_per_client" : "max_connections", why), {}, true};
         a.headers.emplace_back("Retry-After", std::to_string(config.limits.retry_after_s));
+        audit(AuditRecord("refusal").num("status", 503).str("reason", over_client ? "max_connections_per_client" : "max_connections")
+                  .str("address", conn->address));
         co_await write_answer(*conn, conn->socket, a, 11, false, Endpoint::Other, Clock::now());
         co_await linger_close(*conn);
       } else if (ssl_ctx) {
@@ -236,6 +340,7 @@ struct Server::Impl {
         co_await conn->tls->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
         conn->disarm();
         if (!ec) {
+          conn->cert_cn = verified_client_cn(conn->tls->native_handle());
           co_await session(*conn, *conn->tls);
           conn->arm(std::chrono::seconds(2));
           co_await conn->tls->async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
@@ -247,13 +352,20 @@ struct Server::Impl {
     } catch (const std::exception& e) {
       log::Line(log::Level::Error, "session_failed").str("error", e.what());
     }
-    error_code ignored;
-    conn->timer.cancel();
-    conn->socket.close(ignored);
-    connections.fetch_sub(1);
-    parts.metrics->connection_closed();
-    std::lock_guard lock(registry_mutex);
-    registry.erase(conn->id);
+  }
+
+  // The subject CN of the client certificate, when one was presented and verified.
+  static std::string verified_client_cn(SSL* ssl) {
+    std::string cn;
+    X509* cert = SSL_get1_peer_certificate(ssl);
+    if (!cert) return cn;
+    if (SSL_get_verify_result(ssl) == X509_V_OK) {
+      char buf[256];
+      const int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buf, sizeof buf);
+      if (n > 0) cn.assign(buf, static_cast<std::size_t>(n));
+    }
+    X509_free(cert);
+    return cn;
   }
 
   // Half-closes, then reads and discards what the client still sends (bounded), so that it
@@ -274,6 +386,50 @@ struct Server::Impl {
   }
 
   // ---- one connection: requests in turn -----------------------------------------------
+
+  // RFC 9112 6.1 and 6.3: framing that two parsers could read differently is refused and the
+  // connection closed (a body read as the next request is request smuggling): a
+  // Transfer-Encoding other than exactly "chunked" (501 for codings not implemented here, 400
+  // otherwise), more than one Transfer-Encoding field, Transfer-Encoding together with
+  // Content-Length, or Transfer-Encoding in an HTTP/1.0 request. Returns 0 when the framing is fine.
+  static int framing_problem(const http::request<http::buffer_body>& req, std::string& why) {
+    const auto range = req.equal_range(http::field::transfer_encoding);
+    const auto fields = std::distance(range.first, range.second);
+    if (fields == 0) return 0;
+    if (fields > 1) {
+      why = "more than one Transfer-Encoding field";
+      return 400;
+    }
+    if (req.count(http::field::content_length) > 0) {
+      why = "Transfer-Encoding together with Content-Length";
+      return 400;
+    }
+    if (req.version() < 11) {
+      why = "Transfer-Encoding in an HTTP/1.0 request";
+      return 400;
+    }
+    const std::string value = lower(std::string_view(range.first->value().data(), range.first->value().size()));
+    std::size_t chunked = 0;
+    std::size_t pos = 0;
+    while (pos <= value.size()) {
+      std::size_t comma = value.find(',', pos);
+      if (comma == std::string::npos) comma = value.size();
+      std::string coding = value.substr(pos, comma - pos);
+      while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) coding.erase(0, 1);
+      while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.pop_back();
+      if (coding != "chunked") {
+        why = "Transfer-Encoding \"" + std::string(value.substr(0, 64)) + "\": only \"chunked\" is implemented";
+        return 501;
+      }
+      ++chunked;
+      pos = comma + 1;
+    }
+    if (chunked != 1) {
+      why = "Transfer-Encoding must name chunked exactly once";
+      return 400;
+    }
+    return 0;
+  }
 
   template <class Stream>
   asio::awaitable<void> session(Conn& c, Stream& stream) {
@@ -310,30 +466,43 @@ struct Server::Impl {
       const bool timed_out = c.timed_out;
       c.disarm();
       if (ec && tls_idle && !parser.got_some()) co_return;
+      Answer refused;
+      refused.close = true;
       if (ec) {
-        Answer a;
-        a.close = true;
         if (timed_out) {
           parts.metrics->refusal(Refusal::ReadTimeout);
-          a.status = 408;
-          a.body = error_json("request_timeout", "the request header did not arrive in time");
-        } else if (ec == http::error::header_limit) {
+          refused.status = 408;
+          refused.body = error_json("request_timeout", "the request header did not arrive in time");
+        } else if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
           parts.metrics->refusal(Refusal::HeaderTooLarge);
-          a.status = 431;
-          a.body = error_json("header_too_large", "the request header exceeds " + std::to_string(lim.max_header_bytes) + " bytes");
+          refused.status = 431;
+          refused.body = error_json("header_too_large", "the request header exceeds " + std::to_string(lim.max_header_bytes) + " bytes");
         } else if (ec == http::error::body_limit) {
           parts.metrics->refusal(Refusal::BodyTooLarge);
-          a.status = 413;
-          a.body = error_json("body_too_large", "the body exceeds " + std::to_string(lim.max_body_bytes) + " bytes");
+          refused.status = 413;
+          refused.body = error_json("body_too_large", "the body exceeds " + std::to_string(lim.max_body_bytes) + " bytes");
         } else if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
                    ec == asio::error::operation_aborted) {
           co_return;
         } else {
-          a.status = 400;
-          a.body = error_json("bad_request", "malformed HTTP request: " + ec.message());
+          refused.status = 400;
+          refused.body = error_json("bad_request", "malformed HTTP request: " + ec.message());
         }
-        co_await write_answer(c, stream, a, 11, false, Endpoint::Other, started);
-        if constexpr (std::is_same_v<Stream, tcp::socket>) co_await linger_close(c);
+      } else {
+        fault("header");
+        std::string why;
+        if (const int status = framing_problem(parser.get(), why)) {
+          parts.metrics->refusal(Refusal::BadFraming);
+          refused.status = status;
+          refused.body = error_json(status == 501 ? "transfer_coding_not_implemented" : "bad_framing", why);
+        }
+      }
+      if (refused.status != 200) {
+        if (refused.status != 400 && refused.status != 501) {
+          audit(AuditRecord("refusal").num("status", refused.status).str("reason", "request_header").str("address", c.address));
+        }
+        co_await write_answer(c, stream, refused, 11, false, Endpoint::Other, started);
+        if constexpr (kPlain) co_await linger_close(c);
         co_return;
       }
       const auto& req = parser.get();
@@ -341,12 +510,20 @@ struct Server::Impl {
       const unsigned version = req.version();
       Endpoint endpoint = Endpoint::Other;
       std::uint64_t request_id = next_request.fetch_add(1);
-      Answer a = co_await handle(c, stream, parser, endpoint, request_id, started);
-      if (draining.load() || !keep_alive) a.close = true;
+      Answer a;
+      try {
+        a = co_await handle(c, stream, parser, endpoint, request_id, started);
+        fault("answer");
+      } catch (const std::exception& e) {
+        // A bug, not the client's fault: one 500, a log line, and the connection closed.
+        log::Line(log::Level::Error, "request_failed").str("request_id", rid(request_id)).str("error", e.what());
+        a = Answer{500, "application/json", error_json("internal_error", "the request could not be processed; retry later"), {}, true};
+      }
+      if (draining.load() || !keep_alive || c.probe_only) a.close = true;
       const bool wrote = co_await write_answer(c, stream, a, version, true, endpoint, started, request_id);
       if (!wrote) co_return;
       if (a.close) {
-        if constexpr (std::is_same_v<Stream, tcp::socket>) {
+        if constexpr (kPlain) {
           if (!parser.is_done()) co_await linger_close(c);
         }
         co_return;
@@ -381,7 +558,26 @@ struct Server::Impl {
 
   // ---- body reading ----------------------------------------------------------------------
 
-  enum class BodyStatus { Ok, Stopped, TooLarge, Timeout, Broken };
+  enum class BodyStatus { Ok, Stopped, TooLarge, Timeout, Broken, OverBudget };
+
+  // A share of limits.max_buffered_body_bytes, given back when the request ends.
+  struct BodyLease {
+    std::atomic<std::uint64_t>& pool;
+    std::uint64_t max;
+    std::uint64_t held = 0;
+    BodyLease(std::atomic<std::uint64_t>& p, std::uint64_t m) : pool(p), max(m) {}
+    BodyLease(const BodyLease&) = delete;
+    BodyLease& operator=(const BodyLease&) = delete;
+    ~BodyLease() { pool.fetch_sub(held); }
+    [[nodiscard]] bool grow(std::uint64_t n) {
+      std::uint64_t cur = pool.load();
+      do {
+        if (cur + n > max) return false;
+      } while (!pool.compare_exchange_weak(cur, cur + n));
+      held += n;
+      return true;
+    }
+  };
 
   template <class Stream, class OnChunk>
   asio::awaitable<BodyStatus> read_body(Conn& c, Stream& stream, http::request_parser<http::buffer_body>& parser,
@@ -410,7 +606,9 @@ struct Server::Impl {
       c.disarm();
       if (ec == http::error::need_buffer) ec = {};
       const std::size_t n = c.chunk.size() - body.size;
-      if (n > 0 && !on_chunk(std::string_view(c.chunk.data(), n))) co_return BodyStatus::Stopped;
+      if (n > 0) {
+        if (const BodyStatus s = on_chunk(std::string_view(c.chunk.data(), n)); s != BodyStatus::Ok) co_return s;
+      }
       if (ec) {
         if (timed_out) co_return BodyStatus::Timeout;
         if (ec == http::error::body_limit) co_return BodyStatus::TooLarge;
@@ -439,6 +637,12 @@ struct Server::Impl {
       a.status = 413;
       const std::string msg = "more than " + std::to_string(config.limits.max_claims_per_request) + " claims in one request";
       a.body = fhir ? operation_outcome("too-costly", msg) : error_json("too_many_claims", msg);
+    } else if (s == BodyStatus::OverBudget) {
+      parts.metrics->refusal(Refusal::BodyBudget);
+      a.status = 503;
+      a.headers.emplace_back("Retry-After", std::to_string(config.limits.retry_after_s));
+      const std::string msg = "the gateway holds too many request bodies now; nothing was accepted, retry later";
+      a.body = fhir ? operation_outcome("transient", msg) : error_json("busy", msg);
     } else {
       a.status = 400;
       a.body = error_json("bad_request", "the request body is malformed or was cut off");
@@ -446,12 +650,45 @@ struct Server::Impl {
     return a;
   }
 
+  // Runs `job` on the work pool and resumes the caller on its connection's strand; an exception
+  // from the job is rethrown in the caller.
+  void offload_start(std::function<void()> job, const asio::any_io_executor& exec, std::function<void()> done) {
+    asio::post(work, [job = std::move(job), exec, done = std::move(done)] {
+      job();
+      asio::post(exec, done);
+    });
+  }
+
+  asio::awaitable<void> offload(Conn& c, std::function<void()> job) {
+    std::exception_ptr error;
+    std::function<void()> guarded = [&job, &error] {
+      try {
+        job();
+      } catch (...) {
+        error = std::current_exception();
+      }
+    };
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+        [this, &guarded, &c](auto handler) {
+          auto h = std::make_shared<decltype(handler)>(std::move(handler));
+          offload_start(guarded, c.socket.get_executor(), [h] {
+            auto moved = std::move(*h);
+            std::move(moved)();
+          });
+        },
+        asio::use_awaitable);
+    if (error) std::rethrow_exception(error);
+  }
+
   // ---- spool -----------------------------------------------------------------------------
 
   void spool_append_start(std::vector<SpoolItem>&& items, const asio::any_io_executor& exec,
                           std::function<void(bool, std::vector<std::string>)> done) {
-    parts.spool->append(std::move(items), [exec, done = std::move(done)](bool ok, const std::vector<std::string>& keys) {
-      asio::post(exec, [done, ok, keys]() mutable { done(ok, std::move(keys)); });
+    parts.spool->append(std::move(items), [this, exec, done = std::move(done)](bool ok, const std::vector<std::string>& keys) {
+      asio::post(exec, [this, done, ok, keys]() mutable {
+        fault("spool_done");
+        done(ok, std::move(keys));
+      });
     });
   }
 
@@ -509,6 +746,126 @@ struct Server::Impl {
 
   // ---- routing ---------------------------------------------------------------------------
 
+  // One request as it goes: what the audit record and the request log line report.
+  struct Req {
+    Req(Conn& conn, Endpoint e, std::uint64_t request_id, bool is_fhir) : c(conn), endpoint(e), id(request_id), fhir(is_fhir) {}
+    Conn& c;
+    Endpoint endpoint;
+    std::uint64_t id;
+    bool fhir;
+    std::string sender = "anonymous";
+    std::string auth_method = "none";
+    Counts counts;
+    std::vector<std::string> control_numbers, claim_ids, keys;
+  };
+
+  // What a request did, into an audit record or a log line (never PHI: claim ids only hashed).
+  template <class Sink>
+  void describe(Sink& out, const Req& r, int status, const std::vector<std::string>& claim_hashes, std::size_t max) const {
+    out.str("request_id", rid(r.id))
+        .str("sender", r.sender)
+        .str("endpoint", to_string(r.endpoint))
+        .num("status", status)
+        .num("claims", static_cast<std::int64_t>(r.counts.claims))
+        .num("accepted", static_cast<std::int64_t>(r.counts.accepted))
+        .num("rejected", static_cast<std::int64_t>(r.counts.rejected))
+        .num("warnings", static_cast<std::int64_t>(r.counts.warnings))
+        .list("control_numbers", r.control_numbers, max)
+        .list("claim_hashes", claim_hashes, max)
+        .list("spool_keys", r.keys, max);
+  }
+
+  // A refusal: the answer (OperationOutcome for FHIR endpoints), its metric and audit record.
+  Answer refuse(Req& r, int status, Refusal metric, std::string_view code, std::string_view issue_code, const std::string& msg,
+                std::uint32_t retry_after = 0, bool close = true) {
+    parts.metrics->refusal(metric);
+    Answer a;
+    a.status = status;
+    a.close = close;
+    if (retry_after) a.headers.emplace_back("Retry-After", std::to_string(retry_after));
+    if (r.fhir) {
+      a.content_type = "application/fhir+json";
+      a.body = operation_outcome(issue_code, msg);
+    } else {
+      a.body = error_json(code, msg);
+    }
+    audit(AuditRecord("refusal")
+              .str("request_id", rid(r.id))
+              .str("sender", r.sender)
+              .str("address", r.c.address)
+              .str("endpoint", to_string(r.endpoint))
+              .num("status", status)
+              .str("reason", code));
+    return a;
+  }
+
+  // The API key of the request: X-API-Key, else Authorization: Bearer.
+  static std::string_view presented_key(const http::request<http::buffer_body>& req) {
+    std::string_view key(req["X-API-Key"].data(), req["X-API-Key"].size());
+    const std::string_view auth(req[http::field::authorization].data(), req[http::field::authorization].size());
+    if (key.empty() && auth.size() > 7 && beast::iequals(auth.substr(0, 7), "Bearer ")) key = auth.substr(7);
+    return key;
+  }
+
+  // Identifies the caller as the kind wanted; on failure returns the 401/403 in `refusal`.
+  bool authenticate(Req& r, const http::request<http::buffer_body>& req, Principal::Kind wanted, Principal& who, Answer& refusal) {
+    const auto out = auth.identify(presented_key(req), r.c.cert_cn);
+    const bool admin = wanted == Principal::Kind::Admin;
+    std::string reason;
+    if (out.result == Authenticator::Result::Missing) reason = "missing_credential";
+    else if (out.result == Authenticator::Result::Unknown) reason = presented_key(req).empty() ? "unknown_client_certificate" : "unknown_api_key";
+    else if (out.who.kind != wanted) reason = admin ? "not_an_admin" : "not_a_sender";
+    if (reason.empty()) {
+      who = out.who;
+      r.sender = who.id;
+      r.auth_method = who.method;
+      return true;
+    }
+    log::Line(log::Level::Warn, "auth.failed")
+        .str("request_id", rid(r.id))
+        .str("address", r.c.address)
+        .str("endpoint", to_string(r.endpoint))
+        .str("reason", reason);
+    audit(AuditRecord("auth_failed")
+              .str("request_id", rid(r.id))
+              .str("address", r.c.address)
+              .str("endpoint", to_string(r.endpoint))
+              .str("reason", reason)
+              .str("identity", out.result == Authenticator::Result::Ok ? out.who.id : std::string()));
+    if (out.result == Authenticator::Result::Ok) {
+      refusal = refuse(r, 403, Refusal::Forbidden, "forbidden", "forbidden",
+                       admin ? "this endpoint needs an admin credential; a sender credential is not one"
+                             : "an admin credential cannot submit claims; use a sender credential");
+    } else {
+      refusal = refuse(r, 401, Refusal::Unauthorized, "unauthorized", "login",
+                       admin ? "an admin credential is required (X-API-Key, Authorization: Bearer, or a client certificate)"
+                             : "a valid API key (X-API-Key or Authorization: Bearer) or client certificate is required");
+      refusal.headers.emplace_back("WWW-Authenticate", "Bearer");
+    }
+    return false;
+  }
+
+  // Host names this server answers to (DNS rebinding: a browser sends the attacker's name).
+  [[nodiscard]] bool host_allowed(std::string_view host) const {
+    if (allowed_hosts.empty()) return true;
+    std::string name = lower(host);
+    if (!name.empty() && name.front() == '[') {
+      name = name.substr(0, name.find(']') + 1);
+    } else if (const auto colon = name.rfind(':'); colon != std::string::npos && name.find(':') == colon) {
+      name = name.substr(0, colon);
+    }
+    return std::find(allowed_hosts.begin(), allowed_hosts.end(), name) != allowed_hosts.end();
+  }
+
+  // Releases an Idempotency-Key scope that did not end in a stored answer.
+  struct IdempotencyScope {
+    IdempotencyStore* store = nullptr;
+    std::string scope;
+    ~IdempotencyScope() {
+      if (store) store->abandon(scope);
+    }
+  };
+
   template <class Stream>
   asio::awaitable<Answer> handle(Conn& c, Stream& stream, http::request_parser<http::buffer_body>& parser,
                                  Endpoint& endpoint, std::uint64_t request_id, Clock::time_point started) {
@@ -533,15 +890,41 @@ struct Server::Impl {
     else if (target == "/fhir" || target == "/fhir/") endpoint = Endpoint::FhirBatch;
     else if (target == "/fhir/metadata") endpoint = Endpoint::FhirMetadata;
     else if (target.rfind("/admin/", 0) == 0) endpoint = Endpoint::Admin;
+    fault("route");
 
+    const bool fhir = endpoint == Endpoint::FhirClaim || endpoint == Endpoint::FhirSubmit || endpoint == Endpoint::FhirValidate ||
+                      endpoint == Endpoint::FhirBatch;
+    Req r{c, endpoint, request_id, fhir};
     Answer a;
     const auto method_not_allowed = [&](const char* allow) {
+      a.close = !parser.is_done();
       a.status = 405;
       a.body = error_json("method_not_allowed", std::string("use ") + allow);
       a.headers.emplace_back("Allow", allow);
-      a.close = !parser.is_done();
       return a;
     };
+    const auto not_found = [&] {
+      a.close = !parser.is_done();
+      a.status = 404;
+      a.body = error_json("not_found", "no such endpoint");
+      return a;
+    };
+    const bool probe = endpoint == Endpoint::Healthz || endpoint == Endpoint::Readyz || endpoint == Endpoint::Metrics;
+    if (c.probe_only && !probe) {
+      co_return refuse(r, 503, Refusal::MaxConnections, "max_connections", "transient",
+                       "too many connections; only /healthz, /readyz and /metrics are answered now; retry later",
+                       config.limits.retry_after_s);
+    }
+    // With admin_listen the admin endpoints and /metrics live there, and only there.
+    if (!config.admin_listen_address.empty()) {
+      const bool admin_side = endpoint == Endpoint::Admin || endpoint == Endpoint::Metrics;
+      if (c.admin_listener ? !(admin_side || probe) : admin_side) co_return not_found();
+    }
+    if (endpoint != Endpoint::Healthz && endpoint != Endpoint::Readyz &&
+        !host_allowed(std::string_view(req[http::field::host].data(), req[http::field::host].size()))) {
+      co_return refuse(r, 421, Refusal::MisdirectedHost, "misdirected_request", "forbidden",
+                       "the Host header names no host this gateway serves (allowed_hosts)");
+    }
     switch (endpoint) {
       case Endpoint::Healthz:
         if (!get) co_return method_not_allowed("GET");
@@ -558,78 +941,144 @@ struct Server::Impl {
           a.body = draining.load() ? "shutting down\n" : "not ready\n";
         }
         co_return a;
-      case Endpoint::Metrics:
+      case Endpoint::Metrics: {
         if (!get) co_return method_not_allowed("GET");
+        if (config.authenticated()) {
+          Principal who;
+          Answer refusal;
+          if (!authenticate(r, req, Principal::Kind::Admin, who, refusal)) co_return refusal;
+        }
         a.content_type = "text/plain; version=0.0.4";
         a.body = parts.metrics->render();
         co_return a;
+      }
       case Endpoint::FhirMetadata:
         if (!get) co_return method_not_allowed("GET");
         a.content_type = "application/fhir+json";
         a.body = std::string(kCapabilityStatement);
         co_return a;
-      case Endpoint::Admin:
-        co_return admin(c, parser, target, query, method);
+      case Endpoint::Admin: {
+        if (config.admins.empty()) {
+          co_return refuse(r, 403, Refusal::Forbidden, "forbidden", "forbidden",
+                           "admin endpoints are disabled: no admin credential is configured (admins)", 0, !parser.is_done());
+        }
+        Principal who;
+        Answer refusal;
+        if (!authenticate(r, req, Principal::Kind::Admin, who, refusal)) co_return refusal;
+        Answer answer = admin(c, parser, target, query, method, r);
+        co_return answer;
+      }
       case Endpoint::Other:
-        a.status = 404;
-        a.body = error_json("not_found", "no such endpoint");
-        a.close = !parser.is_done();
-        co_return a;
+        co_return not_found();
       default:
         break;
     }
     if (!post) co_return method_not_allowed("POST");
-    const bool fhir = endpoint != Endpoint::X12;
 
     // Who is sending.
-    std::string sender = "anonymous";
-    if (!api_keys.empty()) {
-      std::string_view key(req["X-API-Key"].data(), req["X-API-Key"].size());
-      const std::string_view auth(req[http::field::authorization].data(), req[http::field::authorization].size());
-      if (key.empty() && auth.size() > 7 && beast::iequals(auth.substr(0, 7), "Bearer ")) key = auth.substr(7);
-      const auto it = api_keys.find(std::string(key));
-      if (it == api_keys.end()) {
-        parts.metrics->refusal(Refusal::Unauthorized);
-        a.status = 401;
-        a.close = true;
-        a.headers.emplace_back("WWW-Authenticate", "Bearer");
-        const std::string msg = "a valid API key is required (X-API-Key or Authorization: Bearer)";
-        if (fhir) {
-          a.content_type = "application/fhir+json";
-          a.body = operation_outcome("login", msg);
-        } else {
-          a.body = error_json("unauthorized", msg);
-        }
-        co_return a;
+    Principal who;
+    if (!config.senders.empty()) {
+      Answer refusal;
+      if (!authenticate(r, req, Principal::Kind::Sender, who, refusal)) co_return refusal;
+    } else if (!config.authenticated()) {
+      if (const auto s = req["X-Claimgate-Sender"]; valid_token(std::string_view(s.data(), s.size()), 64)) {
+        r.sender.assign(s.data(), s.size());
+        r.auth_method = "header";
       }
-      sender = it->second;
-    } else if (const auto s = req["X-Claimgate-Sender"]; valid_token(std::string_view(s.data(), s.size()), 64)) {
-      sender.assign(s.data(), s.size());
+    }
+    const std::string& sender = r.sender;
+
+    // Rate limit and quota, before the body is read.
+    if (who.sender) {
+      if (const std::uint32_t wait = rates.take_request(*who.sender, Clock::now())) {
+        co_return refuse(r, 429, Refusal::RateLimited, "rate_limited", "throttled",
+                         "sender '" + sender + "' is over its rate of " + std::to_string(who.sender->rate_per_s) + " requests/s", wait);
+      }
+      if (const std::uint32_t wait = rates.take_claims(*who.sender, 0, std::time(nullptr))) {
+        co_return refuse(r, 429, Refusal::RateLimited, "quota_exhausted", "throttled",
+                         "sender '" + sender + "' has used its quota of " + std::to_string(who.sender->claims_per_day) +
+                             " claims for today (UTC)",
+                         wait);
+      }
     }
 
     // Refusals before reading the body.
     const bool may_forward = endpoint != Endpoint::FhirValidate;
     if (!ready() || (may_forward && parts.spool->over_limit())) {
       const bool full = ready();
-      parts.metrics->refusal(draining.load() ? Refusal::ShuttingDown : Refusal::SpoolFull);
-      a.status = 503;
-      a.close = true;
-      a.headers.emplace_back("Retry-After", std::to_string(config.limits.retry_after_s));
-      const std::string msg = full ? "the forwarding spool is full; retry later" : "the gateway is not ready; retry later";
-      if (fhir) {
-        a.content_type = "application/fhir+json";
-        a.body = operation_outcome("transient", msg);
-      } else {
-        a.body = error_json(full ? "spool_full" : "not_ready", msg);
+      co_return refuse(r, 503, draining.load() ? Refusal::ShuttingDown : Refusal::SpoolFull, full ? "spool_full" : "not_ready",
+                       "transient", full ? "the forwarding spool is full; retry later" : "the gateway is not ready; retry later",
+                       config.limits.retry_after_s);
+    }
+
+    // Idempotency-Key: a retry gets the stored answer.
+    IdempotencyScope idem;
+    const auto key_field = req["Idempotency-Key"];
+    const std::string_view idem_key(key_field.data(), key_field.size());
+    IdempotencyStore::Answer stored;
+    bool replay = false;
+    if (!idem_key.empty() && parts.idempotency && may_forward) {
+      if (!IdempotencyStore::valid_key(idem_key)) {
+        a.status = 400;
+        a.body = fhir ? operation_outcome("invalid", "Idempotency-Key must be 1-255 visible ASCII characters")
+                      : error_json("bad_idempotency_key", "Idempotency-Key must be 1-255 visible ASCII characters");
+        if (fhir) a.content_type = "application/fhir+json";
+        co_return a;
       }
+      const std::string scope = sender + "\n" + std::string(to_string(endpoint)) + "\n" + std::string(idem_key);
+      const auto state = parts.idempotency->begin(scope, stored);
+      if (state == IdempotencyStore::State::InFlight) {
+        a.status = 409;
+        const std::string msg = "a request with this Idempotency-Key is still being processed; retry later";
+        a.body = fhir ? operation_outcome("conflict", msg) : error_json("idempotency_key_in_use", msg);
+        if (fhir) a.content_type = "application/fhir+json";
+        a.headers.emplace_back("Retry-After", "1");
+        co_return a;
+      }
+      if (state == IdempotencyStore::State::New) {
+        idem.store = parts.idempotency;
+        idem.scope = scope;
+      } else {
+        replay = true;
+      }
+    }
+
+    BodyLease lease(buffered_bytes, config.limits.max_buffered_body_bytes);
+    std::unique_ptr<Sha256> digest;
+    if (idem.store || replay) digest = std::make_unique<Sha256>();
+    if (replay) {
+      // The body is read only to be compared with the first one.
+      const BodyStatus bs = co_await read_body(c, stream, parser, started, [&](std::string_view chunk) {
+        digest->update(chunk);
+        return BodyStatus::Ok;
+      });
+      if (bs != BodyStatus::Ok) co_return body_refusal(bs, fhir);
+      if (digest->hex() != stored.request_digest) {
+        a.status = 422;
+        const std::string msg = "this Idempotency-Key was used before with a different body";
+        a.body = fhir ? operation_outcome("business-rule", msg) : error_json("idempotency_key_reused", msg);
+        if (fhir) a.content_type = "application/fhir+json";
+        co_return a;
+      }
+      a.status = stored.status;
+      a.content_type = stored.content_type;
+      a.headers = stored.headers;
+      a.headers.emplace_back("Idempotent-Replayed", "true");
+      a.body = std::move(stored.body);
+      audit(AuditRecord("idempotent_replay")
+                .str("request_id", rid(request_id))
+                .str("sender", sender)
+                .str("address", c.address)
+                .str("endpoint", to_string(endpoint))
+                .num("status", a.status));
       co_return a;
     }
 
     const rules::Date today = local_today();
-    std::vector<std::string> keys;
-    Counts counts;
-    std::vector<std::string> control_numbers;
-    std::vector<std::string> claim_ids;
+    std::vector<ForwardItem>* forward = nullptr;
+    const std::vector<transforms::ClaimOutcome>* outcomes = nullptr;
+    X12Result xr;
+    FhirResult fr;
     if (endpoint == Endpoint::X12) {
       Stamp stamp;
       stamp.allocate = [cn = parts.control_numbers](std::string_view q, std::string_view id) {
@@ -650,89 +1099,127 @@ struct Server::Impl {
       auto x12 = parts.pipeline->begin_x12(source, sender, today, stamp);
       const std::size_t max_claims = config.limits.max_claims_per_request;
       const BodyStatus bs = co_await read_body(c, stream, parser, started, [&](std::string_view chunk) {
+        fault("body");
+        if (!lease.grow(chunk.size())) return BodyStatus::OverBudget;
+        if (digest) digest->update(chunk);
         x12->feed(chunk);
-        return x12->claims_so_far() <= max_claims;
+        return x12->claims_so_far() <= max_claims ? BodyStatus::Ok : BodyStatus::Stopped;
       });
       if (bs != BodyStatus::Ok) co_return body_refusal(bs, false);
-      X12Result r = x12->finish();
-      x12.reset();
-      counts = std::move(r.counts);
-      control_numbers = std::move(r.control_numbers);
-      if (counts.claims > max_claims) co_return body_refusal(BodyStatus::Stopped, false);
-      if (!r.usable) {
+      co_await offload(c, [&] {
+        fault("pipeline");
+        xr = x12->finish();
+        x12.reset();
+      });
+      r.counts = std::move(xr.counts);
+      r.control_numbers = std::move(xr.control_numbers);
+      if (r.counts.claims > max_claims) co_return body_refusal(BodyStatus::Stopped, false);
+      if (!xr.usable) {
         a.status = 400;
         a.body = error_json("not_x12", "the body is not an X12 interchange");
       } else {
         const auto accept = req[http::field::accept];
         if (std::string_view(accept.data(), accept.size()).find(kEdiX12) != std::string_view::npos) {
           a.content_type = std::string(kEdiX12);
-          a.body = std::move(r.ack);
+          a.body = std::move(xr.ack);
         } else {
-          a.body = std::move(r.report_json);
+          a.body = std::move(xr.report_json);
         }
-        for (const auto& f : r.forward) claim_ids.insert(claim_ids.end(), f.claim_ids.begin(), f.claim_ids.end());
-        keys = co_await spool_or_refuse(c, r.forward, sender, a, false);
+        forward = &xr.forward;
+        outcomes = &xr.outcomes;
       }
     } else {
       std::string body;
       const auto length = parser.content_length();
-      if (length && *length <= config.limits.max_body_bytes) body.reserve(static_cast<std::size_t>(*length));
+      if (length && *length <= config.limits.max_body_bytes) {
+        if (!lease.grow(*length)) co_return body_refusal(BodyStatus::OverBudget, true);
+        body.reserve(static_cast<std::size_t>(*length));
+      }
       const BodyStatus bs = co_await read_body(c, stream, parser, started, [&](std::string_view chunk) {
+        fault("body");
+        if (!length && !lease.grow(chunk.size())) return BodyStatus::OverBudget;
+        if (digest) digest->update(chunk);
         body.append(chunk);
-        return true;
+        return BodyStatus::Ok;
       });
       if (bs != BodyStatus::Ok) co_return body_refusal(bs, true);
       const FhirOperation op = endpoint == Endpoint::FhirClaim    ? FhirOperation::Create
                                : endpoint == Endpoint::FhirSubmit ? FhirOperation::Submit
                                : endpoint == Endpoint::FhirBatch  ? FhirOperation::Batch
                                                                   : FhirOperation::Validate;
-      FhirResult r = parts.pipeline->process_fhir(body, op, sender, today);
-      counts = std::move(r.counts);
-      if (counts.claims > config.limits.max_claims_per_request) co_return body_refusal(BodyStatus::Stopped, true);
-      a.status = r.http_status;
-      a.content_type = r.content_type;
-      a.body = std::move(r.body);
-      if (op == FhirOperation::Validate) r.forward.clear();
-      for (const auto& f : r.forward) claim_ids.insert(claim_ids.end(), f.claim_ids.begin(), f.claim_ids.end());
-      keys = co_await spool_or_refuse(c, r.forward, sender, a, true);
+      co_await offload(c, [&] {
+        fault("pipeline");
+        fr = parts.pipeline->process_fhir(body, op, sender, today);
+      });
+      r.counts = std::move(fr.counts);
+      if (r.counts.claims > config.limits.max_claims_per_request) co_return body_refusal(BodyStatus::Stopped, true);
+      a.status = fr.http_status;
+      a.content_type = fr.content_type;
+      a.body = std::move(fr.body);
+      if (op == FhirOperation::Validate) fr.forward.clear();
+      forward = &fr.forward;
+      outcomes = &fr.outcomes;
     }
-    parts.metrics->claims(a.status == 503 ? 0 : counts.accepted, counts.rejected, counts.findings_by_rule);
+    if (forward) {
+      // What the sender may submit, and its quota, before anything is accepted.
+      if (who.sender) {
+        if (std::string why = binding_violation(*who.sender, *outcomes, *forward); !why.empty()) {
+          co_return refuse(r, 403, Refusal::Forbidden, "sender_binding", "forbidden", why + "; nothing was accepted", 0, false);
+        }
+        if (const std::uint32_t wait = rates.take_claims(*who.sender, r.counts.claims, std::time(nullptr))) {
+          co_return refuse(r, 429, Refusal::RateLimited, "quota_exhausted", "throttled",
+                           "sender '" + sender + "' would exceed its quota of " + std::to_string(who.sender->claims_per_day) +
+                               " claims for today (UTC); nothing was accepted",
+                           wait, false);
+        }
+      }
+      for (const auto& f : *forward) r.claim_ids.insert(r.claim_ids.end(), f.claim_ids.begin(), f.claim_ids.end());
+      r.keys = co_await spool_or_refuse(c, *forward, sender, a, fhir);
+    }
+    if (idem.store && a.status < 500) {
+      IdempotencyStore::Answer keep{a.status, a.content_type, a.headers, a.body, digest->hex()};
+      bool kept = false;
+      co_await offload(c, [&] { kept = idem.store->finish(idem.scope, keep); });
+      idem.store = nullptr;
+      if (!kept) log::Line(log::Level::Error, "idempotency.write_failed").str("request_id", rid(request_id));
+    }
+    parts.metrics->claims(a.status == 503 ? 0 : r.counts.accepted, r.counts.rejected, r.counts.findings_by_rule);
+    std::vector<std::string> claim_hashes;
+    if (parts.audit) {
+      claim_hashes.reserve(r.claim_ids.size());
+      for (const auto& id : r.claim_ids) claim_hashes.push_back(parts.audit->claim_hash(id));
+    }
+    {
+      AuditRecord record("submission");
+      describe(record.str("auth", r.auth_method).str("address", c.address), r, a.status, claim_hashes, 1000);
+      audit(record);
+    }
     if (config.log.requests && log::enabled(log::Level::Info)) {
       std::vector<std::string> rule_ids;
-      for (const auto& [rule, n] : counts.findings_by_rule) rule_ids.push_back(rule);
-      char rid[32];
-      std::snprintf(rid, sizeof rid, "%08x-%llu", request_prefix, static_cast<unsigned long long>(request_id));
-      log::Line(log::Level::Info, "request")
-          .str("request_id", rid)
-          .str("sender", sender)
-          .str("endpoint", to_string(endpoint))
-          .num("status", a.status)
-          .num("claims", static_cast<std::int64_t>(counts.claims))
-          .num("accepted", static_cast<std::int64_t>(counts.accepted))
-          .num("rejected", static_cast<std::int64_t>(counts.rejected))
-          .num("warnings", static_cast<std::int64_t>(counts.warnings))
-          .list("claim_ids", claim_ids)
-          .list("control_numbers", control_numbers)
-          .list("rule_ids", rule_ids, 50)
-          .list("spool_keys", keys, 10)
+      for (const auto& [rule, n] : r.counts.findings_by_rule) rule_ids.push_back(rule);
+      log::Line line(log::Level::Info, "request");
+      describe(line, r, a.status, claim_hashes, 20);
+      line.list("rule_ids", rule_ids, 50)
           .real("latency_ms", std::chrono::duration<double, std::milli>(Clock::now() - started).count());
     }
     co_return a;
   }
 
-  Answer admin(Conn& c, http::request_parser<http::buffer_body>& parser, std::string_view target,
-               std::string_view query, http::verb method) {
+  Answer admin(Conn& c, http::request_parser<http::buffer_body>& parser, std::string_view target, std::string_view query,
+               http::verb method, Req& r) {
     Answer a;
     a.close = !parser.is_done();
-    if (!c.loopback) {
-      a.status = 404;
-      a.body = error_json("not_found", "no such endpoint");
-      return a;
-    }
     std::string error;
     if (target == "/admin/dead-letters" && method == http::verb::get) {
       auto letters = list_dead_letters(config.dead_letter_dir, error);
       a.body = dead_letters_json(letters);
+      audit(AuditRecord("admin")
+                .str("request_id", rid(r.id))
+                .str("admin", r.sender)
+                .str("auth", r.auth_method)
+                .str("address", c.address)
+                .str("action", "dead_letters.list")
+                .num("count", static_cast<std::int64_t>(letters.size())));
       return a;
     }
     if (target == "/admin/dead-letters/replay" && method == http::verb::post) {
@@ -744,6 +1231,15 @@ struct Server::Impl {
       a.body = "{\"replayed\":" + std::to_string(n) + ",\"error\":\"";
       log::append_json_escaped(a.body, error);
       a.body += "\"}\n";
+      audit(AuditRecord("admin")
+                .str("request_id", rid(r.id))
+                .str("admin", r.sender)
+                .str("auth", r.auth_method)
+                .str("address", c.address)
+                .str("action", "dead_letters.replay")
+                .str("key", key.empty() ? "*" : key)
+                .num("replayed", static_cast<std::int64_t>(n))
+                .str("error", error));
       return a;
     }
     a.status = 404;
@@ -769,6 +1265,7 @@ struct Server::Impl {
     log::Line(log::Level::Info, "shutdown.begin").num("connections", connections.load());
     error_code ec;
     acceptor.close(ec);
+    admin_acceptor.close(ec);
     const auto deadline = Clock::now() + std::chrono::milliseconds(config.limits.shutdown_grace_ms);
     asio::steady_timer tick(ioc);
     for (;;) {
@@ -804,27 +1301,65 @@ Server::~Server() {
   }
 }
 
+namespace {
+
+std::string listen_on(tcp::acceptor& acceptor, const std::string& address_text, std::uint16_t port, const char* key) {
+  error_code ec;
+  const auto address = asio::ip::make_address(address_text, ec);
+  if (ec) return std::string(key) + ": bad address " + address_text;
+  const tcp::endpoint ep(address, port);
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(ep, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return std::string(key) + ": cannot listen on " + address_text + ":" + std::to_string(port) + ": " + ec.message();
+  return {};
+}
+
+}  // namespace
+
 std::string Server::start() {
   Impl& m = *impl_;
   if (m.config.tls.enabled()) {
+    const auto& tls = m.config.tls;
     m.ssl_ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
     m.ssl_ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                           asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+                           asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                           asio::ssl::context::no_compression | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX* native = m.ssl_ctx->native_handle();
+    if (SSL_CTX_set_min_proto_version(native, tls.min_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION) != 1) {
+      return "tls.min_version: not supported by this OpenSSL";
+    }
+    if (SSL_CTX_set_cipher_list(native, tls.ciphers.c_str()) != 1) return "tls.ciphers: no usable cipher in \"" + tls.ciphers + "\"";
+    if (!tls.ciphersuites.empty() && SSL_CTX_set_ciphersuites(native, tls.ciphersuites.c_str()) != 1) {
+      return "tls.ciphersuites: no usable TLS 1.3 suite in \"" + tls.ciphersuites + "\"";
+    }
     error_code ec;
-    m.ssl_ctx->use_certificate_chain_file(m.config.tls.cert_file, ec);
-    if (ec) return "tls.cert_file: " + m.config.tls.cert_file + ": " + ec.message();
-    m.ssl_ctx->use_private_key_file(m.config.tls.key_file, asio::ssl::context::pem, ec);
-    if (ec) return "tls.key_file: " + m.config.tls.key_file + ": " + ec.message();
+    m.ssl_ctx->use_certificate_chain_file(tls.cert_file, ec);
+    if (ec) return "tls.cert_file: " + tls.cert_file + ": " + ec.message();
+    m.ssl_ctx->use_private_key_file(tls.key_file, asio::ssl::context::pem, ec);
+    if (ec) return "tls.key_file: " + tls.key_file + ": " + ec.message();
+    if (tls.client_cert != "none") {
+      m.ssl_ctx->load_verify_file(tls.client_ca_file, ec);
+      if (ec) return "tls.client_ca_file: " + tls.client_ca_file + ": " + ec.message();
+      // The CAs a client may pick its certificate by.
+      if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(tls.client_ca_file.c_str())) SSL_CTX_set_client_CA_list(native, names);
+      auto mode = asio::ssl::verify_peer;
+      if (tls.client_cert == "require") mode |= asio::ssl::verify_fail_if_no_peer_cert;
+      m.ssl_ctx->set_verify_mode(mode);
+      static constexpr unsigned char kContext[] = "claimgate";
+      SSL_CTX_set_session_id_context(native, kContext, sizeof kContext - 1);
+    }
   }
   error_code ec;
-  const auto address = asio::ip::make_address(m.config.listen_address, ec);
-  if (ec) return "listen: bad address " + m.config.listen_address;
-  const tcp::endpoint ep(address, m.config.listen_port);
-  m.acceptor.open(ep.protocol(), ec);
-  if (!ec) m.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) m.acceptor.bind(ep, ec);
-  if (!ec) m.acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return "listen: cannot listen on " + m.config.listen_address + ":" + std::to_string(m.config.listen_port) + ": " + ec.message();
+  if (std::string err = listen_on(m.acceptor, m.config.listen_address, m.config.listen_port, "listen"); !err.empty()) return err;
+  if (!m.config.admin_listen_address.empty()) {
+    if (std::string err = listen_on(m.admin_acceptor, m.config.admin_listen_address, m.config.admin_listen_port, "admin_listen");
+        !err.empty()) {
+      return err;
+    }
+    asio::co_spawn(m.ioc, m.accept_loop(m.admin_acceptor, true), asio::detached);
+  }
   m.signals.add(SIGTERM, ec);
   m.signals.add(SIGINT, ec);
   m.signals.async_wait([&m](const error_code& e, int sig) {
@@ -832,7 +1367,7 @@ std::string Server::start() {
     log::Line(log::Level::Info, "signal").num("signal", sig);
     m.begin_drain();
   });
-  asio::co_spawn(m.ioc, m.accept_loop(), asio::detached);
+  asio::co_spawn(m.ioc, m.accept_loop(m.acceptor, false), asio::detached);
   const std::uint32_t n = m.threads_wanted();
   for (std::uint32_t i = 0; i < n; ++i) {
     m.threads.emplace_back([&m] {
@@ -850,7 +1385,18 @@ std::string Server::start() {
       .str("address", m.config.listen_address)
       .num("port", port())
       .num("threads", n)
-      .boolean("tls", m.ssl_ctx != nullptr);
+      .boolean("tls", m.ssl_ctx != nullptr)
+      .str("client_cert", m.ssl_ctx ? m.config.tls.client_cert : "none")
+      .num("admin_port", m.admin_port());
+  if (!m.config.authenticated()) {
+    log::Line(log::Level::Warn, "UNAUTHENTICATED")
+        .str("message",
+             "no senders and no admins are configured: anyone who can reach this port may submit claims under any "
+             "X-Claimgate-Sender, and the admin endpoints are disabled; configure senders and admins (docs/security.md)");
+  }
+  if (m.allowed_hosts.empty()) {
+    log::Line(log::Level::Warn, "host_check_off").str("message", "allowed_hosts is empty and the listener is not loopback: any Host header is accepted");
+  }
   return {};
 }
 

@@ -10,9 +10,16 @@
 //   POST /fhir                  batch Bundle -> batch-response Bundle
 //   GET  /fhir/metadata         CapabilityStatement
 //   GET  /healthz, /readyz, /metrics
-//   GET  /admin/dead-letters, POST /admin/dead-letters/replay[?key=K]   (loopback peers only)
+//   GET  /admin/dead-letters, POST /admin/dead-letters/replay[?key=K]   (admin credential)
 //
 // Accepted claims are appended to the spool and fsynced before the answer is written.
+// Security (docs/security.md): senders and admins authenticate by API key or client
+// certificate (auth.hpp), senders are held to their submitter ids, payers, rate and quota; the
+// Host header is checked; Transfer-Encoding other than exactly "chunked" is refused; per-client
+// connection limits, a budget for buffered bodies, and reserved probe capacity; every
+// submission and refusal goes to the audit log (audit.hpp); Idempotency-Key answers are kept
+// (idempotency.hpp). No exception escapes a connection; every counter and slot is held by an
+// RAII guard, so it is given back on every path.
 // Beast and Asio stay inside server.cpp: this header is cheap to include.
 //
 // Thread safety: start() and wait() from one thread; request_stop() from any thread or a
@@ -26,16 +33,27 @@
 #include "engine/delivery/spool.hpp"
 
 #include <cstdint>
+#include <functional>
+#include <string_view>
 #include <memory>
 #include <string>
 
 namespace cg::engine {
+
+class AuditLog;
+class IdempotencyStore;
 
 struct ServerParts {
   std::shared_ptr<const Pipeline> pipeline;
   Spool* spool = nullptr;
   Metrics* metrics = nullptr;
   std::shared_ptr<ControlNumbers> control_numbers;  // ISA13 of the answers and 837s written
+  AuditLog* audit = nullptr;               // optional
+  IdempotencyStore* idempotency = nullptr;  // optional: without it Idempotency-Key is ignored
+  // Tests only: called at each stage of a request ("accept", "header", "route", "body",
+  // "pipeline" (on a worker thread), "spool_done" (inside a completion handler), "answer");
+  // a throw there must cost one request, never a slot or the server.
+  std::function<void(std::string_view stage)> fault;
 };
 
 class Server {

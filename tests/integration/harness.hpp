@@ -114,6 +114,24 @@ inline Response request(std::uint16_t port, http::verb method, const std::string
   return r;
 }
 
+// Sends raw bytes and returns the socket (for slow senders).
+struct RawClient {
+  asio::io_context ioc;
+  tcp::socket s{ioc};
+  explicit RawClient(std::uint16_t port) {
+    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    set_timeouts(s, 10);
+  }
+  void send(const std::string& bytes) {
+    beast::error_code ec;
+    asio::write(s, asio::buffer(bytes), ec);
+  }
+  Response read() {
+    beast::flat_buffer buf;
+    return read_response(s, buf);
+  }
+};
+
 inline Response post(std::uint16_t port, const std::string& target, const std::string& body,
                      const std::vector<std::pair<std::string, std::string>>& headers = {}) {
   return request(port, http::verb::post, target, body, headers);

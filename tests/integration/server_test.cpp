@@ -16,8 +16,10 @@ std::string fixture(const std::string& name) { return read_text(kSource / "tests
 std::string example(const std::string& name) { return read_text(kSource / "deploy/examples" / name); }
 
 // A configuration with an http target "payer" (when upstream_port != 0) as the default.
-std::string config(std::uint16_t upstream_port, const std::string& limits = "", const std::string& forward = "") {
-  std::string c = "{\n  \"_comment\": \"integration test\",\n  \"threads\": 2,\n  \"log\": {\"level\": \"info\"},\n";
+// `top`: more top-level keys, each followed by a comma.
+std::string config(std::uint16_t upstream_port, const std::string& limits = "", const std::string& forward = "",
+                   const std::string& top = "") {
+  std::string c = "{\n  \"_comment\": \"integration test\",\n  \"threads\": 2,\n  \"log\": {\"level\": \"info\"},\n" + top;
   if (!limits.empty()) c += "  \"limits\": {" + limits + "},\n";
   // Test defaults, unless `forward` sets the key itself (a key given twice is a config error).
   c += "  \"forward\": {\"_\": 0";
@@ -36,23 +38,6 @@ std::string config(std::uint16_t upstream_port, const std::string& limits = "", 
   return c;
 }
 
-// Sends raw bytes and returns the socket (for slow senders).
-struct RawClient {
-  asio::io_context ioc;
-  tcp::socket s{ioc};
-  explicit RawClient(std::uint16_t port) {
-    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    set_timeouts(s, 10);
-  }
-  void send(const std::string& bytes) {
-    beast::error_code ec;
-    asio::write(s, asio::buffer(bytes), ec);
-  }
-  Response read() {
-    beast::flat_buffer buf;
-    return read_response(s, buf);
-  }
-};
 
 std::string fhir_post_header(const std::string& target, std::size_t length) {
   return "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/fhir+json\r\nContent-Length: " +
@@ -192,7 +177,9 @@ BOOST_AUTO_TEST_CASE(forwards_upstream_with_idempotency_key_and_retries) {
 BOOST_AUTO_TEST_CASE(dead_letter_list_and_replay) {
   Upstream up;
   up.mode(Upstream::Mode::Fail500);
-  ServerProcess srv(scratch("dead-letter"), config(up.port(), "", "\"max_attempts\": 3"));
+  ServerProcess srv(scratch("dead-letter"), config(up.port(), "", "\"max_attempts\": 3",
+                                                   "\"admins\": [{\"id\": \"ops\", \"api_key\": \"admin-key-0123456789\"}],"));
+  const std::vector<std::pair<std::string, std::string>> admin{{"X-API-Key", "admin-key-0123456789"}};
   BOOST_REQUIRE_MESSAGE(srv.start(), srv.log());
   const Response f = post(srv.port(), "/fhir/Claim", fixture("claim-accepted.json"));
   BOOST_TEST(f.status == 201);
@@ -214,7 +201,8 @@ BOOST_AUTO_TEST_CASE(dead_letter_list_and_replay) {
   BOOST_TEST(read_text(dl / (keys2[0] + ".json")).find("\"attempts\":1") != std::string::npos);
 
   // Listed by the admin endpoint and by the CLI (which does not need the spool).
-  const Response list = get(srv.port(), "/admin/dead-letters");
+  BOOST_TEST(get(srv.port(), "/admin/dead-letters").status == 401);  // loopback alone is not authentication
+  const Response list = request(srv.port(), http::verb::get, "/admin/dead-letters", "", admin);
   BOOST_TEST(list.status == 200);
   BOOST_TEST(list.body.find(keys[0]) != std::string::npos);
   BOOST_TEST(list.body.find("\"count\":2") != std::string::npos);
@@ -232,12 +220,12 @@ BOOST_AUTO_TEST_CASE(dead_letter_list_and_replay) {
   }
   // Counted once the dead letter is durable (its folder fsynced), a moment after it appears.
   BOOST_TEST(wait_for([&] {
-    return metric(get(srv.port(), "/metrics").body, "claimgate_dead_letters_total{target=\"payer\"}") == 2;
+    return metric(request(srv.port(), http::verb::get, "/metrics", "", admin).body, "claimgate_dead_letters_total{target=\"payer\"}") == 2;
   }, 10s));
 
   // Replay under the same key once the payer is back.
   up.mode(Upstream::Mode::Ok);
-  const Response replay = post(srv.port(), "/admin/dead-letters/replay?key=" + keys[0], "");
+  const Response replay = post(srv.port(), "/admin/dead-letters/replay?key=" + keys[0], "", admin);
   BOOST_TEST(replay.status == 200);
   BOOST_TEST(replay.body.find("\"replayed\":1") != std::string::npos);
   BOOST_TEST(wait_for([&] { return up.keys().count(keys[0]) == 1; }, 10s));
@@ -293,7 +281,8 @@ BOOST_AUTO_TEST_CASE(dropped_slow_and_refused_upstreams) {
 BOOST_AUTO_TEST_CASE(limits_413_408_431_503) {
   ServerProcess srv(scratch("limits"),
                     config(0, "\"max_body_bytes\": 4096, \"max_header_bytes\": 1024, \"header_timeout_ms\": 300,"
-                              " \"read_timeout_ms\": 300, \"max_claims_per_request\": 2, \"max_connections\": 3"));
+                              " \"read_timeout_ms\": 300, \"max_claims_per_request\": 2, \"max_connections\": 3,"
+                              " \"reserved_connections\": 1"));
   BOOST_REQUIRE_MESSAGE(srv.start(), srv.log());
   const auto port = srv.port();
   // Body over the limit, declared or streamed.
@@ -320,15 +309,20 @@ BOOST_AUTO_TEST_CASE(limits_413_408_431_503) {
     const Response r = c.read();
     BOOST_TEST(r.status == 408);
   }
-  // Connections over the limit get a 503 (once the earlier ones are gone).
+  // Connections over the limit get a 503 (once the earlier ones are gone), except the reserved
+  // one, which still answers a probe.
   BOOST_TEST(wait_for([&] { return metric(get(port, "/metrics").body, "claimgate_open_connections") == 1; }, 5s));
   {
     RawClient a(port), b(port), d(port);
+    std::this_thread::sleep_for(100ms);
+    RawClient probe(port);
     std::this_thread::sleep_for(100ms);
     RawClient e(port);
     const Response r = e.read();
     BOOST_TEST(r.status == 503);
     BOOST_TEST(!r.header("Retry-After").empty());
+    probe.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    BOOST_TEST(probe.read().status == 200);
   }
   BOOST_TEST(wait_for([&] { return get(port, "/healthz").status == 200; }, 5s));
   const std::string m = get(port, "/metrics").body;

@@ -258,6 +258,37 @@ BOOST_AUTO_TEST_CASE(trading_partners_reach_the_pipeline) {
   BOOST_TEST(other.receiver.id == "PAYER");
 }
 
+BOOST_AUTO_TEST_CASE(security_keys_are_checked) {
+  const std::string key = R"("api_key": "0123456789abcdef")";
+  BOOST_TEST(config_error(R"({"senders": [{"id": "a"}]})").find("senders[0].api_key: is required") == 0u);
+  BOOST_TEST(config_error(R"({"senders": [{"id": "a", "api_key_sha256": "abc"}]})").find("senders[0].api_key_sha256") == 0u);
+  BOOST_TEST(config_error(R"({"senders": [{"id": "a", )" + key + R"(}], "admins": [{"id": "o", )" + key + "}]}")
+                 .find("admins[0].api_key: the same key") == 0u);
+  BOOST_TEST(config_error(R"({"senders": [{"id": "a", "client_cert_cn": "a"}]})").find("tls.client_cert: must be optional or require") == 0u);
+  BOOST_TEST(config_error(R"({"senders": [{"id": "a", )" + key + R"(, "submitter_ids": [""]}]})").find("senders[0].submitter_ids[0]") == 0u);
+  BOOST_TEST(config_error(R"({"senders": [{"id": "a", )" + key + R"(, "rate": 1}]})").find("senders[0].rate: unknown key") == 0u);
+  BOOST_TEST(config_error(R"({"tls": {"client_cert": "always"}})").find("tls.client_cert: must be none") == 0u);
+  BOOST_TEST(config_error(R"({"tls": {"min_version": "1.1"}})").find("tls.min_version") == 0u);
+  BOOST_TEST(config_error(R"({"tls": {"client_cert": "require"}})").find("tls.client_ca_file: is required") == 0u);
+  BOOST_TEST(config_error(R"({"limits": {"max_header_bytes": 100000}})").find("limits.max_header_bytes") == 0u);
+  BOOST_TEST(config_error(R"({"admin_listen": "localhost:9"})").find("admin_listen: address must be a numeric") == 0u);
+  BOOST_TEST(config_error(R"({"audit": {"enabled": 1}})").find("audit.enabled") == 0u);
+  BOOST_TEST(config_error(R"({"idempotency": {"ttl_s": 0}})").find("idempotency.ttl_s") == 0u);
+  BOOST_TEST(config_error(R"({"forward": {"targets": {"p": {"type": "http", "x12_url": "https://x", "client_cert_file": "/nonexistent"}}}})")
+                 .find("forward.targets.p.client_cert_file: cannot read") == 0u);
+  ServerConfig c = parse_config(R"({"senders": [{"id": "a", )" + key + R"(, "payers": ["87726"], "claims_per_day": 5}],
+                                    "admins": [{"id": "o", "api_key_sha256": ")" + std::string(64, 'a') + R"("}],
+                                    "allowed_hosts": ["claims.example"], "admin_listen": "127.0.0.1:9090"})");
+  c.resolve();
+  BOOST_TEST(c.authenticated());
+  BOOST_TEST(c.senders[0].payers.at(0) == "87726");
+  BOOST_TEST(c.senders[0].claims_per_day == 5u);
+  BOOST_TEST(c.admin_listen_port == 9090);
+  BOOST_TEST(c.audit.file == "var/audit.log");
+  // The commented sample configuration is valid as shipped.
+  BOOST_REQUIRE_NO_THROW(load_config(CG_SOURCE_DIR "/deploy/claimgate.sample.json"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_CASE(metrics_render_prometheus_text) {
