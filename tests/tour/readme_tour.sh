@@ -29,6 +29,7 @@ declare -A expect=(
   ["build/claimgate parse deploy/examples/dental.x12 --format json"]='0|"format":"837D"'
   ["build/claimgate code M54.5 --dos 2024-03-01"]="0|M54.50"
   ["build/claimgate dead-letter list --data-dir var"]="0|0 dead letters"
+  ["build/claimgate audit verify var/audit.log"]="0|intact"
   ["build/claimgate code-set build --help"]="0|usage: claimgate code-set build"
 )
 
