@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # dpkg-dev (dpkg-shlibdeps), systemd (systemd-analyze) and curl for the Debian package test.
-CG_EXTRA_PACKAGES="dpkg-dev systemd curl" deploy/setup.sh
+CG_EXTRA_PACKAGES="dpkg-dev systemd curl openssl" deploy/setup.sh
 
 JOBS="$(nproc)"
 # Independent checkers, from npm (one install: npm prunes what a later --no-save install does not
