@@ -20,9 +20,11 @@ constexpr const char* kAuditHelp =
 }  // namespace
 
 int cmd_audit(const Args& args) {
-  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
-    std::fputs(kAuditHelp, stdout);
-    return 0;
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::fputs(kAuditHelp, stdout);
+      return 0;
+    }
   }
   if (args.size() != 2 || args[0] != "verify" || args[1].empty() || args[1][0] == '-') {
     std::fprintf(stderr, "claimgate audit: expected 'verify FILE'\n\n%s", kAuditHelp);

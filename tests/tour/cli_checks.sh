@@ -21,7 +21,7 @@ fail() {
 
 for line in "validate --help" "validate x.x12 --format bogus --help" "ack --help" "ack x.x12 -h" \
             "parse --bogus --help" "code --help" "code M54.5 --dos 2024-02-30 --help" "serve --listen nope --help" \
-            "dead-letter list --help" "code-set build --help"; do
+            "dead-letter list --help" "code-set build --help" "audit verify x.log --help"; do
   # shellcheck disable=SC2086
   out="$("$cg" $line 2>&1)"
   rc=$?
