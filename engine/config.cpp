@@ -220,8 +220,56 @@ void parse_principals(const Value& root, ServerConfig& c) {
   if (certs && c.tls.client_cert == "none") fail("tls.client_cert", "must be optional or require when a sender or admin has client_cert_cn");
 }
 
+void string_map(const Value& o, const char* name, const std::string& prefix, std::map<std::string, std::string>& out) {
+  const Value* v = member(o, name);
+  if (!v) return;
+  const std::string key = join(prefix, name);
+  if (!v->IsObject()) fail(key, "must be an object of strings");
+  for (auto it = v->MemberBegin(); it != v->MemberEnd(); ++it) {
+    const std::string k(it->name.GetString(), it->name.GetStringLength());
+    if (!k.empty() && k[0] == '_') continue;
+    if (k.empty()) fail(key, "has an empty key");
+    if (!it->value.IsString()) fail(key + "." + k, "must be a string");
+    out[k] = std::string(it->value.GetString(), it->value.GetStringLength());
+  }
+}
+
+// Kafka's own rule: 1 to 249 characters of [a-zA-Z0-9._-], not "." or "..".
+void check_topic(const std::string& topic, const std::string& key) {
+  if (topic.empty() || topic.size() > 249 || topic == "." || topic == ".." ||
+      topic.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != std::string::npos) {
+    fail(key, "must be a Kafka topic name (1 to 249 characters of a-z A-Z 0-9 . _ -), not \"" + topic + "\"");
+  }
+}
+
+void parse_stream(const Value& o, StreamConfig& s) {
+  const std::string p = "stream";
+  check_keys(o, p,
+             {"brokers", "group_id", "input_topic", "answers_topic", "verdicts_topic", "dead_letter_topic",
+              "payer_topics", "transactional_id_prefix", "instance_id", "librdkafka", "max_in_flight_records",
+              "max_in_flight_bytes", "transaction_ms", "transaction_timeout_ms"});
+  get_string(o, "brokers", p, s.brokers, false);
+  get_string(o, "group_id", p, s.group_id, false);
+  for (auto [name, out] : {std::pair{"input_topic", &s.input_topic}, {"answers_topic", &s.answers_topic},
+                           {"verdicts_topic", &s.verdicts_topic}, {"dead_letter_topic", &s.dead_letter_topic}}) {
+    get_string(o, name, p, *out);
+    if (member(o, name)) check_topic(*out, join(p, name));
+  }
+  string_map(o, "payer_topics", p, s.payer_topics);
+  for (const auto& [payer, topic] : s.payer_topics) check_topic(topic, p + ".payer_topics." + payer);
+  get_string(o, "transactional_id_prefix", p, s.transactional_id_prefix, false);
+  get_string(o, "instance_id", p, s.instance_id, false);
+  string_map(o, "librdkafka", p, s.librdkafka);
+  check_librdkafka_properties(s.librdkafka, p + ".librdkafka");
+  get_uint(o, "max_in_flight_records", p, s.max_in_flight_records, 1, 1'000'000);
+  get_uint(o, "max_in_flight_bytes", p, s.max_in_flight_bytes, 1024, 16ull << 30);
+  get_uint(o, "transaction_ms", p, s.transaction_ms, 1, 60'000);
+  get_uint(o, "transaction_timeout_ms", p, s.transaction_timeout_ms, 1000, 900'000);
+}
+
 void parse_target(const Value& o, const std::string& p, TargetConfig& t) {
-  check_keys(o, p, {"type", "dir", "x12_url", "fhir_url", "headers", "ca_file", "client_cert_file", "client_key_file"});
+  check_keys(o, p, {"type", "dir", "x12_url", "fhir_url", "headers", "ca_file", "client_cert_file", "client_key_file",
+                    "brokers", "topic", "librdkafka"});
   std::string type;
   get_string(o, "type", p, type);
   if (type == "outbox") {
@@ -243,8 +291,22 @@ void parse_target(const Value& o, const std::string& p, TargetConfig& t) {
     check_readable(t.client_cert_file, p + ".client_cert_file");
     check_readable(t.client_key_file, p + ".client_key_file");
     if (t.client_cert_file.empty() != t.client_key_file.empty()) fail(p + ".client_key_file", "client_cert_file and client_key_file go together");
+  } else if (type == "kafka") {
+    t.kind = TargetConfig::Kind::Kafka;
+    get_string(o, "brokers", p, t.brokers, false);
+    get_string(o, "topic", p, t.topic);
+    if (t.brokers.empty()) fail(p + ".brokers", "is required for a kafka target");
+    check_topic(t.topic, p + ".topic");
+    string_map(o, "librdkafka", p, t.librdkafka);
+    check_librdkafka_properties(t.librdkafka, p + ".librdkafka");
+    for (const char* k : {"dir", "x12_url", "fhir_url", "headers", "ca_file", "client_cert_file", "client_key_file"})
+      if (member(o, k)) fail(p + "." + k, "a kafka target takes brokers, topic and librdkafka");
   } else {
-    fail(p + ".type", type.empty() ? "is required (\"outbox\" or \"http\")" : "must be \"outbox\" or \"http\", not \"" + type + "\"");
+    fail(p + ".type", type.empty() ? "is required (\"outbox\", \"http\" or \"kafka\")"
+                                   : "must be \"outbox\", \"http\" or \"kafka\", not \"" + type + "\"");
+  }
+  if (t.kind != TargetConfig::Kind::Kafka && (member(o, "brokers") || member(o, "topic") || member(o, "librdkafka"))) {
+    fail(p + ".type", "brokers, topic and librdkafka belong to a kafka target");
   }
   if (const Value* h = member(o, "headers")) {
     if (!h->IsObject()) fail(p + ".headers", "must be an object of strings");
@@ -320,6 +382,35 @@ void parse_rules(const Value& o, RulesConfig& r) {
 
 }  // namespace
 
+void check_librdkafka_properties(const std::map<std::string, std::string>& props, const std::string& prefix) {
+  // What exactly-once and the worker's own bookkeeping depend on.
+  static constexpr const char* kOwned[] = {
+      "bootstrap.servers", "metadata.broker.list", "group.id", "transactional.id", "enable.idempotence",
+      "isolation.level", "enable.auto.commit", "enable.auto.offset.store", "partition.assignment.strategy",
+      "acks", "request.required.acks", "transaction.timeout.ms", "group.instance.id"};
+  for (const auto& [k, v] : props) {
+    for (const char* owned : kOwned) {
+      if (k == owned) fail(prefix + "." + k, "is set by claimgate (exactly-once and routing depend on it)");
+    }
+    if (k.find_first_of(" \t\r\n") != std::string::npos) fail(prefix + "." + k, "is not a property name");
+  }
+}
+
+void require_stream(const StreamConfig& s) {
+  if (s.brokers.empty()) fail("stream.brokers", "is required by claimgate stream");
+  for (auto [name, v] : {std::pair{"stream.input_topic", &s.input_topic}, {"stream.answers_topic", &s.answers_topic},
+                         {"stream.verdicts_topic", &s.verdicts_topic}, {"stream.dead_letter_topic", &s.dead_letter_topic}}) {
+    if (v->empty()) fail(name, "is required by claimgate stream");
+  }
+  if (s.payer_topics.count("*") == 0) fail("stream.payer_topics", "needs a \"*\" entry (the topic of payers not listed)");
+  for (const auto& [payer, topic] : s.payer_topics) {
+    if (topic == s.input_topic) fail("stream.payer_topics." + payer, "must not be the input topic (a loop)");
+  }
+  for (const std::string* t : {&s.answers_topic, &s.verdicts_topic, &s.dead_letter_topic}) {
+    if (*t == s.input_topic) fail("stream.input_topic", "must differ from the answers, verdicts and dead-letter topics");
+  }
+}
+
 void parse_listen(const std::string& value, const std::string& key, ServerConfig& out) {
   parse_listen(value, key, out.listen_address, out.listen_port);
 }
@@ -377,7 +468,7 @@ ServerConfig parse_config(const std::string& json_text) {
   check_keys(o, "",
              {"listen", "threads", "data_dir", "spool_dir", "dead_letter_dir", "code_set", "limits", "tls",
               "forward", "rules", "senders", "identity", "trading_partners", "log", "admins", "admin_listen",
-              "allowed_hosts", "audit", "idempotency"});
+              "allowed_hosts", "audit", "idempotency", "stream"});
   if (const Value* l = member(o, "listen")) {
     if (!l->IsString()) fail("listen", "must be a string ADDR:PORT");
     parse_listen(l->GetString(), "listen", c);
@@ -470,6 +561,7 @@ ServerConfig parse_config(const std::string& json_text) {
     get_string(l, "file", "log", c.log.file);
     get_bool(l, "requests", "log", c.log.requests);
   }
+  if (member(o, "stream")) parse_stream(object_at(o, "stream", "stream"), c.stream);
   return c;
 }
 

@@ -56,7 +56,7 @@ struct TlsConfig {
 
 // One place accepted claims go.
 struct TargetConfig {
-  enum class Kind { Outbox, Http } kind = Kind::Outbox;
+  enum class Kind { Outbox, Http, Kafka } kind = Kind::Outbox;
   std::string dir;       // outbox: directory (default <data_dir>/outbox)
   std::string x12_url;   // http: where re-enveloped 837s are POSTed
   std::string fhir_url;  // http: FHIR base URL; Claims are POSTed to <fhir_url>/Claim
@@ -64,6 +64,9 @@ struct TargetConfig {
   std::string ca_file;           // https: PEM CA bundle the upstream must chain to (else system CAs)
   std::string client_cert_file;  // https: PEM client certificate chain (mutual TLS)
   std::string client_key_file;
+  std::string brokers;   // kafka: bootstrap servers
+  std::string topic;     // kafka: the topic accepted claims are produced to (keyed by payer id)
+  std::map<std::string, std::string> librdkafka;  // kafka: client properties passed through
 };
 
 struct ForwardConfig {
@@ -156,6 +159,26 @@ struct LogConfig {
   bool requests = true;        // one line per request
 };
 
+// `claimgate stream`: the Kafka worker (engine/stream/). Empty brokers: no stream section.
+struct StreamConfig {
+  std::string brokers;  // bootstrap servers, "host:port,host:port"
+  std::string group_id = "claimgate";
+  std::string input_topic, answers_topic, verdicts_topic, dead_letter_topic;
+  std::map<std::string, std::string> payer_topics;  // payer id -> topic; "*" the default
+  std::string transactional_id_prefix = "claimgate";
+  std::string instance_id;  // this worker's name in the transactional id; default: the host name
+  std::map<std::string, std::string> librdkafka;  // client properties passed through (SASL, SSL...)
+  std::uint32_t max_in_flight_records = 1000;     // records in one transaction, at most
+  std::uint64_t max_in_flight_bytes = 32ull << 20;  // inbound bytes in one transaction, at most
+  std::uint32_t transaction_ms = 100;             // longest a transaction waits for more records
+  std::uint32_t transaction_timeout_ms = 60'000;  // broker aborts a transaction older than this
+  [[nodiscard]] bool configured() const { return !brokers.empty(); }
+};
+
+// Throws ConfigError naming the key when a librdkafka property is one claimgate sets itself
+// (exactly-once depends on it) or is not a string; `prefix` is e.g. "stream.librdkafka".
+void check_librdkafka_properties(const std::map<std::string, std::string>& props, const std::string& prefix);
+
 struct ServerConfig {
   std::string listen_address = "127.0.0.1";
   std::uint16_t listen_port = 8080;
@@ -178,6 +201,7 @@ struct ServerConfig {
   IdentityConfig identity;
   std::map<std::string, TradingPartnerConfig> trading_partners;  // by payer id
   LogConfig log;
+  StreamConfig stream;
 
   // Fills the defaults that depend on data_dir (spool, dead-letter, the outbox target, audit,
   // idempotency).
@@ -189,6 +213,10 @@ struct ServerConfig {
 // naming `key`.
 void parse_listen(const std::string& value, const std::string& key, ServerConfig& out);
 void parse_listen(const std::string& value, const std::string& key, std::string& address, std::uint16_t& port);
+
+// Throws ConfigError unless the stream section has what `claimgate stream` needs (brokers,
+// every topic, payer_topics with "*").
+void require_stream(const StreamConfig& s);
 
 [[nodiscard]] ServerConfig parse_config(const std::string& json_text);
 [[nodiscard]] ServerConfig load_config(const std::string& path);

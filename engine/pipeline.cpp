@@ -467,6 +467,7 @@ FhirResult Pipeline::process_fhir(std::string_view body, FhirOperation op, std::
     r.body = transforms::claim_response_json(it.claim, it.verdict, stamp, "queued");
     return r;
   }();
+  result.usable = summary.usable;
   result.outcomes = std::move(items);
   result.input_errors = std::move(doc_errors);
   return result;

@@ -86,6 +86,7 @@ enum class FhirOperation {
 };
 
 struct FhirResult {
+  bool usable = false;  // false: not JSON at all (nothing could be read)
   int http_status = 200;
   std::string content_type = "application/fhir+json";
   std::string body;

@@ -17,5 +17,6 @@ int cmd_code_set(const Args& args);       // engine/cli/code.cpp ("code-set buil
 int cmd_serve(const Args& args);          // engine/cli/serve.cpp
 int cmd_dead_letter(const Args& args);    // engine/cli/serve.cpp ("dead-letter list|replay")
 int cmd_audit(const Args& args);          // engine/cli/audit.cpp ("audit verify FILE")
+int cmd_stream(const Args& args);         // engine/cli/stream.cpp (the Kafka worker)
 
 }  // namespace cg::engine

@@ -21,6 +21,7 @@ constexpr Command kCommands[] = {
     {"serve", cg::engine::cmd_serve, "run the gateway server (validate, spool, forward)"},
     {"dead-letter", cg::engine::cmd_dead_letter, "list or replay the entries the forwarder gave up on"},
     {"audit", cg::engine::cmd_audit, "verify the hash chain of the server's audit log"},
+    {"stream", cg::engine::cmd_stream, "run a Kafka worker (consume, validate, produce exactly once)"},
 };
 
 void usage(std::FILE* out) {

@@ -1,6 +1,7 @@
 // claimgate serve [--config FILE] [--listen ADDR:PORT] [--data-dir DIR] [--port-file FILE]
 // claimgate dead-letter list|replay [KEY] [--config FILE] [--data-dir DIR] [--json]
 #include "engine/cli/commands.hpp"
+#include "engine/cli/setup.hpp"
 #include "engine/clock.hpp"
 #include "engine/config.hpp"
 #include "engine/data_paths.hpp"
@@ -54,13 +55,6 @@ constexpr const char* kDeadLetterHelp =
     "Lists the spool entries the forwarder gave up on (with the reason), or puts them back in\n"
     "the spool (all, or the one with idempotency key KEY) under their original key. replay needs\n"
     "the spool to itself: with the server running use POST /admin/dead-letters/replay[?key=KEY].\n";
-
-log::Level parse_level(const std::string& s) {
-  if (s == "debug") return log::Level::Debug;
-  if (s == "warn") return log::Level::Warn;
-  if (s == "error") return log::Level::Error;
-  return log::Level::Info;
-}
 
 struct CommonOptions {
   std::string config_file, listen, data_dir, port_file;
@@ -121,41 +115,23 @@ int cmd_serve(const Args& args) {
     return 2;
   }
 
-  int log_fd = 2;
-  if (!config.log.file.empty()) {
-    log_fd = ::open(config.log.file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    if (log_fd < 0) {
-      std::fprintf(stderr, "claimgate serve: bad configuration: log.file: cannot open %s\n", config.log.file.c_str());
-      return 2;
-    }
+  std::string error;
+  const int log_fd = open_log(config, error);
+  if (log_fd < 0) {
+    std::fprintf(stderr, "claimgate serve: bad configuration: %s\n", error.c_str());
+    return 2;
   }
-  log::configure(log_fd, parse_level(config.log.level));
 
   const auto t0 = std::chrono::steady_clock::now();
-  {
-    std::string path = config.code_set;
-    if (path.empty()) {
-      const DataLookup found = find_codeset();
-      if (!found.error.empty()) {
-        std::fprintf(stderr, "claimgate serve: %s\n", found.error.c_str());
-        return 1;
-      }
-      path = found.path;
-    }
-    auto loaded = codesets::Icd10Index::load(path);
-    if (auto* err = std::get_if<std::string>(&loaded)) {
-      std::fprintf(stderr, "claimgate serve: %s: cannot load the ICD-10-CM code set: %s\n",
-                   config.code_set.empty() ? "the bundled code set" : "code_set", err->c_str());
-      return 1;
-    }
-    popts.codes = std::get<std::shared_ptr<const codesets::Icd10Index>>(loaded);
+  if (!load_code_set(config, popts, error)) {
+    std::fprintf(stderr, "claimgate serve: %s\n", error.c_str());
+    return 1;
   }
   auto pipeline = std::make_shared<const Pipeline>(std::move(popts));
 
   SpoolOptions sopts;
   sopts.dir = config.spool_dir;
   sopts.max_pending_bytes = config.limits.spool_max_bytes;
-  std::string error;
   std::unique_ptr<Spool> spool = Spool::open(sopts, error);
   if (!spool) {
     std::fprintf(stderr, "claimgate serve: %s\n", error.c_str());

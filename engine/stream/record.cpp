@@ -1,0 +1,237 @@
+#include "engine/stream/record.hpp"
+
+#include "engine/log.hpp"
+#include "rulesets/core/date.hpp"
+
+#include <ctime>
+
+namespace cg::engine::stream {
+namespace {
+
+constexpr std::string_view kX12 = "application/edi-x12";
+constexpr std::string_view kFhir = "application/fhir+json";
+
+std::string find_header(const Headers& h, std::string_view name) {
+  for (const auto& [k, v] : h)
+    if (k == name) return v;
+  return {};
+}
+
+enum class Kind { X12, Fhir, Unknown };
+
+Kind detect(const InRecord& in) {
+  const std::string ct = in.header("content-type");
+  if (ct.rfind(kX12, 0) == 0) return Kind::X12;
+  if (ct.find("json") != std::string::npos) return Kind::Fhir;  // fhir+json, json, fhir+ndjson, x-ndjson
+  std::size_t i = 0;
+  if (in.value.compare(0, 3, "\xEF\xBB\xBF") == 0) i = 3;
+  while (i < in.value.size() && (in.value[i] == ' ' || in.value[i] == '\t' || in.value[i] == '\r' || in.value[i] == '\n')) ++i;
+  if (i >= in.value.size()) return Kind::Unknown;
+  if (in.value[i] == 'I') return Kind::X12;
+  if (in.value[i] == '{') return Kind::Fhir;
+  return Kind::Unknown;
+}
+
+// A deterministic 64-bit mix of where the record sits (FNV-1a over the topic, then the numbers).
+std::uint64_t place_hash(const InRecord& in) {
+  std::uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](std::uint64_t b) {
+    h ^= b;
+    h *= 1099511628211ull;
+  };
+  for (unsigned char c : in.topic) mix(c);
+  for (int i = 0; i < 4; ++i) mix(static_cast<std::uint32_t>(in.partition) >> (8 * i) & 0xFF);
+  for (int i = 0; i < 8; ++i) mix(static_cast<std::uint64_t>(in.offset) >> (8 * i) & 0xFF);
+  return h;
+}
+
+std::tm utc(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return tm;
+}
+
+Headers base_headers(const InRecord& in, std::string_view kind) {
+  return Headers{{"claimgate-key", output_key(in, kind)},
+                 {"claimgate-inbound-topic", in.topic},
+                 {"claimgate-inbound-partition", std::to_string(in.partition)},
+                 {"claimgate-inbound-offset", std::to_string(in.offset)}};
+}
+
+void answer(RecordOutcome& r, const StreamConfig& c, const InRecord& in, std::string_view kind,
+            std::string_view content_type, std::string body) {
+  OutRecord o;
+  o.topic = c.answers_topic;
+  o.has_key = in.has_key;
+  o.key = in.key;
+  o.value = std::move(body);
+  o.headers = base_headers(in, kind);
+  o.headers.emplace_back("claimgate-answer", std::string(kind));
+  o.headers.emplace_back("content-type", std::string(content_type));
+  r.out.push_back(std::move(o));
+}
+
+void dead_letter(RecordOutcome& r, const StreamConfig& c, const InRecord& in, std::string_view code,
+                 const std::string& reason) {
+  r.dead_lettered = true;
+  OutRecord d;
+  d.topic = c.dead_letter_topic;
+  d.has_key = in.has_key;
+  d.key = in.key;
+  d.value = in.value;
+  d.headers = in.headers;
+  for (auto& h : base_headers(in, "dead-letter")) d.headers.push_back(std::move(h));
+  d.headers.emplace_back("claimgate-reason", std::string(code) + ": " + reason);
+  r.out.push_back(std::move(d));
+  std::string body = "{\"error\":\"";
+  log::append_json_escaped(body, code);
+  body += "\",\"message\":\"";
+  log::append_json_escaped(body, reason + "; the record is on the dead-letter topic");
+  body += "\"}";
+  answer(r, c, in, "error", "application/json", std::move(body));
+}
+
+const std::string& payer_topic(const StreamConfig& c, const std::string& payer) {
+  const auto it = c.payer_topics.find(payer);
+  return it != c.payer_topics.end() ? it->second : c.payer_topics.at("*");
+}
+
+void forward(RecordOutcome& r, const StreamConfig& c, const InRecord& in, const std::vector<ForwardItem>& items) {
+  std::size_t n = 0;
+  for (const auto& f : items) {
+    OutRecord o;
+    o.topic = payer_topic(c, f.payer_id);
+    o.has_key = true;
+    o.key = f.payer_id;
+    o.value = f.body;
+    o.headers = base_headers(in, "payer/" + f.payer_id + "/" + std::to_string(n++));
+    o.headers.emplace_back("content-type", f.content_type);
+    r.out.push_back(std::move(o));
+  }
+}
+
+void verdicts(RecordOutcome& r, const StreamConfig& c, const InRecord& in,
+              const std::vector<transforms::ClaimOutcome>& outcomes) {
+  std::size_t n = 0;
+  for (const auto& o : outcomes) {
+    std::string j = "{\"claim_id\":\"";
+    log::append_json_escaped(j, o.claim.id);
+    j += "\",\"format\":\"";
+    j += o.claim.format == rules::Format::Fhir ? "fhir" : "x12";
+    j += "\",\"payer_id\":\"";
+    log::append_json_escaped(j, o.claim.payer_id);
+    j += "\",\"verdict\":\"";
+    j += o.verdict.name();
+    j += "\",\"findings\":[";
+    bool first = true;
+    for (const auto& f : o.verdict.findings) {
+      j += first ? "{\"rule\":\"" : ",{\"rule\":\"";
+      first = false;
+      log::append_json_escaped(j, f.rule);
+      j += "\",\"severity\":\"";
+      j += f.severity == rules::Severity::Reject ? "reject" : "warn";
+      j += "\"";
+      if (!f.src.x12.empty()) {
+        j += ",\"location\":\"";
+        log::append_json_escaped(j, f.src.x12.render());
+        j += "\"";
+      }
+      if (!f.src.fhirpath.empty()) {
+        j += ",\"fhirpath\":\"";
+        log::append_json_escaped(j, f.src.fhirpath);
+        j += "\"";
+      }
+      j += "}";
+    }
+    j += "],\"inbound\":{\"topic\":\"";
+    log::append_json_escaped(j, in.topic);
+    j += "\",\"partition\":" + std::to_string(in.partition) + ",\"offset\":" + std::to_string(in.offset) + "}}";
+    OutRecord v;
+    v.topic = c.verdicts_topic;
+    v.has_key = in.has_key;
+    v.key = in.key;
+    v.value = std::move(j);
+    v.headers = base_headers(in, "verdict/" + std::to_string(n++));
+    v.headers.emplace_back("content-type", "application/json");
+    r.out.push_back(std::move(v));
+  }
+}
+
+}  // namespace
+
+std::string InRecord::header(std::string_view name) const { return find_header(headers, name); }
+std::string OutRecord::header(std::string_view name) const { return find_header(headers, name); }
+
+std::string output_key(const InRecord& in, std::string_view kind) {
+  std::string k = in.topic;
+  k += '/';
+  k += std::to_string(in.partition);
+  k += '/';
+  k += std::to_string(in.offset);
+  k += '/';
+  k += kind;
+  return k;
+}
+
+RecordOutcome process_record(const Pipeline& pipeline, const StreamConfig& config, const InRecord& in,
+                             const RecordLimits& limits) {
+  RecordOutcome r;
+  if (in.value.size() > limits.max_record_bytes) {
+    dead_letter(r, config, in, "too_large",
+                "the record has " + std::to_string(in.value.size()) + " bytes, more than limits.max_body_bytes (" +
+                    std::to_string(limits.max_record_bytes) + ")");
+    return r;
+  }
+  const Kind kind = detect(in);
+  if (kind == Kind::Unknown) {
+    dead_letter(r, config, in, "not_claims", "the record is neither an X12 interchange nor FHIR JSON");
+    return r;
+  }
+  std::string sender = in.header("claimgate-sender");
+  if (sender.empty()) sender = "anonymous";
+  const std::int64_t ts = in.timestamp_ms > 0 ? in.timestamp_ms : 0;
+  const std::tm tm = utc(ts);
+  const rules::Date today{static_cast<std::int16_t>(tm.tm_year + 1900), static_cast<std::uint8_t>(tm.tm_mon + 1),
+                          static_cast<std::uint8_t>(tm.tm_mday)};
+  const std::string source = output_key(in, "record");
+
+  if (kind == Kind::X12) {
+    Stamp stamp;
+    // ISA13 is 9 digits; the pipeline uses up to 4 numbers from the base.
+    stamp.control = 1 + (place_hash(in) % 249'999'999ull) * 4;
+    char d[16], t[8];
+    std::strftime(d, sizeof d, "%Y%m%d", &tm);
+    std::strftime(t, sizeof t, "%H%M", &tm);
+    stamp.date = d;
+    stamp.time = t;
+    X12Result x = pipeline.process_x12(in.value, source, sender, today, stamp);
+    if (!x.usable) {
+      dead_letter(r, config, in, "not_x12", "the record is not an X12 interchange (no ISA segment could be read)");
+      return r;
+    }
+    r.counts = std::move(x.counts);
+    answer(r, config, in, "999", kX12, std::move(x.ack_999));
+    if (!x.ack_277ca.empty()) answer(r, config, in, "277ca", kX12, std::move(x.ack_277ca));
+    forward(r, config, in, x.forward);
+    verdicts(r, config, in, x.outcomes);
+    return r;
+  }
+  char now[32];
+  std::strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string now_s = now;
+  now_s += "." + std::to_string(1000 + ts % 1000).substr(1) + "Z";
+  FhirResult f = pipeline.process_fhir(in.value, FhirOperation::Submit, sender, today, now_s);
+  if (!f.usable) {
+    dead_letter(r, config, in, "not_json", "the record is not JSON (no FHIR resource could be read)");
+    return r;
+  }
+  r.counts = std::move(f.counts);
+  answer(r, config, in, "fhir", f.content_type, std::move(f.body));
+  r.out.back().headers.emplace_back("claimgate-status", std::to_string(f.http_status));
+  forward(r, config, in, f.forward);
+  verdicts(r, config, in, f.outcomes);
+  return r;
+}
+
+}  // namespace cg::engine::stream

@@ -1,0 +1,369 @@
+// The stream worker's transaction boundaries, with a fake Kafka client that records every call
+// and keeps a committed log: offsets go to the transaction only after every record of the
+// batch was produced, and are committed only by the commit of that transaction; an aborted
+// batch is read again and yields the same records under the same claimgate-key; a revoked
+// partition's records leave the batch; a fatal error stops the worker without a commit. Also
+// the "stream" configuration section (every error names its key) and process_record.
+#include "engine/config.hpp"
+#include "engine/log.hpp"
+#include "engine/stream/worker.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <deque>
+#include <fstream>
+#include <sstream>
+
+using namespace cg::engine;
+using namespace cg::engine::stream;
+using namespace cg;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const Pipeline& pipeline() {
+  static const Pipeline p = [] {
+    PipelineOptions o;
+    auto loaded = codesets::Icd10Index::load(CG_BINARY_DIR "/icd10cm.cgx");
+    BOOST_TEST_REQUIRE(std::holds_alternative<std::shared_ptr<const codesets::Icd10Index>>(loaded));
+    o.codes = std::get<std::shared_ptr<const codesets::Icd10Index>>(loaded);
+    return Pipeline(std::move(o));
+  }();
+  return p;
+}
+
+StreamConfig stream_config() {
+  StreamConfig c;
+  c.brokers = "127.0.0.1:9";
+  c.input_topic = "claims";
+  c.answers_topic = "answers";
+  c.verdicts_topic = "verdicts";
+  c.dead_letter_topic = "dead";
+  c.payer_topics = {{"*", "payer-default"}};
+  return c;
+}
+
+std::string x12_accepted() { return read_file(CG_SOURCE_DIR "/conformance/cases/837p/clean-office-visit/input.x12"); }
+std::string x12_rejected() {
+  return read_file(CG_SOURCE_DIR "/conformance/cases/837p/age-pediatric-code-on-adult/input.x12");
+}
+
+// A partitioned input log, a transaction log and the committed state of a pretend cluster.
+class FakeClient final : public Client {
+ public:
+  std::map<std::int32_t, std::vector<std::string>> input;  // partition -> record values
+  std::map<std::int32_t, std::int64_t> position;           // next offset the consumer reads
+  std::vector<std::string> calls;
+  std::vector<OutRecord> open, committed_out;
+  std::map<TopicPartition, std::int64_t> txn_offsets, committed_offsets;
+  std::deque<Status> commit_results, offsets_results;
+  std::vector<TopicPartition> revoke_on_poll;  // revoked at the next poll
+  bool in_txn = false;
+
+  std::optional<InRecord> poll(std::chrono::milliseconds) override {
+    calls.push_back("poll");
+    for (auto& [p, values] : input) {
+      auto& pos = position[p];
+      if (pos < static_cast<std::int64_t>(values.size())) {
+        InRecord r;
+        r.topic = "claims";
+        r.partition = p;
+        r.offset = pos;
+        r.timestamp_ms = 1'767'225'600'000 + pos;  // 2026-01-01
+        r.has_key = true;
+        r.key = "sender-" + std::to_string(p);
+        r.value = values[static_cast<std::size_t>(pos++)];
+        return r;
+      }
+    }
+    return std::nullopt;
+  }
+  std::vector<TopicPartition> take_revoked() override {
+    std::vector<TopicPartition> out;
+    out.swap(revoke_on_poll);
+    for (const auto& tp : out) position[tp.partition] = committed(tp);
+    return out;
+  }
+  Status begin() override {
+    BOOST_TEST(!in_txn);
+    calls.push_back("begin");
+    in_txn = true;
+    return {};
+  }
+  Status produce(const OutRecord& r) override {
+    BOOST_TEST(in_txn);
+    BOOST_TEST(txn_offsets.empty());  // offsets only after the last record
+    calls.push_back("produce");
+    open.push_back(r);
+    return {};
+  }
+  Status send_offsets(const std::map<TopicPartition, std::int64_t>& next) override {
+    BOOST_TEST(in_txn);
+    calls.push_back("offsets");
+    Status s = next_result(offsets_results);
+    if (s.ok()) txn_offsets = next;
+    return s;
+  }
+  Status commit() override {
+    BOOST_TEST(in_txn);
+    calls.push_back("commit");
+    Status s = next_result(commit_results);
+    if (!s.ok()) return s;
+    in_txn = false;
+    for (const auto& [tp, o] : txn_offsets) committed_offsets[tp] = o;
+    txn_offsets.clear();
+    committed_out.insert(committed_out.end(), open.begin(), open.end());
+    open.clear();
+    return s;
+  }
+  Status abort() override {
+    calls.push_back("abort");
+    in_txn = false;
+    txn_offsets.clear();
+    open.clear();
+    return {};
+  }
+  void rewind(const std::map<TopicPartition, std::int64_t>& first) override {
+    calls.push_back("rewind");
+    for (const auto& [tp, o] : first) position[tp.partition] = o;
+  }
+  std::int64_t committed(const TopicPartition& tp) const {
+    const auto it = committed_offsets.find(tp);
+    return it == committed_offsets.end() ? 0 : it->second;
+  }
+
+ private:
+  static Status next_result(std::deque<Status>& q) {
+    if (q.empty()) return {};
+    Status s = q.front();
+    q.pop_front();
+    return s;
+  }
+};
+
+WorkerLimits fast_limits() {
+  WorkerLimits l;
+  l.linger = std::chrono::milliseconds(5);
+  return l;
+}
+
+std::size_t count(const std::vector<std::string>& calls, const std::string& what) {
+  return static_cast<std::size_t>(std::count(calls.begin(), calls.end(), what));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(stream_worker)
+
+BOOST_AUTO_TEST_CASE(offsets_join_the_transaction_after_every_record_and_commit_with_it) {
+  FakeClient c;
+  c.input[0] = {x12_accepted(), x12_rejected()};
+  c.input[1] = {x12_accepted(), "not a claim at all"};
+  StreamMetrics m;
+  const StreamConfig cfg = stream_config();
+  Worker w(pipeline(), cfg, c, m, fast_limits());
+  std::string error;
+  BOOST_TEST(w.run_batch(error));
+  // begin, every produce, then the offsets, then the commit: nothing else in between.
+  std::vector<std::string> txn;
+  for (const auto& call : c.calls)
+    if (call != "poll") txn.push_back(call);
+  BOOST_TEST_REQUIRE(txn.size() >= 4u);
+  BOOST_TEST(txn.front() == "begin");
+  BOOST_TEST(txn[txn.size() - 2] == "offsets");
+  BOOST_TEST(txn.back() == "commit");
+  BOOST_TEST(count(txn, "produce") == txn.size() - 3);
+  BOOST_TEST(c.committed(TopicPartition{"claims", 0}) == 2);
+  BOOST_TEST(c.committed(TopicPartition{"claims", 1}) == 2);
+  BOOST_TEST(m.records_in.load() == 4u);
+  BOOST_TEST(m.transactions.load() == 1u);
+  BOOST_TEST(m.dead_letters.load() == 1u);
+  BOOST_TEST(m.claims_accepted.load() == 2u);
+  BOOST_TEST(m.claims_rejected.load() == 1u);
+
+  std::map<std::string, std::string> by_key;
+  std::size_t payer = 0, answers = 0, dead = 0;
+  for (const auto& r : c.committed_out) {
+    BOOST_TEST(by_key.emplace(r.header("claimgate-key"), r.value).second);  // keys unique
+    payer += r.topic == "payer-default";
+    answers += r.topic == "answers";
+    dead += r.topic == "dead";
+  }
+  BOOST_TEST(payer == 2u);
+  BOOST_TEST(answers == 3u * 2 + 1);  // 999 + 277CA per X12 record, an error answer for the dead letter
+  BOOST_TEST(dead == 1u);
+  BOOST_TEST(by_key.count("claims/1/1/dead-letter") == 1u);
+  BOOST_TEST(by_key.at("claims/1/1/dead-letter") == "not a claim at all");
+  BOOST_TEST(by_key.count("claims/0/0/payer//0") + by_key.count("claims/0/0/payer/PAYER01/0") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_aborted_transaction_commits_nothing_and_the_retry_yields_the_same_records) {
+  FakeClient c;
+  c.input[0] = {x12_accepted(), x12_rejected(), x12_accepted()};
+  c.commit_results.push_back({Status::Kind::Abortable, "broker said no"});
+  StreamMetrics m;
+  const StreamConfig cfg = stream_config();
+  Worker w(pipeline(), cfg, c, m, fast_limits());
+  std::string error;
+  BOOST_TEST(w.run_batch(error));
+  BOOST_TEST(count(c.calls, "abort") == 1u);
+  BOOST_TEST(count(c.calls, "rewind") == 1u);
+  BOOST_TEST(c.committed_offsets.empty());
+  BOOST_TEST(c.committed_out.empty());
+  BOOST_TEST(m.aborts.load() == 1u);
+  BOOST_TEST(m.records_in.load() == 0u);
+  BOOST_TEST(c.position[0] == 0);  // rewound to the batch's first offset
+
+  // What the aborted attempt produced, as a real broker would have kept it (uncommitted).
+  std::vector<OutRecord> aborted;
+  {
+    FakeClient probe;
+    probe.input = c.input;
+    StreamMetrics m2;
+    Worker w2(pipeline(), cfg, probe, m2, fast_limits());
+    BOOST_TEST(w2.run_batch(error));
+    aborted = probe.committed_out;
+  }
+  c.calls.clear();
+  BOOST_TEST(w.run_batch(error));
+  BOOST_TEST(count(c.calls, "commit") == 1u);
+  BOOST_TEST(c.committed(TopicPartition{"claims", 0}) == 3);
+  BOOST_TEST_REQUIRE(c.committed_out.size() == aborted.size());
+  for (std::size_t i = 0; i < aborted.size(); ++i) {
+    BOOST_TEST(c.committed_out[i].header("claimgate-key") == aborted[i].header("claimgate-key"));
+    BOOST_TEST(c.committed_out[i].value == aborted[i].value);
+    BOOST_TEST(c.committed_out[i].topic == aborted[i].topic);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_retriable_commit_is_retried_not_aborted) {
+  FakeClient c;
+  c.input[0] = {x12_accepted()};
+  c.commit_results.push_back({Status::Kind::Retriable, "coordinator loading"});
+  StreamMetrics m;
+  const StreamConfig cfg = stream_config();
+  Worker w(pipeline(), cfg, c, m, fast_limits());
+  std::string error;
+  BOOST_TEST(w.run_batch(error));
+  BOOST_TEST(count(c.calls, "commit") == 2u);
+  BOOST_TEST(count(c.calls, "abort") == 0u);
+  BOOST_TEST(c.committed(TopicPartition{"claims", 0}) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_fatal_error_stops_the_worker_without_committing) {
+  FakeClient c;
+  c.input[0] = {x12_accepted()};
+  c.offsets_results.push_back({Status::Kind::Fatal, "producer fenced"});
+  StreamMetrics m;
+  const StreamConfig cfg = stream_config();
+  Worker w(pipeline(), cfg, c, m, fast_limits());
+  std::string error;
+  BOOST_TEST(!w.run_batch(error));
+  BOOST_TEST(error == "producer fenced");
+  BOOST_TEST(count(c.calls, "commit") == 0u);
+  BOOST_TEST(c.committed_offsets.empty());
+}
+
+BOOST_AUTO_TEST_CASE(records_of_a_revoked_partition_leave_the_batch) {
+  FakeClient c;
+  c.input[0] = {x12_accepted()};
+  c.input[1] = {x12_accepted()};
+  StreamMetrics m;
+  const StreamConfig cfg = stream_config();
+  WorkerLimits l = fast_limits();
+  l.max_records = 2;
+  Worker w(pipeline(), cfg, c, m, l);
+  // Partition 0 is read first, then revoked while the batch gathers.
+  (void)c.poll(std::chrono::milliseconds(0));
+  c.position[0] = 0;
+  c.calls.clear();
+  c.revoke_on_poll = {TopicPartition{"claims", 0}};
+  c.input.erase(0);  // now owned by another worker
+  std::string error;
+  BOOST_TEST(w.run_batch(error));
+  BOOST_TEST(c.committed_offsets.count(TopicPartition{"claims", 0}) == 0u);
+  BOOST_TEST(c.committed(TopicPartition{"claims", 1}) == 1);
+  for (const auto& r : c.committed_out) BOOST_TEST(r.header("claimgate-inbound-partition") == "1");
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_holds_at_most_max_in_flight_records) {
+  FakeClient c;
+  for (int i = 0; i < 7; ++i) c.input[0].push_back(x12_rejected());
+  StreamMetrics m;
+  const StreamConfig cfg = stream_config();
+  WorkerLimits l = fast_limits();
+  l.max_records = 3;
+  Worker w(pipeline(), cfg, c, m, l);
+  std::string error;
+  BOOST_TEST(w.run_batch(error));
+  BOOST_TEST(c.committed(TopicPartition{"claims", 0}) == 3);
+  BOOST_TEST(w.run_batch(error));
+  BOOST_TEST(w.run_batch(error));
+  BOOST_TEST(c.committed(TopicPartition{"claims", 0}) == 7);
+  BOOST_TEST(m.transactions.load() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(outputs_are_a_function_of_the_record) {
+  const StreamConfig cfg = stream_config();
+  InRecord in;
+  in.topic = "claims";
+  in.partition = 2;
+  in.offset = 41;
+  in.timestamp_ms = 1'767'225'600'000;
+  in.value = x12_accepted();
+  const RecordOutcome a = process_record(pipeline(), cfg, in, {});
+  const RecordOutcome b = process_record(pipeline(), cfg, in, {});
+  BOOST_TEST_REQUIRE(a.out.size() == b.out.size());
+  for (std::size_t i = 0; i < a.out.size(); ++i) {
+    BOOST_TEST(a.out[i].value == b.out[i].value);
+    BOOST_TEST(a.out[i].headers == b.out[i].headers);
+  }
+  in.offset = 42;
+  const RecordOutcome c = process_record(pipeline(), cfg, in, {});
+  BOOST_TEST(c.out.front().value != a.out.front().value);  // another control number
+  BOOST_TEST(c.out.front().header("claimgate-key") == "claims/2/42/999");
+  BOOST_TEST(a.out.front().header("claimgate-inbound-offset") == "41");
+
+  RecordLimits small;
+  small.max_record_bytes = 10;
+  const RecordOutcome big = process_record(pipeline(), cfg, in, small);
+  BOOST_TEST(big.dead_lettered);
+  BOOST_TEST(big.out.front().header("claimgate-reason").rfind("too_large", 0) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(stream_configuration_errors_name_their_key) {
+  auto error_of = [](const std::string& json) -> std::string {
+    try {
+      const ServerConfig c = parse_config(json);
+      require_stream(c.stream);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return {};
+  };
+  const std::string ok =
+      R"({"stream":{"brokers":"k:9092","input_topic":"in","answers_topic":"a","verdicts_topic":"v",
+          "dead_letter_topic":"d","payer_topics":{"*":"p","87726":"p-uhc"},"librdkafka":{"security.protocol":"ssl"}}})";
+  BOOST_TEST(error_of(ok).empty());
+  BOOST_TEST(error_of(R"({"stream":{"brokers":"k:9092"}})").rfind("stream.input_topic:", 0) == 0u);
+  BOOST_TEST(error_of(R"({"stream":{"brokers":"k","input_topic":"in","answers_topic":"a","verdicts_topic":"v",
+      "dead_letter_topic":"d","payer_topics":{"1":"p"}}})").rfind("stream.payer_topics:", 0) == 0u);
+  BOOST_TEST(error_of(R"({"stream":{"input_topic":"bad topic"}})").rfind("stream.input_topic:", 0) == 0u);
+  BOOST_TEST(error_of(R"({"stream":{"librdkafka":{"isolation.level":"read_uncommitted"}}})")
+                 .rfind("stream.librdkafka.isolation.level:", 0) == 0u);
+  BOOST_TEST(error_of(R"({"stream":{"librdkafka":{"linger.ms":5}}})").rfind("stream.librdkafka.linger.ms:", 0) == 0u);
+  BOOST_TEST(error_of(R"({"stream":{"max_in_flight_records":0}})").rfind("stream.max_in_flight_records:", 0) == 0u);
+  BOOST_TEST(error_of(R"({"stream":{"group":"x"}})").rfind("stream.group:", 0) == 0u);
+  BOOST_TEST(error_of(R"({"forward":{"targets":{"k":{"type":"kafka","topic":"t"}}}})")
+                 .rfind("forward.targets.k.brokers:", 0) == 0u);
+  BOOST_TEST(error_of(R"({"forward":{"targets":{"k":{"type":"kafka","brokers":"b","topic":"t","dir":"x"}}}})")
+                 .rfind("forward.targets.k.dir:", 0) == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
