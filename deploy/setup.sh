@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(cmake ninja-build g++ pkg-config xz-utils
-          libboost1.81-dev libboost-test1.81-dev rapidjson-dev libpugixml-dev libssl-dev liblzma-dev)
+          libboost1.81-dev libboost-test1.81-dev rapidjson-dev libpugixml-dev libssl-dev liblzma-dev
+          librdkafka-dev)
 
 # shellcheck disable=SC2206
 PACKAGES+=(${CG_EXTRA_PACKAGES:-})
