@@ -189,7 +189,14 @@ int cmd_serve(const Args& args) {
     return 1;
   }
 
-  Forwarder forwarder(config.forward, *spool, metrics, config.dead_letter_dir);
+  std::unique_ptr<Forwarder> forwarder_owner;
+  try {
+    forwarder_owner = std::make_unique<Forwarder>(config.forward, *spool, metrics, config.dead_letter_dir);
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "claimgate serve: bad configuration: %s\n", e.what());
+    return 2;
+  }
+  Forwarder& forwarder = *forwarder_owner;
   forwarder.start();
 
   // Control numbers of the interchanges the server writes, durable in the data dir; a block of

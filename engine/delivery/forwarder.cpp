@@ -2,6 +2,7 @@
 
 #include "engine/delivery/dead_letter.hpp"
 #include "engine/delivery/http_client.hpp"
+#include "engine/delivery/kafka_target.hpp"
 #include "engine/log.hpp"
 
 #include <algorithm>
@@ -20,6 +21,7 @@ struct Forwarder::Target {
   Url x12_url, fhir_url;
   bool has_x12 = false, has_fhir = false;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::unique_ptr<KafkaTarget> kafka;
 
   // Circuit breaker.
   std::mutex mutex;
@@ -62,6 +64,10 @@ Forwarder::Forwarder(const ForwardConfig& config, Spool& spool, Metrics& metrics
         if (t->fhir_url.target.empty() || t->fhir_url.target.back() != '/') t->fhir_url.target += '/';
         t->fhir_url.target += "Claim";
       }
+    }
+    if (tc.kind == TargetConfig::Kind::Kafka) {
+      t->kafka = std::make_unique<KafkaTarget>(tc, "forward.targets." + name, config_.timeout_ms);
+      t->has_x12 = t->has_fhir = true;
     }
     for (const auto& [h, v] : tc.headers) t->headers.emplace_back(h, v);
     if (name == config_.default_target) default_target_ = t->index;
@@ -236,6 +242,9 @@ void Forwarder::send_one(SpoolEntry& e, Target& t, HttpClient& client, std::mt19
     r = {Verdict::Permanent, "the spool entry is unreadable", 0};
   } else if ((x12 && !t.has_x12) || (!x12 && !t.has_fhir)) {
     r = {Verdict::Permanent, std::string("target has no ") + (x12 ? "x12_url" : "fhir_url"), 0};
+  } else if (t.kafka) {
+    const KafkaTarget::Result k = t.kafka->send(e);
+    r = {k.acknowledged ? Verdict::Done : k.permanent ? Verdict::Permanent : Verdict::Retry, k.error, 0};
   } else {
     auto headers = t.headers;
     headers.emplace_back("Idempotency-Key", e.item.key);

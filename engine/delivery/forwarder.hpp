@@ -14,7 +14,8 @@
 // an HTTP(S) upstream (X12 POSTed to x12_url, FHIR Claims to <fhir_url>/Claim, with
 // "Idempotency-Key: <key>"; one keep-alive connection per worker; a circuit breaker per
 // target: breaker_failures consecutive failures open it for breaker_open_ms, then one probe
-// decides).
+// decides) or a Kafka topic (engine/delivery/kafka_target.hpp: done once the brokers
+// acknowledged the record, acks=all).
 //
 // Thread safety: start()/stop() from one thread; the rest is internal.
 #pragma once
@@ -36,6 +37,7 @@ class HttpClient;
 
 class Forwarder {
  public:
+  // Throws ConfigError when a kafka target's client properties are refused.
   Forwarder(const ForwardConfig& config, Spool& spool, Metrics& metrics, std::string dead_letter_dir);
   ~Forwarder();
   Forwarder(const Forwarder&) = delete;

@@ -321,3 +321,55 @@ BOOST_AUTO_TEST_CASE(a_bad_stream_configuration_is_refused_with_the_key) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(kafka_forward_target)
+
+BOOST_AUTO_TEST_CASE(the_gateway_marks_an_entry_done_only_after_the_brokers_acknowledged_it) {
+  const fs::path dir = scratch("kafka-target");
+  MockCluster mock({"payer-bus:2"});
+  BOOST_TEST_REQUIRE(!mock.bootstrap().empty());
+  ServerProcess server(dir, R"({"threads": 2, "log": {"level": "info"},
+    "forward": {"workers": 2, "backoff_initial_ms": 50, "backoff_max_ms": 300, "timeout_ms": 1500,
+      "max_attempts": 1000, "breaker_failures": 1000,
+      "targets": {"bus": {"type": "kafka", "brokers": ")" + mock.bootstrap() + R"(", "topic": "payer-bus",
+                          "librdkafka": {"socket.connection.setup.timeout.ms": "1000"}}},
+      "default_target": "bus"}})");
+  for (int b = 1; b <= 3; ++b) BOOST_TEST(mock.command("broker-down " + std::to_string(b)) == "ok");
+  BOOST_TEST_REQUIRE(server.start());
+
+  cg::test::Gen837 g(cg::test::Gen837::Kind::Professional, 7);
+  std::string x12;
+  g.begin(x12, 100);
+  for (int i = 0; i < 3; ++i) g.claim(x12);
+  g.end(x12);
+  const Response r = post(server.port(), "/x12", x12);
+  BOOST_TEST_REQUIRE(r.status == 200);
+  const std::string keys = r.header("X-Claimgate-Entry-Keys");
+  BOOST_TEST_REQUIRE(!keys.empty());
+
+  // No broker: the entry stays in the spool, attempts fail.
+  BOOST_TEST(wait_for([&] { return metric(get(server.port(), "/metrics").body, "claimgate_forward_failures_total{target=\"bus\"}") > 0; }, 20s));
+  BOOST_TEST(metric(get(server.port(), "/metrics").body, "claimgate_spool_pending_entries") >= 1);
+
+  for (int b = 1; b <= 3; ++b) BOOST_TEST(mock.command("broker-up " + std::to_string(b)) == "ok");
+  BOOST_TEST(wait_for([&] { return metric(get(server.port(), "/metrics").body, "claimgate_spool_pending_entries") == 0; }, 30s),
+             server.log().substr(0, 3000));
+
+  std::set<std::string> found_keys;
+  for (const Record& rec : read_topic(mock.bootstrap(), "payer-bus", 2)) {
+    found_keys.insert(rec.headers.at("claimgate-key"));
+    BOOST_TEST(rec.headers.at("content-type") == "application/edi-x12");
+    BOOST_TEST(x12_claim_ids(rec.value).size() >= 1u);
+  }
+  std::set<std::string> expected_keys;
+  for (std::size_t start = 0; start < keys.size();) {
+    const std::size_t comma = std::min(keys.find(',', start), keys.size());
+    expected_keys.insert(keys.substr(start, comma - start));
+    start = comma + 1;
+  }
+  BOOST_TEST(found_keys == expected_keys);
+  server.signal(SIGTERM);
+  BOOST_TEST(server.wait_exit(30s) == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
