@@ -32,19 +32,6 @@ Kind detect(const InRecord& in) {
   return Kind::Unknown;
 }
 
-// A deterministic 64-bit mix of where the record sits (FNV-1a over the topic, then the numbers).
-std::uint64_t place_hash(const InRecord& in) {
-  std::uint64_t h = 1469598103934665603ull;
-  auto mix = [&h](std::uint64_t b) {
-    h ^= b;
-    h *= 1099511628211ull;
-  };
-  for (unsigned char c : in.topic) mix(c);
-  for (int i = 0; i < 4; ++i) mix(static_cast<std::uint32_t>(in.partition) >> (8 * i) & 0xFF);
-  for (int i = 0; i < 8; ++i) mix(static_cast<std::uint64_t>(in.offset) >> (8 * i) & 0xFF);
-  return h;
-}
-
 std::tm utc(std::int64_t ms) {
   const std::time_t t = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
@@ -198,8 +185,12 @@ RecordOutcome process_record(const Pipeline& pipeline, const StreamConfig& confi
 
   if (kind == Kind::X12) {
     Stamp stamp;
-    // ISA13 is 9 digits; the pipeline uses up to 4 numbers from the base.
-    stamp.control = 1 + (place_hash(in) % 249'999'999ull) * 4;
+    // The interchanges written for a record (TA1/999, 277CA, one 837 per payer) take ISA13s
+    // control, control+1, ... from a slot of 8 the record's place owns: a replay writes the same
+    // numbers, and records never share one while partitions < 64 and offsets < 1,953,125
+    // (then the 9-digit space wraps; docs/scale-out.md).
+    const std::uint64_t slot = static_cast<std::uint64_t>(in.offset) * 64 + static_cast<std::uint32_t>(in.partition) % 64;
+    stamp.control = 1 + (slot * 8) % 999'999'992ull;
     char d[16], t[8];
     std::strftime(d, sizeof d, "%Y%m%d", &tm);
     std::strftime(t, sizeof t, "%H%M", &tm);

@@ -15,8 +15,9 @@
 //             payer id, verdict, rule ids and locations; nothing else of the claim
 //   dead      a record that is neither X12 nor JSON, or too large, to dead_letter_topic as
 //             received with the header claimgate-reason ("dead-letter")
-// Stamps (control numbers, dates of the generated interchanges and FHIR resources, the
-// "today" of the rules) derive from the record's partition, offset and timestamp.
+// Stamps (ISA13 control numbers, dates of the generated interchanges and FHIR resources, the
+// "today" of the rules) derive from the record's partition, offset and timestamp, not from a
+// counter or the clock: a replayed record yields byte-identical outputs.
 //
 // Thread safety: process_record() is a pure function of its arguments (the Pipeline is
 // immutable).
