@@ -3,8 +3,9 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer running the unit and conformance suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# dpkg-dev (dpkg-shlibdeps), systemd (systemd-analyze) and curl for the Debian package test.
-CG_EXTRA_PACKAGES="dpkg-dev systemd curl openssl" deploy/setup.sh
+# dpkg-dev (dpkg-shlibdeps), systemd (systemd-analyze) and curl for the Debian package test;
+# kcat (the Kafka command-line client) sends records in the stream integration test.
+CG_EXTRA_PACKAGES="dpkg-dev systemd curl openssl kcat" deploy/setup.sh
 
 JOBS="$(nproc)"
 # Independent checkers, from npm (one install: npm prunes what a later --no-save install does not

@@ -60,6 +60,25 @@ bool wait_for(F cond, std::chrono::milliseconds limit) {
   return cond();
 }
 
+// Waits (bounded) for the child `pid` to exit (then sets it to -1); returns its exit status,
+// -1 on timeout or when a signal ended it.
+inline int wait_child(pid_t& pid, std::chrono::milliseconds limit) {
+  int status = 0;
+  int result = -1;
+  wait_for(
+      [&] {
+        if (pid <= 0) return true;
+        if (::waitpid(pid, &status, WNOHANG) == pid) {
+          result = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+          pid = -1;
+          return true;
+        }
+        return false;
+      },
+      limit);
+  return result;
+}
+
 struct Response {
   int status = 0;  // 0: no answer (error)
   std::map<std::string, std::string> headers;
@@ -323,22 +342,7 @@ class ServerProcess {
     if (pid_ > 0) ::kill(pid_, sig);
   }
   // Waits (bounded) for the process to exit; returns its exit status, -1 on timeout/signal.
-  int wait_exit(std::chrono::milliseconds limit) {
-    int status = 0;
-    int result = -1;
-    wait_for(
-        [&] {
-          if (pid_ <= 0) return true;
-          if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            result = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-            pid_ = -1;
-            return true;
-          }
-          return false;
-        },
-        limit);
-    return result;
-  }
+  int wait_exit(std::chrono::milliseconds limit) { return wait_child(pid_, limit); }
   void kill9() {
     signal(SIGKILL);
     wait_exit(10s);

@@ -128,21 +128,7 @@ class StreamWorker {
     if (pid_ > 0) ::kill(pid_, sig);
   }
   // Exit status after the process ends (bounded), -1 on timeout or a signal.
-  int wait_exit(std::chrono::milliseconds limit) {
-    int status = 0, result = -1;
-    wait_for(
-        [&] {
-          if (pid_ <= 0) return true;
-          if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            result = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-            pid_ = -1;
-            return true;
-          }
-          return false;
-        },
-        limit);
-    return result;
-  }
+  int wait_exit(std::chrono::milliseconds limit) { return wait_child(pid_, limit); }
   [[nodiscard]] std::uint16_t port() const { return port_; }
   [[nodiscard]] std::string log() const { return read_text(dir_ / (instance_ + ".log")); }
 

@@ -30,6 +30,7 @@ declare -A expect=(
   ["build/claimgate code M54.5 --dos 2024-03-01"]="0|M54.50"
   ["build/claimgate dead-letter list --data-dir var"]="0|0 dead letters"
   ["build/claimgate audit verify var/audit.log"]="0|intact"
+  ["build/claimgate stream --help"]="0|usage: claimgate stream --config FILE"
   ["build/claimgate code-set build --help"]="0|usage: claimgate code-set build"
 )
 
