@@ -89,6 +89,20 @@ test::Collected read(const Subject& s, const std::vector<std::string>& body) {
   return test::read_x12(test::interchange({body}, s.guide));
 }
 
+// Calls f(subject, segment index, elements of the segment, rule) for every element rule of
+// every body segment the model knows.
+template <class F>
+void for_each_rule(F f) {
+  for (const auto& s : subjects()) {
+    for (std::size_t i = 0; i < s.body.size(); ++i) {
+      const auto el = elements(s.body[i], '*');
+      const x12::SegmentRule* seg = x12::guide_segment(s.type, code_of(el[0]));
+      if (seg == nullptr) continue;
+      for (const auto& r : x12::guide_rules(s.type).subspan(seg->rules_begin, seg->rules_count)) f(s, i, el, r);
+    }
+  }
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(x12_guide_mutations)
@@ -99,59 +113,44 @@ BOOST_AUTO_TEST_CASE(subjects_are_clean) {
 
 BOOST_AUTO_TEST_CASE(one_code_value_changed) {
   int mutations = 0;
-  for (const auto& s : subjects()) {
-    for (std::size_t i = 0; i < s.body.size(); ++i) {
-      auto el = elements(s.body[i], '*');
-      const x12::SegmentRule* seg = x12::guide_segment(s.type, code_of(el[0]));
-      if (seg == nullptr) continue;
-      for (const auto& r : x12::guide_rules(s.type).subspan(seg->rules_begin, seg->rules_count)) {
-        if (r.codes_count == 0 || r.element >= el.size()) continue;
-        auto comps = elements(el[r.element], ':');
-        const std::size_t c = r.component == 0 ? 0 : r.component - 1u;
-        if (c >= comps.size() || comps[c].empty()) continue;
-        std::string bad(std::max<std::size_t>(r.min_length, 1), 'Q');
-        if (x12::guide_code_allowed(r, bad)) continue;
-        auto mutated = s.body;
-        auto e2 = el;
-        auto comps2 = comps;
-        comps2[c] = bad;
-        e2[r.element] = join(comps2, ':');
-        mutated[i] = join(e2, '*');
-        const test::Collected got = read(s, mutated);
-        ++mutations;
-        bool found = false;
-        for (const auto& e : got.syntax)
-          found = found || (e.level == x12::ErrorLevel::Element && e.code == "7" && e.position == position(i) &&
-                            e.element == r.element && e.component == r.component);
-        BOOST_TEST_CONTEXT(s.name << " " << mutated[i]) { BOOST_TEST(found); }
-      }
-    }
-  }
+  for_each_rule([&](const Subject& s, std::size_t i, const std::vector<std::string>& el, const x12::ElementRule& r) {
+    if (r.codes_count == 0 || r.element >= el.size()) return;
+    auto comps = elements(el[r.element], ':');
+    const std::size_t c = r.component == 0 ? 0 : r.component - 1u;
+    if (c >= comps.size() || comps[c].empty()) return;
+    const std::string bad(std::max<std::size_t>(r.min_length, 1), 'Q');
+    if (x12::guide_code_allowed(r, bad)) return;
+    auto mutated = s.body;
+    auto e2 = el;
+    comps[c] = bad;
+    e2[r.element] = join(comps, ':');
+    mutated[i] = join(e2, '*');
+    const test::Collected got = read(s, mutated);
+    ++mutations;
+    bool found = false;
+    for (const auto& e : got.syntax)
+      found = found || (e.level == x12::ErrorLevel::Element && e.code == "7" && e.position == position(i) &&
+                        e.element == r.element && e.component == r.component);
+    BOOST_TEST_CONTEXT(s.name << " " << mutated[i]) { BOOST_TEST(found); }
+  });
   BOOST_TEST(mutations > 40);
 }
 
 BOOST_AUTO_TEST_CASE(harmless_text_changes_stay_clean) {
   int mutations = 0;
-  for (const auto& s : subjects()) {
-    for (std::size_t i = 0; i < s.body.size(); ++i) {
-      auto el = elements(s.body[i], '*');
-      const x12::SegmentRule* seg = x12::guide_segment(s.type, code_of(el[0]));
-      if (seg == nullptr) continue;
-      for (const auto& r : x12::guide_rules(s.type).subspan(seg->rules_begin, seg->rules_count)) {
-        // 1251 (date or range as DTP02 / DMG01 say) is text with a format of its own: not harmless.
-        if (r.type != 'A' || r.codes_count != 0 || r.component != 0 || r.element >= el.size() || r.data_element == 1251)
-          continue;
-        std::string& v = el[r.element];
-        if (v.size() < 2 || v.find(':') != std::string::npos) continue;
-        auto e2 = el;
-        e2[r.element].back() = e2[r.element].back() == 'Q' ? 'R' : 'Q';
-        auto mutated = s.body;
-        mutated[i] = join(e2, '*');
-        ++mutations;
-        BOOST_TEST_CONTEXT(s.name << " " << mutated[i]) { BOOST_TEST(read(s, mutated).syntax.empty()); }
-      }
-    }
-  }
+  for_each_rule([&](const Subject& s, std::size_t i, const std::vector<std::string>& el, const x12::ElementRule& r) {
+    // 1251 (date or range as DTP02 / DMG01 say) is text with a format of its own: not harmless.
+    if (r.type != 'A' || r.codes_count != 0 || r.component != 0 || r.element >= el.size() || r.data_element == 1251)
+      return;
+    const std::string& v = el[r.element];
+    if (v.size() < 2 || v.find(':') != std::string::npos) return;
+    auto e2 = el;
+    e2[r.element].back() = e2[r.element].back() == 'Q' ? 'R' : 'Q';
+    auto mutated = s.body;
+    mutated[i] = join(e2, '*');
+    ++mutations;
+    BOOST_TEST_CONTEXT(s.name << " " << mutated[i]) { BOOST_TEST(read(s, mutated).syntax.empty()); }
+  });
   BOOST_TEST(mutations > 30);
 }
 
