@@ -446,7 +446,8 @@ BOOST_AUTO_TEST_CASE(service_line_structure_and_dates) {
 
   auto no_date = test::professional_body();
   no_date.erase(no_date.begin() + 22);  // DTP*472 of line 1
-  const auto* dtp = find_error(read_x12(interchange({no_date})), x12::ErrorLevel::Segment, "3");
+  const Collected dtp_read = read_x12(interchange({no_date}));
+  const auto* dtp = find_error(dtp_read, x12::ErrorLevel::Segment, "3");
   BOOST_REQUIRE(dtp);
   BOOST_TEST(dtp->segment_id == "DTP");
   BOOST_TEST(dtp->loop == "2400");
@@ -454,7 +455,8 @@ BOOST_AUTO_TEST_CASE(service_line_structure_and_dates) {
 
   auto rd9 = test::professional_body();
   rd9[22] = "DTP*472*RD9*20240110";
-  const auto* q = find_error(read_x12(interchange({rd9})), x12::ErrorLevel::Element, "7");
+  const Collected q_read = read_x12(interchange({rd9}));
+  const auto* q = find_error(q_read, x12::ErrorLevel::Element, "7");
   BOOST_REQUIRE(q);
   BOOST_TEST(q->element == 2u);
   BOOST_TEST(q->data_element == 1250u);
@@ -464,11 +466,13 @@ BOOST_AUTO_TEST_CASE(service_line_structure_and_dates) {
 BOOST_AUTO_TEST_CASE(clm01_length_and_control_characters) {
   auto body = test::professional_body();
   body[18] = "CLM*" + std::string(39, 'A') + "*150***11:B:1*Y*A*Y*Y";
-  const auto* len = find_error(read_x12(interchange({body})), x12::ErrorLevel::Element, "5");
+  const Collected len_read = read_x12(interchange({body}));
+  const auto* len = find_error(len_read, x12::ErrorLevel::Element, "5");
   BOOST_REQUIRE(len);
   BOOST_TEST(len->element == 1u);
   body[18] = "CLM*PCN\n1*150***11:B:1*Y*A*Y*Y";
-  const auto* ctl = find_error(read_x12(interchange({body})), x12::ErrorLevel::Element, "6");
+  const Collected ctl_read = read_x12(interchange({body}));
+  const auto* ctl = find_error(ctl_read, x12::ErrorLevel::Element, "6");
   BOOST_REQUIRE(ctl);
   BOOST_TEST(ctl->segment_id == "CLM");
   body[18] = "CLM*PCN\t1*150***11:B:1*Y*A*Y*Y";
@@ -479,14 +483,16 @@ BOOST_AUTO_TEST_CASE(clm01_length_and_control_characters) {
 BOOST_AUTO_TEST_CASE(required_loops_of_the_hierarchy) {
   auto no_n3 = test::professional_body();
   no_n3.erase(no_n3.begin() + 6);  // N3 of 2010AA
-  const auto* n3 = find_error(read_x12(interchange({no_n3})), x12::ErrorLevel::Segment, "3");
+  const Collected n3_read = read_x12(interchange({no_n3}));
+  const auto* n3 = find_error(n3_read, x12::ErrorLevel::Segment, "3");
   BOOST_REQUIRE(n3);
   BOOST_TEST(n3->segment_id == "N3");
   BOOST_TEST(n3->loop == "2010AA");
 
   auto not_85 = test::professional_body();
   not_85[5] = "NM1*87*2*CLINIC";
-  const auto* nm1 = find_error(read_x12(interchange({not_85})), x12::ErrorLevel::Segment, "3");
+  const Collected nm1_read = read_x12(interchange({not_85}));
+  const auto* nm1 = find_error(nm1_read, x12::ErrorLevel::Segment, "3");
   BOOST_REQUIRE(nm1);
   BOOST_TEST(nm1->loop == "2010AA");
 
@@ -494,7 +500,8 @@ BOOST_AUTO_TEST_CASE(required_loops_of_the_hierarchy) {
   hl2[4] = "HL*2**20*1";
   hl2[9] = "HL*3*2*22*1";
   hl2[14] = "HL*4*3*23*0";
-  const auto* hl = find_error(read_x12(interchange({hl2})), x12::ErrorLevel::Element, "I12");
+  const Collected hl_read = read_x12(interchange({hl2}));
+  const auto* hl = find_error(hl_read, x12::ErrorLevel::Element, "I12");
   BOOST_REQUIRE(hl);
   BOOST_TEST(hl->position == 6u);
 
