@@ -73,7 +73,7 @@ struct KafkaClient::Impl {
     std::vector<std::string> names;
     for (int i = 0; i < parts->cnt; ++i) names.push_back(std::string(parts->elems[i].topic) + "/" + std::to_string(parts->elems[i].partition));
     log::Line(log::Level::Info, "stream.rebalance")
-        .str("event", event)
+        .str("change", event)
         .str("protocol", coop ? "cooperative" : "eager")
         .boolean("lost", rd_kafka_assignment_lost(rk) == 1)
         .list("partitions", names, 64);

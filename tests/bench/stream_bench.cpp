@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     const bool joined = wait_for(
         [&] {
           for (const auto& w : ws)
-            if (w->log().find("\"event\":\"assign\"") == std::string::npos) return false;
+            if (w->log().find("\"change\":\"assign\"") == std::string::npos) return false;
           return true;
         },
         30s);
