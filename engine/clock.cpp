@@ -13,6 +13,16 @@ rules::Date local_today() {
                      static_cast<std::uint8_t>(tm.tm_mday)};
 }
 
+X12DateTime local_x12_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char d[16], t[8];
+  std::strftime(d, sizeof d, "%Y%m%d", &tm);
+  std::strftime(t, sizeof t, "%H%M", &tm);
+  return X12DateTime{d, t};
+}
+
 std::string utc_datetime_now() {
   const std::time_t t = std::time(nullptr);
   std::tm tm{};

@@ -13,6 +13,11 @@ namespace cg::engine {
 
 // Today's date in the machine's local time zone (the day a claim is received).
 [[nodiscard]] rules::Date local_today();
+// Now in the machine's local time as X12 writes it: date CCYYMMDD, time HHMM.
+struct X12DateTime {
+  std::string date, time;
+};
+[[nodiscard]] X12DateTime local_x12_now();
 // Now as a FHIR dateTime in UTC, e.g. 2026-11-23T10:00:00Z.
 [[nodiscard]] std::string utc_datetime_now();
 

@@ -6,13 +6,14 @@
 namespace cg::engine {
 namespace {
 
+// dir_error: why no packs directory was found (when dir is empty).
 std::shared_ptr<const rules::RuleSet> build_rules(const std::vector<std::string>& packs, const std::string& dir,
-                                                  const std::string& key) {
+                                                  const std::string& key, const std::string& dir_error) {
   try {
     std::vector<std::shared_ptr<const rules::RulePack>> loaded;
     for (const auto& p : packs) {
       if (dir.empty() && p.find('/') == std::string::npos && !p.ends_with(".json"))
-        throw ConfigError(key + ": pack " + p + ": " + find_packs_dir().error);
+        throw ConfigError(key + ": pack " + p + ": " + dir_error);
       loaded.push_back(rules::load_pack_ref(p, dir));
     }
     return rules::RuleSet::build(std::move(loaded));
@@ -23,15 +24,19 @@ std::shared_ptr<const rules::RuleSet> build_rules(const std::vector<std::string>
 
 }  // namespace
 
-PipelineOptions pipeline_options(const ServerConfig& config) {
+PipelineOptions pipeline_options(const ServerConfig& config, const std::filesystem::path& anchor) {
   PipelineOptions o;
-  std::string packs_dir = config.rules.packs_dir;
-  if (packs_dir.empty()) packs_dir = find_packs_dir().path;  // build_rules says when a name needs it
-  o.default_rules = build_rules(config.rules.default_packs, packs_dir, "rules.default");
+  std::string packs_dir = config.rules.packs_dir, dir_error;
+  if (packs_dir.empty()) {  // build_rules says when a name needs it
+    DataLookup found = find_packs_dir(anchor);
+    packs_dir = std::move(found.path);
+    dir_error = std::move(found.error);
+  }
+  o.default_rules = build_rules(config.rules.default_packs, packs_dir, "rules.default", dir_error);
   for (const auto& [payer, packs] : config.rules.by_payer)
-    o.rules_by_payer[payer] = build_rules(packs, packs_dir, "rules.by_payer." + payer);
+    o.rules_by_payer[payer] = build_rules(packs, packs_dir, "rules.by_payer." + payer, dir_error);
   for (const auto& [sender, packs] : config.rules.by_sender)
-    o.rules_by_sender[sender] = build_rules(packs, packs_dir, "rules.by_sender." + sender);
+    o.rules_by_sender[sender] = build_rules(packs, packs_dir, "rules.by_sender." + sender, dir_error);
   o.identity.sender_qualifier = config.identity.sender_qualifier;
   o.identity.sender_id = config.identity.sender_id;
   o.identity.payer_receiver_qualifier = config.identity.payer_receiver_qualifier;

@@ -7,9 +7,13 @@
 #include "engine/config.hpp"
 #include "engine/pipeline.hpp"
 
+#include <filesystem>
+
 namespace cg::engine {
 
-// Throws ConfigError naming the key, e.g. "rules.by_payer.87726: unknown pack 'x'".
-[[nodiscard]] PipelineOptions pipeline_options(const ServerConfig& config);
+// Throws ConfigError naming the key, e.g. "rules.by_payer.87726: unknown pack 'x'". anchor: the
+// folder packs are looked up from when rules.packs_dir is not set (find_packs_dir; default the
+// executable's, the C library passes its own).
+[[nodiscard]] PipelineOptions pipeline_options(const ServerConfig& config, const std::filesystem::path& anchor = {});
 
 }  // namespace cg::engine

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <new>
 
 namespace cg::engine {
 namespace {
@@ -66,26 +67,33 @@ std::string claim_report_json(const rules::Claim& c, const rules::Verdict& v) {
   return {buf.GetString(), buf.GetSize()};
 }
 
-std::string report_json(const std::vector<transforms::ClaimOutcome>& outcomes,
-                        const rules::Findings& input_errors, std::string_view source) {
-  char* data = nullptr;
-  std::size_t size = 0;
-  std::FILE* mem = open_memstream(&data, &size);
-  if (mem == nullptr) return {};
-  {
-    ReportWriter w(mem, ReportFormat::Json);
-    for (const auto& o : outcomes) w.claim(o.claim, o.verdict);
-    for (const auto& e : input_errors) w.input_error(source, e);
-    w.finish();
-  }
-  std::fclose(mem);
-  std::string out(data, size);
-  std::free(data);
-  return out;
+JsonReportBuffer::JsonReportBuffer(bool list_claims) : mem_(open_memstream(&data_, &size_)) {
+  if (mem_ == nullptr) throw std::bad_alloc();
+  writer_ = std::make_unique<ReportWriter>(mem_, ReportFormat::Json, nullptr, list_claims);
 }
 
-ReportWriter::ReportWriter(std::FILE* out, ReportFormat format, std::FILE* progress)
-    : out_(out), format_(format), progress_(progress) {}
+JsonReportBuffer::~JsonReportBuffer() {
+  if (mem_ != nullptr) std::fclose(mem_);
+  std::free(data_);
+}
+
+std::string JsonReportBuffer::finish() {
+  writer_->finish();
+  std::fclose(mem_);
+  mem_ = nullptr;
+  return std::string(data_, size_);
+}
+
+std::string report_json(const std::vector<transforms::ClaimOutcome>& outcomes,
+                        const rules::Findings& input_errors, std::string_view source) {
+  JsonReportBuffer buf;
+  for (const auto& o : outcomes) buf.writer().claim(o.claim, o.verdict);
+  for (const auto& e : input_errors) buf.writer().input_error(source, e);
+  return buf.finish();
+}
+
+ReportWriter::ReportWriter(std::FILE* out, ReportFormat format, std::FILE* progress, bool list_claims)
+    : out_(out), format_(format), progress_(progress), list_claims_(list_claims) {}
 
 void ReportWriter::claim(const rules::Claim& c, const rules::Verdict& v) {
   ++claims_;
@@ -113,6 +121,7 @@ void ReportWriter::claim(const rules::Claim& c, const rules::Verdict& v) {
   }
   switch (format_) {
     case ReportFormat::Json: {
+      if (!list_claims_) break;
       std::fputs(++listed_ == 1 ? "{\"claims\":[" : ",", out_);
       const std::string s = claim_report_json(c, v);
       std::fwrite(s.data(), 1, s.size(), out_);

@@ -17,6 +17,7 @@
 
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <string>
 
 namespace cg::engine {
@@ -26,7 +27,9 @@ enum class ReportFormat { Text, Json, Summary };
 class ReportWriter {
  public:
   // progress: where to draw a progress line for large inputs (a terminal), or nullptr.
-  ReportWriter(std::FILE* out, ReportFormat format, std::FILE* progress = nullptr);
+  // list_claims false: claims are counted but not written (JSON: an empty "claims" array; the
+  // caller hands each claim_report_json() elsewhere, as the C ABI's stream does).
+  ReportWriter(std::FILE* out, ReportFormat format, std::FILE* progress = nullptr, bool list_claims = true);
   void claim(const rules::Claim& claim, const rules::Verdict& verdict);
   // Text and JSON list only the rejected claims (the summary still counts every claim).
   void only_rejected(bool on) { only_rejected_ = on; }
@@ -34,7 +37,9 @@ class ReportWriter {
   void finish();
 
   [[nodiscard]] std::size_t claims() const { return claims_; }
+  [[nodiscard]] std::size_t accepted() const { return accepted_; }
   [[nodiscard]] std::size_t rejected() const { return rejected_; }
+  [[nodiscard]] std::size_t warnings() const { return warnings_; }
   [[nodiscard]] std::size_t input_errors() const { return errors_; }
 
  private:
@@ -42,6 +47,7 @@ class ReportWriter {
   std::FILE* out_;
   ReportFormat format_;
   std::FILE* progress_;
+  bool list_claims_;
   std::size_t claims_ = 0, accepted_ = 0, rejected_ = 0, warnings_ = 0, errors_ = 0;
   std::string pending_errors_;  // JSON: error objects, written after the claims array
   struct RuleCount {
@@ -52,6 +58,26 @@ class ReportWriter {
   bool only_rejected_ = false;
   bool progress_shown_ = false;
   long last_progress_ms_ = 0;
+};
+
+// The JSON report written into memory (report_json(), the C ABI). Throws std::bad_alloc when no
+// memory stream can be opened.
+class JsonReportBuffer {
+ public:
+  explicit JsonReportBuffer(bool list_claims = true);
+  ~JsonReportBuffer();
+  JsonReportBuffer(const JsonReportBuffer&) = delete;
+  JsonReportBuffer& operator=(const JsonReportBuffer&) = delete;
+
+  [[nodiscard]] ReportWriter& writer() { return *writer_; }
+  // Finishes the report and returns its text (once).
+  [[nodiscard]] std::string finish();
+
+ private:
+  char* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::FILE* mem_ = nullptr;
+  std::unique_ptr<ReportWriter> writer_;
 };
 
 // The whole JSON report for claims already validated and the input errors of one source.

@@ -226,15 +226,10 @@ std::shared_ptr<ControlNumbers> cli_control_numbers(const Options& o) {
 }
 
 Stamp cli_stamp(const std::shared_ptr<ControlNumbers>& numbers) {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  char d[16], t[8];
-  std::strftime(d, sizeof d, "%Y%m%d", &tm);
-  std::strftime(t, sizeof t, "%H%M", &tm);
+  X12DateTime now = local_x12_now();
   Stamp s;
-  s.date = d;
-  s.time = t;
+  s.date = std::move(now.date);
+  s.time = std::move(now.time);
   s.allocate = [numbers](std::string_view q, std::string_view id) { return numbers->next(q, id); };
   return s;
 }

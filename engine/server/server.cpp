@@ -1084,16 +1084,9 @@ struct Server::Impl {
       stamp.allocate = [cn = parts.control_numbers](std::string_view q, std::string_view id) {
         return cn->next(q, id);
       };
-      {
-        const std::time_t now = std::time(nullptr);
-        std::tm tm{};
-        localtime_r(&now, &tm);
-        char d[16], t[8];
-        std::strftime(d, sizeof d, "%Y%m%d", &tm);
-        std::strftime(t, sizeof t, "%H%M", &tm);
-        stamp.date = d;
-        stamp.time = t;
-      }
+      X12DateTime now = local_x12_now();
+      stamp.date = std::move(now.date);
+      stamp.time = std::move(now.time);
       char source[40];
       std::snprintf(source, sizeof source, "request-%llu", static_cast<unsigned long long>(request_id));
       auto x12 = parts.pipeline->begin_x12(source, sender, today, stamp);
