@@ -85,6 +85,9 @@ std::string parse_options(const char* json, bool stream, Options& o) {
   for (auto it = d.MemberBegin(); it != d.MemberEnd(); ++it) {
     const std::string key = it->name.GetString();
     const auto& v = it->value;
+    if (v.IsNull() && (key == "today" || key == "sender" || key == "source" || key == "answers" ||
+                       key == "fhir_operation" || key == "control_number"))
+      continue;  // null: the default
     if (key == "today") {
       const auto date = v.IsString() ? rules::parse_iso_date(v.GetString()) : std::nullopt;
       if (!date || v.GetStringLength() != 10) return "options.today: must be a date YYYY-MM-DD";

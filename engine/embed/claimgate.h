@@ -79,7 +79,8 @@ const char* cg_engine_last_error(const cg_engine* engine);
  *   "fhir_operation": "batch" (default) | "validate" | "submit" | "create": which FHIR answer
  *   "control_number": ISA13 of the first X12 interchange written, +1 for each next one (the
  *                     caller keeps track; default: the engine's control numbers)
- * Unknown keys and bad values fail with CG_E_ARGUMENT. Unusable input (neither X12 nor FHIR)
+ * A key with the value null takes its default. Unknown keys and bad values fail with
+ * CG_E_ARGUMENT. Unusable input (neither X12 nor FHIR)
  * is not a failure: the result reports it (cg_result_usable() == 0, the input.unrecognized
  * error in the report). */
 int cg_validate(cg_engine* engine, const char* bytes, size_t len, const char* options_json, cg_result** out);

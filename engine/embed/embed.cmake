@@ -73,9 +73,15 @@ list(SUBLIST _cg_thread_inputs 0 12 _cg_thread_inputs)
 add_test(NAME embed.threads COMMAND embed_test threads 4 3 ${CG_EMBED_FHIR_SAMPLE} ${_cg_thread_inputs})
 set_tests_properties(embed.api embed.threads PROPERTIES LABELS "embed" WORKING_DIRECTORY ${PROJECT_BINARY_DIR})
 if(NOT CG_SANITIZE AND NOT CG_TSAN)
+  # The installed tree the C, Java and Python tests use: everything `cmake --install` puts.
+  add_test(NAME embed.install COMMAND sh -c
+    "rm -rf '${PROJECT_BINARY_DIR}/embed-prefix' && '${CMAKE_COMMAND}' --install '${PROJECT_BINARY_DIR}' --prefix '${PROJECT_BINARY_DIR}/embed-prefix' >/dev/null")
+  set_tests_properties(embed.install PROPERTIES LABELS "embed" FIXTURES_SETUP embed_prefix)
   add_test(NAME embed.installed
     COMMAND ${PROJECT_SOURCE_DIR}/tests/embed/installed_test.sh ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR}
             ${PROJECT_BINARY_DIR}/embed-prefix)
-  set_tests_properties(embed.installed PROPERTIES LABELS "embed" FIXTURES_SETUP embed_prefix TIMEOUT 600
-    RESOURCE_LOCK embed_prefix)
+  set_tests_properties(embed.installed PROPERTIES LABELS "embed" FIXTURES_REQUIRED embed_prefix TIMEOUT 600)
 endif()
+
+include(${PROJECT_SOURCE_DIR}/bindings/java/java.cmake)
+include(${PROJECT_SOURCE_DIR}/bindings/python/python.cmake)

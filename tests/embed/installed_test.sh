@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# libclaimgate from an installed tree: `cmake --install` into PREFIX, then C programs built only
+# libclaimgate from an installed tree (PREFIX, made by `cmake --install`): C programs built only
 # from what is installed (pkg-config for the shared library, find_package(claimgate) for the
 # shared and the static one) validate the examples; their JSON must be byte for byte what the
 # CLI prints, through cg_validate (with and without answers) and through cg_stream_* (chunks of
@@ -8,8 +8,6 @@
 set -euo pipefail
 build=$1 src=$2 prefix=$3
 today=2026-06-01
-rm -rf "$prefix"
-cmake --install "$build" --prefix "$prefix" >/dev/null
 # Nothing of the build or source tree may be needed from here on but the test sources.
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig:$prefix/lib/$(gcc -print-multiarch 2>/dev/null)/pkgconfig"
 pkg-config --exists claimgate || { echo "claimgate.pc not installed"; exit 1; }
