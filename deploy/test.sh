@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Builds and runs every test: the Release build (unit, conformance), then a second build with
-# AddressSanitizer + UndefinedBehaviorSanitizer running the unit and conformance suites.
+# Builds and runs every test: the Release build (unit, conformance, integration, the C library
+# and its Java and Python bindings against an installed tree), then ThreadSanitizer and
+# AddressSanitizer + UndefinedBehaviorSanitizer builds (the library's API test with leak
+# detection, its multi-threaded test under TSan).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # dpkg-dev (dpkg-shlibdeps), systemd (systemd-analyze) and curl for the Debian package test;
-# kcat (the Kafka command-line client) sends records in the stream integration test.
-CG_EXTRA_PACKAGES="dpkg-dev systemd curl openssl kcat" deploy/setup.sh
+# kcat (the Kafka command-line client) sends records in the stream integration test; the JDK,
+# JNA, Rhino and JUnit 5 for the Java binding and its tests, pytest and venv for the Python
+# binding's (docs/plugins.md).
+CG_EXTRA_PACKAGES="dpkg-dev systemd curl openssl kcat openjdk-17-jdk-headless libjna-java librhino-java junit5 python3-pytest python3-venv" \
+  deploy/setup.sh
 
 JOBS="$(nproc)"
 # Independent checkers, from npm (one install: npm prunes what a later --no-save install does not
@@ -33,10 +38,11 @@ if [ ! -f build-tsan/build.ninja ]; then
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCG_TSAN=ON -DCG_BENCH=OFF \
     -DCG_CODESET_INDEX="$PWD/build/icd10cm.cgx" >/dev/null
 fi
-cmake --build build-tsan --target claimgate unit_engine integration_suite
+cmake --build build-tsan --target claimgate unit_engine integration_suite embed_test
 # halt_on_error also stops a server process the integration tests start: a race fails them.
+# embed.threads: threads sharing one libclaimgate engine.
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-  ctest --test-dir build-tsan -R "unit.engine|integration" --output-on-failure
+  ctest --test-dir build-tsan -R "unit.engine|integration|embed.threads" --output-on-failure
 
 echo "== tests (ASan+UBSan)"
 if [ ! -f build-asan/build.ninja ]; then
@@ -45,4 +51,4 @@ if [ ! -f build-asan/build.ninja ]; then
 fi
 cmake --build build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure -j "$JOBS" -L "unit|conformance"
+  ctest --test-dir build-asan --output-on-failure -j "$JOBS" -L "unit|conformance|embed"

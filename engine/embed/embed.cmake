@@ -6,6 +6,7 @@
 # number: raise both together, and only for a change that breaks callers.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
+enable_language(C)  # the tests, the benchmark and every consumer are C programs
 
 file(STRINGS ${CMAKE_CURRENT_LIST_DIR}/claimgate.h _cg_abi REGEX "^#define CG_ABI_VERSION [0-9]+$")
 string(REGEX REPLACE ".* ([0-9]+)$" "\\1" CG_ABI_VERSION "${_cg_abi}")
@@ -55,14 +56,20 @@ install(FILES ${CMAKE_BINARY_DIR}/embed/claimgate.pc DESTINATION ${CMAKE_INSTALL
 install(FILES ${CMAKE_BINARY_DIR}/embed/claimgateConfig.cmake ${CMAKE_BINARY_DIR}/embed/claimgateConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/claimgate COMPONENT embed)
 
+# claims/s through the C ABI, Java and Python against the CLI: bench/embed_bench.sh.
+if(CG_BENCH)
+  add_executable(bench_embed ${CMAKE_CURRENT_LIST_DIR}/bench/embed_bench.c)
+  target_link_libraries(bench_embed PRIVATE claimgate_shared)
+endif()
+
 if(NOT CG_TESTS)
+  include(${PROJECT_SOURCE_DIR}/bindings/java/java.cmake)
   return()
 endif()
 
 # Tests (tests/embed/): the C program against the build tree (the sanitizer trees run these) and
 # against an installed tree (installed_test.sh: cmake --install into build/embed-prefix, then
 # pkg-config and find_package consumers, byte-for-byte comparison with the CLI).
-enable_language(C)
 add_executable(embed_test ${PROJECT_SOURCE_DIR}/tests/embed/embed_test.c)
 target_link_libraries(embed_test PRIVATE claimgate_shared Threads::Threads)
 set(CG_EMBED_X12_SAMPLE ${PROJECT_SOURCE_DIR}/conformance/cases/837p/clean-office-visit/input.x12)
