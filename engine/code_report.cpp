@@ -52,6 +52,7 @@ std::string code_ref_text(const CodeRef& r) {
     s.append(codesets::dotted_code(r.last));
   }
   if (r.prefix) s.push_back('-');
+  if (!r.with.empty()) s += " " + r.with;
   return s;
 }
 

@@ -33,6 +33,25 @@ bool ref_matches(std::uint64_t first, std::uint64_t last, bool range, std::uint6
   return key_prefix(key, key_len(first)) == first;
 }
 
+bool with_matches(std::uint64_t with, std::uint64_t key) noexcept {
+  if (with == 0) return true;
+  char c[8] = {};
+  const int n = key_len(key);
+  for (int i = 0; i < n; ++i) c[i] = key_char(key, i);
+  return fmt::WithPattern::unpack(with).matches(c, n);
+}
+
+std::string with_text(std::uint64_t with, int base_len) {
+  if (with == 0) return {};
+  const auto w = fmt::WithPattern::unpack(with);
+  const std::string lo(w.lo, static_cast<std::size_t>(w.len)), hi(w.hi, static_cast<std::size_t>(w.len));
+  if (w.mode == fmt::WithPattern::kFinal) return "with final characters " + lo;
+  if (w.pos == base_len) return "with ." + lo + (hi != lo ? "-." + hi : std::string());
+  return "with character" + std::string(w.len > 1 ? "s " : " ") + std::to_string(w.pos + 1) +
+         (w.len > 1 ? "-" + std::to_string(w.pos + w.len) : std::string()) + " " + lo +
+         (hi != lo ? "-" + hi : std::string());
+}
+
 std::string join_chars(const std::vector<char>& v) {
   std::string s;
   for (char c : v) {
@@ -50,9 +69,9 @@ bool CodeRef::matches(std::string_view normalized_code) const {
   if (key == 0 || f == 0) return false;
   if (!last.empty()) {
     const std::uint64_t l = code_key(last);
-    return l != 0 && ref_matches(f, l, true, key);
+    return l != 0 && ref_matches(f, l, true, key) && with_matches(with_pattern, key);
   }
-  return ref_matches(f, 0, false, key);
+  return ref_matches(f, 0, false, key) && with_matches(with_pattern, key);
 }
 
 struct Icd10Index::Impl {
@@ -534,6 +553,8 @@ CodeExplanation Icd10Index::lookup(std::string_view code, Date dos) const {
         cr.prefix = (rf.flags & fmt::kRefPrefix) != 0;
         cr.note = m.str(rf.note);
         cr.declared_at = m.str(x.name);
+        cr.with_pattern = rf.with;
+        cr.with = with_text(rf.with, key_len(rf.first));
         out.push_back(std::move(cr));
       }
     };
@@ -620,13 +641,16 @@ bool Icd10Index::excludes1(const NotesRef& a, const NotesRef& b, CodeRef* why) c
       const fmt::Node& x = m.nodes[nd];
       for (std::uint32_t i = 0; i < x.e1_count; ++i) {
         const fmt::Ref& rf = m.refs[x.e1_begin + i];
-        if (!ref_matches(rf.first, rf.last, (rf.flags & fmt::kRefRange) != 0, to)) continue;
+        if (!ref_matches(rf.first, rf.last, (rf.flags & fmt::kRefRange) != 0, to) || !with_matches(rf.with, to))
+          continue;
         if (why) {
           why->first = key_string(rf.first);
           why->last = (rf.flags & fmt::kRefRange) ? key_string(rf.last) : std::string();
           why->prefix = (rf.flags & fmt::kRefPrefix) != 0;
           why->note = m.str(rf.note);
           why->declared_at = m.str(x.name);
+          why->with_pattern = rf.with;
+          why->with = with_text(rf.with, key_len(rf.first));
         }
         return true;
       }

@@ -60,6 +60,10 @@ struct CodeRef {
   bool prefix = false;  // "(M43.1-)": the code and all its descendants
   std::string note;   // the note text it came from, for messages
   std::string declared_at;  // the code or category the note sits under (with dot)
+  // The "with" form ("(E08-E13 with .42)"): besides first/last, the code's characters must fit
+  // this pattern (internal encoding, 0 = none); `with` says it in words ("with .42").
+  std::uint64_t with_pattern = 0;
+  std::string with;
   [[nodiscard]] bool matches(std::string_view normalized_code) const;
 };
 

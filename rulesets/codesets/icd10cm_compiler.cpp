@@ -353,7 +353,96 @@ bool parse_ref_token(std::string_view tok, fmt::Ref& ref) {
   return true;
 }
 
-// Excludes notes: "congenital spondylolysis (Q76.2)", "(C00-D49)", several per note.
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The characters a "with" constraint names: ".42" -> "42", "B" -> "B" (1 to 3, digits or
+// capital letters); false otherwise.
+bool with_value(std::string_view v, char (&out)[3], int& len) {
+  v = trim(v);
+  if (!v.empty() && v.front() == '.') v.remove_prefix(1);
+  if (!v.empty() && v.back() == '-') v.remove_suffix(1);
+  if (v.empty() || v.size() > 3) return false;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const char c = v[i];
+    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))) return false;
+    out[i] = c;
+  }
+  len = static_cast<int>(v.size());
+  return true;
+}
+
+// "E08-E13 with .42", "E08-E13 with .51-.52", "I69. with final characters -20",
+// "M51.- with fifth character 4", "F11-F19 with fifth to sixth characters 51",
+// "A37 with fifth-character 1", "S92.-with 7th character B". False (the group is skipped, never
+// widened to its base) when the constraint is not one of these shapes ("S52.- with open
+// fracture 7th character").
+bool parse_with_token(std::string_view tok, fmt::Ref& ref) {
+  const std::string low = lower(tok);
+  const std::size_t w = low.find("with");
+  if (w == std::string::npos) return false;
+  if (!parse_ref_token(tok.substr(0, w), ref)) return false;
+  const std::string_view raw = trim(tok.substr(w + 4));
+  fmt::WithPattern p;
+  if (!raw.empty() && raw.front() == '.') {
+    // After the dot of the base: positions from the base's length on.
+    const std::size_t dash = raw.find('-');
+    const std::string_view lo = dash == std::string_view::npos ? raw : raw.substr(0, dash);
+    const std::string_view hi = dash == std::string_view::npos ? std::string_view{} : trim(raw.substr(dash + 1));
+    if (!with_value(lo, p.lo, p.len)) return false;
+    int hlen = p.len;
+    if (!hi.empty() && hi.front() == '.') {
+      if (!with_value(hi, p.hi, hlen) || hlen != p.len) return false;
+    } else {
+      std::copy(std::begin(p.lo), std::end(p.lo), std::begin(p.hi));
+    }
+    p.mode = fmt::WithPattern::kAt;
+    p.pos = key_len(ref.first);
+  } else {
+    // "<ordinal>[ to <ordinal>] character(s)|digit <value>" or "final characters <value>".
+    std::string words;
+    for (char c : raw) words.push_back(c == '-' && words.empty() ? ' ' : c);
+    std::vector<std::string> t;
+    for (auto x : split(words, ' '))
+      if (!trim(x).empty()) t.emplace_back(trim(x));
+    if (t.size() < 2) return false;
+    const auto ordinal = [](std::string x) {
+      x = lower(x);
+      if (const auto h = x.find("-character"); h != std::string::npos) x.resize(h);
+      static const std::pair<const char*, int> kWords[] = {{"fourth", 4}, {"4th", 4}, {"fifth", 5}, {"5th", 5},
+                                                           {"sixth", 6},  {"6th", 6}, {"seventh", 7}, {"7th", 7}};
+      for (const auto& [word, n] : kWords)
+        if (x == word) return n;
+      return 0;
+    };
+    std::string value = t.back();
+    if (!value.empty() && value.front() == '-') value.erase(0, 1);
+    if (!with_value(value, p.lo, p.len)) return false;
+    std::copy(std::begin(p.lo), std::end(p.lo), std::begin(p.hi));
+    const std::string first = lower(t[0]);
+    if (first == "final") {
+      p.mode = fmt::WithPattern::kFinal;
+    } else if (const int from = ordinal(t[0]); from > 0) {
+      int to = from;
+      if (t.size() >= 4 && lower(t[1]) == "to") to = ordinal(t[2]);
+      if (to < from || to - from + 1 != p.len) return false;
+      p.mode = fmt::WithPattern::kAt;
+      p.pos = from - 1;
+    } else {
+      return false;
+    }
+    const std::string kind = lower(t[t.size() - 2]);
+    if (kind.find("character") == std::string::npos && kind != "digit") return false;
+  }
+  ref.with = p.pack();
+  return true;
+}
+
+// Excludes notes: "congenital spondylolysis (Q76.2)", "(C00-D49)", several per note; groups in
+// the "with" form become code patterns (parse_with_token).
 void parse_note_refs(std::string_view note, std::vector<fmt::Ref>& out) {
   std::size_t pos = 0;
   while ((pos = note.find('(', pos)) != std::string_view::npos) {
@@ -363,7 +452,11 @@ void parse_note_refs(std::string_view note, std::vector<fmt::Ref>& out) {
     pos = close + 1;
     for (auto tok : split(group, ',')) {
       fmt::Ref ref;
-      if (parse_ref_token(tok, ref)) out.push_back(ref);
+      if (lower(tok).find("with") != std::string::npos) {
+        if (parse_with_token(tok, ref)) out.push_back(ref);
+      } else if (parse_ref_token(tok, ref)) {
+        out.push_back(ref);
+      }
     }
   }
 }

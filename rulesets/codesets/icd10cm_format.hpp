@@ -125,6 +125,59 @@ struct Ref {
   std::uint64_t last;  // 0 unless kRefRange
   std::uint32_t note;
   std::uint32_t flags;
+  std::uint64_t with = 0;  // WithPattern::pack(): the "with" form of a note, 0 = none
+};
+
+// The "with" form of an Excludes note, "(E08-E13 with .42)", "(I69. with final characters
+// -20)", "(M51.- with fifth character 4)": besides matching first/last, the code's characters
+// at `pos` (0-based, in the code without its dot) or its final characters equal `lo`, or lie
+// between `lo` and `hi` ("(E08-E13 with .51-.52)"). Packed in 64 bits: mode 2, pos 3, len 2,
+// lo and hi 3 characters of 6 bits each.
+struct WithPattern {
+  enum Mode : std::uint8_t { kNone = 0, kAt = 1, kFinal = 2 };
+  Mode mode = kNone;
+  int pos = 0;
+  int len = 0;
+  char lo[3] = {}, hi[3] = {};
+
+  static std::uint64_t enc(char c) {
+    return c >= '0' && c <= '9' ? static_cast<std::uint64_t>(c - '0' + 1)
+           : c >= 'A' && c <= 'Z' ? static_cast<std::uint64_t>(c - 'A' + 11) : 0;
+  }
+  static char dec(std::uint64_t v) {
+    return v >= 1 && v <= 10 ? static_cast<char>('0' + v - 1) : v >= 11 && v <= 36 ? static_cast<char>('A' + v - 11) : 0;
+  }
+  std::uint64_t pack() const {
+    if (mode == kNone) return 0;
+    std::uint64_t v = static_cast<std::uint64_t>(mode) | static_cast<std::uint64_t>(pos & 7) << 2 |
+                      static_cast<std::uint64_t>(len & 3) << 5;
+    for (int i = 0; i < 3; ++i) v |= enc(lo[i]) << (7 + 6 * i) | enc(hi[i]) << (25 + 6 * i);
+    return v;
+  }
+  static WithPattern unpack(std::uint64_t v) {
+    WithPattern w;
+    w.mode = static_cast<Mode>(v & 3);
+    w.pos = static_cast<int>((v >> 2) & 7);
+    w.len = static_cast<int>((v >> 5) & 3);
+    for (int i = 0; i < 3; ++i) {
+      w.lo[i] = dec((v >> (7 + 6 * i)) & 63);
+      w.hi[i] = dec((v >> (25 + 6 * i)) & 63);
+    }
+    return w;
+  }
+  // `chars`/`n`: the code without its dot.
+  bool matches(const char* chars, int n) const {
+    if (mode == kNone) return true;
+    const int start = mode == kFinal ? n - len : pos;
+    if (len <= 0 || start < 0 || start + len > n) return false;
+    bool ge = true, le = true, eq_lo = true, eq_hi = true;
+    for (int i = 0; i < len; ++i) {
+      const char c = chars[start + i];
+      if (eq_lo && c != lo[i]) { ge = c > lo[i]; eq_lo = false; }
+      if (eq_hi && c != hi[i]) { le = c < hi[i]; eq_hi = false; }
+    }
+    return ge && le;
+  }
 };
 
 struct SevenDef {

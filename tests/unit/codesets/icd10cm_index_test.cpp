@@ -436,6 +436,24 @@ BOOST_AUTO_TEST_CASE(conversion_companion_codes_are_not_predecessors) {
              boost::test_tools::per_element());
 }
 
+// Excludes1 notes in the "with" form (FY2023 tabular): patterns, not skipped, never widened.
+BOOST_AUTO_TEST_CASE(excludes1_with_forms_are_code_patterns) {
+  const auto& idx = index();
+  const Date on = d("2024-01-05");
+  BOOST_TEST(idx.excludes1("G63", "E11.42", on));    // (E08-E13 with .42)
+  BOOST_TEST(idx.excludes1("G63", "E08.42", on));
+  BOOST_TEST(!idx.excludes1("G63", "E11.40", on));
+  BOOST_TEST(!idx.excludes1("G63", "E14.42", on));   // outside E08-E13 (not a code anyway)
+  BOOST_TEST(idx.excludes1("R47.01", "I69.320", on));  // (I69. with final characters -20)
+  BOOST_TEST(idx.excludes1("R47.01", "I69.120", on));
+  BOOST_TEST(!idx.excludes1("R47.01", "I69.328", on));
+  cg::codesets::CodeRef why;
+  BOOST_REQUIRE(idx.excludes1("G63", "E11.42", on, &why));
+  BOOST_TEST(why.with == "with .42");
+  BOOST_TEST(why.matches("E1142"));
+  BOOST_TEST(!why.matches("E1141"));
+}
+
 BOOST_AUTO_TEST_CASE(placeholder_inside_the_code_and_valid_seventh_on_a_bad_stem) {
   const auto& idx = index();
   const auto e = idx.lookup("S06.01A", d("2024-01-05"));
