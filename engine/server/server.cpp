@@ -1387,6 +1387,10 @@ std::string Server::start() {
              "no senders and no admins are configured: anyone who can reach this port may submit claims under any "
              "X-Claimgate-Sender, and the admin endpoints are disabled; configure senders and admins (docs/security.md)");
   }
+  if (m.config.senders.empty() && !m.config.admins.empty()) {
+    log::Line(log::Level::Warn, "UNAUTHENTICATED")
+        .str("message", "admins are configured but no senders: anyone who can reach this port may submit claims (as 'anonymous')");
+  }
   if (m.allowed_hosts.empty()) {
     log::Line(log::Level::Warn, "host_check_off").str("message", "allowed_hosts is empty and the listener is not loopback: any Host header is accepted");
   }

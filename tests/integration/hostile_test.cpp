@@ -394,6 +394,32 @@ BOOST_AUTO_TEST_CASE(authentication_bindings_limits_and_audit) {
   BOOST_TEST(run(exe + " audit verify " + audit.string(), &out) == 0, out);
 }
 
+// admin_listen: /admin/* and /metrics move to their own listener (still behind the admin
+// credential); the main listener no longer serves them.
+BOOST_AUTO_TEST_CASE(admin_endpoints_on_their_own_listener) {
+  ServerProcess srv(scratch("admin-listener"),
+                    base_config("\"admins\": [{\"id\": \"ops\", \"api_key\": \"admin-0123456789abcdef\"}], "
+                                "\"admin_listen\": \"127.0.0.1:0\","));
+  BOOST_REQUIRE_MESSAGE(srv.start(), srv.log());
+  const std::string log = srv.log();
+  const auto at = log.find("\"admin_port\":");
+  BOOST_REQUIRE(at != std::string::npos);
+  const auto admin_port = static_cast<std::uint16_t>(std::stoi(log.substr(at + 13)));
+  BOOST_REQUIRE(admin_port != 0);
+  const Headers admin{{"X-API-Key", "admin-0123456789abcdef"}};
+  BOOST_TEST(request(srv.port(), http::verb::get, "/admin/dead-letters", "", admin).status == 404);
+  BOOST_TEST(request(srv.port(), http::verb::get, "/metrics", "", admin).status == 404);
+  BOOST_TEST(request(admin_port, http::verb::get, "/admin/dead-letters", "", admin).status == 200);
+  BOOST_TEST(request(admin_port, http::verb::get, "/admin/dead-letters", "").status == 401);
+  BOOST_TEST(request(admin_port, http::verb::get, "/metrics", "", admin).status == 200);
+  BOOST_TEST(get(admin_port, "/healthz").status == 200);
+  BOOST_TEST(post(admin_port, "/x12", gen_x12(1, 4)).status == 404);  // no data path there
+  BOOST_TEST(post(srv.port(), "/x12", gen_x12(1, 4)).status == 200);   // senders not configured: open, and said
+  BOOST_TEST(srv.log().find("admins are configured but no senders") != std::string::npos);
+  srv.signal(SIGTERM);
+  BOOST_TEST(srv.wait_exit(10s) == 0);
+}
+
 // Idempotency-Key: the retry gets the original answer (also after a restart) and nothing is
 // accepted twice; the same key with another body is 422.
 BOOST_AUTO_TEST_CASE(idempotency_key_returns_the_original_answer) {
