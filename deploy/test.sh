@@ -9,8 +9,10 @@ cd "$(dirname "$0")/.."
 # kcat (the Kafka command-line client) sends records in the stream integration test; the JDK,
 # JNA, Rhino and JUnit 5 for the Java binding and its tests, pytest and venv for the Python
 # binding's (docs/plugins.md).
-CG_EXTRA_PACKAGES="dpkg-dev systemd curl openssl kcat openjdk-17-jdk-headless libjna-java librhino-java junit5 python3-pytest python3-venv" \
-  deploy/setup.sh
+# npm (with Debian's nodejs) for the independent checkers below, unless a node with npm is there.
+extra="dpkg-dev systemd curl openssl kcat openjdk-17-jdk-headless libjna-java librhino-java junit5 python3-pytest python3-venv"
+command -v npm >/dev/null || extra="$extra npm"
+CG_EXTRA_PACKAGES="$extra" deploy/setup.sh
 
 JOBS="$(nproc)"
 # Independent checkers, from npm (one install: npm prunes what a later --no-save install does not
