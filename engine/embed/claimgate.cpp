@@ -76,8 +76,12 @@ struct Options {
 std::string parse_options(const char* json, bool stream, Options& o) {
   o.today = engine::local_today();
   if (json == nullptr) return {};
+  // RapidJSON's SSE4.2 scanner loads aligned 16-byte blocks and can read past the caller's
+  // terminator: parse a NUL-padded copy, never the caller's buffer.
+  std::string text(json);
+  text.append(16, '\0');
   rapidjson::Document d;
-  d.Parse(json);
+  d.Parse(text.c_str());
   if (d.HasParseError())
     return std::string("options: not JSON: ") + rapidjson::GetParseError_En(d.GetParseError()) + " at offset " +
            std::to_string(d.GetErrorOffset());
