@@ -350,8 +350,9 @@ BOOST_AUTO_TEST_CASE(connection_limit_keeps_a_probe_slot) {
     probe.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     BOOST_TEST(probe.read().status == 200);
   }
+  // Polls made while the closed connections are still being released may be refused too.
   BOOST_TEST(wait_for([&] { return get(port, "/healthz").status == 200; }, 10s));
-  BOOST_TEST(metric(get(port, "/metrics").body, "claimgate_refusals_total{reason=\"max_connections\"}") == 1);
+  BOOST_TEST(metric(get(port, "/metrics").body, "claimgate_refusals_total{reason=\"max_connections\"}") >= 1);
   srv.signal(SIGTERM);
   BOOST_TEST(srv.wait_exit(10s) == 0);
 }
