@@ -78,6 +78,24 @@ std::string claim_to_json(const rules::Claim& c, ClaimJsonOptions o) {
     w.EndObject();
   }
   w.EndArray();
+  if (!c.procedures.empty()) {
+    w.Key("procedures");
+    w.StartArray();
+    for (const auto& p : c.procedures) {
+      w.StartObject();
+      w.Key("position");
+      w.Int(p.position);
+      str(w, "code", p.code);
+      if (o.with_locations) str(w, "code_as_sent", p.code_as_sent);
+      str(w, "system", to_string(p.system));
+      if (o.with_locations) opt_str(w, "system_as_sent", p.system_as_sent);
+      str(w, "role", to_string(p.role));
+      date(w, "date", p.date);
+      location(w, p.src, o);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
   w.Key("lines");
   w.StartArray();
   for (const auto& l : c.lines) {

@@ -238,12 +238,22 @@ int dx_rank(std::string_view system) {
 }
 
 bool is_procedure_system(std::string_view s) {
-  return s == "http://www.ama-assn.org/go/cpt" || s == "urn:oid:2.16.840.1.113883.6.12" ||
-         s == "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets" ||
-         s == "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets" ||
-         s == "https://bluebutton.cms.gov/resources/codesystem/hcpcs" ||
-         s == "urn:oid:2.16.840.1.113883.6.285" || s == "http://www.cms.gov/Medicare/Coding/ICD10" ||
-         s == "http://www.ada.org/cdt";
+  switch (rules::procedure_system(s, {})) {
+    case rules::ProcedureSystem::Hcpcs:
+    case rules::ProcedureSystem::Cpt:
+    case rules::ProcedureSystem::Icd10Pcs:
+    case rules::ProcedureSystem::Cdt: return true;
+    default: return false;
+  }
+}
+
+// Claim.procedure codings: ICD-10-PCS first, then ICD-9-CM, then anything else.
+int claim_procedure_rank(std::string_view s) {
+  switch (rules::procedure_system(s, {})) {
+    case rules::ProcedureSystem::Icd10Pcs: return 0;
+    case rules::ProcedureSystem::Icd9Cm: return 1;
+    default: return 2;
+  }
 }
 
 int any_rank(std::string_view) { return 0; }
@@ -370,6 +380,8 @@ class ClaimMapper {
   // --- parts
   void diagnoses(const Value& arr);
   void diagnosis(const Value& d, std::size_t i);
+  void procedures(const Value& arr);
+  void procedure(const Value& p);
   void items(const Value& arr);
   void item(const Value& it, std::size_t i);
   void insurance(const Value& arr);
@@ -787,6 +799,80 @@ void ClaimMapper::diagnosis(const Value& d, std::size_t i) {
   claim_.diagnoses.push_back(std::move(dx));
 }
 
+void ClaimMapper::procedures(const Value& arr) {
+  if (!is(arr, Kind::Array, "an array of procedure")) return;
+  claim_.procedures.reserve(arr.Size());
+  for (rapidjson::SizeType i = 0; i < arr.Size(); ++i) {
+    Enter e(path_, Enter::Index{i});
+    procedure(arr[i]);
+  }
+  // No procedure typed principal: the first in sequence order is (837I HI*BBR).
+  auto& ps = claim_.procedures;
+  if (!ps.empty() && std::none_of(ps.begin(), ps.end(), [](const rules::ClaimProcedure& p) {
+        return p.role == rules::ProcedureRole::Principal;
+      })) {
+    std::min_element(ps.begin(), ps.end(), [](const auto& a, const auto& b) { return a.position < b.position; })
+        ->role = rules::ProcedureRole::Principal;
+  }
+}
+
+void ClaimMapper::procedure(const Value& p) {
+  if (!is(p, Kind::Object, "a procedure object")) return;
+  rules::ClaimProcedure proc;
+  const Value *seq = nullptr, *cc = nullptr, *ref = nullptr, *type = nullptr, *date = nullptr;
+  for (auto m = p.MemberBegin(); m != p.MemberEnd(); ++m) {
+    const std::string_view k = fhir::key(m);
+    if (k == "sequence") seq = &m->value;
+    else if (k == "procedureCodeableConcept") cc = &m->value;
+    else if (k == "procedureReference") ref = &m->value;
+    else if (k == "type") type = &m->value;
+    else if (k == "date") date = &m->value;
+  }
+  if (!seq) {
+    missing("sequence", "a positiveInt");
+  } else {
+    Enter e(path_, "sequence");
+    if (auto n = positive_int(*seq)) proc.position = *n;
+  }
+  if (!cc && !ref) missing("procedure[x]", "procedureCodeableConcept or procedureReference");
+  proc.src.fhirpath = path_.str();
+  if (cc) {
+    Enter e(path_, "procedureCodeableConcept");
+    const Coding c = codeable_concept(*cc, claim_procedure_rank, kProcedureCode);
+    if (c.index >= 0) {
+      path_.field("coding");
+      path_.index(static_cast<std::size_t>(c.index));
+      path_.field("code");
+      proc.src.fhirpath = path_.str();
+      proc.code_as_sent = c.code;
+      proc.code = rules::normalize_code(c.code);
+      proc.system_as_sent = c.system;
+      proc.system = rules::procedure_system(c.system, c.code);
+    }
+  } else if (ref) {
+    // A Procedure resource: its code is not the Claim's to check here; kept as sent.
+    Enter e(path_, "procedureReference");
+    proc.src.fhirpath = path_.str();
+    proc.code_as_sent = std::string(reference_text(*ref).substr(0, kMaxValueEcho));
+  }
+  if (type) {
+    Enter e(path_, "type");
+    if (is(*type, Kind::Array, "an array of CodeableConcept")) {
+      for (rapidjson::SizeType k = 0; k < type->Size(); ++k) {
+        Enter ek(path_, Enter::Index{k});
+        const Coding c = codeable_concept((*type)[k], any_rank);
+        if (iequals(c.code, "primary") || iequals(c.code, "principal")) proc.role = rules::ProcedureRole::Principal;
+      }
+    }
+  }
+  if (date) {
+    Enter e(path_, "date");
+    proc.date_src.fhirpath = path_.str();
+    proc.date = date_value(*date, true);
+  }
+  claim_.procedures.push_back(std::move(proc));
+}
+
 void ClaimMapper::items(const Value& arr) {
   if (!is(arr, Kind::Array, "an array of item")) return;
   claim_.lines.reserve(arr.Size());
@@ -863,7 +949,11 @@ void ClaimMapper::item(const Value& it, std::size_t) {
       for (rapidjson::SizeType k = 0; k < mods->Size(); ++k) {
         Enter ek(path_, Enter::Index{k});
         const Coding c = codeable_concept((*mods)[k], any_rank, kModifier);
-        if (!c.code.empty()) line.procedure.modifiers.emplace_back(c.code);
+        if (c.code.empty()) continue;
+        line.procedure.modifiers.emplace_back(c.code);
+        rules::SourceRef at;
+        at.fhirpath = path_.str();
+        line.procedure.modifier_src.push_back(std::move(at));
       }
     }
   }
@@ -928,7 +1018,8 @@ void ClaimMapper::map(const Value& res) {
   const Value *id = nullptr, *identifier = nullptr, *status = nullptr, *type = nullptr, *use = nullptr,
               *pat = nullptr, *billable = nullptr, *created = nullptr, *insurer = nullptr,
               *provider = nullptr, *priority = nullptr, *dx = nullptr, *ins = nullptr, *items_v = nullptr,
-              *total = nullptr, *contained = nullptr, *sub_type = nullptr, *related = nullptr;
+              *total = nullptr, *contained = nullptr, *sub_type = nullptr, *related = nullptr,
+              *procs = nullptr;
   for (auto m = res.MemberBegin(); m != res.MemberEnd(); ++m) {
     const std::string_view k = fhir::key(m);
     const Value* v = &m->value;
@@ -954,6 +1045,7 @@ void ClaimMapper::map(const Value& res) {
         break;
       case 9:
         if (k == "diagnosis") dx = v;
+        else if (k == "procedure") procs = v;
         else if (k == "insurance") ins = v;
         else if (k == "contained") contained = v;
         break;
@@ -1114,6 +1206,10 @@ void ClaimMapper::map(const Value& res) {
   if (dx) {
     Enter e(path_, "diagnosis");
     diagnoses(*dx);
+  }
+  if (procs) {
+    Enter e(path_, "procedure");
+    procedures(*procs);
   }
   if (items_v) {
     Enter e(path_, "item");

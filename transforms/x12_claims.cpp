@@ -225,7 +225,11 @@ class X12ClaimReader::Builder final : public x12::Handler {
     }
     if (!claim_) return;
     claim_->x12.claim_end = s.offset + s.raw.size() + 1;
-    if (s.code == x12::seg_code("HI") && b.loop == "2300") return add_diagnoses(b);
+    if (s.code == x12::seg_code("HI") && b.loop == "2300") {
+      if (type_ == x12::TransactionType::Institutional && is_procedure_qualifier(s.comp(1, 1)))
+        return add_procedures(b);
+      return add_diagnoses(b);
+    }
     if (s.code == x12::seg_code("LX")) return start_line(b);
     if (s.code == x12::seg_code("SV1") || s.code == x12::seg_code("SV2") || s.code == x12::seg_code("SV3")) return add_service(b);
     if (s.code == x12::seg_code("DTP")) return add_date(b);
@@ -370,6 +374,32 @@ class X12ClaimReader::Builder final : public x12::Handler {
     }
   }
 
+  // 837I loop 2300 HI Principal Procedure Information (BBR, ICD-9-CM BR) and Other Procedure
+  // Information (BBQ, BQ): HI0n-2 the code, HI0n-3 D8 and HI0n-4 the procedure date.
+  static bool is_procedure_qualifier(std::string_view q) {
+    return q == "BBR" || q == "BBQ" || q == "BR" || q == "BQ";
+  }
+
+  void add_procedures(const x12::BodySegment& b) {
+    const x12::Segment& s = b.seg;
+    Claim& c = *claim_;
+    for (std::uint16_t el = 1; el <= s.size(); ++el) {
+      if (s.el(el).empty()) continue;
+      const std::string_view qual = s.comp(el, 1);
+      if (!is_procedure_qualifier(qual)) continue;
+      rules::ClaimProcedure& p = c.procedures.emplace_back();
+      p.position = static_cast<int>(c.procedures.size());
+      p.code_as_sent = std::string(s.comp(el, 2));
+      p.code = rules::normalize_code(p.code_as_sent);
+      p.system_as_sent = std::string(qual);
+      p.system = qual.size() == 3 ? rules::ProcedureSystem::Icd10Pcs : rules::ProcedureSystem::Icd9Cm;
+      p.role = qual.back() == 'R' ? rules::ProcedureRole::Principal : rules::ProcedureRole::Other;
+      p.src.x12 = where(s, b.position, b.loop, el, 2, 1271);
+      if (s.comp(el, 3) == "D8") p.date = rules::parse_d8(s.comp(el, 4));
+      if (!s.comp(el, 4).empty()) p.date_src.x12 = where(s, b.position, b.loop, el, 4, 1251);
+    }
+  }
+
   void start_line(const x12::BodySegment& b) {
     rules::ServiceLine l;
     const std::string_view n = b.seg.el(1);
@@ -391,9 +421,11 @@ class X12ClaimReader::Builder final : public x12::Handler {
     if (sv2) l.revenue_code = std::string(s.el(1));
     l.procedure.system = std::string(s.comp(proc_el, 1));
     l.procedure.code = std::string(s.comp(proc_el, 2));
-    for (std::size_t m = 3; m <= 6; ++m) {
+    for (std::uint16_t m = 3; m <= 6; ++m) {
       const std::string_view mod = s.comp(proc_el, m);
-      if (!mod.empty()) l.procedure.modifiers.emplace_back(mod);
+      if (mod.empty()) continue;
+      l.procedure.modifiers.emplace_back(mod);
+      l.procedure.modifier_src.push_back({where(s, b.position, b.loop, proc_el, m, 1339), {}});
     }
     l.procedure.src.x12 = where(s, b.position, b.loop, proc_el, 2, 234);
     const std::uint16_t charge_el = sv2 ? 3 : 2;

@@ -91,6 +91,59 @@ std::string_view to_string(DxRole r) {
   return "?";
 }
 
+std::string_view to_string(ProcedureSystem s) {
+  switch (s) {
+    case ProcedureSystem::Icd10Pcs: return "ICD-10-PCS";
+    case ProcedureSystem::Icd9Cm: return "ICD-9-CM";
+    case ProcedureSystem::Hcpcs: return "HCPCS";
+    case ProcedureSystem::Cpt: return "CPT";
+    case ProcedureSystem::Cdt: return "CDT";
+    case ProcedureSystem::Other: return "other";
+    case ProcedureSystem::None: return "none";
+  }
+  return "?";
+}
+
+std::string_view to_string(ProcedureRole r) {
+  return r == ProcedureRole::Principal ? "principal" : "other";
+}
+
+ProcedureSystem procedure_system(std::string_view s, std::string_view code) {
+  const bool digit_first = !code.empty() && code[0] >= '0' && code[0] <= '9';
+  if (s.empty()) return ProcedureSystem::None;
+  // X12 product/service id qualifiers (SV101-1, SV202-1, SV301-1).
+  if (s == "HC") return digit_first ? ProcedureSystem::Cpt : ProcedureSystem::Hcpcs;
+  if (s == "AD") return ProcedureSystem::Cdt;
+  // FHIR system URIs (terminology.hl7.org: CPT, HCPCS, ICD-10-PCS, CDT).
+  if (s == "http://www.ama-assn.org/go/cpt" || s == "urn:oid:2.16.840.1.113883.6.12")
+    return ProcedureSystem::Cpt;
+  if (s == "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets" ||
+      s == "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets" ||
+      s == "https://bluebutton.cms.gov/resources/codesystem/hcpcs" || s == "urn:oid:2.16.840.1.113883.6.285")
+    return digit_first ? ProcedureSystem::Cpt : ProcedureSystem::Hcpcs;
+  if (s == "http://www.cms.gov/Medicare/Coding/ICD10" || s == "urn:oid:2.16.840.1.113883.6.4" ||
+      s == "http://hl7.org/fhir/sid/icd-10-pcs")
+    return ProcedureSystem::Icd10Pcs;
+  if (s == "http://hl7.org/fhir/sid/icd-9-cm" || s == "urn:oid:2.16.840.1.113883.6.104" ||
+      s == "http://hl7.org/fhir/sid/icd-9-cm/procedure")
+    return ProcedureSystem::Icd9Cm;
+  if (s == "http://www.ada.org/cdt" || s == "urn:oid:2.16.840.1.113883.6.13") return ProcedureSystem::Cdt;
+  return ProcedureSystem::Other;
+}
+
+std::string_view fhir_system_uri(ProcedureSystem s) {
+  switch (s) {
+    case ProcedureSystem::Icd10Pcs: return "http://www.cms.gov/Medicare/Coding/ICD10";
+    case ProcedureSystem::Icd9Cm: return "http://hl7.org/fhir/sid/icd-9-cm";
+    case ProcedureSystem::Hcpcs: return "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets";
+    case ProcedureSystem::Cpt: return "http://www.ama-assn.org/go/cpt";
+    case ProcedureSystem::Cdt: return "http://www.ada.org/cdt";
+    case ProcedureSystem::Other:
+    case ProcedureSystem::None: return "";
+  }
+  return "";
+}
+
 std::string normalize_code(std::string_view code) {
   std::string out;
   out.reserve(code.size());

@@ -26,6 +26,13 @@ enum class CodeSystem : std::uint8_t { Icd10Cm, Icd9Cm, Icd10Who, Other, None };
 
 enum class DxRole : std::uint8_t { Principal, Other, Admitting, ReasonForVisit, ExternalCause };
 
+// Procedure code systems. Hcpcs is HCPCS Level II (a letter and four digits); Cpt is HCPCS
+// Level I (five digits, or four digits and F/T/U). X12 sends both with qualifier HC: the code's
+// shape tells them apart (procedure_system below).
+enum class ProcedureSystem : std::uint8_t { Icd10Pcs, Icd9Cm, Hcpcs, Cpt, Cdt, Other, None };
+
+enum class ProcedureRole : std::uint8_t { Principal, Other };
+
 // Fixed-point amount in 1/10000 of the currency unit: exact for every X12 R value the guides
 // allow (two decimals) and for FHIR decimals up to four places, so balancing compares exactly.
 struct Amount {
@@ -58,11 +65,27 @@ struct DiagnosisPointer {
   SourceRef src;
 };
 
+// A service line's procedure (837P SV101, 837I SV202, 837D SV301, FHIR item.productOrService).
 struct Procedure {
   std::string system;  // X12 qualifier (HC, AD, ER, IV, WK, ...) or the FHIR system URI
   std::string code;
   std::vector<std::string> modifiers;
+  std::vector<SourceRef> modifier_src;  // parallel to modifiers: SV101-3.. / item.modifier[k]
   SourceRef src;
+};
+
+// A claim-level procedure: 837I HI*BBR (principal) / HI*BBQ (other) ICD-10-PCS, HI*BR / BQ
+// ICD-9-CM; FHIR Claim.procedure.
+struct ClaimProcedure {
+  int position = 0;            // 1-based: order of the HI composites / Claim.procedure.sequence
+  std::string code_as_sent;
+  std::string code;            // normalized: no dot, upper case
+  ProcedureSystem system = ProcedureSystem::None;
+  std::string system_as_sent;  // HI qualifier (BBR, BBQ, BR, BQ) or the FHIR system URI
+  ProcedureRole role = ProcedureRole::Other;
+  std::optional<Date> date;    // HI0n-4 (HI0n-3 D8) / Claim.procedure.date; nullopt when absent
+  SourceRef src;               // HI0n-2 / Claim.procedure[n].procedureCodeableConcept.coding[k].code
+  SourceRef date_src;          // HI0n-4 / Claim.procedure[n].date
 };
 
 struct ServiceLine {
@@ -148,6 +171,7 @@ struct Claim {
   Amount total;                   // CLM02 / Claim.total
   std::vector<Diagnosis> diagnoses;
   std::vector<ServiceLine> lines;
+  std::vector<ClaimProcedure> procedures;  // 837I HI BBR/BBQ (BR/BQ) / Claim.procedure
   SourceRef src;       // CLM / Claim
   SourceRef total_src; // CLM02 / Claim.total
   SourceRef billing_npi_src;  // 2010AA NM109 / the provider identifier
@@ -166,6 +190,14 @@ struct Claim {
 [[nodiscard]] std::string_view to_string(ClaimKind k);
 [[nodiscard]] std::string_view to_string(CodeSystem s);
 [[nodiscard]] std::string_view to_string(DxRole r);
+[[nodiscard]] std::string_view to_string(ProcedureSystem s);
+[[nodiscard]] std::string_view to_string(ProcedureRole r);
+
+// The code system of a service line's procedure from its X12 qualifier or FHIR system URI and,
+// for X12 HC (HCPCS Level I or II), the code's first character: a digit is CPT.
+[[nodiscard]] ProcedureSystem procedure_system(std::string_view system_as_sent, std::string_view code);
+// The FHIR system URI of a procedure code system ("" for Other / None).
+[[nodiscard]] std::string_view fhir_system_uri(ProcedureSystem s);
 
 // Normalizes a diagnosis code as rules compare it: dots and surrounding blanks dropped,
 // upper case.

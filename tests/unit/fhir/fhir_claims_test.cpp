@@ -202,6 +202,35 @@ BOOST_AUTO_TEST_CASE(diagnosis_roles_and_poa) {
   BOOST_TEST(d[4].poa == 'W');
 }
 
+// Claim.procedure: ICD-10-PCS coding preferred, its date, the principal one (typed, else the
+// lowest sequence), and item.modifier locations.
+BOOST_AUTO_TEST_CASE(claim_procedures_and_modifier_locations) {
+  const auto r = read(ClaimBuilder()
+                          .set("procedure",
+                               R"([{"sequence":2,"date":"2024-01-03T10:00:00Z","procedureCodeableConcept":{"coding":[)"
+                               R"({"system":"http://snomed.info/sct","code":"1"},{"system":"http://www.cms.gov/Medicare/Coding/ICD10","code":"0sg1070"}]}},)"
+                               R"({"sequence":1,"procedureCodeableConcept":{"coding":[{"system":"http://www.cms.gov/Medicare/Coding/ICD10","code":"0SG0070"}]}}])")
+                          .set("item", R"([{"sequence":1,"productOrService":{"coding":[{"system":"https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets","code":"J1100"}]},)"
+                                       R"("modifier":[{"coding":[{"code":"JW"}]}],"servicedDate":"2024-01-03"}])")
+                          .json());
+  BOOST_TEST_REQUIRE(r.claims.size() == 1u);
+  BOOST_TEST(r.findings[0].empty());
+  const auto& p = r.claims[0].procedures;
+  BOOST_TEST_REQUIRE(p.size() == 2u);
+  BOOST_TEST(p[0].code == "0SG1070");
+  BOOST_TEST((p[0].system == rules::ProcedureSystem::Icd10Pcs));
+  BOOST_TEST((p[0].role == rules::ProcedureRole::Other));
+  BOOST_TEST(iso(p[0].date) == "2024-01-03");
+  BOOST_TEST(p[0].src.fhirpath == "Claim.procedure[0].procedureCodeableConcept.coding[1].code");
+  BOOST_TEST(p[0].date_src.fhirpath == "Claim.procedure[0].date");
+  BOOST_TEST((p[1].role == rules::ProcedureRole::Principal));
+  BOOST_TEST(!p[1].date.has_value());
+  const auto& proc = r.claims[0].lines.at(0).procedure;
+  BOOST_TEST((rules::procedure_system(proc.system, proc.code) == rules::ProcedureSystem::Hcpcs));
+  BOOST_TEST_REQUIRE(proc.modifier_src.size() == 1u);
+  BOOST_TEST(proc.modifier_src[0].fhirpath == "Claim.item[0].modifier[0]");
+}
+
 BOOST_AUTO_TEST_CASE(diagnosis_reference_resolved_in_contained_or_kept) {
   const auto r = read(
       ClaimBuilder()

@@ -4,6 +4,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <random>
 
 using namespace cg;
@@ -551,6 +552,40 @@ BOOST_AUTO_TEST_CASE(institutional_roles_poa_and_statement_dates) {
   BOOST_TEST(k.lines[0].procedure.code == "99284");
   BOOST_TEST(k.lines[0].charge.to_string() == "2500");
   BOOST_TEST(!k.lines[0].pointers_present);
+}
+
+// 837I loop 2300 Principal / Other Procedure Information: code, D8 date, role and location of
+// each composite; modifiers of the service line located on their components.
+BOOST_AUTO_TEST_CASE(institutional_procedures_and_modifier_locations) {
+  std::vector<std::string> body = test::institutional_body();
+  const auto hi = std::find(body.begin(), body.end(), "HI*ABF:M5450:::::::N*ABF:I10:::::::Y");
+  BOOST_REQUIRE(hi != body.end());
+  const auto after = body.insert(hi + 1, "HI*BBR:0SG0070:D8:20240102");
+  body.insert(after + 1, "HI*BBQ:0SG1070:D8:20240103*BBQ:3E0234Z");
+  for (auto& seg : body)
+    if (seg == "SV2*0450*HC:99284*2500*UN*1") seg = "SV2*0450*HC:99284:25:59*2500*UN*1";
+  const Collected c = read_x12(interchange({body}, "005010X223A2"));
+  BOOST_REQUIRE(c.claims.size() == 1u);
+  const auto& k = c.claims[0];
+  BOOST_TEST(k.diagnoses.size() == 6u);
+  BOOST_REQUIRE(k.procedures.size() == 3u);
+  BOOST_TEST(k.procedures[0].code == "0SG0070");
+  BOOST_TEST(k.procedures[0].system == rules::ProcedureSystem::Icd10Pcs);
+  BOOST_TEST(k.procedures[0].role == rules::ProcedureRole::Principal);
+  BOOST_TEST(k.procedures[0].date->iso() == "2024-01-02");
+  BOOST_TEST(k.procedures[0].src.x12.render() == "seg 24 HI01-2 (loop 2300)");
+  BOOST_TEST(k.procedures[0].date_src.x12.render() == "seg 24 HI01-4 (loop 2300)");
+  BOOST_TEST(k.procedures[1].role == rules::ProcedureRole::Other);
+  BOOST_TEST(k.procedures[1].system_as_sent == "BBQ");
+  BOOST_TEST(k.procedures[2].position == 3);
+  BOOST_TEST(!k.procedures[2].date.has_value());
+  BOOST_TEST(k.procedures[2].src.x12.render() == "seg 25 HI02-2 (loop 2300)");
+  BOOST_REQUIRE(k.lines.size() == 1u);
+  const auto& proc = k.lines[0].procedure;
+  BOOST_TEST(rules::procedure_system(proc.system, proc.code) == rules::ProcedureSystem::Cpt);
+  BOOST_REQUIRE(proc.modifier_src.size() == 2u);
+  BOOST_TEST(proc.modifiers[1] == "59");
+  BOOST_TEST(proc.modifier_src[1].x12.render() == "seg 27 SV202-4 (loop 2400)");
 }
 
 BOOST_AUTO_TEST_CASE(dental_sv311_pointers) {
