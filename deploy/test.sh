@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 # JNA, Rhino and JUnit 5 for the Java binding and its tests, pytest and venv for the Python
 # binding's (docs/plugins.md).
 # npm (with Debian's nodejs) for the independent checkers below, unless a node with npm is there.
-extra="dpkg-dev systemd curl openssl kcat openjdk-17-jdk-headless libjna-java librhino-java junit5 python3-pytest python3-venv"
+# chromium for the operations console's browser test (tests/ops/console_check.js).
+extra="dpkg-dev systemd curl openssl kcat openjdk-17-jdk-headless libjna-java librhino-java junit5 python3-pytest python3-venv chromium"
 command -v npm >/dev/null || extra="$extra npm"
 CG_EXTRA_PACKAGES="$extra" deploy/setup.sh
 

@@ -121,6 +121,54 @@ void Metrics::claims(std::size_t accepted, std::size_t rejected, const std::map<
   }
 }
 
+namespace {
+
+void add_bounded(std::map<std::string, std::uint64_t, std::less<>>& m, std::string_view label, std::uint64_t n) {
+  auto it = m.find(label);
+  if (it == m.end()) {
+    if (m.size() >= Metrics::kMaxRejectionLabels) label = Metrics::kOtherLabel;
+    it = m.try_emplace(std::string(label), 0).first;
+  }
+  it->second += n;
+}
+
+}  // namespace
+
+void Metrics::rejections(std::string_view sender, const std::map<std::string, std::size_t>& by_payer) {
+  std::uint64_t total = 0;
+  for (const auto& [payer, n] : by_payer) total += n;
+  if (total == 0) return;
+  std::lock_guard lock(findings_mutex_);
+  add_bounded(rejected_by_sender_, sender, total);
+  for (const auto& [payer, n] : by_payer)
+    if (n > 0) add_bounded(rejected_by_payer_, payer, n);
+}
+
+Metrics::Snapshot Metrics::snapshot(bool detail) const {
+  Snapshot s;
+  for (const Endpoint e : {Endpoint::X12, Endpoint::FhirClaim, Endpoint::FhirSubmit, Endpoint::FhirValidate, Endpoint::FhirBatch}) {
+    for (const auto& n : requests_[static_cast<std::size_t>(e)]) s.requests += n.load(std::memory_order_relaxed);
+  }
+  s.accepted = accepted_.load(std::memory_order_relaxed);
+  s.rejected = rejected_.load(std::memory_order_relaxed);
+  for (std::size_t r = 0; r < kRefusalCount; ++r) {
+    const std::uint64_t n = refusals_[r].load(std::memory_order_relaxed);
+    s.refused += n;
+    if (detail && n > 0) s.refusals.emplace_back(to_string(static_cast<Refusal>(r)), n);
+  }
+  if (!detail) return s;
+  s.open_connections = connections_.load(std::memory_order_relaxed);
+  for (const auto& t : targets_) {
+    s.targets.push_back({t->name, t->attempts.load(), t->failures.load(), t->successes.load(), t->dead.load(),
+                         static_cast<CircuitState>(t->circuit.load())});
+  }
+  std::lock_guard lock(findings_mutex_);
+  s.findings.insert(findings_.begin(), findings_.end());
+  s.rejected_by_sender.insert(rejected_by_sender_.begin(), rejected_by_sender_.end());
+  s.rejected_by_payer.insert(rejected_by_payer_.begin(), rejected_by_payer_.end());
+  return s;
+}
+
 void Metrics::forward_attempt(std::size_t t) noexcept {
   if (t < targets_.size()) targets_[t]->attempts.fetch_add(1, std::memory_order_relaxed);
 }
@@ -184,6 +232,12 @@ std::string Metrics::render() const {
   {
     std::lock_guard lock(findings_mutex_);
     for (const auto& [rule, n] : findings_) line(out, "claimgate_findings_total", "rule=\"" + escape_label(rule) + "\"", n);
+    help(out, "claimgate_sender_rejected_claims_total", "counter", "Rejected claims, by sender.");
+    for (const auto& [sender, n] : rejected_by_sender_)
+      line(out, "claimgate_sender_rejected_claims_total", "sender=\"" + escape_label(sender) + "\"", n);
+    help(out, "claimgate_payer_rejected_claims_total", "counter", "Rejected claims, by payer id (empty: none named).");
+    for (const auto& [payer, n] : rejected_by_payer_)
+      line(out, "claimgate_payer_rejected_claims_total", "payer=\"" + escape_label(payer) + "\"", n);
   }
   help(out, "claimgate_open_connections", "gauge", "Client connections open now.");
   out += "claimgate_open_connections " + std::to_string(connections_.load(std::memory_order_relaxed)) + "\n";

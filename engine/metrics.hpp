@@ -55,6 +55,8 @@ class Metrics {
   void request(Endpoint e, int status, double seconds) noexcept;
   void refusal(Refusal r) noexcept;
   void claims(std::size_t accepted, std::size_t rejected, const std::map<std::string, std::size_t>& findings_by_rule);
+  // Rejected claims of one request: its sender, and how many per payer id (empty: none named).
+  void rejections(std::string_view sender, const std::map<std::string, std::size_t>& by_payer);
   void connection_opened() noexcept { connections_.fetch_add(1, std::memory_order_relaxed); }
   void connection_closed() noexcept { connections_.fetch_sub(1, std::memory_order_relaxed); }
 
@@ -68,6 +70,28 @@ class Metrics {
   void set_extra(std::function<void(std::string&)> extra) { extra_ = std::move(extra); }
 
   [[nodiscard]] std::string render() const;
+
+  // The figures render() writes, for the operations console (engine/server/console.hpp).
+  struct TargetFigures {
+    std::string name;
+    std::uint64_t attempts = 0, failures = 0, forwarded = 0, dead_letters = 0;
+    CircuitState circuit = CircuitState::Closed;
+  };
+  struct Snapshot {
+    std::uint64_t requests = 0;  // answered on the claim endpoints (/x12, /fhir...)
+    std::uint64_t accepted = 0, rejected = 0, refused = 0;
+    std::vector<std::pair<std::string, std::uint64_t>> refusals;  // by reason, non-zero only
+    std::map<std::string, std::uint64_t> findings;                // by rule id
+    std::map<std::string, std::uint64_t> rejected_by_sender, rejected_by_payer;
+    std::vector<TargetFigures> targets;
+    std::int64_t open_connections = 0;
+  };
+  // detail = false: the counters only (requests, accepted, rejected, refused), no lock taken.
+  [[nodiscard]] Snapshot snapshot(bool detail = true) const;
+
+  // Distinct senders / payer ids kept as labels; the rest are counted under kOtherLabel.
+  static constexpr std::size_t kMaxRejectionLabels = 1000;
+  static constexpr std::string_view kOtherLabel = "_other";
 
  private:
   static constexpr std::array<int, 20> kStatuses{200, 201, 202, 400, 401, 403, 404, 405, 408, 409, 413, 415, 421, 422, 429, 431, 500, 501, 503, 0};
@@ -92,6 +116,7 @@ class Metrics {
   std::vector<std::unique_ptr<TargetStats>> targets_;
   mutable std::mutex findings_mutex_;
   std::map<std::string, std::uint64_t, std::less<>> findings_;
+  std::map<std::string, std::uint64_t, std::less<>> rejected_by_sender_, rejected_by_payer_;  // findings_mutex_
   std::function<void(std::string&)> extra_;
 };
 

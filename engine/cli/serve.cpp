@@ -33,7 +33,8 @@ constexpr const char* kServeHelp =
     "\n"
     "Runs the claim gateway: HTTP/1.1 (HTTPS when tls is configured) with POST /x12,\n"
     "POST /fhir/Claim, /fhir/Claim/$submit, /fhir/Claim/$validate, POST /fhir (batch),\n"
-    "GET /fhir/metadata, /healthz, /readyz, /metrics. Accepted claims are written to the\n"
+    "GET /fhir/metadata, /healthz, /readyz, /metrics, and for admins the operations console\n"
+    "at /admin/console (docs/server.md). Accepted claims are written to the\n"
     "durable spool and forwarded (outbox folder or HTTP upstream). SIGTERM/SIGINT: graceful\n"
     "shutdown. Without options: the embedded default (127.0.0.1:8080, the bundled code set,\n"
     "data under ./var, accepted claims to var/outbox), which is UNAUTHENTICATED: configure\n"
@@ -139,7 +140,7 @@ int cmd_serve(const Args& args) {
   }
 
   Metrics metrics(Forwarder::target_names(config.forward));
-  metrics.set_extra([s = spool.get()](std::string& out) {
+  metrics.set_extra([s = spool.get(), dead_letter_dir = config.dead_letter_dir](std::string& out) {
     const SpoolStats st = s->stats();
     out += "# HELP claimgate_spool_pending_entries Spool entries not yet forwarded.\n"
            "# TYPE claimgate_spool_pending_entries gauge\n"
@@ -173,6 +174,9 @@ int cmd_serve(const Args& args) {
            "dead-lettered at forward.retry_for_s.\n"
            "# TYPE claimgate_forward_oldest_retrying_age_seconds gauge\n"
            "claimgate_forward_oldest_retrying_age_seconds " + std::to_string(age_s) + "\n";
+    out += "# HELP claimgate_dead_letters_present Dead letters in the dead-letter folder now (not yet replayed).\n"
+           "# TYPE claimgate_dead_letters_present gauge\n"
+           "claimgate_dead_letters_present " + std::to_string(count_dead_letters(dead_letter_dir)) + "\n";
   });
 
   std::unique_ptr<AuditLog> audit;

@@ -195,6 +195,24 @@ bool write_dead_letter(const std::string& dir, const SpoolEntry& e, const std::s
   return write_files_durable(dir, {{d.key + ".body", e.item.body}, {d.key + ".json", meta}}, error);
 }
 
+namespace {
+
+bool letter_file(const std::string& name) {
+  return name.size() > 5 && name[0] != '.' && name.compare(name.size() - 5, 5, ".json") == 0;
+}
+
+}  // namespace
+
+std::size_t count_dead_letters(const std::string& dir) {
+  std::size_t n = 0;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return 0;
+  while (const dirent* de = ::readdir(d))
+    if (letter_file(de->d_name)) ++n;
+  ::closedir(d);
+  return n;
+}
+
 std::vector<DeadLetter> list_dead_letters(const std::string& dir, std::string& error) {
   std::vector<DeadLetter> out;
   DIR* d = ::opendir(dir.c_str());
@@ -204,7 +222,7 @@ std::vector<DeadLetter> list_dead_letters(const std::string& dir, std::string& e
   }
   while (dirent* de = ::readdir(d)) {
     const std::string name = de->d_name;
-    if (name.size() <= 5 || name[0] == '.' || name.compare(name.size() - 5, 5, ".json") != 0) continue;
+    if (!letter_file(name)) continue;
     std::string text;
     DeadLetter letter;
     if (!read_file(dir + "/" + name, text) || !parse_letter(text, letter)) {

@@ -41,6 +41,8 @@ struct DeadLetter {
                                      const std::string& reason, std::string& error);
 // Sorted by dead_ms. Unreadable metadata files are skipped (and named in `error`).
 [[nodiscard]] std::vector<DeadLetter> list_dead_letters(const std::string& dir, std::string& error);
+// How many dead letters the folder holds now (their metadata files; nothing is parsed).
+[[nodiscard]] std::size_t count_dead_letters(const std::string& dir);
 // Replays one dead letter (key) or all (key empty). Returns how many went back to the spool.
 [[nodiscard]] std::size_t replay_dead_letters(const std::string& dir, Spool& spool, const std::string& key,
                                               std::string& error);

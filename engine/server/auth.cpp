@@ -4,6 +4,7 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 namespace cg::engine {
@@ -59,6 +60,28 @@ Authenticator::Authenticator(const ServerConfig& config) {
   };
   for (const auto& s : config.senders) add(s.credential, Principal{Principal::Kind::Sender, s.id, {}, &s});
   for (const auto& a : config.admins) add(a.credential, Principal{Principal::Kind::Admin, a.id, {}, nullptr});
+}
+
+std::string basic_password(std::string_view authorization) {
+  constexpr std::string_view kBasic = "basic ";
+  if (authorization.size() <= kBasic.size() || authorization.size() > 4096) return {};
+  for (std::size_t i = 0; i < kBasic.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kBasic[i]) return {};
+  std::string_view b64 = authorization.substr(kBasic.size());
+  while (!b64.empty() && b64.front() == ' ') b64.remove_prefix(1);
+  while (!b64.empty() && b64.back() == ' ') b64.remove_suffix(1);
+  if (b64.empty() || b64.size() % 4 != 0) return {};
+  std::string out(b64.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(b64.data()),
+                                static_cast<int>(b64.size()));
+  if (n < 0) return {};
+  std::size_t len = static_cast<std::size_t>(n);
+  // EVP_DecodeBlock counts the padding as zero bytes.
+  for (std::size_t i = b64.size(); i > 0 && b64[i - 1] == '='; --i) --len;
+  out.resize(len);
+  const auto colon = out.find(':');
+  if (colon == std::string::npos) return {};
+  return out.substr(colon + 1);
 }
 
 Authenticator::Outcome Authenticator::identify(std::string_view api_key, std::string_view cert_cn) const {

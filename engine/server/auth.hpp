@@ -39,6 +39,11 @@ class Sha256 {
   void* ctx_;
 };
 
+// The password of an "Authorization: Basic base64(user:password)" value (the user name is
+// ignored), empty when the value is not Basic or not decodable. Admins may present their API
+// key this way, so that a browser can open the operations console (docs/security.md).
+[[nodiscard]] std::string basic_password(std::string_view authorization);
+
 struct Principal {
   enum class Kind { Anonymous, Sender, Admin } kind = Kind::Anonymous;
   std::string id;                       // sender or admin id; "anonymous" / X-Claimgate-Sender without auth

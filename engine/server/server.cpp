@@ -5,6 +5,7 @@
 #include "engine/log.hpp"
 #include "engine/server/audit.hpp"
 #include "engine/server/auth.hpp"
+#include "engine/server/console.hpp"
 #include "engine/server/idempotency.hpp"
 
 #include <openssl/ssl.h>
@@ -184,9 +185,11 @@ struct Server::Impl {
   std::map<std::string, std::uint32_t> per_client;  // open connections by client address
   std::atomic<std::uint32_t> probe_slots{0};
   std::atomic<std::uint64_t> buffered_bytes{0};
+  std::unique_ptr<Console> console;  // /admin/console, /admin/status
 
   Impl(ServerConfig c, ServerParts p)
       : config(std::move(c)), parts(std::move(p)), ioc(static_cast<int>(threads_wanted())) {
+    console = std::make_unique<Console>(config, *parts.metrics, parts.spool);
     std::random_device rd;
     request_prefix = rd();
     // Never a per-run counter: numbers must not repeat across restarts (throws at startup).
@@ -543,7 +546,7 @@ struct Server::Impl {
       std::snprintf(rid, sizeof rid, "%08x-%llu", request_prefix, static_cast<unsigned long long>(request_id));
       res.set("X-Request-Id", rid);
     }
-    for (const auto& [k, v] : a.headers) res.set(k, v);
+    for (const auto& [k, v] : a.headers) res.insert(k, v);
     res.keep_alive(!a.close);
     res.body() = a.body;
     res.prepare_payload();
@@ -799,26 +802,35 @@ struct Server::Impl {
     return a;
   }
 
-  // The API key of the request: X-API-Key, else Authorization: Bearer.
-  static std::string_view presented_key(const http::request<http::buffer_body>& req) {
+  // The API key of the request: X-API-Key, else Authorization: Bearer, else (admin endpoints
+  // only: a browser on the console) the password of Authorization: Basic.
+  static std::string presented_key(const http::request<http::buffer_body>& req, bool admin, bool& basic) {
     std::string_view key(req["X-API-Key"].data(), req["X-API-Key"].size());
     const std::string_view auth(req[http::field::authorization].data(), req[http::field::authorization].size());
     if (key.empty() && auth.size() > 7 && beast::iequals(auth.substr(0, 7), "Bearer ")) key = auth.substr(7);
-    return key;
+    basic = false;
+    if (key.empty() && admin) {
+      std::string password = basic_password(auth);
+      basic = !password.empty();
+      return password;
+    }
+    return std::string(key);
   }
 
   // Identifies the caller as the kind wanted; on failure returns the 401/403 in `refusal`.
   bool authenticate(Req& r, const http::request<http::buffer_body>& req, Principal::Kind wanted, Principal& who, Answer& refusal) {
-    const auto out = auth.identify(presented_key(req), r.c.cert_cn);
     const bool admin = wanted == Principal::Kind::Admin;
+    bool basic = false;
+    const std::string key = presented_key(req, admin, basic);
+    const auto out = auth.identify(key, r.c.cert_cn);
     std::string reason;
     if (out.result == Authenticator::Result::Missing) reason = "missing_credential";
-    else if (out.result == Authenticator::Result::Unknown) reason = presented_key(req).empty() ? "unknown_client_certificate" : "unknown_api_key";
+    else if (out.result == Authenticator::Result::Unknown) reason = key.empty() ? "unknown_client_certificate" : "unknown_api_key";
     else if (out.who.kind != wanted) reason = admin ? "not_an_admin" : "not_a_sender";
     if (reason.empty()) {
       who = out.who;
       r.sender = who.id;
-      r.auth_method = who.method;
+      r.auth_method = basic ? "basic" : who.method;
       return true;
     }
     log::Line(log::Level::Warn, "auth.failed")
@@ -841,6 +853,8 @@ struct Server::Impl {
                        admin ? "an admin credential is required (X-API-Key, Authorization: Bearer, or a client certificate)"
                              : "a valid API key (X-API-Key or Authorization: Bearer) or client certificate is required");
       refusal.headers.emplace_back("WWW-Authenticate", "Bearer");
+      // A browser asks for the admin key (as the password) and opens the console with it.
+      if (admin) refusal.headers.emplace_back("WWW-Authenticate", "Basic realm=\"claimgate admin\", charset=\"UTF-8\"");
     }
     return false;
   }
@@ -965,6 +979,13 @@ struct Server::Impl {
         Principal who;
         Answer refusal;
         if (!authenticate(r, req, Principal::Kind::Admin, who, refusal)) co_return refusal;
+        // A browser sends a cached Basic credential with any request, also one a foreign page
+        // makes it send: a change requested that way must carry a header no form can set.
+        if (method != http::verb::get && r.auth_method == "basic" && req["X-Claimgate-Console"].empty()) {
+          co_return refuse(r, 403, Refusal::Forbidden, "forbidden", "forbidden",
+                           "a change requested with Basic authentication needs the X-Claimgate-Console header (cross-site requests are refused)",
+                           0, !parser.is_done());
+        }
         Answer answer = admin(c, parser, target, query, method, r);
         co_return answer;
       }
@@ -1177,6 +1198,7 @@ struct Server::Impl {
       if (!kept) log::Line(log::Level::Error, "idempotency.write_failed").str("request_id", rid(request_id));
     }
     parts.metrics->claims(a.status == 503 ? 0 : r.counts.accepted, r.counts.rejected, r.counts.findings_by_rule);
+    if (outcomes && r.counts.rejected > 0) parts.metrics->rejections(sender, rejected_by_payer(*outcomes));
     std::vector<std::string> claim_hashes;
     if (parts.audit) {
       claim_hashes.reserve(r.claim_ids.size());
@@ -1235,8 +1257,32 @@ struct Server::Impl {
                 .str("error", error));
       return a;
     }
+    if (method == http::verb::get && target == "/admin/status") {
+      a.body = console->status_json(parts.pipeline.get());
+      a.headers = console_headers();
+      return a;
+    }
+    if (method == http::verb::get && target.rfind("/admin/console", 0) == 0) {
+      const std::string_view file = target.substr(std::string_view("/admin/console").size());
+      if (const ConsoleAsset* asset = console_asset(file)) {
+        a.content_type = std::string(asset->content_type);
+        a.body = std::string(asset->body);
+        a.headers = console_headers();
+        if (asset == console_asset("")) {
+          audit(AuditRecord("admin")
+                    .str("request_id", rid(r.id))
+                    .str("admin", r.sender)
+                    .str("auth", r.auth_method)
+                    .str("address", c.address)
+                    .str("action", "console.open"));
+        }
+        return a;
+      }
+    }
     a.status = 404;
-    a.body = error_json("not_found", "admin endpoints: GET /admin/dead-letters, POST /admin/dead-letters/replay[?key=K]");
+    a.body = error_json("not_found",
+                        "admin endpoints: GET /admin/console, GET /admin/status, GET /admin/dead-letters, "
+                        "POST /admin/dead-letters/replay[?key=K]");
     return a;
   }
 

@@ -11,6 +11,7 @@
 //   GET  /fhir/metadata         CapabilityStatement
 //   GET  /healthz, /readyz, /metrics
 //   GET  /admin/dead-letters, POST /admin/dead-letters/replay[?key=K]   (admin credential)
+//   GET  /admin/console[/FILE], /admin/status   the operations console (console.hpp; admin credential)
 //
 // Accepted claims are appended to the spool and fsynced before the answer is written.
 // Security (docs/security.md): senders and admins authenticate by API key or client

@@ -1,0 +1,18 @@
+# cmake -DDIR=<this folder> -DOUT=<file.cpp> -P embed.cmake: writes the console files as byte
+# arrays (any content survives, unlike a raw string literal).
+set(_text "// Generated from engine/server/console/ by embed.cmake; do not edit.\n#include <string_view>\n\nnamespace cg::engine::console_files {\nnamespace {\n")
+set(_views "")
+foreach(_pair "kHtml;console.html" "kJs;console.js" "kCss;console.css" "kIcon;console.svg")
+  list(GET _pair 0 _name)
+  list(GET _pair 1 _file)
+  file(READ ${DIR}/${_file} _hex HEX)
+  string(LENGTH "${_hex}" _len)
+  math(EXPR _size "${_len} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "'\\\\x\\1'," _bytes "${_hex}")
+  string(APPEND _text "constexpr char ${_name}Data[] = {${_bytes}'\\0'};\n")
+  string(APPEND _views "extern const std::string_view ${_name}(${_name}Data, ${_size});\n")
+endforeach()
+string(APPEND _text "}  // namespace\n\n${_views}\n}  // namespace cg::engine::console_files\n")
+file(WRITE ${OUT}.tmp "${_text}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)
+file(REMOVE ${OUT}.tmp)
