@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 # JNA, Rhino and JUnit 5 for the Java binding and its tests, pytest and venv for the Python
 # binding's (docs/plugins.md).
 # npm (with Debian's nodejs) for the independent checkers below, unless a node with npm is there.
-# chromium for the operations console's browser test (tests/ops/console_check.js).
-extra="dpkg-dev systemd curl openssl kcat openjdk-17-jdk-headless libjna-java librhino-java junit5 python3-pytest python3-venv chromium"
+# chromium for the operations console's browser test and prometheus (promtool) for the alert
+# rules (tests/ops/).
+extra="dpkg-dev systemd curl openssl kcat openjdk-17-jdk-headless libjna-java librhino-java junit5 python3-pytest python3-venv chromium prometheus"
 command -v npm >/dev/null || extra="$extra npm"
 CG_EXTRA_PACKAGES="$extra" deploy/setup.sh
 
