@@ -75,6 +75,16 @@ std::string code_warning(const Icd10Index& idx, const CodeExplanation& e) {
          idx.releases().back().effective_to.iso() + ")";
 }
 
+std::string code_poa_text(const Icd10Index& idx, const CodeExplanation& e) {
+  if (e.status != codesets::CodeStatus::Billable) return {};
+  const auto p = idx.poa_exemption(e.code, e.dos);
+  if (p.list.empty()) return {};
+  std::string s = p.exempt ? "exempt: leave the POA indicator empty (837I HI0n-9) on inpatient claims (CMS POA-exempt list " + p.list + ")"
+                           : "required on inpatient claims: Y, N, U or W (not on the CMS POA-exempt list " + p.list + ")";
+  if (p.beyond_list) s += "; no POA-exempt list after " + p.list + " is loaded, so the " + p.list + " list was used";
+  return s;
+}
+
 std::string code_report_json(const Icd10Index& idx, const CodeExplanation& e) {
   rapidjson::StringBuffer buf;
   rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
@@ -164,6 +174,20 @@ std::string code_report_json(const Icd10Index& idx, const CodeExplanation& e) {
   w.Key("source");
   str(w, d.source);
   w.EndObject();
+  // POA: only for a code billable on the date (the lists hold billable codes only).
+  w.Key("poa");
+  if (const auto p = idx.poa_exemption(e.code, e.dos); e.status == codesets::CodeStatus::Billable && !p.list.empty()) {
+    w.StartObject();
+    w.Key("exempt");
+    w.Bool(p.exempt);
+    w.Key("list");
+    str(w, p.list);
+    w.Key("beyond_list");
+    w.Bool(p.beyond_list);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize()) + "\n";
 }

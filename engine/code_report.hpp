@@ -14,6 +14,9 @@ namespace cg::engine {
 [[nodiscard]] std::string code_warning(const codesets::Icd10Index& idx, const codesets::CodeExplanation& e);
 // An Excludes reference as written in the index ("K50-K52", "E11.-").
 [[nodiscard]] std::string code_ref_text(const codesets::CodeRef& r);
+// The POA line of the text form for a code billable on the date ("exempt: ..." / "required on
+// inpatient claims: ..."); empty otherwise.
+[[nodiscard]] std::string code_poa_text(const codesets::Icd10Index& idx, const codesets::CodeExplanation& e);
 [[nodiscard]] const char* code_sex_text(codesets::DemographicEdits::Sex s);
 
 }  // namespace cg::engine

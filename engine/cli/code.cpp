@@ -28,7 +28,8 @@ constexpr const char* kCodeHelp =
     "force (billable, header, not-yet-effective, deleted, invalid-extension, unknown), the\n"
     "release, titles, billable children of a header, the date a code takes effect or the last\n"
     "date it was valid and its replacements, 7th-character rules, Excludes1/Excludes2 notes,\n"
-    "manifestation and MCE age/sex edits. CODE is accepted with or without the dot, any case.\n"
+    "manifestation, MCE age/sex edits and whether it is exempt from POA reporting. CODE is\n"
+    "accepted with or without the dot, any case.\n"
     "\n"
     "  --dos YYYY-MM-DD  date of service (default: today, UTC)\n"
     "  --format text     readable report (default)\n"
@@ -37,7 +38,7 @@ constexpr const char* kCodeHelp =
     "                    excludes1, and also short_title, release_in_force_loaded, warning,\n"
     "                    related_codes, extension_problem, seventh_character, excludes2,\n"
     "                    manifestation,\n"
-    "                    chapter, notes_release, demographics\n"
+    "                    chapter, notes_release, demographics, poa\n"
     "  --code-set PATH   compiled index (default: $CLAIMGATE_CODESET, else the icd10cm.cgx\n"
     "                    installed with claimgate: beside the executable or in\n"
     "                    <prefix>/share/claimgate)\n"
@@ -50,7 +51,7 @@ constexpr const char* kCodeHelp =
 
 constexpr const char* kCodeSetHelp =
     "usage: claimgate code-set build [--manifest FILE]... [RELEASE OPTIONS]... [--mce NAME=DATE=FILE]...\n"
-    "                                --output FILE\n"
+    "                                [--poa NAME=DATE=FILE]... --output FILE\n"
     "\n"
     "Compiles ICD-10-CM releases, read from the files as CMS/NCHS publish them (plain or .xz),\n"
     "into one binary index for `claimgate code`, `claimgate validate` and the server.\n"
@@ -61,6 +62,7 @@ constexpr const char* kCodeSetHelp =
     "                           release NAME YYYY-MM-DD base=NAME [undo-addenda=F keep-addenda=F]\n"
     "                                   [add-conversion-effective=YYYY-MM-DD]\n"
     "                           mce NAME YYYY-MM-DD file=F\n"
+    "                           poa NAME YYYY-MM-DD file=F\n"
     "                         the bundled one is rulesets/codesets/icd10cm/releases.tsv\n"
     "  --release NAME=YYYY-MM-DD  start a release effective from that date; the options below\n"
     "                         apply to the latest --release:\n"
@@ -74,6 +76,8 @@ constexpr const char* kCodeSetHelp =
     "                         gets the added code with its exact title as successor\n"
     "    --base NAME          derive the release from another one instead of an order file\n"
     "  --mce NAME=YYYY-MM-DD=FILE  a Medicare Code Editor simple-edits list (age/sex edits)\n"
+    "  --poa NAME=YYYY-MM-DD=FILE  a CMS POA-exempt list (POAexemptCodes*.txt), in force from\n"
+    "                         that date until the next list's\n"
     "  --output FILE, -o FILE the index to write (written to FILE.tmp, then renamed)\n"
     "\n"
     "Releases are ordered by date; each is in force until the next one starts, the newest\n"
@@ -133,6 +137,7 @@ void print_text(const Icd10Index& idx, const CodeExplanation& e) {
                 d.age ? (std::to_string(d.age->first) + "-" + std::to_string(d.age->second) + " " + d.age_category).c_str()
                       : "any",
                 d.source.c_str());
+  if (const auto poa = code_poa_text(idx, e); !poa.empty()) std::printf("%-18s%s\n", "POA indicator", poa.c_str());
   if (!e.notes_release.empty()) {
     if (e.notes_release == e.release)
       std::printf("%-18stabular of %s\n", "notes from", e.notes_release.c_str());
@@ -272,6 +277,13 @@ int cmd_code_set(const Args& args) {
       const auto date = e2 == std::string::npos ? std::nullopt : rules::parse_iso_date(v.substr(e1 + 1, e2 - e1 - 1));
       if (!date) return usage("--mce wants NAME=YYYY-MM-DD=FILE, got '" + v + "'");
       spec.mce.push_back(codesets::MceSpec{v.substr(0, e1), *date, v.substr(e2 + 1), "--mce " + v});
+    } else if (a == "--poa") {
+      const auto e1 = v.find('='), e2 = e1 == std::string::npos ? e1 : v.find('=', e1 + 1);
+      const auto date = e2 == std::string::npos ? std::nullopt : rules::parse_iso_date(v.substr(e1 + 1, e2 - e1 - 1));
+      if (!date || e1 == 0) return usage("--poa wants NAME=YYYY-MM-DD=FILE, got '" + v + "'");
+      std::string name = v.substr(0, e1);
+      for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      spec.poa.push_back(codesets::PoaSpec{name, *date, v.substr(e2 + 1), "--poa " + v});
     } else {
       return usage("unknown option '" + a + "' (see --help)");
     }
@@ -287,8 +299,9 @@ int cmd_code_set(const Args& args) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fprintf(stderr,
                "claimgate code-set build: wrote %s (%zu bytes): %zu releases, %zu codes, %zu tabular nodes, "
-               "%zu Excludes references, %zu MCE entries in %.1f s\n",
-               output.c_str(), st.bytes, st.releases, st.codes, st.tabular_nodes, st.note_refs, st.mce_entries, secs);
+               "%zu Excludes references, %zu MCE entries, %zu POA-exempt lists (%zu codes) in %.1f s\n",
+               output.c_str(), st.bytes, st.releases, st.codes, st.tabular_nodes, st.note_refs, st.mce_entries,
+               st.poa_lists, st.poa_codes, secs);
   return 0;
 }
 

@@ -113,6 +113,10 @@ struct Icd10Index::Impl {
   std::size_t npreds = 0;
   const fmt::Ref* pred_refs = nullptr;
   std::size_t npred_refs = 0;
+  const fmt::PoaList* poa_lists = nullptr;
+  std::size_t npoa_lists = 0;
+  const fmt::PoaEntry* poa = nullptr;
+  std::size_t npoa = 0;
 
   std::vector<ReleaseInfo> releases;
   std::vector<Date> from;
@@ -279,7 +283,7 @@ std::variant<std::shared_ptr<const Icd10Index>, std::string> Icd10Index::load(co
   static constexpr std::size_t kElem[fmt::kSectionLimit] = {
       0, 1, sizeof(fmt::Release), sizeof(fmt::Code), sizeof(fmt::Title), sizeof(std::uint32_t), sizeof(fmt::Tabular),
       sizeof(fmt::Node), sizeof(fmt::Ref), sizeof(fmt::SevenDef), sizeof(fmt::SevenChar), sizeof(fmt::MceVersion),
-      sizeof(fmt::MceEntry), sizeof(fmt::Predecessor), sizeof(fmt::Ref)};
+      sizeof(fmt::MceEntry), sizeof(fmt::Predecessor), sizeof(fmt::Ref), sizeof(fmt::PoaList), sizeof(fmt::PoaEntry)};
   for (std::uint32_t i = 0; i < h.section_count; ++i) {
     fmt::SectionEntry s;
     std::memcpy(&s, base + sizeof h + i * sizeof s, sizeof s);
@@ -321,6 +325,10 @@ std::variant<std::shared_ptr<const Icd10Index>, std::string> Icd10Index::load(co
   m.npreds = cnt[fmt::kPredecessors];
   m.pred_refs = static_cast<const fmt::Ref*>(sec[fmt::kPredecessorRefs]);
   m.npred_refs = cnt[fmt::kPredecessorRefs];
+  m.poa_lists = static_cast<const fmt::PoaList*>(sec[fmt::kPoaLists]);
+  m.npoa_lists = cnt[fmt::kPoaLists];
+  m.poa = static_cast<const fmt::PoaEntry*>(sec[fmt::kPoaEntries]);
+  m.npoa = cnt[fmt::kPoaEntries];
 
   // Every offset and index is checked once here, so lookups need no bounds checks.
   if (m.strings_size == 0 || m.strings[m.strings_size - 1] != '\0') return fail("string pool not terminated");
@@ -376,6 +384,13 @@ std::variant<std::shared_ptr<const Icd10Index>, std::string> Icd10Index::load(co
     if (!sok(m.mver[i].name)) return fail("bad MCE version");
   for (std::size_t i = 0; i < m.nmce; ++i)
     if (m.mce[i].version >= m.nmver) return fail("bad MCE entry");
+  if (m.npoa_lists > fmt::kMaxPoaLists) return fail("bad POA-exempt list count");
+  for (std::size_t i = 0; i < m.npoa_lists; ++i)
+    if (!sok(m.poa_lists[i].name) || (i > 0 && m.poa_lists[i].from_days <= m.poa_lists[i - 1].from_days))
+      return fail("bad POA-exempt list");
+  for (std::size_t i = 0; i < m.npoa; ++i)
+    if ((m.npoa_lists < 32 && (m.poa[i].lists >> m.npoa_lists) != 0) || (i > 0 && m.poa[i].key <= m.poa[i - 1].key))
+      return fail("bad POA-exempt entry");
   for (std::size_t i = 0; i < m.npreds; ++i) {
     const auto& p = m.preds[i];
     if (p.code >= m.ncodes || (i > 0 && p.code <= m.preds[i - 1].code) ||
@@ -716,6 +731,30 @@ DemographicEdits Icd10Index::demographics(std::string_view code, Date dos) const
     default: break;
   }
   return d;
+}
+
+PoaExemption Icd10Index::poa_exemption(std::string_view code, Date dos) const {
+  const Impl& m = *impl_;
+  PoaExemption p;
+  if (m.npoa_lists == 0) return p;
+  const std::int32_t d = dos.days();
+  if (d < m.poa_lists[0].from_days) return p;  // before the first list (before ICD-10-CM)
+  std::size_t l = 0;
+  for (std::size_t i = 0; i < m.npoa_lists; ++i)
+    if (m.poa_lists[i].from_days <= d) l = i;
+  p.list = m.str(m.poa_lists[l].name);
+  // The newest list covers one fiscal year: until the day before the October 1 after it took
+  // effect (a mid-year list, until the end of its fiscal year).
+  const Date from = Date::from_days(m.poa_lists[l].from_days);
+  const Date fy_end{static_cast<std::int16_t>(from.month >= 10 ? from.year + 1 : from.year), 10, 1};
+  p.beyond_list = l + 1 == m.npoa_lists && !(dos < fy_end);
+  const std::uint64_t key = code_key(code);
+  if (key == 0) return p;
+  const fmt::PoaEntry* e = m.poa + m.npoa;
+  const fmt::PoaEntry* it =
+      std::lower_bound(m.poa, e, key, [](const fmt::PoaEntry& x, std::uint64_t k) { return x.key < k; });
+  p.exempt = it != e && it->key == key && ((it->lists >> l) & 1u) != 0;
+  return p;
 }
 
 const std::vector<ReleaseInfo>& Icd10Index::releases() const noexcept { return impl_->releases; }

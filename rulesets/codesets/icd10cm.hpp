@@ -110,6 +110,16 @@ struct DemographicEdits {
   bool beyond_list = false;
 };
 
+// Present-On-Admission reporting (837I HI0n-9, FHIR diagnosis.onAdmission): whether the code is
+// on the CMS POA-exempt list in force on the date (the discharge / through date). Each list is in
+// force from its effective date until the next one's; the newest for later dates too, with
+// beyond_list set (no newer list is loaded).
+struct PoaExemption {
+  bool exempt = false;
+  std::string list;  // "FY2026": the list in force; empty when no list is loaded for the date
+  bool beyond_list = false;
+};
+
 class Icd10Index {
  public:
   // Loads a compiled index file (the output of `claimgate code-set build`).
@@ -135,6 +145,7 @@ class Icd10Index {
   [[nodiscard]] bool excludes1(const NotesRef& a, const NotesRef& b, CodeRef* why = nullptr) const;
   [[nodiscard]] bool is_manifestation(std::string_view code, Date dos) const noexcept;
   [[nodiscard]] DemographicEdits demographics(std::string_view code, Date dos) const;
+  [[nodiscard]] PoaExemption poa_exemption(std::string_view code, Date dos) const;
 
   // The tabular chapter number (1..22) of the code, from the tabular XML that applies on dos;
   // 0 when no tabular places it. See kChapter* for the chapters rules care about.

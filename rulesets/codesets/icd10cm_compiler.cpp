@@ -707,6 +707,27 @@ std::string parse_mce(const std::string& path, std::map<std::uint64_t, MceRow>& 
 }
 
 // ---------------------------------------------------------------------------------------------
+// POA-exempt lists (tab delimited: order number, dotted code, long title; a header line).
+
+std::string parse_poa(const std::string& path, std::set<std::uint64_t>& out) {
+  std::string text;
+  if (auto e = read_data_file(path, text); !e.empty()) return e;
+  const auto lines = split_lines(text);
+  if (lines.empty() || split(lines[0], '\t').size() < 2 || trim(split(lines[0], '\t')[1]) != "POAexemptCode")
+    return path + ":1: not a POA-exempt list (expected the header '<order><TAB>POAexemptCode<TAB>Description')";
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    if (trim(lines[i]).empty()) continue;
+    const auto cols = split(lines[i], '\t');
+    if (cols.size() < 2) return at_line(path, i + 1) + "POA-exempt row with fewer than 2 columns";
+    const std::uint64_t key = strict_key(cols[1]);
+    if (key == 0) return at_line(path, i + 1) + "'" + std::string(trim(cols[1])) + "' is not an ICD-10-CM code";
+    out.insert(key);
+  }
+  if (out.empty()) return path + ": the POA-exempt list has no codes";
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------------
 // Output
 
 class Writer {
@@ -815,7 +836,7 @@ std::string read_manifest(const std::string& path, BuildSpec& spec) {
     if (line.empty() || line.front() == '#') continue;
     const auto cols = split(line, '\t');
     const std::string here = at_line(path, i + 1);
-    if (cols.size() < 3) return here + "expected '<release|mce> NAME YYYY-MM-DD key=value...' separated by tabs";
+    if (cols.size() < 3) return here + "expected '<release|mce|poa> NAME YYYY-MM-DD key=value...' separated by tabs";
     const std::string_view kind = trim(cols[0]);
     std::string name(trim(cols[1]));
     for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -828,7 +849,8 @@ std::string read_manifest(const std::string& path, BuildSpec& spec) {
     m.name = std::string(trim(cols[1]));
     r.effective_from = m.effective_from = *date;
     r.origin = m.origin = path + ":" + std::to_string(i + 1);
-    if (kind != "release" && kind != "mce") return here + "unknown line kind '" + std::string(kind) + "' (release or mce)";
+    if (kind != "release" && kind != "mce" && kind != "poa")
+      return here + "unknown line kind '" + std::string(kind) + "' (release, mce or poa)";
     for (std::size_t c = 3; c < cols.size(); ++c) {
       const std::string_view kv = trim(cols[c]);
       if (kv.empty()) continue;
@@ -837,8 +859,8 @@ std::string read_manifest(const std::string& path, BuildSpec& spec) {
       const std::string key(kv.substr(0, eq));
       const std::string value(kv.substr(eq + 1));
       const std::string file = (!value.empty() && value.front() == '/') ? value : dir + value;
-      if (kind == "mce") {
-        if (key != "file") return here + "unknown mce key '" + key + "' (file)";
+      if (kind == "mce" || kind == "poa") {
+        if (key != "file") return here + "unknown " + std::string(kind) + " key '" + key + "' (file)";
         m.file = file;
       } else if (key == "order") r.order = file;
       else if (key == "tabular") r.tabular = file;
@@ -856,9 +878,10 @@ std::string read_manifest(const std::string& path, BuildSpec& spec) {
         return here + "unknown release key '" + key + "'";
       }
     }
-    if (kind == "mce") {
-      if (m.file.empty()) return here + "mce line without file=";
-      spec.mce.push_back(std::move(m));
+    if (kind == "mce" || kind == "poa") {
+      if (m.file.empty()) return here + std::string(kind) + " line without file=";
+      if (kind == "mce") spec.mce.push_back(std::move(m));
+      else spec.poa.push_back(PoaSpec{name, m.effective_from, m.file, m.origin});
     } else {
       spec.releases.push_back(std::move(r));
     }
@@ -1167,6 +1190,25 @@ std::string compile_index(const BuildSpec& spec_in, const std::string& out_path,
     return a.key != b.key ? a.key < b.key : a.version < b.version;
   });
 
+  // 9. POA-exempt lists.
+  std::vector<PoaSpec> poa = spec_in.poa;
+  std::stable_sort(poa.begin(), poa.end(), [](const auto& a, const auto& b) { return a.effective_from < b.effective_from; });
+  if (poa.size() > fmt::kMaxPoaLists)
+    return "code-set build: at most " + std::to_string(fmt::kMaxPoaLists) + " POA-exempt lists per index";
+  std::vector<fmt::PoaList> poa_lists;
+  std::map<std::uint64_t, std::uint32_t> poa_masks;
+  for (std::size_t l = 0; l < poa.size(); ++l) {
+    if (l > 0 && poa[l - 1].effective_from == poa[l].effective_from)
+      return poa[l].origin + ": POA-exempt lists " + poa[l - 1].name + " and " + poa[l].name + " have the same effective date";
+    std::set<std::uint64_t> keys;
+    if (auto e = parse_poa(poa[l].file, keys); !e.empty()) return e;
+    poa_lists.push_back(fmt::PoaList{pool.add(poa[l].name), poa[l].effective_from.days()});
+    for (const auto k : keys) poa_masks[k] |= 1u << l;
+  }
+  std::vector<fmt::PoaEntry> poa_entries;
+  poa_entries.reserve(poa_masks.size());
+  for (const auto& [k, mask] : poa_masks) poa_entries.push_back(fmt::PoaEntry{k, mask, 0});
+
   Writer w;
   w.bytes(fmt::kStrings, pool.data());
   w.section(fmt::kReleases, releases);
@@ -1182,6 +1224,8 @@ std::string compile_index(const BuildSpec& spec_in, const std::string& out_path,
   w.section(fmt::kMceEntries, mce_entries);
   w.section(fmt::kPredecessors, preds);
   w.section(fmt::kPredecessorRefs, pred_refs);
+  w.section(fmt::kPoaLists, poa_lists);
+  w.section(fmt::kPoaEntries, poa_entries);
   std::size_t bytes = 0;
   if (auto e = w.write(out_path, &bytes); !e.empty()) return e;
   if (stats) {
@@ -1190,6 +1234,8 @@ std::string compile_index(const BuildSpec& spec_in, const std::string& out_path,
     stats->tabular_nodes = nodes.size();
     stats->note_refs = refs.size();
     stats->mce_entries = mce_entries.size();
+    stats->poa_lists = poa_lists.size();
+    stats->poa_codes = poa_entries.size();
     stats->bytes = bytes;
   }
   return {};

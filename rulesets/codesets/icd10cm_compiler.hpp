@@ -42,9 +42,20 @@ struct MceSpec {
   std::string origin;
 };
 
+// A CMS list of codes exempt from Present-On-Admission reporting (POAexemptCodes*.txt: tab
+// delimited order number, dotted code, long title; a header line first). In force from its
+// effective date until the next list's.
+struct PoaSpec {
+  std::string name;  // "FY2026", "FY2022-APR"
+  rules::Date effective_from;
+  std::string file;
+  std::string origin;
+};
+
 struct BuildSpec {
   std::vector<ReleaseSpec> releases;
   std::vector<MceSpec> mce;
+  std::vector<PoaSpec> poa;
 };
 
 struct BuildStats {
@@ -53,6 +64,8 @@ struct BuildStats {
   std::size_t tabular_nodes = 0;
   std::size_t note_refs = 0;
   std::size_t mce_entries = 0;
+  std::size_t poa_lists = 0;
+  std::size_t poa_codes = 0;  // distinct codes on any POA-exempt list
   std::size_t bytes = 0;
 };
 
@@ -60,6 +73,7 @@ struct BuildStats {
 //   release <NAME> <YYYY-MM-DD> order=F [tabular=F] [conversion=F]... [changes=F]... [base=NAME]
 //           [undo-addenda=F keep-addenda=F] [add-conversion-effective=YYYY-MM-DD]
 //   mce <NAME> <YYYY-MM-DD> file=F
+//   poa <NAME> <YYYY-MM-DD> file=F
 [[nodiscard]] std::string read_manifest(const std::string& path, BuildSpec& spec);
 
 [[nodiscard]] std::string compile_index(const BuildSpec& spec, const std::string& out_path,

@@ -15,7 +15,7 @@
 namespace cg::codesets::fmt {
 
 inline constexpr char kMagic[8] = {'C', 'G', 'X', 'I', 'C', 'D', '1', '0'};
-inline constexpr std::uint32_t kFormatVersion = 2;
+inline constexpr std::uint32_t kFormatVersion = 3;
 inline constexpr std::uint32_t kNone = 0xFFFFFFFFu;
 inline constexpr std::size_t kMaxReleases = 32;  // release sets are u32 bit masks
 
@@ -42,6 +42,8 @@ enum SectionId : std::uint32_t {
   kMceEntries,
   kPredecessors,
   kPredecessorRefs,
+  kPoaLists,
+  kPoaEntries,
   kSectionLimit,
 };
 
@@ -207,6 +209,19 @@ struct MceEntry {  // sorted by (key, version)
   std::uint8_t sex;
   std::uint8_t flags;
   std::uint8_t pad;
+};
+
+// POA-exempt lists (CMS), sorted by effective date; at most 32 (entries carry a bit mask).
+struct PoaList {
+  std::uint32_t name;  // "FY2026"
+  std::int32_t from_days;
+};
+inline constexpr std::size_t kMaxPoaLists = 32;
+
+struct PoaEntry {  // one per code on any list, sorted by key
+  std::uint64_t key;
+  std::uint32_t lists;  // bit l: on list l
+  std::uint32_t pad;
 };
 
 // 64-bit hash of the payload, 8 bytes at a time (the tail zero-padded).

@@ -28,6 +28,8 @@ CG_BUILTIN_CHECK(check_icd10cm_external_cause_first);
 CG_BUILTIN_CHECK(check_icd10cm_manifestation_first);
 CG_BUILTIN_CHECK(check_icd10cm_age_conflict);
 CG_BUILTIN_CHECK(check_icd10cm_sex_conflict);
+CG_BUILTIN_CHECK(check_icd10cm_poa_required);
+CG_BUILTIN_CHECK(check_icd10cm_poa_exempt);
 CG_BUILTIN_CHECK(check_claim_balance);
 CG_BUILTIN_CHECK(check_claim_future_date);
 CG_BUILTIN_CHECK(check_claim_npi);

@@ -54,6 +54,10 @@ constexpr std::array kBuiltins{
                 "The diagnosis does not fit the patient's age (maternity, newborn, MCE age edits)", &check_icd10cm_age_conflict},
     BuiltinRule{"icd10cm.sex-conflict", Reject,
                 "The diagnosis does not fit the patient's sex (maternity, MCE sex edits)", &check_icd10cm_sex_conflict},
+    BuiltinRule{"icd10cm.poa-required", Reject,
+                "An inpatient 837I diagnosis not on the CMS POA-exempt list has no present-on-admission indicator", &check_icd10cm_poa_required},
+    BuiltinRule{"icd10cm.poa-exempt", Warn,
+                "A present-on-admission indicator was sent for a code on the CMS POA-exempt list (leave it empty)", &check_icd10cm_poa_exempt},
     // Claim
     BuiltinRule{"claim.balance", Reject,
                 "The claim total differs from the sum of the line charges", &check_claim_balance},

@@ -482,3 +482,78 @@ BOOST_AUTO_TEST_CASE(compiler_errors_name_file_and_line) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// POA-exempt lists: the index against the bundled CMS lists themselves (the `poa` lines of
+// releases.tsv, read here by the test's own reader): every listed code is exempt on the first
+// and the last day its list is in force, and every other code billable that day is not.
+BOOST_AUTO_TEST_SUITE(icd10cm_poa)
+
+BOOST_AUTO_TEST_CASE(every_list_decides_exactly_its_own_days) {
+  const auto& idx = index();
+  struct List {
+    std::string name;
+    Date from;
+    std::set<std::string> codes;  // no dot
+  };
+  std::vector<List> lists;
+  std::ifstream manifest(kDataDir + "/releases.tsv");
+  for (std::string line; std::getline(manifest, line);) {
+    if (line.rfind("poa\t", 0) != 0) continue;
+    std::vector<std::string> cols;
+    std::stringstream ss(line);
+    for (std::string c; std::getline(ss, c, '\t');) cols.push_back(c);
+    List l{cols.at(1), d(cols.at(2).c_str()), {}};
+    std::string text;
+    const std::string err = cg::codesets::read_data_file(kDataDir + "/" + cols.at(3).substr(5), text);
+    BOOST_REQUIRE_MESSAGE(err.empty(), err);
+    std::stringstream rows(text);
+    std::string row;
+    std::getline(rows, row);  // header
+    while (std::getline(rows, row)) {
+      const auto t1 = row.find('\t'), t2 = row.find('\t', t1 + 1);
+      if (t1 == std::string::npos) continue;
+      std::string code = row.substr(t1 + 1, t2 - t1 - 1);
+      code.erase(std::remove(code.begin(), code.end(), '.'), code.end());
+      l.codes.insert(code);
+    }
+    BOOST_REQUIRE_GT(l.codes.size(), 30000u);
+    lists.push_back(std::move(l));
+  }
+  BOOST_REQUIRE_EQUAL(lists.size(), 14u);  // FY2016 .. FY2026 with Jan 2021, Apr 2022, Apr 2023
+  for (std::size_t i = 0; i < lists.size(); ++i) {
+    const Date last = i + 1 < lists.size() ? day_before(lists[i + 1].from) : d("2026-09-30");
+    for (const Date on : {lists[i].from, last}) {
+      std::size_t bad = 0, exempt = 0;
+      for (const auto& r : order_releases()) {
+        if (idx.release_on(on) == nullptr || idx.release_on(on)->name != r.name) continue;
+        for (const auto& [code, billable] : r.codes) {
+          if (!billable) continue;
+          const auto p = idx.poa_exemption(code, on);
+          const bool want = lists[i].codes.count(code) != 0;
+          exempt += p.exempt;
+          if ((p.exempt != want || p.list != lists[i].name || p.beyond_list) && ++bad <= 5)
+            BOOST_ERROR(lists[i].name << " " << code << " on " << on.iso() << ": exempt " << p.exempt << " list "
+                                      << p.list);
+        }
+      }
+      BOOST_TEST(bad == 0u, lists[i].name << " on " << on.iso() << ": " << bad << " mismatches");
+      if (idx.release_on(on)->derivation.empty()) BOOST_TEST(exempt > 30000u, lists[i].name << " on " << on.iso());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(z51_5_exempt_from_2021_10_01_and_fy2027_uses_the_fy2026_list) {
+  const auto& idx = index();
+  BOOST_TEST(!idx.poa_exemption("Z51.5", d("2021-09-30")).exempt);
+  BOOST_TEST(idx.poa_exemption("Z51.5", d("2021-09-30")).list == "FY2021-JAN");
+  BOOST_TEST(idx.poa_exemption("Z51.5", d("2021-10-01")).exempt);
+  const auto fy27 = idx.poa_exemption("Z38.00", d("2026-11-02"));
+  BOOST_TEST(fy27.exempt);
+  BOOST_TEST(fy27.list == "FY2026");
+  BOOST_TEST(fy27.beyond_list);
+  BOOST_TEST(!idx.poa_exemption("Z38.00", d("2026-09-30")).beyond_list);
+  BOOST_TEST(!idx.poa_exemption("I10", d("2026-11-02")).exempt);
+  BOOST_TEST(idx.poa_exemption("I10", d("2015-09-30")).list.empty());  // before ICD-10-CM
+}
+
+BOOST_AUTO_TEST_SUITE_END()

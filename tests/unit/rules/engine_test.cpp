@@ -18,7 +18,7 @@ BOOST_AUTO_TEST_CASE(registry_lists_exactly_the_issue_ids) {
       "icd10cm.header", "icd10cm.not-yet-effective", "icd10cm.deleted",
       "icd10cm.invalid-extension", "icd10cm.code-set-not-loaded", "icd10cm.qualifier-mismatch",
       "icd10cm.excludes1", "icd10cm.external-cause-first", "icd10cm.manifestation-first",
-      "icd10cm.age-conflict", "icd10cm.sex-conflict", "claim.balance", "claim.future-date", "claim.npi",
+      "icd10cm.age-conflict", "icd10cm.sex-conflict", "icd10cm.poa-required", "icd10cm.poa-exempt", "claim.balance", "claim.future-date", "claim.npi",
       "claim.no-date-of-service", "claim.birth-date-after-service"};
   std::set<std::string_view> got;
   for (const auto& r : builtin_rules()) {
@@ -30,6 +30,7 @@ BOOST_AUTO_TEST_CASE(registry_lists_exactly_the_issue_ids) {
   BOOST_TEST((find_builtin("dx.unreferenced")->severity == Severity::Warn));
   BOOST_TEST((find_builtin("icd10cm.code-set-not-loaded")->severity == Severity::Warn));
   BOOST_TEST((find_builtin("icd10cm.excludes1")->severity == Severity::Reject));
+  BOOST_TEST((find_builtin("icd10cm.poa-exempt")->severity == Severity::Warn));
   BOOST_TEST(find_builtin("no.such.rule") == nullptr);
 }
 
