@@ -1,10 +1,16 @@
 #include "parsers/x12/guide_model.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace cg::x12 {
 namespace generated {
 #include "x12_guide_tables.inc"
+
+static_assert(std::size(kProfessionalLoopsData) <= kMaxGuideLoops &&
+              std::size(kInstitutionalLoopsData) <= kMaxGuideLoops);
+static_assert(std::size(kProfessionalEntriesData) <= kMaxGuideEntries &&
+              std::size(kInstitutionalEntriesData) <= kMaxGuideEntries);
 }  // namespace generated
 
 namespace {
@@ -12,14 +18,22 @@ namespace {
 struct Tables {
   std::span<const SegmentRule> segments;
   std::span<const ElementRule> rules;
+  std::span<const SegmentEntry> entries;
+  std::span<const LoopRule> loops;
+  std::span<const LoopChild> children;
 };
 
 Tables tables(TransactionType type) {
   using namespace generated;
   switch (type) {
-    case TransactionType::Professional: return {kProfessionalSegments, kProfessionalRules};
-    case TransactionType::Institutional: return {kInstitutionalSegments, kInstitutionalRules};
-    case TransactionType::Dental: return {kDentalSegments, kDentalRules};
+    case TransactionType::Professional:
+      return {kProfessionalSegments, kProfessionalRules, kProfessionalEntries, kProfessionalLoops,
+              kProfessionalChildren};
+    case TransactionType::Institutional:
+      return {kInstitutionalSegments, kInstitutionalRules, kInstitutionalEntries, kInstitutionalLoops,
+              kInstitutionalChildren};
+    case TransactionType::Dental:
+      return {kDentalSegments, kDentalRules, kDentalEntries, kDentalLoops, kDentalChildren};
     default: return {};
   }
 }
@@ -29,6 +43,10 @@ Tables tables(TransactionType type) {
 std::span<const ElementRule> guide_rules(TransactionType type) { return tables(type).rules; }
 
 std::span<const std::string_view> guide_codes() { return generated::kCodes; }
+std::span<const SyntaxNote> guide_syntax() { return generated::kSyntax; }
+std::span<const LoopRule> guide_loops(TransactionType type) { return tables(type).loops; }
+std::span<const SegmentEntry> guide_entries(TransactionType type) { return tables(type).entries; }
+std::span<const LoopChild> guide_children(TransactionType type) { return tables(type).children; }
 
 const SegmentRule* guide_segment(TransactionType type, std::uint32_t segment) {
   const auto segs = tables(type).segments;

@@ -10,6 +10,11 @@
 // the dictionary facts (number, type, lengths, element count) of the segments it shares with
 // the other two, without usage or code lists.
 //
+// The loop structure of each map is kept too: per loop its segments in order (position, usage,
+// maximum use, and the element rules and syntax notes of that place), and its child loops
+// (position, usage, repeat). The walker follows it to check order, repeats, required segments
+// and which segment each loop admits, and checks each segment against the rules of its place.
+//
 // Tables are constexpr, sorted by (segment, element, component); a lookup is a binary search
 // and allocates nothing. Thread safety: immutable.
 #pragma once
@@ -22,6 +27,11 @@
 
 namespace cg::x12 {
 
+// Upper bounds of the loop tables of one guide (static_assert in guide_model.cpp): the walker
+// keeps its loop state in fixed arrays of these sizes.
+inline constexpr std::size_t kMaxGuideLoops = 96;
+inline constexpr std::size_t kMaxGuideEntries = 1024;
+
 struct ElementRule {
   std::uint32_t segment;     // seg_code of the segment id
   std::uint8_t element;      // 1-based element position
@@ -29,6 +39,7 @@ struct ElementRule {
   std::uint16_t data_element;  // X12 data element number (0 for a composite)
   char type;                 // 'A' AN, 'I' ID, 'N' Nn, 'R' R, 'D' DT, 'T' TM, 'C' composite
   char usage;                // 'R', 'S' or 'N'
+  std::uint8_t key;          // 1: tells the places of the segment apart (a required ID with the place's own codes)
   std::uint16_t min_length, max_length;
   std::uint16_t codes_begin, codes_count;  // into guide_codes(); count 0: any value
 };
@@ -38,12 +49,56 @@ struct SegmentRule {
   std::uint8_t max_elements;  // the highest element position any place of the guide defines
   std::uint8_t last_required;  // the highest element position with usage R (0: none)
   std::uint16_t rules_begin, rules_count;  // into guide_rules(type)
+  std::uint16_t syntax_begin;  // into guide_syntax()
+  std::uint8_t syntax_count;
+};
+
+// An X12 syntax note of a segment: P paired, R required (one at least), E exclusion (one at
+// most), C conditional (the first present: all others), L list conditional (the first
+// present: one other at least), over element positions.
+struct SyntaxNote {
+  char type;
+  std::uint8_t count;
+  std::uint8_t elements[6];
+};
+
+// One place of a segment in a loop (the map's <segment>): its own element rules (usage and
+// code lists of that place, not merged), position in the loop, usage and maximum use.
+struct SegmentEntry {
+  SegmentRule rules;
+  std::uint16_t pos;
+  std::uint16_t max_use;  // 0: unbounded
+  char usage;             // 'R' or 'S'
+  bool walker_checked;    // when missing, the walker's own rule reports it (reader.cpp)
+};
+
+// A loop as the child of another, with the usage, position and repeat of that place.
+struct LoopChild {
+  std::uint16_t loop;     // index into guide_loops(type)
+  std::uint16_t pos;
+  std::uint16_t repeat;   // 0: unbounded
+  char usage;
+  bool walker_checked;
+};
+
+// A loop, once per loop id. Index 0 is the transaction set (ST) itself. Its first entry is the
+// segment that opens it.
+struct LoopRule {
+  std::string_view id;
+  std::uint16_t entries_begin, entries_count;    // into guide_entries(type)
+  std::uint16_t children_begin, children_count;  // into guide_children(type)
+  std::int16_t parent;  // the first parent in the map (-1 for ST)
 };
 
 // The segment's rules for this guide, nullptr when the model does not know the segment.
 [[nodiscard]] const SegmentRule* guide_segment(TransactionType type, std::uint32_t segment);
 [[nodiscard]] std::span<const ElementRule> guide_rules(TransactionType type);
 [[nodiscard]] std::span<const std::string_view> guide_codes();
+[[nodiscard]] std::span<const SyntaxNote> guide_syntax();
+// The loop structure (empty for a guide without a map: 837D).
+[[nodiscard]] std::span<const LoopRule> guide_loops(TransactionType type);
+[[nodiscard]] std::span<const SegmentEntry> guide_entries(TransactionType type);
+[[nodiscard]] std::span<const LoopChild> guide_children(TransactionType type);
 // The rule of element (component 0) or component c of element e, nullptr when undefined.
 [[nodiscard]] const ElementRule* guide_element(TransactionType type, const SegmentRule& seg,
                                                std::uint8_t element, std::uint8_t component);

@@ -175,6 +175,7 @@ struct Reader::Walker {
   }
 
   void segment_error(const Segment& s, std::string_view code, std::string msg) {
+    segment_flagged = true;
     SyntaxError e = make(ErrorLevel::Segment, code, std::move(msg));
     e.segment_id = std::string(s.id);
     e.position = position;
@@ -230,8 +231,8 @@ struct Reader::Walker {
 
   // --- the guide model (guide_model.hpp): element counts, usage, types, lengths, code lists ---
 
-  void check_model(const Segment& s) {
-    const SegmentRule* seg = guide_segment(type, s.code);
+  // The element rules of seg (the place the structure matched, else the segment's merged rules).
+  void check_model(const Segment& s, const SegmentRule* seg) {
     if (seg == nullptr) return;
     std::size_t last = s.size();
     while (last > 0 && s.el(last).empty()) --last;
@@ -301,6 +302,66 @@ struct Reader::Walker {
                       std::string(s.id) + two(r.element) + " has " + std::to_string(comps) +
                           " components; the guide defines " + std::to_string(defined));
     }
+    check_syntax(s, *seg);
+  }
+
+  // X12 syntax notes of the segment (P, R, E, C, L): IK403 2 for a conditionally required
+  // element left out, IK403 10 for an element an exclusion forbids.
+  void check_syntax(const Segment& s, const SegmentRule& seg) {
+    for (const SyntaxNote& n : guide_syntax().subspan(seg.syntax_begin, seg.syntax_count)) {
+      unsigned present = 0, first_present = 0;
+      for (std::uint8_t k = 0; k < n.count; ++k)
+        if (!s.el(n.elements[k]).empty()) present |= 1u << k;
+      if (present == 0 && n.type != 'R') continue;
+      const unsigned all = (1u << n.count) - 1;
+      const auto missing = [&](std::uint8_t k, const char* why) {
+        const std::uint8_t el = n.elements[k];
+        if (already_reported(el, 0)) return;
+        element_error(s, el, 0, 0, "2", {},
+                      std::string(s.id) + two(el) + " is required when " + why + " (X12 syntax note " +
+                          std::string(1, n.type) + note_elements(n) + ")");
+      };
+      switch (n.type) {
+        case 'P':  // all or none
+          if (present != all)
+            for (std::uint8_t k = 0; k < n.count; ++k)
+              if (!(present & (1u << k))) missing(k, "any of the paired elements is present");
+          break;
+        case 'R':  // at least one
+          if (present == 0) missing(0, "none of the others is present");
+          break;
+        case 'C':  // the first present: all others
+          if (present & 1u)
+            for (std::uint8_t k = 1; k < n.count; ++k)
+              if (!(present & (1u << k))) missing(k, std::string(s.id).append(two(n.elements[0])).append(" is present").c_str());
+          break;
+        case 'L':  // the first present: at least one other
+          if ((present & 1u) && present == 1u) missing(1, std::string(s.id).append(two(n.elements[0])).append(" is present").c_str());
+          break;
+        case 'E':  // at most one
+          for (std::uint8_t k = 0; k < n.count; ++k) {
+            if (!(present & (1u << k))) continue;
+            if (first_present == 0) {
+              first_present = n.elements[k];
+              continue;
+            }
+            const std::uint8_t el = n.elements[k];
+            if (!already_reported(el, 0))
+              element_error(s, el, 0, 0, "10", s.el(el),
+                            std::string(s.id) + two(el) + " may not be present together with " + std::string(s.id) +
+                                two(static_cast<std::uint16_t>(first_present)) + " (X12 syntax note E" +
+                                note_elements(n) + ")");
+          }
+          break;
+        default: break;
+      }
+    }
+  }
+
+  static std::string note_elements(const SyntaxNote& n) {
+    std::string out;
+    for (std::uint8_t k = 0; k < n.count; ++k) out += two(n.elements[k]);
+    return out;
   }
 
   // The common case without a call: text within its lengths and no code list.
@@ -358,6 +419,319 @@ struct Reader::Walker {
     const int hh = (t[0] - '0') * 10 + (t[1] - '0'), mm = (t[2] - '0') * 10 + (t[3] - '0');
     const int ss = t.size() >= 6 ? (t[4] - '0') * 10 + (t[5] - '0') : 0;
     return hh < 24 && mm < 60 && ss < 60;
+  }
+
+  // --- the loop structure of the guide model: which segments each loop admits, their order,
+  // maximum use, loop repeats, required segments and loops; and the place (SegmentEntry) whose
+  // element rules apply. Fixed arrays, no allocation per segment. ---
+
+  std::span<const LoopRule> m_loops;
+  std::span<const SegmentEntry> m_entries;
+  std::span<const LoopChild> m_children;
+  std::array<std::uint16_t, kMaxGuideLoops> m_stack{};  // the open loop instances, outermost first
+  std::size_t m_depth = 0;
+  std::array<std::uint16_t, kMaxGuideLoops> m_loop_count{};     // instances within the parent's instance
+  std::array<std::uint16_t, kMaxGuideLoops> m_last_pos{};       // position of the last segment or child loop
+  std::array<std::uint8_t, kMaxGuideEntries> m_entry_count{};  // uses within the loop's instance
+  std::string_view m_cached_id{"-"};
+  int m_cached_loop = -1;
+  bool m_lost = true;    // the walker reported a structural error: follow again from the next HL
+  bool opened = false;   // place() opened a new loop instance with this segment
+  bool segment_flagged = false;  // a segment-level error was reported for this segment
+  // A place matched by id whose keys do not hold (NM1*XX where the loop takes NM1*85): the
+  // key elements are reported after the walker's own checks.
+  const SegmentEntry* m_key_mismatch = nullptr;
+
+  void start_structure() {
+    m_loops = guide_model ? guide_loops(type) : std::span<const LoopRule>{};
+    m_entries = guide_entries(type);
+    m_children = guide_children(type);
+    m_depth = 0;
+    m_lost = m_loops.empty();
+    m_cached_id = "-";
+    m_cached_loop = -1;
+    if (m_lost) return;
+    push(0);
+  }
+
+  int model_loop(std::string_view id) {
+    if (id.data() == m_cached_id.data() && id.size() == m_cached_id.size()) return m_cached_loop;
+    m_cached_id = id;
+    m_cached_loop = -1;
+    const std::string_view want = id.empty() ? std::string_view("HEADER") : id;
+    for (std::size_t i = 0; i < m_loops.size(); ++i)
+      if (m_loops[i].id == want) m_cached_loop = static_cast<int>(i);
+    return m_cached_loop;
+  }
+
+  std::span<const SegmentEntry> entries_of(std::size_t li) const {
+    return m_entries.subspan(m_loops[li].entries_begin, m_loops[li].entries_count);
+  }
+  std::span<const LoopChild> children_of(std::size_t li) const {
+    return m_children.subspan(m_loops[li].children_begin, m_loops[li].children_count);
+  }
+  const LoopChild* child_of(std::size_t parent, std::size_t li) const {
+    for (const LoopChild& c : children_of(parent))
+      if (c.loop == li) return &c;
+    return nullptr;
+  }
+
+  void push(std::size_t li) {
+    m_stack[m_depth++] = static_cast<std::uint16_t>(li);
+    const auto own = entries_of(li);
+    m_last_pos[li] = own.empty() ? 0 : own.front().pos;
+    std::fill_n(m_entry_count.begin() + m_loops[li].entries_begin, own.size(), std::uint8_t{0});
+    for (const LoopChild& c : children_of(li)) m_loop_count[c.loop] = 0;
+  }
+
+  static std::string id_of(std::uint32_t code) {
+    std::string id;
+    for (int shift = 24; shift >= 0; shift -= 8)
+      if (const char c = static_cast<char>((code >> shift) & 0xFF)) id.push_back(c);
+    return id;
+  }
+
+  // The loop instance on top ends: its required segments and loops that never came are missing.
+  void close_top(const Segment& next) {
+    const std::size_t li = m_stack[--m_depth];
+    const LoopRule& l = m_loops[li];
+    const auto own = entries_of(li);
+    for (std::size_t i = 1; i < own.size(); ++i) {
+      const SegmentEntry& e = own[i];
+      if (e.usage != 'R' || e.walker_checked || m_entry_count[l.entries_begin + i] != 0) continue;
+      // Variants of one segment at one position (REF*EI or REF*SY): one of them is enough.
+      bool other = false;
+      for (std::size_t j = 1; j < own.size(); ++j)
+        other = other || (j != i && own[j].rules.segment == e.rules.segment && own[j].pos == e.pos &&
+                          m_entry_count[l.entries_begin + j] != 0);
+      if (other) continue;
+      missing_segment(id_of(e.rules.segment), l.id, next.offset,
+                      "loop " + std::string(l.id) + " requires segment " + id_of(e.rules.segment) + key_text(e) +
+                          ", which is missing");
+    }
+    for (const LoopChild& c : children_of(li)) {
+      if (c.usage != 'R' || c.walker_checked || m_loop_count[c.loop] != 0) continue;
+      const auto first = entries_of(c.loop);
+      if (first.empty()) continue;
+      missing_segment(id_of(first.front().rules.segment), m_loops[c.loop].id, next.offset,
+                      "loop " + std::string(l.id) + " requires loop " + std::string(m_loops[c.loop].id) + " (" +
+                          id_of(first.front().rules.segment) + key_text(first.front()) + "), which is missing");
+    }
+  }
+
+  // "*472" for a place whose key is DTP01 = 472 (the first code of its first key).
+  std::string key_text(const SegmentEntry& e) const {
+    for (const ElementRule& r : guide_rules(type).subspan(e.rules.rules_begin, e.rules.rules_count))
+      if (r.key && r.codes_count > 0 && r.element == 1 && r.component == 0)
+        return "*" + std::string(guide_codes()[r.codes_begin]);
+    return {};
+  }
+
+  void close_structure(const Segment& next) {
+    if (m_lost) return;
+    while (m_depth > 0) close_top(next);
+    m_lost = true;
+  }
+
+  static std::string_view value_at(const Segment& s, const ElementRule& r) {
+    return r.component == 0 ? s.el(r.element) : s.comp(r.element, r.component);
+  }
+
+  // The number of key elements of the place that the segment does not satisfy.
+  int keys_wrong(const Segment& s, const SegmentEntry& e) const {
+    int wrong = 0;
+    for (const ElementRule& r : guide_rules(type).subspan(e.rules.rules_begin, e.rules.rules_count)) {
+      if (!r.key) continue;
+      const std::string_view v = value_at(s, r);
+      wrong += v.empty() || !guide_code_allowed(r, v);
+    }
+    return wrong;
+  }
+
+  // The loop an NM1 opens: a child loop of an open loop (innermost first) whose NM1 takes the
+  // entity identifier code NM101. -1 when none does.
+  int nm1_model_loop(const Segment& s) const {
+    const std::string_view entity = s.el(1);
+    for (std::size_t d = m_depth; d-- > 0;) {
+      for (const LoopChild& c : children_of(m_stack[d])) {
+        const auto first = entries_of(c.loop);
+        if (first.empty() || first.front().rules.segment != s.code) continue;
+        for (const ElementRule& r :
+             guide_rules(type).subspan(first.front().rules.rules_begin, first.front().rules.rules_count))
+          if (r.element == 1 && r.component == 0 && !entity.empty() && guide_code_allowed(r, entity))
+            return static_cast<int>(c.loop);
+      }
+    }
+    return -1;
+  }
+
+  // Places the segment in the structure; returns the place whose rules apply (nullptr: the
+  // merged rules of the segment id).
+  const SegmentEntry* follow(const Segment& s) {
+    m_key_mismatch = nullptr;
+    if (m_loops.empty()) return nullptr;
+    if (segment_flagged) {  // the walker found the structure broken here: resynchronise at an HL
+      m_lost = true;
+      return nullptr;
+    }
+    if (m_lost) {
+      if (s.code != seg_code("HL") || !opened) return nullptr;
+      m_lost = false;
+      m_depth = 0;
+      push(0);
+    }
+    const int found = model_loop(loop);
+    if (found < 0) {
+      m_lost = true;
+      return nullptr;
+    }
+    const auto L = static_cast<std::size_t>(found);
+    if (opened) return enter(L, s);
+    const std::size_t top = m_stack[m_depth - 1];
+    const SegmentEntry* closest = nullptr;
+    const SegmentEntry* e = match(top, s, closest);
+    if (e == nullptr && closest != nullptr && identifies(top, s, *closest) && !in_enclosing_loop(s)) {
+      // The loop's segment with a wrong code (DTP*434 with D8 where the guide says RD8, an SV1
+      // with a bad qualifier): it counts as that segment, its key elements are reported.
+      e = m_key_mismatch = closest;
+    }
+    if (e != nullptr) {
+      const std::size_t index = static_cast<std::size_t>(e - m_entries.data());
+      if (e->pos < m_last_pos[top]) {
+        segment_error(s, "7", "segment " + std::string(s.id) + key_text(*e) + " stands after segments or loops that "
+                              "follow it in loop " + std::string(m_loops[top].id) + ": segment not in proper sequence");
+      } else {
+        m_last_pos[top] = e->pos;
+      }
+      if (m_entry_count[index] < 255) ++m_entry_count[index];
+      if (e->max_use != 0 && m_entry_count[index] == e->max_use + 1)
+        segment_error(s, "5", "segment " + std::string(s.id) + key_text(*e) + " may occur at most " +
+                                  std::to_string(e->max_use) + " time(s) in loop " + std::string(m_loops[top].id));
+      return e;
+    }
+    // A segment of an enclosing li, which its child loops follow: out of sequence.
+    for (std::size_t d = m_depth - 1; d-- > 0;) {
+      const SegmentEntry* ignored = nullptr;
+      if (const SegmentEntry* outer = match(m_stack[d], s, ignored)) {
+        segment_error(s, "7", "segment " + std::string(s.id) + key_text(*outer) + " belongs to loop " +
+                                  std::string(m_loops[m_stack[d]].id) + " before loop " +
+                                  std::string(m_loops[top].id) + ": segment not in proper sequence");
+        return outer;
+      }
+    }
+    if (closest == nullptr) {
+      // The segment that opens a li, with a code no loop here takes (NM1*XX).
+      for (std::size_t d = m_depth; d-- > 0 && closest == nullptr;)
+        for (const LoopChild& c : children_of(m_stack[d])) {
+          const auto first = entries_of(c.loop);
+          if (!first.empty() && first.front().rules.segment == s.code) {
+            closest = &first.front();
+            break;
+          }
+        }
+    }
+    if (closest != nullptr) {
+      m_key_mismatch = closest;
+      return closest;
+    }
+    segment_error(s, "2", "segment " + std::string(s.id) + " is not expected in loop " + std::string(m_loops[top].id) +
+                              " of the " + std::string(guide_name(type)) + " guide");
+    return nullptr;
+  }
+
+  // The first place of loop whose id is the segment's and whose keys hold; closest: the first
+  // place with the id when none does.
+  const SegmentEntry* match(std::size_t li, const Segment& s, const SegmentEntry*& closest) const {
+    int fewest = 1 << 20;
+    for (const SegmentEntry& e : entries_of(li)) {
+      if (e.rules.segment != s.code) continue;
+      const int wrong = keys_wrong(s, e);
+      if (wrong == 0) return &e;
+      if (wrong < fewest) fewest = wrong, closest = &e;
+    }
+    return nullptr;
+  }
+
+  // Whether a segment whose keys do not all hold is still, unambiguously, the place e: its
+  // first key (the qualifier: DTP01 = 434 of a DTP*434 with D8) holds, or that key is not a
+  // qualifier in element 1 and e is the only place of the id in the loop (an SV1 whose SV101-1
+  // is wrong is still the line's SV1; a DTP*304 is not the line's DTP*472).
+  bool identifies(std::size_t li, const Segment& s, const SegmentEntry& e) const {
+    for (const ElementRule& r : guide_rules(type).subspan(e.rules.rules_begin, e.rules.rules_count)) {
+      if (!r.key) continue;
+      const std::string_view v = value_at(s, r);
+      if (!v.empty() && guide_code_allowed(r, v)) return true;
+      if (r.element == 1 && r.component == 0) return false;
+      break;
+    }
+    int places = 0;
+    for (const SegmentEntry& other : entries_of(li)) places += other.rules.segment == s.code;
+    return places == 1;
+  }
+
+  // True when a loop that encloses the current one has a place whose keys the segment holds.
+  bool in_enclosing_loop(const Segment& s) const {
+    for (std::size_t d = m_depth - 1; d-- > 0;) {
+      const SegmentEntry* ignored = nullptr;
+      if (match(m_stack[d], s, ignored) != nullptr) return true;
+    }
+    return false;
+  }
+
+  // A new instance of loop L opens with this segment.
+  const SegmentEntry* enter(std::size_t L, const Segment& s) {
+    while (m_depth > 1 && child_of(m_stack[m_depth - 1], L) == nullptr) close_top(s);
+    if (child_of(m_stack[m_depth - 1], L) == nullptr) {
+      // Only the transaction set is open: open the loops that lead to L (DETAIL, a missing
+      // 2000A) as the map nests them.
+      std::array<std::uint16_t, kMaxGuideLoops> path{};
+      std::size_t n = 0;
+      for (int p = m_loops[L].parent; p > 0 && n < path.size(); p = m_loops[static_cast<std::size_t>(p)].parent)
+        path[n++] = static_cast<std::uint16_t>(p);
+      while (n > 0 && m_depth < m_stack.size()) {
+        const std::uint16_t p = path[--n];
+        ++m_loop_count[p];
+        push(p);
+      }
+    }
+    const std::size_t parent = m_stack[m_depth - 1];
+    if (const LoopChild* c = child_of(parent, L)) {
+      ++m_loop_count[L];
+      if (c->repeat != 0 && m_loop_count[L] == c->repeat + 1)
+        segment_error(s, "4", "loop " + std::string(m_loops[L].id) + " may occur at most " + std::to_string(c->repeat) +
+                                  " time(s) in loop " + std::string(m_loops[parent].id));
+      if (c->pos < m_last_pos[parent])
+        segment_error(s, "7", "loop " + std::string(m_loops[L].id) + " stands after segments or loops that follow it "
+                              "in loop " + std::string(m_loops[parent].id) + ": segment not in proper sequence");
+      else
+        m_last_pos[parent] = c->pos;
+    }
+    if (m_depth >= m_stack.size() || entries_of(L).empty()) {
+      m_lost = true;
+      return nullptr;
+    }
+    push(L);
+    m_entry_count[m_loops[L].entries_begin] = 1;
+    const SegmentEntry& trigger = entries_of(L).front();
+    if (keys_wrong(s, trigger) != 0) m_key_mismatch = &trigger;
+    return &trigger;
+  }
+
+  // The key elements of a place matched by id only: empty (IK403 1) or a code of another place.
+  void report_keys(const Segment& s) {
+    if (m_key_mismatch == nullptr) return;
+    for (const ElementRule& r :
+         guide_rules(type).subspan(m_key_mismatch->rules.rules_begin, m_key_mismatch->rules.rules_count)) {
+      if (!r.key || already_reported(r.element, r.component)) continue;
+      const std::string_view v = value_at(s, r);
+      const std::string where = std::string(s.id) + two(r.element) + (r.component ? "-" + std::to_string(r.component) : "");
+      if (v.empty())
+        element_error(s, r.element, r.component, r.data_element, "1", {}, where + " is required by the guide");
+      else if (!guide_code_allowed(r, v))
+        element_error(s, r.element, r.component, r.data_element, "7", v,
+                      where + " '" + std::string(v) + "' is not a code the " + std::string(guide_name(type)) +
+                          " guide allows in loop " + std::string(loop));
+    }
   }
 
   // --- envelope segments ---
@@ -524,6 +898,7 @@ struct Reader::Walker {
         guide_type(env.gs08) != TransactionType::Unknown && guide_type(env.st03) != guide_type(env.gs08))
       transaction_error("I6", "ST03 '" + env.st03 + "' names a different guide than GS08 '" +
                                   env.gs08 + "'", s.offset);
+    start_structure();
     h.on_transaction(env, supported ? type : TransactionType::Unknown);
   }
 
@@ -543,6 +918,7 @@ struct Reader::Walker {
       if (!seen_hl)
         missing_segment("HL", "2000A", s.offset,
                         "the transaction set has no billing provider (HL level 20, loop 2000A) and so no claim");
+      close_structure(s);
     }
     if (!same_number(s.el(1), position))
       transaction_error("4", "SE01 says " + std::string(s.el(1)) + " segments but the transaction set has " +
@@ -665,10 +1041,18 @@ struct Reader::Walker {
                                                                "HIPAA transaction set");
       return;
     }
-    if (!place(s)) return;
+    opened = segment_flagged = false;
     reported_n = 0;
+    if (!place(s)) {
+      if (!m_lost) m_lost = true;  // the walker found the structure broken: resynchronise at an HL
+      return;
+    }
+    const SegmentEntry* place_entry = follow(s);
     check(s);
-    if (guide_model) check_model(s);
+    if (guide_model) {
+      report_keys(s);
+      check_model(s, place_entry != nullptr ? &place_entry->rules : guide_segment(type, s.code));
+    }
     h.on_segment(BodySegment{s, position, loop, hl_level}, env);
   }
 
@@ -688,11 +1072,12 @@ struct Reader::Walker {
       hl_level = new_level;
       if (hl_level != 0) (hl_level == 20 ? l20 : hl_level == 22 ? l22 : l23) = Level{true};
       loop = hl_level == 20 ? "2000A" : hl_level == 22 ? "2000B" : hl_level == 23 ? "2000C" : "2000";
+      opened = hl_level != 0;
       check_hl(s);
       return true;
     }
     if (s.code == seg_code("BHT")) {
-      seen_bht = true;
+      seen_bht = opened = true;
       return true;
     }
     if (s.code == seg_code("CLM")) {
@@ -704,6 +1089,7 @@ struct Reader::Walker {
         (hl_level == 22 ? l22 : l23).claim = true;
       }
       loop = "2300";
+      opened = true;
       in_claim = claim_header = true;
       claim_has_hi = false;
       claim_id = std::string(s.el(1));
@@ -724,6 +1110,7 @@ struct Reader::Walker {
       }
       claim_header = false;
       loop = "2400";
+      opened = true;
       line_open = true;
       line_has_date = line_has_service = false;
       return true;
@@ -759,6 +1146,7 @@ struct Reader::Walker {
     if (!used_by_guide(s)) return false;
     if (s.code == seg_code("SBR") && in_claim) {
       loop = "2320";
+      opened = true;
       return true;
     }
     if (s.code == seg_code("SBR") && hl_level == 22) {
@@ -768,21 +1156,35 @@ struct Reader::Walker {
     if (s.code == seg_code("PAT") && hl_level == 23) l23.pat = true;
     if (s.code == seg_code("LIN")) {
       loop = "2410";
+      opened = true;
       return true;
     }
     if (s.code == seg_code("SVD")) {
       loop = "2430";
+      opened = true;
+      return true;
+    }
+    if (s.code == seg_code("LQ") && in_line) {
+      loop = "2440";
+      opened = true;
       return true;
     }
     if (s.code == seg_code("NM1")) {
       const std::string_view entity = s.el(1);
-      if (hl_level == 0) {
-        if (entity == "41") loop = "1000A", seen_1000a = true;
-        else if (entity == "40") loop = "1000B", seen_1000b = true;
-        return true;
+      std::string_view next;
+      if (!m_lost) {
+        // The guide model knows which loop each entity code opens where (2330C is NM1*71 on
+        // 837I, NM1*DN on 837P).
+        const int opens = nm1_model_loop(s);
+        if (opens >= 0) next = m_loops[static_cast<std::size_t>(opens)].id;
+      } else if (hl_level == 0) {
+        next = entity == "41" ? "1000A" : entity == "40" ? "1000B" : "";
+      } else {
+        next = nm1_loop(type, loop, entity);
       }
-      std::string_view next = nm1_loop(type, loop, entity);
-      if (!next.empty()) loop = next;
+      if (!next.empty()) loop = next, opened = true;
+      if (loop == "1000A" && next == loop) seen_1000a = true;
+      if (loop == "1000B" && next == loop) seen_1000b = true;
       if (loop == "2010AA" && next == loop) l20.name = true;
       if (loop == "2010BA" && next == loop) l22.name = true;
       if (loop == "2010BB" && next == loop) l22.payer = true;
@@ -1013,7 +1415,8 @@ struct Reader::Walker {
     const std::string_view q1 = s.comp(1, 1);
     const DxKind first_kind = dx_kind(type, q1);
     if (first_kind == DxKind::NotDiagnosis) return;  // procedures, condition codes, values ...
-    claim_has_hi = true;
+    // 837I: the principal diagnosis has an HI of its own (HI*ABK), which is the required one.
+    claim_has_hi = claim_has_hi || type != TransactionType::Institutional || first_kind == DxKind::Principal;
     for (std::uint16_t el = 1; el <= s.size(); ++el) {
       const std::string_view v = s.el(el);
       if (v.empty()) continue;

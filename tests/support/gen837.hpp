@@ -71,8 +71,15 @@ class Gen837 {
     }
     seg(out, "CLM*GEN" + std::to_string(claims_) + "*" + std::to_string(total) + "***" + (inst ? "11:A:1**A*Y*Y" : "11:B:1*Y*A*Y*Y"));  // CLM06 is not used in 837I
     if (inst) seg(out, "DTP*434*RD8*20240110-20240127");
+    if (inst) seg(out, "CL1*1*7*01");  // admission type, source, patient status: required on 837I
+    // 837P: one HI with the principal and the others; 837I: the principal diagnosis HI holds
+    // one code, the other diagnoses follow in HI*ABF (X223A2).
     std::string hi = "HI";
     for (int d = 0; d < dx; ++d) {
+      if (inst && d == 1) {
+        seg(out, hi);
+        hi = "HI";
+      }
       hi += d == 0 ? "*ABK:" : "*ABF:";
       hi += kDx[pick(kDxCount)];
       if (inst) hi += ":::::::Y";

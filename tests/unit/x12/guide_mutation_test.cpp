@@ -162,11 +162,12 @@ BOOST_AUTO_TEST_CASE(required_segment_dropped_situational_kept) {
       const bool required =
           seg.rfind("BHT*", 0) == 0 || seg.rfind("NM1*41*", 0) == 0 || seg.rfind("NM1*40*", 0) == 0 ||
           seg.rfind("NM1*85*", 0) == 0 || seg.rfind("SBR*", 0) == 0 || seg.rfind("NM1*IL*", 0) == 0 ||
-          seg.rfind("NM1*PR*", 0) == 0 || (seg.rfind("HI*", 0) == 0 && s.type != x12::TransactionType::Dental) ||
+          seg.rfind("NM1*PR*", 0) == 0 || (seg.rfind("HI*ABK", 0) == 0 && s.type != x12::TransactionType::Dental) ||
+          (seg.rfind("CL1*", 0) == 0 && s.type == x12::TransactionType::Institutional) ||
           (p && seg.rfind("DTP*472*", 0) == 0) ||
           ((seg.rfind("N3*", 0) == 0 || seg.rfind("N4*", 0) == 0) && i > 0 && s.body[i - 1].rfind("NM1*85*", 0) == 0) ||
           (seg.rfind("N4*", 0) == 0 && i > 1 && s.body[i - 2].rfind("NM1*85*", 0) == 0);
-      const bool situational = seg.rfind("PRV*", 0) == 0 || seg.rfind("DMG*", 0) == 0;
+      const bool situational = seg.rfind("PRV*", 0) == 0 || seg.rfind("DMG*", 0) == 0 || seg.rfind("HI*ABF", 0) == 0;
       if (!required && !situational) continue;
       auto mutated = s.body;
       mutated.erase(mutated.begin() + static_cast<std::ptrdiff_t>(i));

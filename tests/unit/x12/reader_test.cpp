@@ -169,17 +169,17 @@ BOOST_AUTO_TEST_CASE(ge_counts_and_control_number) {
 
 BOOST_AUTO_TEST_CASE(se_count_and_control_number) {
   const std::string text = interchange({test::professional_body()});
-  const Collected count = read_x12(replace(text, "SE*28*0001", "SE*27*0001"));
+  const Collected count = read_x12(replace(text, "SE*30*0001", "SE*29*0001"));
   const auto* e = find_error(count, x12::ErrorLevel::Transaction, "4");
   BOOST_REQUIRE(e);
   BOOST_TEST(e->st02 == "0001");
-  BOOST_TEST(e->message.find("has 28") != std::string::npos);
-  BOOST_TEST(has_error(read_x12(replace(text, "SE*28*0001", "SE*28*0002")), x12::ErrorLevel::Transaction, "3"));
+  BOOST_TEST(e->message.find("has 30") != std::string::npos);
+  BOOST_TEST(has_error(read_x12(replace(text, "SE*30*0001", "SE*30*0002")), x12::ErrorLevel::Transaction, "3"));
 }
 
 BOOST_AUTO_TEST_CASE(missing_trailers) {
   const std::string text = interchange({test::professional_body()});
-  BOOST_TEST(has_error(read_x12(replace(text, "SE*28*0001~", "")), x12::ErrorLevel::Transaction, "2"));
+  BOOST_TEST(has_error(read_x12(replace(text, "SE*30*0001~", "")), x12::ErrorLevel::Transaction, "2"));
   BOOST_TEST(has_error(read_x12(replace(text, "GE*1*1~", "")), x12::ErrorLevel::Group, "3"));
   const Collected no_iea = read_x12(replace(text, "IEA*1*000000001~", ""));
   BOOST_TEST(has_error(no_iea, x12::ErrorLevel::Interchange, "023"));
@@ -230,7 +230,7 @@ BOOST_AUTO_TEST_CASE(isa12_version_not_supported_vs_invalid) {
 // Every ST of the stream has its own ordinal, even when the control numbers repeat.
 BOOST_AUTO_TEST_CASE(duplicate_st02_is_ik502_23_and_sets_stay_apart) {
   const std::string text = interchange({test::professional_body(), test::professional_body()});
-  const std::string dup = replace(replace(text, "ST*837*0002", "ST*837*0001"), "SE*28*0002", "SE*28*0001");
+  const std::string dup = replace(replace(text, "ST*837*0002", "ST*837*0001"), "SE*30*0002", "SE*30*0001");
   const Collected c = read_x12(dup);
   const auto* e = find_error(c, x12::ErrorLevel::Transaction, "23");
   BOOST_REQUIRE(e);
@@ -242,7 +242,7 @@ BOOST_AUTO_TEST_CASE(duplicate_st02_is_ik502_23_and_sets_stay_apart) {
 
 BOOST_AUTO_TEST_CASE(one_bad_transaction_does_not_stop_the_next) {
   std::string text = interchange({test::professional_body(), test::professional_body()});
-  text = replace(text, "SE*28*0001", "SE*99*0001");
+  text = replace(text, "SE*30*0001", "SE*99*0001");
   const Collected c = read_x12(text);
   BOOST_TEST(c.claims.size() == 2u);
   BOOST_TEST(c.syntax.size() == 1u);
@@ -275,7 +275,7 @@ BOOST_AUTO_TEST_CASE(claim_model_from_837p) {
   BOOST_TEST(k.diagnoses[1].role == rules::DxRole::Other);
   BOOST_TEST(k.diagnoses[2].position == 3);
   BOOST_TEST(k.diagnoses[2].system == rules::CodeSystem::Icd10Cm);
-  BOOST_TEST(k.diagnoses[2].src.x12.render() == "seg 21 HI03-2 (loop 2300)");
+  BOOST_TEST(k.diagnoses[2].src.x12.render() == "seg 23 HI03-2 (loop 2300)");
   BOOST_REQUIRE(k.lines.size() == 2u);
   BOOST_TEST(k.lines[0].number == 1);
   BOOST_TEST(k.lines[0].procedure.code == "99213");
@@ -285,14 +285,14 @@ BOOST_AUTO_TEST_CASE(claim_model_from_837p) {
   BOOST_TEST(k.lines[0].service_from->iso() == "2024-01-10");
   BOOST_TEST(k.lines[0].pointers[1].raw == "2");
   BOOST_TEST(k.lines[0].pointers[1].value == 2);
-  BOOST_TEST(k.lines[0].pointers[1].src.x12.render() == "seg 23 SV107-2 (loop 2400)");
-  BOOST_TEST(k.lines[1].src.x12.render() == "seg 25 LX01 (loop 2400)");
-  BOOST_TEST(k.lines[1].date_src.x12.render() == "seg 27 DTP03 (loop 2400)");
+  BOOST_TEST(k.lines[0].pointers[1].src.x12.render() == "seg 25 SV107-2 (loop 2400)");
+  BOOST_TEST(k.lines[1].src.x12.render() == "seg 27 LX01 (loop 2400)");
+  BOOST_TEST(k.lines[1].date_src.x12.render() == "seg 29 DTP03 (loop 2400)");
 }
 
 BOOST_AUTO_TEST_CASE(subscriber_is_patient_without_2000c) {
   auto body = test::professional_body();
-  body.erase(body.begin() + 14, body.begin() + 18);  // HL*3, PAT, NM1*QC, DMG
+  body.erase(body.begin() + 14, body.begin() + 20);  // HL*3, PAT, NM1*QC, N3, N4, DMG
   body[9] = "HL*2*1*22*0";
   body[10] = "SBR*P*18*GRP01******CI";  // the subscriber is the patient
   const Collected c = read_x12(interchange({body}));
@@ -304,7 +304,7 @@ BOOST_AUTO_TEST_CASE(subscriber_is_patient_without_2000c) {
 
 BOOST_AUTO_TEST_CASE(pointers_are_kept_exactly_as_sent) {
   auto body = test::professional_body();
-  body[21] = "SV1*HC:99213*100*UN*1***A:0:13:1:1";
+  body[23] = "SV1*HC:99213*100*UN*1***A:0:13:1:1";
   const Collected c = read_x12(interchange({body}));
   BOOST_REQUIRE(c.claims.size() == 1u);
   const auto& p = c.claims[0].lines[0].pointers;
@@ -319,7 +319,7 @@ BOOST_AUTO_TEST_CASE(pointers_are_kept_exactly_as_sent) {
 
 BOOST_AUTO_TEST_CASE(line_without_pointer) {
   auto body = test::professional_body();
-  body[21] = "SV1*HC:99213*100*UN*1";
+  body[23] = "SV1*HC:99213*100*UN*1";
   const Collected c = read_x12(interchange({body}));
   BOOST_TEST(!c.claims[0].lines[0].pointers_present);
   BOOST_TEST(c.claims[0].lines[0].pointers.empty());
@@ -327,7 +327,7 @@ BOOST_AUTO_TEST_CASE(line_without_pointer) {
 
 BOOST_AUTO_TEST_CASE(icd9_qualifiers) {
   auto body = test::professional_body();
-  body[19] = "HI*BK:7242*BF:7213";
+  body[21] = "HI*BK:7242*BF:7213";
   const Collected c = read_x12(interchange({body}));
   BOOST_TEST(c.claims[0].diagnoses[0].system == rules::CodeSystem::Icd9Cm);
   BOOST_TEST(c.claims[0].diagnoses[1].system_as_sent == "BF");
@@ -335,12 +335,12 @@ BOOST_AUTO_TEST_CASE(icd9_qualifiers) {
 
 BOOST_AUTO_TEST_CASE(first_diagnosis_must_be_abk) {
   auto body = test::professional_body();
-  body[19] = "HI*ABF:M5450*ABF:M5416";
+  body[21] = "HI*ABF:M5450*ABF:M5416";
   const Collected c = read_x12(interchange({body}));
   const auto* e = find_error(c, x12::ErrorLevel::Element, "7");
   BOOST_REQUIRE(e);
   BOOST_TEST(e->segment_id == "HI");
-  BOOST_TEST(e->position == 21u);
+  BOOST_TEST(e->position == 23u);
   BOOST_TEST(e->element == 1u);
   BOOST_TEST(e->component == 1u);
   BOOST_TEST(e->data_element == 1270u);
@@ -348,12 +348,12 @@ BOOST_AUTO_TEST_CASE(first_diagnosis_must_be_abk) {
   BOOST_TEST(e->claim_id == "PCN1");
   BOOST_REQUIRE(c.claim_findings.size() == 1u);
   BOOST_TEST(c.claim_findings[0].size() == 1u);  // attached to its claim
-  BOOST_TEST(c.claim_findings[0][0].src.x12.render() == "seg 21 HI01-1 (loop 2300)");
+  BOOST_TEST(c.claim_findings[0][0].src.x12.render() == "seg 23 HI01-1 (loop 2300)");
 }
 
 BOOST_AUTO_TEST_CASE(decimal_point_in_code_is_an_error) {
   auto body = test::professional_body();
-  body[19] = "HI*ABK:M54.50";
+  body[21] = "HI*ABK:M54.50";
   const Collected c1 = read_x12(interchange({body}));
   const auto* e = find_error(c1, x12::ErrorLevel::Element, "6");
   BOOST_REQUIRE(e);
@@ -362,18 +362,18 @@ BOOST_AUTO_TEST_CASE(decimal_point_in_code_is_an_error) {
 
 BOOST_AUTO_TEST_CASE(missing_hi_is_a_missing_segment) {
   auto body = test::professional_body();
-  body.erase(body.begin() + 19);
+  body.erase(body.begin() + 21);
   const Collected c = read_x12(interchange({body}));
   const auto* e = find_error(c, x12::ErrorLevel::Segment, "3");
   BOOST_REQUIRE(e);
   BOOST_TEST(e->segment_id == "HI");
   BOOST_TEST(e->loop == "2300");
-  BOOST_TEST(e->position == 20u);  // the last segment before where it was expected (the LX)
+  BOOST_TEST(e->position == 22u);  // the last segment before where it was expected (the LX)
 }
 
 BOOST_AUTO_TEST_CASE(component_separator_differs_from_isa16) {
   auto body = test::professional_body();
-  body[19] = "HI*ABK>M5450*ABF>M5416";
+  body[21] = "HI*ABK>M5450*ABF>M5416";
   const Collected c = read_x12(interchange({body}));
   const auto* e = find_error(c, x12::ErrorLevel::Element, "6");
   BOOST_REQUIRE(e);
@@ -383,14 +383,14 @@ BOOST_AUTO_TEST_CASE(component_separator_differs_from_isa16) {
 
 BOOST_AUTO_TEST_CASE(invalid_dates) {
   auto body = test::professional_body();
-  body[22] = "DTP*472*D8*20241341";
+  body[24] = "DTP*472*D8*20241341";
   const Collected c2 = read_x12(interchange({body}));
   const auto* e = find_error(c2, x12::ErrorLevel::Element, "8");
   BOOST_REQUIRE(e);
   BOOST_TEST(e->data_element == 1251u);
-  BOOST_TEST(e->position == 24u);
+  BOOST_TEST(e->position == 26u);
   body = test::professional_body();
-  body[17] = "DMG*D8*20230229*F";
+  body[19] = "DMG*D8*20230229*F";
   BOOST_TEST(has_error(read_x12(interchange({body})), x12::ErrorLevel::Element, "8"));
 }
 
@@ -406,13 +406,13 @@ BOOST_AUTO_TEST_CASE(hl_parent_must_exist) {
 
 BOOST_AUTO_TEST_CASE(lx_must_be_sequential) {
   auto body = test::professional_body();
-  body[23] = "LX*3";
+  body[25] = "LX*3";
   BOOST_TEST(has_error(read_x12(interchange({body})), x12::ErrorLevel::Element, "I12"));
 }
 
 BOOST_AUTO_TEST_CASE(place_of_service_code) {
   auto body = test::professional_body();
-  body[18] = "CLM*PCN1*150***00:B:1*Y*A*Y*Y";
+  body[20] = "CLM*PCN1*150***00:B:1*Y*A*Y*Y";
   const Collected c4 = read_x12(interchange({body}));
   const auto* e = find_error(c4, x12::ErrorLevel::Element, "7");
   BOOST_REQUIRE(e);
@@ -422,9 +422,9 @@ BOOST_AUTO_TEST_CASE(place_of_service_code) {
 // IK304 1: not a segment id of any X12 transaction set; 6: a segment of another set.
 BOOST_AUTO_TEST_CASE(unknown_segment) {
   auto body = test::professional_body();
-  body.insert(body.begin() + 20, "ZZZ*1");
-  body.insert(body.begin() + 20, "CLP*PCN1*1*150*150");
-  body.insert(body.begin() + 20, "zz*1");
+  body.insert(body.begin() + 22, "ZZZ*1");
+  body.insert(body.begin() + 22, "CLP*PCN1*1*150*150");
+  body.insert(body.begin() + 22, "zz*1");
   const Collected c = read_x12(interchange({body}));  // SE01 now off by one as well
   const auto* clp = find_error(c, x12::ErrorLevel::Segment, "6");
   BOOST_REQUIRE(clp);
@@ -438,24 +438,24 @@ BOOST_AUTO_TEST_CASE(unknown_segment) {
 // 837P line needs its own date of service with a D8/RD8 qualifier.
 BOOST_AUTO_TEST_CASE(service_line_structure_and_dates) {
   auto no_lx = test::professional_body();
-  no_lx.erase(no_lx.begin() + 20);  // LX*1
+  no_lx.erase(no_lx.begin() + 22);  // LX*1
   const Collected a = read_x12(interchange({no_lx}));
   const auto* sv1 = find_error(a, x12::ErrorLevel::Segment, "2");
   BOOST_REQUIRE(sv1);
   BOOST_TEST(sv1->segment_id == "SV1");
-  BOOST_TEST(sv1->position == 22u);
+  BOOST_TEST(sv1->position == 24u);
 
   auto no_date = test::professional_body();
-  no_date.erase(no_date.begin() + 22);  // DTP*472 of line 1
+  no_date.erase(no_date.begin() + 24);  // DTP*472 of line 1
   const Collected dtp_read = read_x12(interchange({no_date}));
   const auto* dtp = find_error(dtp_read, x12::ErrorLevel::Segment, "3");
   BOOST_REQUIRE(dtp);
   BOOST_TEST(dtp->segment_id == "DTP");
   BOOST_TEST(dtp->loop == "2400");
-  BOOST_TEST(dtp->position == 23u);  // the SV1 of the line without a date
+  BOOST_TEST(dtp->position == 25u);  // the SV1 of the line without a date
 
   auto rd9 = test::professional_body();
-  rd9[22] = "DTP*472*RD9*20240110";
+  rd9[24] = "DTP*472*RD9*20240110";
   const Collected q_read = read_x12(interchange({rd9}));
   const auto* q = find_error(q_read, x12::ErrorLevel::Element, "7");
   BOOST_REQUIRE(q);
@@ -466,17 +466,17 @@ BOOST_AUTO_TEST_CASE(service_line_structure_and_dates) {
 // Issue 11: element values that would poison outputs are located errors.
 BOOST_AUTO_TEST_CASE(clm01_length_and_control_characters) {
   auto body = test::professional_body();
-  body[18] = "CLM*" + std::string(39, 'A') + "*150***11:B:1*Y*A*Y*Y";
+  body[20] = "CLM*" + std::string(39, 'A') + "*150***11:B:1*Y*A*Y*Y";
   const Collected len_read = read_x12(interchange({body}));
   const auto* len = find_error(len_read, x12::ErrorLevel::Element, "5");
   BOOST_REQUIRE(len);
   BOOST_TEST(len->element == 1u);
-  body[18] = "CLM*PCN\n1*150***11:B:1*Y*A*Y*Y";
+  body[20] = "CLM*PCN\n1*150***11:B:1*Y*A*Y*Y";
   const Collected ctl_read = read_x12(interchange({body}));
   const auto* ctl = find_error(ctl_read, x12::ErrorLevel::Element, "6");
   BOOST_REQUIRE(ctl);
   BOOST_TEST(ctl->segment_id == "CLM");
-  body[18] = "CLM*PCN\t1*150***11:B:1*Y*A*Y*Y";
+  body[20] = "CLM*PCN\t1*150***11:B:1*Y*A*Y*Y";
   BOOST_TEST(has_error(read_x12(interchange({body})), x12::ErrorLevel::Element, "6"));
 }
 

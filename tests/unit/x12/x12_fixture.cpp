@@ -30,8 +30,8 @@ std::string interchange(const std::vector<std::vector<std::string>>& bodies, con
 }
 
 // Positions (ST = 1): BHT 2, NM1*41 3, PER 4, NM1*40 5, HL*1 6, NM1*85 7, N3 8, N4 9, REF 10,
-// HL*2 11, SBR 12, NM1*IL 13, DMG 14, NM1*PR 15, HL*3 16, PAT 17, NM1*QC 18, DMG 19, CLM 20,
-// HI 21, LX 22, SV1 23, DTP 24, LX 25, SV1 26, DTP 27; SE 28.
+// HL*2 11, SBR 12, NM1*IL 13, DMG 14, NM1*PR 15, HL*3 16, PAT 17, NM1*QC 18, N3 19, N4 20,
+// DMG 21, CLM 22, HI 23, LX 24, SV1 25, DTP 26, LX 27, SV1 28, DTP 29; SE 30.
 std::vector<std::string> professional_body() {
   return {"BHT*0019*00*244579*20240115*1200*CH",
           "NM1*41*2*SUBMITTER*****46*TGJ23",
@@ -50,6 +50,8 @@ std::vector<std::string> professional_body() {
           "HL*3*2*23*0",
           "PAT*19",
           "NM1*QC*1*PATIENT*TEST",
+          "N3*9 ELM ST",
+          "N4*NASHVILLE*TN*37203",
           "DMG*D8*20100505*F",
           "CLM*PCN1*150***11:B:1*Y*A*Y*Y",
           "HI*ABK:M5450*ABF:M5416*ABF:G8929",
