@@ -21,6 +21,7 @@ struct Tables {
   std::span<const SegmentEntry> entries;
   std::span<const LoopRule> loops;
   std::span<const LoopChild> children;
+  std::span<const std::uint16_t> keys;
 };
 
 Tables tables(TransactionType type) {
@@ -28,12 +29,12 @@ Tables tables(TransactionType type) {
   switch (type) {
     case TransactionType::Professional:
       return {kProfessionalSegments, kProfessionalRules, kProfessionalEntries, kProfessionalLoops,
-              kProfessionalChildren};
+              kProfessionalChildren, kProfessionalKeys};
     case TransactionType::Institutional:
       return {kInstitutionalSegments, kInstitutionalRules, kInstitutionalEntries, kInstitutionalLoops,
-              kInstitutionalChildren};
+              kInstitutionalChildren, kInstitutionalKeys};
     case TransactionType::Dental:
-      return {kDentalSegments, kDentalRules, kDentalEntries, kDentalLoops, kDentalChildren};
+      return {kDentalSegments, kDentalRules, kDentalEntries, kDentalLoops, kDentalChildren, kDentalKeys};
     default: return {};
   }
 }
@@ -47,6 +48,7 @@ std::span<const SyntaxNote> guide_syntax() { return generated::kSyntax; }
 std::span<const LoopRule> guide_loops(TransactionType type) { return tables(type).loops; }
 std::span<const SegmentEntry> guide_entries(TransactionType type) { return tables(type).entries; }
 std::span<const LoopChild> guide_children(TransactionType type) { return tables(type).children; }
+std::span<const std::uint16_t> guide_keys(TransactionType type) { return tables(type).keys; }
 
 const SegmentRule* guide_segment(TransactionType type, std::uint32_t segment) {
   const auto segs = tables(type).segments;

@@ -70,6 +70,8 @@ struct SegmentEntry {
   std::uint16_t max_use;  // 0: unbounded
   char usage;             // 'R' or 'S'
   bool walker_checked;    // when missing, the walker's own rule reports it (reader.cpp)
+  std::uint16_t keys_begin;  // into guide_keys(type): the rules (indices into guide_rules) that are keys
+  std::uint8_t keys_count;
 };
 
 // A loop as the child of another, with the usage, position and repeat of that place.
@@ -99,6 +101,7 @@ struct LoopRule {
 [[nodiscard]] std::span<const LoopRule> guide_loops(TransactionType type);
 [[nodiscard]] std::span<const SegmentEntry> guide_entries(TransactionType type);
 [[nodiscard]] std::span<const LoopChild> guide_children(TransactionType type);
+[[nodiscard]] std::span<const std::uint16_t> guide_keys(TransactionType type);
 // The rule of element (component 0) or component c of element e, nullptr when undefined.
 [[nodiscard]] const ElementRule* guide_element(TransactionType type, const SegmentRule& seg,
                                                std::uint8_t element, std::uint8_t component);

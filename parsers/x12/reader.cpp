@@ -232,7 +232,8 @@ struct Reader::Walker {
   // --- the guide model (guide_model.hpp): element counts, usage, types, lengths, code lists ---
 
   // The element rules of seg (the place the structure matched, else the segment's merged rules).
-  void check_model(const Segment& s, const SegmentRule* seg) {
+  // keys_verified: the segment matched its place by the key elements, whose codes are then known.
+  void check_model(const Segment& s, const SegmentRule* seg, bool keys_verified) {
     if (seg == nullptr) return;
     std::size_t last = s.size();
     while (last > 0 && s.el(last).empty()) --last;
@@ -242,7 +243,7 @@ struct Reader::Walker {
                     std::string(s.id) + " has " + std::to_string(last) + " elements; the guide defines " +
                         std::to_string(seg->max_elements));
     }
-    const auto rules = guide_rules(type).subspan(seg->rules_begin, seg->rules_count);
+    const auto rules = m_rules.subspan(seg->rules_begin, seg->rules_count);
     // Past the last element sent, only a required one can be wrong.
     const std::size_t limit = std::max<std::size_t>(last, seg->last_required);
     for (std::size_t i = 0; i < rules.size() && rules[i].element <= limit; ++i) {
@@ -263,7 +264,7 @@ struct Reader::Walker {
         continue;
       }
       if (r.type != 'C') {
-        if (!plain_ok(r, v)) check_value(s, r, v, r.element, 0);
+        if (!plain_ok(r, v) && !(keys_verified && r.key)) check_value(s, r, v, r.element, 0);
         continue;
       }
       // A composite: its components follow its own rule in the table (in order), split once.
@@ -291,7 +292,7 @@ struct Reader::Walker {
           element_error(s, r.element, c.component, c.data_element, "I10", cv,
                         std::string(s.id) + two(r.element) + "-" + std::to_string(c.component) +
                             " is not used by the " + std::string(guide_name(type)) + " guide");
-        } else if (!plain_ok(c, cv)) {
+        } else if (!plain_ok(c, cv) && !(keys_verified && c.key)) {
           check_value(s, c, cv, r.element, c.component);
         }
       }
@@ -428,13 +429,22 @@ struct Reader::Walker {
   std::span<const LoopRule> m_loops;
   std::span<const SegmentEntry> m_entries;
   std::span<const LoopChild> m_children;
+  std::span<const std::uint16_t> m_keys;
+  std::span<const ElementRule> m_rules;
   std::array<std::uint16_t, kMaxGuideLoops> m_stack{};  // the open loop instances, outermost first
   std::size_t m_depth = 0;
   std::array<std::uint16_t, kMaxGuideLoops> m_loop_count{};     // instances within the parent's instance
   std::array<std::uint16_t, kMaxGuideLoops> m_last_pos{};       // position of the last segment or child loop
   std::array<std::uint8_t, kMaxGuideEntries> m_entry_count{};  // uses within the loop's instance
-  std::string_view m_cached_id{"-"};
-  int m_cached_loop = -1;
+  // Loop ids are string literals or ids of the model's table: their index, cached by address.
+  struct LoopCacheSlot {
+    const char* id = nullptr;
+    std::size_t size = 0;
+    int index = -1;
+    bool used = false;
+  };
+  std::array<LoopCacheSlot, 32> m_loop_cache{};
+  TransactionType m_cache_type = TransactionType::Unknown;
   bool m_lost = true;    // the walker reported a structural error: follow again from the next HL
   bool opened = false;   // place() opened a new loop instance with this segment
   bool segment_flagged = false;  // a segment-level error was reported for this segment
@@ -446,23 +456,27 @@ struct Reader::Walker {
     m_loops = guide_model ? guide_loops(type) : std::span<const LoopRule>{};
     m_entries = guide_entries(type);
     m_children = guide_children(type);
+    m_keys = guide_keys(type);
+    m_rules = guide_rules(type);
     m_depth = 0;
     m_lost = m_loops.empty();
-    m_cached_id = "-";
-    m_cached_loop = -1;
+    if (m_cache_type != type) m_loop_cache = {}, m_cache_type = type;
     if (m_lost) return;
     push(0);
   }
 
   int model_loop(std::string_view id) {
-    if (id.data() == m_cached_id.data() && id.size() == m_cached_id.size()) return m_cached_loop;
-    m_cached_id = id;
-    m_cached_loop = -1;
+    LoopCacheSlot& slot = m_loop_cache[(reinterpret_cast<std::uintptr_t>(id.data()) >> 2) % m_loop_cache.size()];
+    if (slot.used && slot.id == id.data() && slot.size == id.size()) return slot.index;
     const std::string_view want = id.empty() ? std::string_view("HEADER") : id;
-    for (std::size_t i = 0; i < m_loops.size(); ++i)
-      if (m_loops[i].id == want) m_cached_loop = static_cast<int>(i);
-    return m_cached_loop;
+    int found = -1;
+    for (std::size_t i = 0; i < m_loops.size() && found < 0; ++i)
+      if (m_loops[i].id == want) found = static_cast<int>(i);
+    slot = {id.data(), id.size(), found, true};
+    return found;
   }
+
+  std::span<const std::uint16_t> keys_of(const SegmentEntry& e) const { return m_keys.subspan(e.keys_begin, e.keys_count); }
 
   std::span<const SegmentEntry> entries_of(std::size_t li) const {
     return m_entries.subspan(m_loops[li].entries_begin, m_loops[li].entries_count);
@@ -521,9 +535,9 @@ struct Reader::Walker {
 
   // "*472" for a place whose key is DTP01 = 472 (the first code of its first key).
   std::string key_text(const SegmentEntry& e) const {
-    for (const ElementRule& r : guide_rules(type).subspan(e.rules.rules_begin, e.rules.rules_count))
-      if (r.key && r.codes_count > 0 && r.element == 1 && r.component == 0)
-        return "*" + std::string(guide_codes()[r.codes_begin]);
+    for (const std::uint16_t k : keys_of(e))
+      if (m_rules[k].element == 1 && m_rules[k].component == 0)
+        return "*" + std::string(guide_codes()[m_rules[k].codes_begin]);
     return {};
   }
 
@@ -540,10 +554,9 @@ struct Reader::Walker {
   // The number of key elements of the place that the segment does not satisfy.
   int keys_wrong(const Segment& s, const SegmentEntry& e) const {
     int wrong = 0;
-    for (const ElementRule& r : guide_rules(type).subspan(e.rules.rules_begin, e.rules.rules_count)) {
-      if (!r.key) continue;
-      const std::string_view v = value_at(s, r);
-      wrong += v.empty() || !guide_code_allowed(r, v);
+    for (const std::uint16_t k : keys_of(e)) {
+      const std::string_view v = value_at(s, m_rules[k]);
+      wrong += v.empty() || !guide_code_allowed(m_rules[k], v);
     }
     return wrong;
   }
@@ -556,9 +569,9 @@ struct Reader::Walker {
       for (const LoopChild& c : children_of(m_stack[d])) {
         const auto first = entries_of(c.loop);
         if (first.empty() || first.front().rules.segment != s.code) continue;
-        for (const ElementRule& r :
-             guide_rules(type).subspan(first.front().rules.rules_begin, first.front().rules.rules_count))
-          if (r.element == 1 && r.component == 0 && !entity.empty() && guide_code_allowed(r, entity))
+        for (const std::uint16_t k : keys_of(first.front()))
+          if (m_rules[k].element == 1 && m_rules[k].component == 0 && !entity.empty() &&
+              guide_code_allowed(m_rules[k], entity))
             return static_cast<int>(c.loop);
       }
     }
@@ -657,12 +670,11 @@ struct Reader::Walker {
   // qualifier in element 1 and e is the only place of the id in the loop (an SV1 whose SV101-1
   // is wrong is still the line's SV1; a DTP*304 is not the line's DTP*472).
   bool identifies(std::size_t li, const Segment& s, const SegmentEntry& e) const {
-    for (const ElementRule& r : guide_rules(type).subspan(e.rules.rules_begin, e.rules.rules_count)) {
-      if (!r.key) continue;
+    if (e.keys_count > 0) {
+      const ElementRule& r = m_rules[m_keys[e.keys_begin]];
       const std::string_view v = value_at(s, r);
       if (!v.empty() && guide_code_allowed(r, v)) return true;
       if (r.element == 1 && r.component == 0) return false;
-      break;
     }
     int places = 0;
     for (const SegmentEntry& other : entries_of(li)) places += other.rules.segment == s.code;
@@ -720,9 +732,9 @@ struct Reader::Walker {
   // The key elements of a place matched by id only: empty (IK403 1) or a code of another place.
   void report_keys(const Segment& s) {
     if (m_key_mismatch == nullptr) return;
-    for (const ElementRule& r :
-         guide_rules(type).subspan(m_key_mismatch->rules.rules_begin, m_key_mismatch->rules.rules_count)) {
-      if (!r.key || already_reported(r.element, r.component)) continue;
+    for (const std::uint16_t k : keys_of(*m_key_mismatch)) {
+      const ElementRule& r = m_rules[k];
+      if (already_reported(r.element, r.component)) continue;
       const std::string_view v = value_at(s, r);
       const std::string where = std::string(s.id) + two(r.element) + (r.component ? "-" + std::to_string(r.component) : "");
       if (v.empty())
@@ -1051,9 +1063,10 @@ struct Reader::Walker {
     check(s);
     if (guide_model) {
       report_keys(s);
-      check_model(s, place_entry != nullptr ? &place_entry->rules : guide_segment(type, s.code));
+      check_model(s, place_entry != nullptr ? &place_entry->rules : guide_segment(type, s.code),
+                  place_entry != nullptr && m_key_mismatch == nullptr);
     }
-    h.on_segment(BodySegment{s, position, loop, hl_level}, env);
+    h.on_segment(BodySegment{s, position, loop, hl_level, place_entry}, env);
   }
 
   // Decides the loop a segment opens or belongs to (837P/I/D share the structure; NM1 entity

@@ -65,12 +65,17 @@ struct Envelope {
 
 enum class TransactionType : std::uint8_t { Unknown, Professional, Institutional, Dental };
 
+struct SegmentEntry;  // guide_model.hpp
+
 // A body segment (ST..SE exclusive) with where the walker placed it.
 struct BodySegment {
   const Segment& seg;
   std::uint32_t position;   // ST = 1
   std::string_view loop;    // "2300"; "" for header segments (BHT)
   int hl_level;             // 20, 22, 23 for the current HL, 0 before the first HL
+  // The place of the guide model the segment matched (its loop, position, usage, maximum
+  // use); nullptr when the guide has no loop model (837D) or the structure was lost.
+  const SegmentEntry* place = nullptr;
 };
 
 struct TransactionResult {

@@ -33,6 +33,9 @@ def sub(segs, prefix, new):
 def insert_after(segs, prefix, new):
     s = list(segs); s.insert(find(s, prefix) + 1, new); return s
 
+def swap(segs, a, b):
+    s = list(segs); i, j = find(s, a), find(s, b); s[i], s[j] = s[j], s[i]; return s
+
 def drop(segs, prefix):
     s = list(segs); del s[find(s, prefix)]; return s
 
@@ -65,7 +68,32 @@ for name, (guide, b) in guides.items():
     }
     if name == '837d':  # no map: the model knows no usage for 837D (docs/x12-input.md)
         del cases['ik403_1_required_element_missing'], cases['ik403_i10_element_not_used']
+    else:  # no loop structure for 837D (docs/x12-input.md)
+        line_date = next(s for s in b[find(b, 'LX*1'):] if s.startswith('DTP*472'))
+        model = {
+            # IK304 from the loop structure of the maps
+            'ik304_2_segment_not_in_loop': insert_after(b, 'NM1*PR*', 'AMT*F5*10'),
+            'ik304_3_required_by_the_model': drop(b, 'PER*IC*'),
+            'ik304_4_loop_repeat_exceeded': insert_after(b, 'REF*EI*', 'NM1*85*2*CLINIC TWO*****XX*1234567893'),
+            'ik304_5_segment_max_use_exceeded': insert_after(b, line_date, line_date),
+            'ik304_7_segment_out_of_sequence': swap(b, 'N3*1', 'N4*NASHVILLE*TN*372031234'),
+            # IK403 from the place the segment matched and from the syntax notes
+            'ik403_2_conditional_element_missing': sub(b, 'N4*NASHVILLE*TN*372031234', 'N4*NASHVILLE**372031234****ON'),
+            'ik403_10_exclusion_violated': sub(b, 'N4*NASHVILLE*TN*372031234', 'N4*NASHVILLE*TN*372031234*CA***ON'),
+            'ik403_7_code_of_another_place': insert_after(b, 'CLM*', 'DTP*472*D8*20240110'),  # a line's date in 2300
+        }
+        cases.update(model)
+    # Passing cases: what the guide allows must stay clean.
+    passing = {
+        'ok_clean': b,
+        'ok_situational_segment_left_out': drop(b, 'DMG*'),  # 2010BA DMG is situational
+        'ok_foreign_address_syntax_notes_hold': sub(b, 'N4*NASHVILLE*TN*372031234', 'N4*TORONTO**M5V2T6*CA***ON'),
+    }
+    cases.update(passing)
     os.makedirs(os.path.join(here, name), exist_ok=True)
     for case, segs in cases.items():
         with open(os.path.join(here, name, case + '.x12'), 'w') as f:
             f.write(interchange(guide, segs))
+    # Tolerated: a UTF-8 byte order mark and CR LF line breaks.
+    with open(os.path.join(here, name, 'ok_bom_and_crlf.x12'), 'wb') as f:
+        f.write(b'\xef\xbb\xbf' + interchange(guide, b).replace('\n', '\r\n').encode())

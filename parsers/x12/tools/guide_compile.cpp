@@ -283,6 +283,7 @@ struct Writer {
     return run;
   }
 
+  std::vector<int> keys;  // rule indices of the keys of the current table's places
   std::vector<std::string> syntax;  // "{'P', 2, {8, 9}}" entries
   std::map<std::vector<std::string>, int> syntax_runs;
 
@@ -317,6 +318,7 @@ struct Writer {
         within_required = parent != f.elements.end() && parent->second.required == f.places;
       }
       const bool key = place && usage == 'R' && within_required && type == 'I' && run.second > 0 && !m.external;
+      if (key) keys.push_back(count);
       rules += "    {" + std::to_string(code) + "u, " + std::to_string(pos.first) + ", " + std::to_string(pos.second) +
                ", " + std::to_string(m.data_element) + ", '" + type + "', '" + usage + "', " + (key ? "1" : "0") +
                ", " + std::to_string(d.min) + ", " + std::to_string(d.max) + ", " + std::to_string(run.first) + ", " +
@@ -364,9 +366,11 @@ struct Writer {
     for (const Loop& l : m.loops) {
       const int e_begin = n_entries, c_begin = n_children;
       for (const Place& p : l.segments) {
-        entries += "    {" + segment(p.id, p.facts, dict, dental, true, rules, count) + ", " + std::to_string(p.pos) +
-                   ", " + std::to_string(p.max_use) + ", '" + p.usage + "', " +
-                   (walker_checks_segment(l.id, p.id) ? "true" : "false") + "},  // " + l.id + " " + p.id + "\n";
+        const std::size_t k_begin = keys.size();
+        const std::string seg = segment(p.id, p.facts, dict, dental, true, rules, count);
+        entries += "    {" + seg + ", " + std::to_string(p.pos) + ", " + std::to_string(p.max_use) + ", '" + p.usage +
+                   "', " + (walker_checks_segment(l.id, p.id) ? "true" : "false") + ", " + std::to_string(k_begin) +
+                   ", " + std::to_string(keys.size() - k_begin) + "},  // " + l.id + " " + p.id + "\n";
         ++n_entries;
       }
       for (const Child& c : l.children) {
@@ -384,7 +388,12 @@ struct Writer {
       if (size == 0) return "inline constexpr std::span<const " + type + "> " + name + n + "{};\n";
       return data + "};\ninline constexpr std::span<const " + type + "> " + name + n + "{" + name + n + "Data};\n";
     };
+    std::string key_table = "inline constexpr std::uint16_t " + name + "KeysData[] = {";
+    for (const int k : keys) key_table += std::to_string(k) + ", ";
+    const int n_keys = static_cast<int>(keys.size());
+    keys.clear();
     return rules + "};\n" + segments + "};\n" + span("SegmentEntry", "Entries", entries, n_entries) +
+           span("std::uint16_t", "Keys", key_table, n_keys) +
            span("LoopRule", "Loops", loops, static_cast<int>(m.loops.size())) +
            span("LoopChild", "Children", children, n_children);
   }

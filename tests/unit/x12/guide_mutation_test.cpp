@@ -15,6 +15,7 @@
 #include "x12_fixture.hpp"
 
 #include "parsers/x12/guide_model.hpp"
+#include "parsers/x12/reader.hpp"
 #include "tests/support/gen837.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -103,9 +104,139 @@ void for_each_rule(F f) {
   }
 }
 
+// The place of the guide model each body segment of a clean subject matched (by body index;
+// nullptr for 837D, which has no loop model).
+std::vector<const x12::SegmentEntry*> places(const Subject& s) {
+  struct Places final : x12::Handler {
+    std::vector<const x12::SegmentEntry*> at;
+    void on_segment(const x12::BodySegment& b, const x12::Envelope&) override {
+      if (b.position < 2) return;
+      if (at.size() < b.position - 1) at.resize(b.position - 1);
+      at[b.position - 2] = b.place;
+    }
+  } h;
+  x12::Reader reader(h);
+  reader.feed(test::interchange({s.body}, s.guide));
+  reader.finish();
+  h.at.resize(s.body.size());
+  return h.at;
+}
+
+// The loop the place opens (its first segment), nullptr for any other place.
+const x12::LoopRule* opens(const Subject& s, const x12::SegmentEntry* e) {
+  const auto entries = x12::guide_entries(s.type);
+  for (const auto& l : x12::guide_loops(s.type))
+    if (l.entries_count > 0 && &entries[l.entries_begin] == e) return &l;
+  return nullptr;
+}
+
+// The repeat of loop l wherever the guide nests it (0 when unbounded or when places differ).
+unsigned repeat_of(const Subject& s, const x12::LoopRule& l) {
+  const auto loops = x12::guide_loops(s.type);
+  int repeat = -1;
+  for (const auto& c : x12::guide_children(s.type)) {
+    if (&loops[c.loop] != &l) continue;
+    if (repeat >= 0 && repeat != c.repeat) return 0;
+    repeat = c.repeat;
+  }
+  return repeat < 0 ? 0u : static_cast<unsigned>(repeat);
+}
+
+bool has(const test::Collected& got, x12::ErrorLevel level, const std::string& code, std::uint32_t at) {
+  for (const auto& e : got.syntax)
+    if (e.level == level && e.code == code && (at == 0 || e.position == at)) return true;
+  return false;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(x12_guide_mutations)
+
+// Every segment of the generated 837P/I matches a place of the model.
+BOOST_AUTO_TEST_CASE(every_segment_has_its_place) {
+  for (const auto& s : subjects()) {
+    if (s.type == x12::TransactionType::Dental) continue;  // no loop model (docs/x12-input.md)
+    const auto at = places(s);
+    for (std::size_t i = 0; i < at.size(); ++i) BOOST_TEST_CONTEXT(s.name << " " << s.body[i]) { BOOST_TEST(at[i]); }
+  }
+}
+
+// Duplicate one segment: a second use of a place used at most once is IK304 5 at the copy; a
+// second instance of a loop that occurs once is IK304 4 at the copy.
+BOOST_AUTO_TEST_CASE(segment_duplicated) {
+  int fives = 0, fours = 0;
+  for (const auto& s : subjects()) {
+    const auto at = places(s);
+    for (std::size_t i = 0; i < at.size(); ++i) {
+      if (at[i] == nullptr) continue;
+      const x12::LoopRule* loop = opens(s, at[i]);
+      const bool once_loop = loop != nullptr && repeat_of(s, *loop) == 1;
+      if (loop != nullptr ? !once_loop : at[i]->max_use != 1) continue;
+      auto mutated = s.body;
+      mutated.insert(mutated.begin() + static_cast<std::ptrdiff_t>(i + 1), s.body[i]);
+      const test::Collected got = read(s, mutated);
+      const std::string code = loop != nullptr ? "4" : "5";
+      (loop != nullptr ? fours : fives)++;
+      BOOST_TEST_CONTEXT(s.name << " " << s.body[i] << " twice") {
+        BOOST_TEST(has(got, x12::ErrorLevel::Segment, code, position(i + 1)));
+      }
+    }
+  }
+  BOOST_TEST(fives > 40);
+  BOOST_TEST(fours > 6);
+}
+
+// Move one segment after the next one of its loop: when the guide orders them, IK304 7 where
+// the moved segment now stands; when they share a position, no error.
+BOOST_AUTO_TEST_CASE(segment_moved_within_its_loop) {
+  int ordered = 0, same = 0;
+  for (const auto& s : subjects()) {
+    const auto at = places(s);
+    for (std::size_t i = 0; i + 1 < at.size(); ++i) {
+      if (at[i] == nullptr || at[i + 1] == nullptr || opens(s, at[i]) || opens(s, at[i + 1])) continue;
+      if (at[i] == at[i + 1]) continue;  // two uses of one place (REF*9F twice): nothing moves
+      auto mutated = s.body;
+      std::swap(mutated[i], mutated[i + 1]);
+      const test::Collected got = read(s, mutated);
+      BOOST_TEST_CONTEXT(s.name << " " << s.body[i] << " after " << s.body[i + 1]) {
+        if (at[i]->pos < at[i + 1]->pos) {
+          ++ordered;
+          BOOST_TEST(has(got, x12::ErrorLevel::Segment, "7", position(i + 1)));
+        } else {
+          ++same;
+          BOOST_TEST(got.syntax.empty());
+        }
+      }
+    }
+  }
+  BOOST_TEST(ordered > 20);
+}
+
+// Drop one segment that does not open a loop: a required place (usage R) is IK304 3, a
+// situational one leaves the set clean.
+BOOST_AUTO_TEST_CASE(segment_dropped_by_usage) {
+  int required = 0, situational = 0;
+  for (const auto& s : subjects()) {
+    const auto at = places(s);
+    for (std::size_t i = 0; i < at.size(); ++i) {
+      if (at[i] == nullptr || opens(s, at[i])) continue;
+      auto mutated = s.body;
+      mutated.erase(mutated.begin() + static_cast<std::ptrdiff_t>(i));
+      const test::Collected got = read(s, mutated);
+      BOOST_TEST_CONTEXT(s.name << " without " << s.body[i]) {
+        if (at[i]->usage == 'R') {
+          ++required;
+          BOOST_TEST(has(got, x12::ErrorLevel::Segment, "3", 0));
+        } else {
+          ++situational;
+          BOOST_TEST(got.syntax.empty());
+        }
+      }
+    }
+  }
+  BOOST_TEST(required > 20);
+  BOOST_TEST(situational > 10);
+}
 
 BOOST_AUTO_TEST_CASE(subjects_are_clean) {
   for (const auto& s : subjects()) BOOST_TEST_CONTEXT(s.name) { BOOST_TEST(read(s, s.body).syntax.empty()); }
