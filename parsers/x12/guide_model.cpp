@@ -67,8 +67,7 @@ const ElementRule* guide_element(TransactionType type, const SegmentRule& seg, s
   return it != rules.end() && it->element == element && it->component == component ? &*it : nullptr;
 }
 
-bool guide_code_allowed(const ElementRule& rule, std::string_view value) {
-  if (rule.codes_count == 0) return true;
+bool guide_code_in_list(const ElementRule& rule, std::string_view value) {
   // Each run of codes is sorted by its packed key (guide_compile.cpp): integer probes.
   const std::span<const std::uint64_t> keys =
       std::span<const std::uint64_t>(generated::kCodeKeys).subspan(rule.codes_begin, rule.codes_count);
@@ -76,6 +75,7 @@ bool guide_code_allowed(const ElementRule& rule, std::string_view value) {
     std::uint64_t k = 0;
     for (char c : value) k = (k << 8) | static_cast<unsigned char>(c);
     k <<= 8 * (8 - value.size());
+    if (keys.size() == 1) return keys[0] == k;  // most qualifiers: one code
     return std::binary_search(keys.begin(), keys.end(), k);
   }
   const auto codes = guide_codes().subspan(rule.codes_begin, rule.codes_count);

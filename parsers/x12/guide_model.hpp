@@ -105,6 +105,10 @@ struct LoopRule {
 // The rule of element (component 0) or component c of element e, nullptr when undefined.
 [[nodiscard]] const ElementRule* guide_element(TransactionType type, const SegmentRule& seg,
                                                std::uint8_t element, std::uint8_t component);
-[[nodiscard]] bool guide_code_allowed(const ElementRule& rule, std::string_view value);
+[[nodiscard]] bool guide_code_in_list(const ElementRule& rule, std::string_view value);
+// Whether value is a code of the rule's list (any value when it has none).
+[[nodiscard]] inline bool guide_code_allowed(const ElementRule& rule, std::string_view value) {
+  return rule.codes_count == 0 || guide_code_in_list(rule, value);
+}
 
 }  // namespace cg::x12

@@ -267,21 +267,26 @@ struct Reader::Walker {
         if (!plain_ok(r, v) && !(keys_verified && r.key)) check_value(s, r, v, r.element, 0);
         continue;
       }
-      // A composite: its components follow its own rule in the table (in order), split once.
+      // A composite: its components follow its own rule in the table (in order), walked once.
+      const char sep = s.delims->component;
+      const char* p = v.data();
+      const char* const end = p + v.size();
       std::uint8_t defined = 0;
-      std::string_view rest = v;
-      std::size_t at = 1;  // the component rest starts with
+      std::size_t at = 1;  // the component p starts
       bool more = true;
       for (std::size_t j = i + 1; j < rules.size() && rules[j].element == r.element; ++j) {
         const ElementRule& c = rules[j];
         defined = c.component;
         while (more && at < c.component) {
-          const std::size_t cut = rest.find(s.delims->component);
-          if (cut == std::string_view::npos) more = false, rest = {};
-          else rest.remove_prefix(cut + 1);
+          while (p != end && *p != sep) ++p;
+          if (p == end) more = false;
+          else ++p;
           ++at;
         }
-        const std::string_view cv = more ? rest.substr(0, rest.find(s.delims->component)) : std::string_view{};
+        const char* q = p;
+        if (more)
+          while (q != end && *q != sep) ++q;
+        const std::string_view cv = more ? std::string_view(p, static_cast<std::size_t>(q - p)) : std::string_view{};
         if (already_reported(r.element, c.component)) continue;
         if (cv.empty()) {
           if (c.usage == 'R')
@@ -296,8 +301,16 @@ struct Reader::Walker {
           check_value(s, c, cv, r.element, c.component);
         }
       }
-      std::size_t comps = s.comp_count(r.element);
-      while (comps > defined && s.comp(r.element, comps).empty()) --comps;
+      // Components past the last defined one: an error when one of them is not empty.
+      std::size_t comps = defined;
+      if (more && defined > 0) {
+        while (p != end && *p != sep) ++p;  // the end of the last defined component
+        std::size_t k = defined;
+        for (; p != end; ++p) {
+          if (*p == sep) ++k;
+          else comps = k;
+        }
+      }
       if (defined > 0 && comps > defined)
         element_error(s, r.element, static_cast<std::uint16_t>(defined + 1), r.data_element, "13", v,
                       std::string(s.id) + two(r.element) + " has " + std::to_string(comps) +
@@ -305,6 +318,7 @@ struct Reader::Walker {
     }
     check_syntax(s, *seg);
   }
+
 
   // X12 syntax notes of the segment (P, R, E, C, L): IK403 2 for a conditionally required
   // element left out, IK403 10 for an element an exclusion forbids.
@@ -547,8 +561,21 @@ struct Reader::Walker {
     m_lost = true;
   }
 
-  static std::string_view value_at(const Segment& s, const ElementRule& r) {
-    return r.component == 0 ? s.el(r.element) : s.comp(r.element, r.component);
+  // The value of a key element; the places of one segment id share their key positions (HI01-1
+  // of thirteen HI places), so the last component split is kept for the segment.
+  std::uint64_t m_serial = 0;  // body segments read (the key memo's segment)
+  mutable std::uint64_t m_key_serial = ~std::uint64_t{0};
+  mutable std::uint32_t m_key_at = 0;
+  mutable std::string_view m_key_value;
+  std::string_view value_at(const Segment& s, const ElementRule& r) const {
+    if (r.component == 0) return s.el(r.element);
+    const std::uint32_t at = (std::uint32_t{r.element} << 8) | r.component;
+    if (m_key_serial != m_serial || m_key_at != at) {
+      m_key_serial = m_serial;
+      m_key_at = at;
+      m_key_value = s.comp(r.element, r.component);
+    }
+    return m_key_value;
   }
 
   // The number of key elements of the place that the segment does not satisfy.
@@ -1055,6 +1082,7 @@ struct Reader::Walker {
     }
     opened = segment_flagged = false;
     reported_n = 0;
+    ++m_serial;
     if (!place(s)) {
       if (!m_lost) m_lost = true;  // the walker found the structure broken: resynchronise at an HL
       return;
