@@ -267,6 +267,72 @@ BOOST_AUTO_TEST_CASE(one_code_value_changed) {
   BOOST_TEST(mutations > 40);
 }
 
+// Change one code value to a code the guide takes in the same element at another place but
+// not at this one (DTP01 431 in a line, REF01 of another loop, an NM101 of another loop): the
+// per-place code lists reject it, at that element (IK403 7) or, when the new code is the key of
+// a place of an enclosing loop, as that segment out of its loop's sequence (IK304 7).
+BOOST_AUTO_TEST_CASE(code_of_another_place) {
+  int mutations = 0;
+  for (const auto& s : subjects()) {
+    const auto at = places(s);
+    const auto rules = x12::guide_rules(s.type);
+    for (std::size_t i = 0; i < at.size(); ++i) {
+      if (at[i] == nullptr || opens(s, at[i])) continue;  // another code there opens another loop
+      const auto el = elements(s.body[i], '*');
+      const x12::SegmentRule* merged = x12::guide_segment(s.type, code_of(el[0]));
+      if (merged == nullptr) continue;
+      // The places of the same segment in the same loop: a code one of them takes makes the
+      // segment that place (REF*0B beside REF*EI), not an error.
+      const auto entries = x12::guide_entries(s.type);
+      const auto index = static_cast<std::size_t>(at[i] - entries.data());
+      std::span<const x12::SegmentEntry> siblings;
+      for (const auto& l : x12::guide_loops(s.type))
+        if (index >= l.entries_begin && index < std::size_t{l.entries_begin} + l.entries_count)
+          siblings = entries.subspan(l.entries_begin, l.entries_count);
+      const auto sibling_takes = [&](const x12::ElementRule& r, std::string_view code) {
+        for (const auto& p : siblings) {
+          if (p.rules.segment != at[i]->rules.segment) continue;
+          for (const auto& pr : rules.subspan(p.rules.rules_begin, p.rules.rules_count))
+            if (pr.element == r.element && pr.component == r.component && x12::guide_code_allowed(pr, code))
+              return true;
+        }
+        return false;
+      };
+      for (const auto& r : rules.subspan(at[i]->rules.rules_begin, at[i]->rules.rules_count)) {
+        if (r.codes_count == 0 || r.element >= el.size()) continue;
+        auto comps = elements(el[r.element], ':');
+        const std::size_t c = r.component == 0 ? 0 : r.component - 1u;
+        if (c >= comps.size() || comps[c].empty()) continue;
+        const x12::ElementRule* m = x12::guide_element(s.type, *merged, r.element, r.component);
+        if (m == nullptr) continue;
+        std::string other;
+        for (const auto& code : x12::guide_codes().subspan(m->codes_begin, m->codes_count))
+          if (!x12::guide_code_allowed(r, code) && code.size() >= r.min_length && !sibling_takes(r, code)) {
+            other = std::string(code);
+            break;
+          }
+        if (other.empty()) continue;
+        auto e2 = el;
+        comps[c] = other;
+        e2[r.element] = join(comps, ':');
+        auto mutated = s.body;
+        mutated[i] = join(e2, '*');
+        const test::Collected got = read(s, mutated);
+        ++mutations;
+        bool found = false;
+        for (const auto& e : got.syntax)
+          found = found || (e.position == position(i) &&
+                            ((e.level == x12::ErrorLevel::Element && e.code == "7" && e.element == r.element &&
+                              e.component == r.component) ||
+                             (e.level == x12::ErrorLevel::Segment && e.code == "7")));
+        BOOST_TEST_CONTEXT(s.name << " " << mutated[i]) { BOOST_TEST(found); }
+      }
+    }
+  }
+  BOOST_TEST_MESSAGE("code of another place: " << mutations << " mutations");
+  BOOST_TEST(mutations > 20);
+}
+
 BOOST_AUTO_TEST_CASE(harmless_text_changes_stay_clean) {
   int mutations = 0;
   for_each_rule([&](const Subject& s, std::size_t i, const std::vector<std::string>& el, const x12::ElementRule& r) {
