@@ -43,21 +43,6 @@ constexpr std::uint32_t pack_id(std::string_view id) {
   return v;
 }
 
-// Segment ids are 2-3 characters: packed into integers, a sorted table is binary-searched.
-template <std::size_t N>
-std::array<std::uint32_t, N> sorted_ids(const std::array<std::string_view, N>& ids) {
-  std::array<std::uint32_t, N> t{};
-  for (std::size_t i = 0; i < N; ++i) t[i] = pack_id(ids[i]);
-  std::sort(t.begin(), t.end());
-  return t;
-}
-
-template <std::size_t N>
-bool in_ids(const std::array<std::uint32_t, N>& table, std::string_view id) {
-  if (id.size() < 2 || id.size() > 3) return false;
-  return std::binary_search(table.begin(), table.end(), pack_id(id));
-}
-
 }  // namespace
 
 TransactionType guide_type(std::string_view g) {
@@ -70,14 +55,46 @@ TransactionType guide_type(std::string_view g) {
   return TransactionType::Unknown;
 }
 
+// Segment ids are 2-3 characters of A-Z and 0-9: a direct index into a bit set (37^3 ids, the
+// third character 0 for a 2-character id) answers in a few instructions, once per segment.
+class IdSet {
+ public:
+  template <std::size_t N>
+  explicit IdSet(const std::array<std::string_view, N>& ids) {
+    for (std::string_view id : ids) {
+      const std::size_t k = index(id);
+      bits_[k / 64] |= std::uint64_t{1} << (k % 64);
+    }
+  }
+  [[nodiscard]] bool has(std::string_view id) const {
+    const std::size_t k = index(id);
+    return k != kNone && (bits_[k / 64] >> (k % 64) & 1u) != 0;
+  }
+
+ private:
+  static constexpr std::size_t kNone = 37 * 37 * 37;
+  static std::size_t digit(char c) {
+    if (c >= 'A' && c <= 'Z') return static_cast<std::size_t>(c - 'A') + 1;
+    if (c >= '0' && c <= '9') return static_cast<std::size_t>(c - '0') + 27;
+    return 0;
+  }
+  static std::size_t index(std::string_view id) {
+    if (id.size() < 2 || id.size() > 3) return kNone;
+    const std::size_t a = digit(id[0]), b = digit(id[1]), c = id.size() == 3 ? digit(id[2]) : 0;
+    if (a == 0 || b == 0 || (id.size() == 3 && c == 0)) return kNone;
+    return (a * 37 + b) * 37 + c;
+  }
+  std::array<std::uint64_t, kNone / 64 + 1> bits_{};
+};
+
 bool is_837_segment(std::string_view id) {
-  static const auto table = sorted_ids(kSegments);
-  return in_ids(table, id);
+  static const IdSet set(kSegments);
+  return set.has(id);
 }
 
 bool is_x12_segment(std::string_view id) {
-  static const auto table = sorted_ids(kOtherSegments);
-  return is_837_segment(id) || in_ids(table, id);
+  static const IdSet set(kOtherSegments);
+  return is_837_segment(id) || set.has(id);
 }
 
 std::string_view nm1_loop(TransactionType type, std::string_view cur, std::string_view entity) {
