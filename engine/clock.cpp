@@ -1,5 +1,6 @@
 #include "engine/clock.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 
@@ -71,6 +72,11 @@ std::optional<rules::Date> parse_cli_date(std::string_view text, std::string& er
     return std::nullopt;
   }
   return rules::parse_iso_date(text);
+}
+
+std::uint64_t unix_now_ms() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
 }  // namespace cg::engine

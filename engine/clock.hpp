@@ -21,6 +21,8 @@ struct X12DateTime {
 // Now as a FHIR dateTime in UTC, e.g. 2026-11-23T10:00:00Z.
 [[nodiscard]] std::string utc_datetime_now();
 
+// Milliseconds since the epoch, now.
+[[nodiscard]] std::uint64_t unix_now_ms();
 // Milliseconds since the epoch as ISO 8601 in UTC with milliseconds, e.g.
 // 2026-11-28T08:21:05.123Z.
 [[nodiscard]] std::string utc_iso_from_ms(std::uint64_t ms);

@@ -57,6 +57,9 @@ std::string_view to_string(Endpoint e) noexcept {
     case Endpoint::Readyz: return "/readyz";
     case Endpoint::Metrics: return "/metrics";
     case Endpoint::Admin: return "/admin";
+    case Endpoint::ClaimStatus: return "/claims";
+    case Endpoint::FhirClaimResponse: return "/fhir/ClaimResponse";
+    case Endpoint::OpenApi: return "/openapi.json";
     case Endpoint::Other: return "other";
   }
   return "other";

@@ -20,9 +20,10 @@
 namespace cg::engine {
 
 enum class Endpoint : std::uint8_t {
-  X12, FhirClaim, FhirSubmit, FhirValidate, FhirBatch, FhirMetadata, Healthz, Readyz, Metrics, Admin, Other,
+  X12, FhirClaim, FhirSubmit, FhirValidate, FhirBatch, FhirMetadata, Healthz, Readyz, Metrics, Admin,
+  ClaimStatus, FhirClaimResponse, OpenApi, Other,
 };
-inline constexpr std::size_t kEndpointCount = 11;
+inline constexpr std::size_t kEndpointCount = 14;
 [[nodiscard]] std::string_view to_string(Endpoint e) noexcept;
 
 // Why a request or connection was refused before validation.

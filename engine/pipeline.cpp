@@ -87,7 +87,7 @@ class TransactionHold {
 class SetAnswers {
  public:
   using PayerSink = std::function<void(const std::string& payer, std::string_view bytes)>;
-  using ClaimSink = std::function<void(const std::string& payer, const std::string& claim_id)>;
+  using ClaimSink = std::function<void(const std::string& payer, const transforms::ClaimOutcome& claim)>;
 
   SetAnswers(const PipelineOptions& opt, const transforms::AckCollector& acks, transforms::X12Stamp& stamp,
              transforms::Ack277Writer::Sink ack277, PayerSink payer_837, ClaimSink forwarded)
@@ -117,7 +117,7 @@ class SetAnswers {
       for (const auto& o : set) {
         if (o.claim.payer_id != payer || !o.verdict.accepted) continue;
         claims.push_back(&o.claim);
-        forwarded_(payer, o.claim.id);
+        forwarded_(payer, o);
       }
       writer_for(payer).add(claims);
     }
@@ -152,10 +152,11 @@ class SetAnswers {
 class X12SessionImpl final : public X12Session {
  public:
   X12SessionImpl(const Pipeline& p, std::string_view source, std::string_view sender, rules::Date today,
-                 Stamp stamp, std::optional<X12Outputs> outputs = std::nullopt)
+                 Stamp stamp, std::optional<X12Outputs> outputs = std::nullopt, std::string_view key_prefix = {})
       : pipeline_(p),
         source_(source),
         sender_(sender),
+        key_prefix_(key_prefix),
         stamp_(stamp),
         outputs_(std::move(outputs)),
         reader_(
@@ -189,8 +190,8 @@ class X12SessionImpl final : public X12Session {
     }
     for (const auto& o : outcomes_) count(r.counts, o.verdict);
     r.counts.input_errors = errors_.size();
-    r.report_json = report_json(outcomes_, errors_, source_);
     r.ack_999 = transforms::render_999(acks_, stamp_);
+    std::vector<std::size_t> item_of_outcome(outcomes_.size(), SIZE_MAX);  // index in r.forward
 
     std::map<std::string, std::size_t> item_of;  // payer -> index in r.forward
     const auto item = [&](const std::string& payer) -> ForwardItem& {
@@ -205,7 +206,10 @@ class X12SessionImpl final : public X12Session {
     SetAnswers answers(
         pipeline_.options(), acks_, stamp_, [&](std::string_view b) { r.ack_277ca.append(b); },
         [&](const std::string& payer, std::string_view b) { item(payer).body.append(b); },
-        [&](const std::string& payer, const std::string& id) { item(payer).claim_ids.push_back(id); });
+        [&](const std::string& payer, const transforms::ClaimOutcome& o) {
+          item(payer).claim_ids.push_back(o.claim.id);
+          item_of_outcome[static_cast<std::size_t>(&o - outcomes_.data())] = item_of[payer];
+        });
     std::size_t i = 0;
     while (i < outcomes_.size()) {
       std::size_t j = i;
@@ -214,6 +218,15 @@ class X12SessionImpl final : public X12Session {
       i = j;
     }
     answers.finish();
+    if (key_prefix_.empty()) {
+      r.report_json = report_json(outcomes_, errors_, source_);
+    } else {
+      for (std::size_t k = 0; k < r.forward.size(); ++k) r.forward[k].key = key_prefix_ + "-" + std::to_string(k + 1);
+      std::vector<std::string> keys(outcomes_.size());
+      for (std::size_t k = 0; k < keys.size(); ++k)
+        if (item_of_outcome[k] != SIZE_MAX) keys[k] = r.forward[item_of_outcome[k]].key;
+      r.report_json = report_json(outcomes_, errors_, source_, &keys);
+    }
     r.ack = r.ack_999 + r.ack_277ca;
     r.outcomes = std::move(outcomes_);
     r.input_errors = std::move(errors_);
@@ -260,7 +273,7 @@ class X12SessionImpl final : public X12Session {
       streamed_ = std::make_unique<SetAnswers>(
           pipeline_.options(), acks_, stamp_, outputs_->ack_277ca,
           [this](const std::string& payer, std::string_view b) { outputs_->payer_837(payer, b); },
-          [](const std::string&, const std::string&) {});
+          [](const std::string&, const transforms::ClaimOutcome&) {});
     }
     streamed_->add_set(set_);
     for (auto& o : set_) {
@@ -273,6 +286,7 @@ class X12SessionImpl final : public X12Session {
   const Pipeline& pipeline_;
   std::string source_;
   std::string sender_;
+  std::string key_prefix_;
   Stamp stamp_;
   std::optional<X12Outputs> outputs_;
   rules::RuleEnv env_;
@@ -349,8 +363,8 @@ std::shared_ptr<const rules::RuleSet> Pipeline::rules_for(std::string_view payer
 }
 
 std::unique_ptr<X12Session> Pipeline::begin_x12(std::string_view source, std::string_view sender,
-                                                rules::Date today, Stamp stamp) const {
-  return std::make_unique<X12SessionImpl>(*this, source, sender, today, stamp);
+                                                rules::Date today, Stamp stamp, std::string_view entry_key_prefix) const {
+  return std::make_unique<X12SessionImpl>(*this, source, sender, today, stamp, std::nullopt, entry_key_prefix);
 }
 
 std::unique_ptr<ValidationStream> Pipeline::begin_validation(std::string_view source, std::string_view sender,
@@ -373,7 +387,8 @@ X12Result Pipeline::process_x12(std::string_view body, std::string_view source, 
 }
 
 FhirResult Pipeline::process_fhir(std::string_view body, FhirOperation op, std::string_view sender,
-                                  rules::Date today, std::string_view now, std::string_view source) const {
+                                  rules::Date today, std::string_view now, std::string_view source,
+                                  std::string_view id_prefix) const {
   using Item = transforms::ClaimOutcome;
   std::vector<Item> items;
   std::vector<transforms::BatchEntry> order;  // batch-response entries, claims filled below
@@ -401,6 +416,10 @@ FhirResult Pipeline::process_fhir(std::string_view body, FhirOperation op, std::
 
   transforms::FhirAnswerStamp stamp;
   stamp.now = now.empty() ? utc_datetime_now() : std::string(now);
+  if (!id_prefix.empty()) {
+    stamp.id_prefix = std::string(id_prefix);
+    stamp.entry_keys = true;
+  }
   FhirResult result = [&] {
     FhirResult r;
     for (const auto& it : items) count(r.counts, it.verdict);
@@ -412,8 +431,9 @@ FhirResult Pipeline::process_fhir(std::string_view body, FhirOperation op, std::
       if (!summary.usable && doc_errors.empty()) r.http_status = 400;
       return r;
     }
-    const auto forward = [&](const Item& it) {
+    const auto forward = [&](const Item& it, std::string key) {
       ForwardItem f;
+      if (stamp.entry_keys) f.key = std::move(key);
       f.payer_id = it.claim.payer_id;
       f.content_type = "application/fhir+json";
       f.body = it.claim.fhir.raw_json;
@@ -434,10 +454,12 @@ FhirResult Pipeline::process_fhir(std::string_view body, FhirOperation op, std::
         e.verdict = &items[static_cast<std::size_t>(idx)].verdict;
         entries.push_back(std::move(e));
       }
-      for (const auto& it : items)
-        if (it.verdict.accepted) forward(it);
+      std::vector<std::string> ids;
       r.http_status = 200;
-      r.body = transforms::batch_response_json(entries, stamp);
+      r.body = transforms::batch_response_json(entries, stamp, &ids);
+      std::size_t accepted = 0;
+      for (const auto& it : items)
+        if (it.verdict.accepted) forward(it, accepted < ids.size() ? ids[accepted++] : std::string());
       return r;
     }
     if (items.size() > 1) {
@@ -462,7 +484,7 @@ FhirResult Pipeline::process_fhir(std::string_view body, FhirOperation op, std::
       r.body = transforms::operation_outcome_json(it.verdict.findings, stamp);
       return r;
     }
-    forward(it);
+    forward(it, transforms::resource_id(stamp, stamp.sequence));
     r.http_status = op == FhirOperation::Create ? 201 : 200;
     r.body = transforms::claim_response_json(it.claim, it.verdict, stamp, "queued");
     return r;

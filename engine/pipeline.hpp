@@ -58,6 +58,8 @@ struct ForwardItem {
   std::string content_type;  // "application/edi-x12" or "application/fhir+json"
   std::string body;          // the re-enveloped 837 (accepted claims only) or one Claim
   std::vector<std::string> claim_ids;
+  // The spool entry key the answer named (see entry_key_prefix below); empty: the spool assigns one.
+  std::string key;
 };
 
 struct Counts {
@@ -116,9 +118,12 @@ class Pipeline {
  public:
   explicit Pipeline(PipelineOptions options);
 
-  // Streaming X12: feed the body as it arrives; finish() answers.
+  // Streaming X12: feed the body as it arrives; finish() answers. entry_key_prefix (the server:
+  // a request id unique across restarts): the forward items get the keys "<prefix>-<n>" (n = 1,
+  // 2, ... in r.forward order) and the JSON report names each queued claim's key (entry_key).
   [[nodiscard]] std::unique_ptr<X12Session> begin_x12(std::string_view source, std::string_view sender,
-                                                      rules::Date today, Stamp stamp) const;
+                                                      rules::Date today, Stamp stamp,
+                                                      std::string_view entry_key_prefix = {}) const;
   // The same in bounded memory: the claims of one transaction set are held at a time and go to
   // `outputs` when the next set starts; finish() returns usable, counts, control_numbers,
   // ack_999 and ack (= ack_999) only. stamp.allocate may throw (ControlNumberError): then the
@@ -130,10 +135,14 @@ class Pipeline {
   [[nodiscard]] X12Result process_x12(std::string_view body, std::string_view source,
                                       std::string_view sender, rules::Date today, Stamp stamp) const;
   // now: the FHIR dateTime stamped on generated resources (empty: the clock, UTC); source: the
-  // name claims carry in reports (Claim::source_name).
+  // name claims carry in reports (Claim::source_name). id_prefix (the server: a request id unique
+  // across restarts): the generated resources' ids are "<id_prefix>-<n>", and each accepted
+  // claim is queued under its ClaimResponse's id (ForwardItem::key), which the ClaimResponse
+  // names in its identifier (transforms::kEntryKeySystem). Empty: ids "cg-<n>", no keys.
   [[nodiscard]] FhirResult process_fhir(std::string_view body, FhirOperation op, std::string_view sender,
                                         rules::Date today, std::string_view now = {},
-                                        std::string_view source = "request") const;
+                                        std::string_view source = "request",
+                                        std::string_view id_prefix = {}) const;
 
   // Validation only, in bounded memory (`claimgate validate`, the C ABI's cg_stream_*): the
   // bytes of one input (X12 or FHIR, recognized by content) in any chunking; each claim goes to

@@ -51,7 +51,7 @@ long now_ms() {
 
 }  // namespace
 
-std::string claim_report_json(const rules::Claim& c, const rules::Verdict& v) {
+std::string claim_report_json(const rules::Claim& c, const rules::Verdict& v, std::string_view entry_key) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
@@ -59,6 +59,7 @@ std::string claim_report_json(const rules::Claim& c, const rules::Verdict& v) {
   kv(w, "format", rules::to_string(c.format));
   kv(w, "source", c.source_name);
   kv(w, "verdict", v.name());
+  if (!entry_key.empty()) kv(w, "entry_key", entry_key);
   w.Key("findings");
   w.StartArray();
   for (const auto& f : v.findings) finding_json(w, f);
@@ -85,9 +86,13 @@ std::string JsonReportBuffer::finish() {
 }
 
 std::string report_json(const std::vector<transforms::ClaimOutcome>& outcomes,
-                        const rules::Findings& input_errors, std::string_view source) {
+                        const rules::Findings& input_errors, std::string_view source,
+                        const std::vector<std::string>* entry_keys) {
   JsonReportBuffer buf;
-  for (const auto& o : outcomes) buf.writer().claim(o.claim, o.verdict);
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    const std::string_view key = entry_keys && i < entry_keys->size() ? std::string_view((*entry_keys)[i]) : std::string_view();
+    buf.writer().claim(outcomes[i].claim, outcomes[i].verdict, key);
+  }
   for (const auto& e : input_errors) buf.writer().input_error(source, e);
   return buf.finish();
 }
@@ -95,7 +100,7 @@ std::string report_json(const std::vector<transforms::ClaimOutcome>& outcomes,
 ReportWriter::ReportWriter(std::FILE* out, ReportFormat format, std::FILE* progress, bool list_claims)
     : out_(out), format_(format), progress_(progress), list_claims_(list_claims) {}
 
-void ReportWriter::claim(const rules::Claim& c, const rules::Verdict& v) {
+void ReportWriter::claim(const rules::Claim& c, const rules::Verdict& v, std::string_view entry_key) {
   ++claims_;
   if (v.accepted)
     ++accepted_;
@@ -123,7 +128,7 @@ void ReportWriter::claim(const rules::Claim& c, const rules::Verdict& v) {
     case ReportFormat::Json: {
       if (!list_claims_) break;
       std::fputs(++listed_ == 1 ? "{\"claims\":[" : ",", out_);
-      const std::string s = claim_report_json(c, v);
+      const std::string s = claim_report_json(c, v, entry_key);
       std::fwrite(s.data(), 1, s.size(), out_);
       break;
     }

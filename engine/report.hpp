@@ -3,7 +3,7 @@
 // summary. Written as claims arrive, so a large batch streams through.
 //
 // JSON shape:
-// {"claims":[{"claim_id","format","source","verdict","findings":[{"rule","severity","message",
+// {"claims":[{"claim_id","format","source","verdict","entry_key" (server, queued claims only),"findings":[{"rule","severity","message",
 //   "code","location","fhirpath","suggestions":[]}]}],"errors":[{"source","rule","severity",
 //   "message","location","byte_offset"}],"summary":{"claims","accepted","rejected","warnings",
 //   "errors","by_rule":{"<rule id>":{"findings","claims"}}}}
@@ -30,7 +30,8 @@ class ReportWriter {
   // list_claims false: claims are counted but not written (JSON: an empty "claims" array; the
   // caller hands each claim_report_json() elsewhere, as the C ABI's stream does).
   ReportWriter(std::FILE* out, ReportFormat format, std::FILE* progress = nullptr, bool list_claims = true);
-  void claim(const rules::Claim& claim, const rules::Verdict& verdict);
+  // entry_key: the spool entry the claim was queued under (the server's answer), else empty.
+  void claim(const rules::Claim& claim, const rules::Verdict& verdict, std::string_view entry_key = {});
   // Text and JSON list only the rejected claims (the summary still counts every claim).
   void only_rejected(bool on) { only_rejected_ = on; }
   void input_error(std::string_view source, const rules::Finding& f);
@@ -80,11 +81,15 @@ class JsonReportBuffer {
   std::unique_ptr<ReportWriter> writer_;
 };
 
-// The whole JSON report for claims already validated and the input errors of one source.
+// The whole JSON report for claims already validated and the input errors of one source;
+// entry_keys (when given): the spool entry key of each outcome, empty for those not queued.
 [[nodiscard]] std::string report_json(const std::vector<transforms::ClaimOutcome>& outcomes,
-                                      const rules::Findings& input_errors, std::string_view source);
+                                      const rules::Findings& input_errors, std::string_view source,
+                                      const std::vector<std::string>* entry_keys = nullptr);
 
-// One claim's report entry as a JSON object (the element of "claims").
-[[nodiscard]] std::string claim_report_json(const rules::Claim& claim, const rules::Verdict& verdict);
+// One claim's report entry as a JSON object (the element of "claims"), with "entry_key" after
+// "verdict" when one is given.
+[[nodiscard]] std::string claim_report_json(const rules::Claim& claim, const rules::Verdict& verdict,
+                                            std::string_view entry_key = {});
 
 }  // namespace cg::engine

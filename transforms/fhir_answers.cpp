@@ -385,23 +385,37 @@ bool on_item(const rules::Finding& f) {
   return p.empty() || p.starts_with("Claim.item[");
 }
 
+// ClaimResponse.created: the stamp's time, else data-absent.
+void write_created(Writer& w, const FhirAnswerStamp& stamp) {
+  if (str(w, "created", stamp.now)) return;
+  key(w, "_created");
+  w.StartObject();
+  data_absent(w);
+  w.EndObject();
+}
+
 void write_claim_response(Writer& w, const rules::Claim& c, const rules::Verdict& v, const FhirAnswerStamp& stamp,
                           std::uint64_t n, std::string_view accepted_outcome) {
   const std::string_view outcome =
       !v.accepted ? std::string_view("error") : accepted_outcome == "complete" ? "complete" : "queued";
   w.StartObject();
   lit(w, "resourceType", "ClaimResponse");
-  lit(w, "id", make_id(stamp, n));
+  const std::string id = make_id(stamp, n);
+  lit(w, "id", id);
+  if (stamp.entry_keys && outcome == "queued") {
+    key(w, "identifier");
+    w.StartArray();
+    w.StartObject();
+    lit(w, "system", kEntryKeySystem);
+    lit(w, "value", id);
+    w.EndObject();
+    w.EndArray();
+  }
   lit(w, "status", "active");
   write_type(w, c);
   lit(w, "use", claim_use(c.fhir.use));
   write_patient(w, c);
-  if (!str(w, "created", stamp.now)) {
-    key(w, "_created");
-    w.StartObject();
-    data_absent(w);
-    w.EndObject();
-  }
+  write_created(w, stamp);
   write_insurer(w, c);
   write_requestor(w, c);
   write_request(w, c);
@@ -489,7 +503,45 @@ std::string claim_response_json(const rules::Claim& claim, const rules::Verdict&
   return {buf.GetString(), buf.GetSize()};
 }
 
-std::string batch_response_json(const std::vector<BatchEntry>& entries, const FhirAnswerStamp& stamp) {
+std::string resource_id(const FhirAnswerStamp& stamp, std::uint64_t n) { return make_id(stamp, n); }
+
+std::string entry_status_response_json(std::string_view entry_key, std::string_view outcome, std::string_view disposition,
+                                       std::string_view payer_id, const FhirAnswerStamp& stamp) {
+  rules::Claim c;
+  c.format = rules::Format::Fhir;
+  c.payer_id = std::string(payer_id);
+  std::string id;
+  for (const char ch : entry_key) {
+    const bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.';
+    id += ok ? ch : '-';
+  }
+  if (id.size() > kMaxId) id.resize(kMaxId);
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  lit(w, "resourceType", "ClaimResponse");
+  if (!id.empty()) lit(w, "id", id);
+  key(w, "identifier");
+  w.StartArray();
+  w.StartObject();
+  lit(w, "system", kEntryKeySystem);
+  str(w, "value", entry_key);
+  w.EndObject();
+  w.EndArray();
+  lit(w, "status", "active");
+  write_type(w, c);
+  lit(w, "use", "claim");
+  write_patient(w, c);
+  write_created(w, stamp);
+  write_insurer(w, c);
+  lit(w, "outcome", outcome == "complete" || outcome == "error" ? outcome : std::string_view("queued"));
+  str(w, "disposition", disposition);
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+std::string batch_response_json(const std::vector<BatchEntry>& entries, const FhirAnswerStamp& stamp,
+                                std::vector<std::string>* accepted_ids) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   std::uint64_t n = stamp.sequence;
@@ -512,6 +564,7 @@ std::string batch_response_json(const std::vector<BatchEntry>& entries, const Fh
         w.EndObject();
       } else if (e.verdict->accepted) {
         const std::uint64_t cr = n++;
+        if (accepted_ids) accepted_ids->push_back(make_id(stamp, cr));
         key(w, "resource");
         write_claim_response(w, *e.claim, *e.verdict, stamp, cr, "queued");
         key(w, "response");

@@ -36,11 +36,21 @@ namespace cg::transforms {
 // The CodeSystem of claimgate rule ids, carried in issue.details and ClaimResponse.error.code.
 inline constexpr std::string_view kRuleSystem = "urn:claimgate:rule";
 
+// The system of ClaimResponse.identifier naming the spool entry key an accepted claim was
+// queued under (the gateway's GET /claims/{key}).
+inline constexpr std::string_view kEntryKeySystem = "urn:claimgate:entry-key";
+
 struct FhirAnswerStamp {
   std::string now;                // FHIR dateTime with zone, e.g. 2026-11-23T10:00:00Z
   std::string id_prefix = "cg";   // ids of generated resources: <prefix>-<n>
   std::uint64_t sequence = 1;
+  // The accepted claims are queued under their ClaimResponse's id: each queued ClaimResponse
+  // names it in identifier [{system kEntryKeySystem, value id}].
+  bool entry_keys = false;
 };
+
+// The id of the n-th generated resource: "<id_prefix>-<n>", as described above.
+[[nodiscard]] std::string resource_id(const FhirAnswerStamp& stamp, std::uint64_t n);
 
 // OperationOutcome.issue.code (R4 issue-type) for a finding's rule id: fhir.* as
 // fhir_issue_code (an unknown fhir.* id: invalid); ICD-10-CM code validity (icd10cm.unknown,
@@ -82,8 +92,19 @@ struct BatchEntry {
 // "201 Created", resource = the ClaimResponse (queued), location "ClaimResponse/<its id>",
 // outcome = the warnings when there are any. Rejected: "422 Unprocessable Entity", outcome =
 // its OperationOutcome. Unreadable: "400 Bad Request", outcome = input_error_outcome_json.
+// accepted_ids (optional): receives the ids of the accepted entries' ClaimResponses, in order.
 [[nodiscard]] std::string batch_response_json(const std::vector<BatchEntry>& entries,
-                                              const FhirAnswerStamp& stamp);
+                                              const FhirAnswerStamp& stamp,
+                                              std::vector<std::string>* accepted_ids = nullptr);
+
+// The ClaimResponse a FHIR read (GET [base]/ClaimResponse/<key>) answers for a spool entry
+// after the fact: id and identifier = the entry key, outcome "queued" (still in the spool),
+// "complete" (forwarded) or "error" (dead-lettered), the disposition saying when, where or why,
+// insurer = the payer id; type and patient are data-absent (the Claim is not kept). created =
+// stamp.now. A key with characters an id may not hold is cleaned as ids are.
+[[nodiscard]] std::string entry_status_response_json(std::string_view entry_key, std::string_view outcome,
+                                                     std::string_view disposition, std::string_view payer_id,
+                                                     const FhirAnswerStamp& stamp);
 
 // The OperationOutcome for an input that could not be read at all (HTTP 400): one issue per
 // finding, severity fatal (warn findings: warning), code as operation_outcome_code. No findings:

@@ -8,6 +8,7 @@
 #include "engine/delivery/control_numbers.hpp"
 #include "engine/delivery/dead_letter.hpp"
 #include "engine/delivery/forwarder.hpp"
+#include "engine/delivery/receipts.hpp"
 #include "engine/log.hpp"
 #include "engine/metrics.hpp"
 #include "engine/pipeline.hpp"
@@ -201,6 +202,13 @@ int cmd_serve(const Args& args) {
     return 2;
   }
   Forwarder& forwarder = *forwarder_owner;
+  // What became of forwarded entries (GET /claims/{key}): the last 100,000 to 200,000.
+  std::unique_ptr<Receipts> receipts = Receipts::open(config.data_dir + "/receipts", 100000, error);
+  if (!receipts) {
+    std::fprintf(stderr, "claimgate serve: %s\n", error.c_str());
+    return 1;
+  }
+  forwarder.set_receipts(receipts.get());
   forwarder.start();
 
   // Control numbers of the interchanges the server writes, durable in the data dir; a block of
@@ -220,6 +228,7 @@ int cmd_serve(const Args& args) {
   parts.control_numbers = control_numbers;
   parts.audit = audit.get();
   parts.idempotency = idempotency.get();
+  parts.receipts = receipts.get();
   Server server(config, std::move(parts));
   if (std::string err = server.start(); !err.empty()) {
     std::fprintf(stderr, "claimgate serve: %s\n", err.c_str());

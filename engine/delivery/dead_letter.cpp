@@ -238,6 +238,11 @@ std::vector<DeadLetter> list_dead_letters(const std::string& dir, std::string& e
   return out;
 }
 
+bool find_dead_letter(const std::string& dir, const std::string& key, DeadLetter& out) {
+  std::string text;
+  return safe_key(key) && read_file(dir + "/" + key + ".json", text) && parse_letter(text, out) && out.key == key;
+}
+
 namespace {
 
 // A replay first claims a dead letter by renaming its two files to hidden names: the forwarder

@@ -43,6 +43,8 @@ struct DeadLetter {
 [[nodiscard]] std::vector<DeadLetter> list_dead_letters(const std::string& dir, std::string& error);
 // How many dead letters the folder holds now (their metadata files; nothing is parsed).
 [[nodiscard]] std::size_t count_dead_letters(const std::string& dir);
+// The dead letter with this key; false when there is none (or the key is no file name).
+[[nodiscard]] bool find_dead_letter(const std::string& dir, const std::string& key, DeadLetter& out);
 // Replays one dead letter (key) or all (key empty). Returns how many went back to the spool.
 [[nodiscard]] std::size_t replay_dead_letters(const std::string& dir, Spool& spool, const std::string& key,
                                               std::string& error);

@@ -1,6 +1,8 @@
 #include "engine/delivery/forwarder.hpp"
 
+#include "engine/clock.hpp"
 #include "engine/delivery/dead_letter.hpp"
+#include "engine/delivery/receipts.hpp"
 #include "engine/delivery/http_client.hpp"
 #include "engine/delivery/kafka_target.hpp"
 #include "engine/log.hpp"
@@ -290,6 +292,8 @@ void Forwarder::send_one(SpoolEntry& e, Target& t, HttpClient& client, std::mt19
 
 void Forwarder::settle(SpoolEntry& e, Target& t, const SendResult& r, double ms, std::mt19937_64& rng) {
   if (r.verdict == Verdict::Done) {
+    // The receipt first: a status lookup in between finds the entry still queued, never lost.
+    if (receipts_) receipts_->forwarded(Receipt{e.item.key, t.name, e.item.payer_id, e.item.sender, unix_now_ms()});
     spool_.done(e.seq);
     metrics_.forward_success(t.index);
     log::Line(log::Level::Debug, "forward.done")
@@ -302,8 +306,7 @@ void Forwarder::settle(SpoolEntry& e, Target& t, const SendResult& r, double ms,
   }
   metrics_.forward_failure(t.index);
   const std::uint32_t attempts = e.attempts == ~0u ? 1 : e.attempts + 1;
-  const std::uint64_t now_ms = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  const std::uint64_t now_ms = unix_now_ms();
   const std::uint64_t age_ms = now_ms > e.accepted_ms ? now_ms - e.accepted_ms : 0;
   const bool out_of_time = age_ms >= std::uint64_t{config_.retry_for_s} * 1000;
   const bool out_of_attempts = config_.max_attempts != 0 && attempts >= config_.max_attempts;

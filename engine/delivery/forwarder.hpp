@@ -34,6 +34,7 @@
 namespace cg::engine {
 
 class HttpClient;
+class Receipts;
 
 class Forwarder {
  public:
@@ -49,6 +50,9 @@ class Forwarder {
 
   // Target names in metrics order (index = position); pass to Metrics' constructor.
   [[nodiscard]] static std::vector<std::string> target_names(const ForwardConfig& config);
+
+  // Where forwarded entries are recorded (GET /claims/{key}); optional, set before start().
+  void set_receipts(Receipts* receipts) { receipts_ = receipts; }
 
   void start();
   // Stops taking entries; sends in flight finish (bounded by the upstream timeout). Entries
@@ -71,6 +75,7 @@ class Forwarder {
   Spool& spool_;
   Metrics& metrics_;
   std::string dead_letter_dir_;
+  Receipts* receipts_ = nullptr;
   std::vector<std::unique_ptr<Target>> targets_;
   std::size_t default_target_ = 0;
   std::atomic<bool> stopping_{false};

@@ -118,15 +118,10 @@ bool decode_entry(const char* p, const char* end, SpoolEntry& e) {
   return get_str(p, end, e.item.body) && p == end;
 }
 
-// The accepted time of an entry payload (0 when unreadable), without decoding its body.
-std::uint64_t entry_accepted_ms(const std::string& payload) {
-  const char* p = payload.data();
-  const char* end = p + payload.size();
-  std::string skip;
-  std::uint64_t ms = 0;
-  for (int i = 0; i < 4; ++i)
-    if (!get_str(p, end, skip)) return 0;
-  return get(p, end, ms) ? ms : 0;
+// The fields of an entry payload before its claim ids and body, without decoding those.
+bool entry_head(const char* p, const char* end, SpoolItem& item, std::uint64_t& accepted_ms) {
+  return get_str(p, end, item.key) && get_str(p, end, item.payer_id) && get_str(p, end, item.content_type) &&
+         get_str(p, end, item.sender) && get(p, end, accepted_ms);
 }
 
 bool pread_all(int fd, char* p, std::size_t n, std::uint64_t off) {
@@ -266,8 +261,11 @@ std::string Spool::recover() {
         loc.offset = off + kHeader;
         loc.length = len;
         loc.due = now;
-        loc.accepted_ms = entry_accepted_ms(payload);
+        SpoolItem head;
+        if (!entry_head(payload.data(), payload.data() + payload.size(), head, loc.accepted_ms)) loc.accepted_ms = 0;
+        loc.key = std::move(head.key);
         if (index_.emplace(seq, loc).second) {
+          if (!loc.key.empty()) by_key_[loc.key] = seq;
           ++seg.live;
           pending_bytes_ += len;
         }
@@ -285,6 +283,7 @@ std::string Spool::recover() {
           if (sit != segments_.end()) --sit->second.live;
           else if (it->second.segment == first) --seg.live;
           pending_bytes_ -= it->second.length;
+          forget_key_locked(it->second.key, seq);
           index_.erase(it);
         }
       }
@@ -526,6 +525,8 @@ void Spool::writer_loop() {
             loc.length = b.entries[i].second;
             loc.due = now;
             loc.accepted_ms = now_ms;
+            loc.key = b.keys[i];
+            by_key_[loc.key] = b.entries[i].first;
             index_.emplace(b.entries[i].first, loc);
             ++active->live;
             pending_bytes_ += loc.length;
@@ -617,10 +618,42 @@ void Spool::mark_gone(std::uint64_t seq, std::uint8_t type) {
     const auto sit = segments_.find(it->second.segment);
     if (sit != segments_.end() && sit->second.live > 0) --sit->second.live;
     pending_bytes_ -= it->second.length;
+    forget_key_locked(it->second.key, seq);
     index_.erase(it);
     put_record(gone_records_, type, seq, std::string());
   }
   writer_cv_.notify_one();
+}
+
+void Spool::forget_key_locked(const std::string& key, std::uint64_t seq) {
+  const auto it = by_key_.find(key);
+  if (it != by_key_.end() && it->second == seq) by_key_.erase(it);
+}
+
+std::optional<SpoolPending> Spool::find(const std::string& key) const {
+  std::unique_lock lock(mutex_);
+  const auto k = by_key_.find(key);
+  if (k == by_key_.end()) return std::nullopt;
+  const auto it = index_.find(k->second);
+  if (it == index_.end()) return std::nullopt;
+  SpoolPending p;
+  p.seq = k->second;
+  p.accepted_ms = it->second.accepted_ms;
+  p.attempts = it->second.attempts;
+  p.in_flight = it->second.in_flight;
+  const auto sit = segments_.find(it->second.segment);
+  if (sit == segments_.end()) return p;
+  // Only the head of the entry: its fields come before the claim ids and the body.
+  std::string head(std::min<std::uint32_t>(it->second.length, 4096), '\0');
+  if (pread_all(sit->second.fd, head.data(), head.size(), it->second.offset)) {
+    SpoolItem item;
+    std::uint64_t ms = 0;
+    if (entry_head(head.data(), head.data() + head.size(), item, ms)) {
+      p.payer_id = std::move(item.payer_id);
+      p.sender = std::move(item.sender);
+    }
+  }
+  return p;
 }
 
 void Spool::done(std::uint64_t seq) { mark_gone(seq, kDone); }

@@ -39,6 +39,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace cg::engine {
@@ -68,6 +69,15 @@ struct SpoolOptions {
   // this often, in a fresh segment, and the spool is healthy again once a write and its fsync
   // succeed.
   std::chrono::milliseconds retry_interval{1000};
+};
+
+// A pending entry as find() reports it (the body is not read).
+struct SpoolPending {
+  std::uint64_t seq = 0;
+  std::uint64_t accepted_ms = 0;
+  std::uint32_t attempts = 0;
+  bool in_flight = false;
+  std::string payer_id, sender;
 };
 
 struct SpoolStats {
@@ -101,6 +111,9 @@ class Spool {
   [[nodiscard]] bool over_limit() const;
   [[nodiscard]] SpoolStats stats() const;
   [[nodiscard]] const std::string& instance() const { return instance_; }
+  // The pending entry with this key (the last appended, when a key was appended twice), or
+  // nothing when no pending entry has it (forwarded, dead-lettered, never accepted).
+  [[nodiscard]] std::optional<SpoolPending> find(const std::string& key) const;
 
   // Forwarder side. take() waits up to `wait` for an entry that is due and not in flight and
   // returns it (read back from the journal), marked in flight.
@@ -124,6 +137,7 @@ class Spool {
     bool in_flight = false;
     std::chrono::steady_clock::time_point due{};
     std::uint64_t accepted_ms = 0;
+    std::string key;
   };
   struct Segment {
     int fd = -1;
@@ -145,6 +159,7 @@ class Spool {
   void drop_drained_segments_locked();
   [[nodiscard]] bool reopen_locked();
   void mark_gone(std::uint64_t seq, std::uint8_t type);
+  void forget_key_locked(const std::string& key, std::uint64_t seq);
   [[nodiscard]] std::string segment_path(std::uint64_t first) const;
 
   SpoolOptions options_;
@@ -155,6 +170,7 @@ class Spool {
   std::condition_variable ready_cv_;   // take()
   std::condition_variable writer_cv_;  // writer thread
   std::map<std::uint64_t, Loc> index_;               // pending entries
+  std::unordered_map<std::string, std::uint64_t> by_key_;  // pending entries by key
   std::set<std::pair<std::int64_t, std::uint64_t>> ready_;  // (due ns, seq), not in flight
   std::map<std::uint64_t, Segment> segments_;        // by first seq; last = active
   std::uint64_t next_seq_ = 1;

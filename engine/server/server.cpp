@@ -2,9 +2,11 @@
 #include "engine/clock.hpp"
 
 #include "engine/delivery/dead_letter.hpp"
+#include "engine/delivery/receipts.hpp"
 #include "engine/log.hpp"
 #include "engine/server/audit.hpp"
 #include "engine/server/auth.hpp"
+#include "engine/server/claim_status.hpp"
 #include "engine/server/console.hpp"
 #include "engine/server/idempotency.hpp"
 
@@ -171,7 +173,7 @@ struct Server::Impl {
   std::atomic<bool> stopped{false};
   std::atomic<std::uint64_t> next_request{1};
   std::atomic<std::uint64_t> next_conn{1};
-  std::uint32_t request_prefix = 0;
+  std::uint64_t request_prefix = 0;  // random per start: request ids unique across restarts
   std::mutex registry_mutex;
   std::map<std::uint64_t, std::weak_ptr<Conn>> registry;
   tcp::acceptor admin_acceptor{ioc};
@@ -191,7 +193,7 @@ struct Server::Impl {
       : config(std::move(c)), parts(std::move(p)), ioc(static_cast<int>(threads_wanted())) {
     console = std::make_unique<Console>(config, *parts.metrics, parts.spool);
     std::random_device rd;
-    request_prefix = rd();
+    request_prefix = (std::uint64_t{rd()} << 32) | rd();
     // Never a per-run counter: numbers must not repeat across restarts (throws at startup).
     if (!parts.control_numbers) parts.control_numbers = ControlNumbers::durable(config.data_dir + "/control-numbers", 64);
     for (const auto& h : config.allowed_hosts) allowed_hosts.push_back(lower(h));
@@ -211,8 +213,9 @@ struct Server::Impl {
   }
 
   [[nodiscard]] std::string rid(std::uint64_t request_id) const {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%08x-%llu", request_prefix, static_cast<unsigned long long>(request_id));
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%016llx-%llu", static_cast<unsigned long long>(request_prefix),
+                  static_cast<unsigned long long>(request_id));
     return buf;
   }
 
@@ -522,6 +525,10 @@ struct Server::Impl {
         log::Line(log::Level::Error, "request_failed").str("request_id", rid(request_id)).str("error", e.what());
         a = Answer{500, "application/json", error_json("internal_error", "the request could not be processed; retry later"), {}, true};
       }
+      if (const std::string client = client_request_id(req); !client.empty()) {
+        a.headers.emplace_back("X-Claimgate-Request-Id", rid(request_id));
+        a.headers.emplace_back("X-Request-Id", client);
+      }
       if (draining.load() || !keep_alive || c.probe_only) a.close = true;
       const bool wrote = co_await write_answer(c, stream, a, version, true, endpoint, started, request_id);
       if (!wrote) co_return;
@@ -541,11 +548,9 @@ struct Server::Impl {
     http::response<http::string_body> res{static_cast<http::status>(a.status), version};
     res.set(http::field::server, "claimgate/0.1");
     res.set(http::field::content_type, a.content_type);
-    if (request_id) {
-      char rid[32];
-      std::snprintf(rid, sizeof rid, "%08x-%llu", request_prefix, static_cast<unsigned long long>(request_id));
-      res.set("X-Request-Id", rid);
-    }
+    // The client's X-Request-Id, when the answer carries it, replaces the gateway's.
+    const bool client_rid = std::any_of(a.headers.begin(), a.headers.end(), [](const auto& h) { return h.first == "X-Request-Id"; });
+    if (request_id && !client_rid) res.set("X-Request-Id", rid(request_id));
     for (const auto& [k, v] : a.headers) res.insert(k, v);
     res.keep_alive(!a.close);
     res.body() = a.body;
@@ -722,6 +727,7 @@ struct Server::Impl {
       it.content_type = f.content_type;
       it.sender = std::string(sender);
       it.claim_ids = f.claim_ids;
+      it.key = f.key;
       it.body = std::move(f.body);
       items.push_back(std::move(it));
     }
@@ -760,13 +766,15 @@ struct Server::Impl {
     std::string auth_method = "none";
     Counts counts;
     std::vector<std::string> control_numbers, claim_ids, keys;
+    std::string client_request_id;  // the client's X-Request-Id, when usable
   };
 
   // What a request did, into an audit record or a log line (never PHI: claim ids only hashed).
   template <class Sink>
   void describe(Sink& out, const Req& r, int status, const std::vector<std::string>& claim_hashes, std::size_t max) const {
-    out.str("request_id", rid(r.id))
-        .str("sender", r.sender)
+    out.str("request_id", rid(r.id));
+    if (!r.client_request_id.empty()) out.str("client_request_id", r.client_request_id);
+    out.str("sender", r.sender)
         .str("endpoint", to_string(r.endpoint))
         .num("status", status)
         .num("claims", static_cast<std::int64_t>(r.counts.claims))
@@ -799,6 +807,58 @@ struct Server::Impl {
               .str("endpoint", to_string(r.endpoint))
               .num("status", status)
               .str("reason", code));
+    return a;
+  }
+
+  // The client's X-Request-Id when usable (1-128 visible ASCII characters), else empty: kept in
+  // the logs and echoed, so an interface engine's message id traces through.
+  static std::string client_request_id(const http::request<http::buffer_body>& req) {
+    const auto f = req["X-Request-Id"];
+    const std::string_view v(f.data(), f.size());
+    if (v.empty() || v.size() > 128) return {};
+    for (const char ch : v)
+      if (ch < 0x21 || ch > 0x7e) return {};
+    return std::string(v);
+  }
+
+  // GET /claims/{key} and GET /fhir/ClaimResponse/{key}: what became of a spool entry. Senders
+  // see only their own entries (another's is "not found"), admins every one.
+  Answer entry_status(Req& r, const http::request<http::buffer_body>& req, std::string_view key, bool fhir_read) {
+    Answer a;
+    bool sees_all = !config.authenticated();  // unauthenticated gateway: anyone may submit, anyone may look
+    if (config.authenticated()) {
+      bool basic = false;
+      const auto out = auth.identify(presented_key(req, false, basic), r.c.cert_cn);
+      Principal who;
+      if (out.result != Authenticator::Result::Ok) {
+        Answer refusal;
+        (void)authenticate(r, req, Principal::Kind::Sender, who, refusal);
+        return refusal;
+      }
+      who = out.who;
+      r.sender = who.id;
+      r.auth_method = who.method;
+      sees_all = who.kind == Principal::Kind::Admin;
+    }
+    const EntryStatus st = find_entry_status(*parts.spool, parts.receipts, config.dead_letter_dir, std::string(key));
+    if (st.state == EntryStatus::State::Unknown || !(sees_all || st.sender == r.sender)) {
+      a.status = 404;
+      const std::string msg = "no spool entry with key '" + std::string(key.substr(0, 200)) +
+                              "' is known here (never accepted, or its receipt has aged out)";
+      if (fhir_read) {
+        a.content_type = "application/fhir+json";
+        a.body = operation_outcome("not-found", msg);
+      } else {
+        a.body = error_json("not_found", msg);
+      }
+      return a;
+    }
+    if (fhir_read) {
+      a.content_type = "application/fhir+json";
+      a.body = entry_status_claim_response(st, utc_datetime_now());
+    } else {
+      a.body = entry_status_json(st);
+    }
     return a;
   }
 
@@ -904,11 +964,14 @@ struct Server::Impl {
     else if (target == "/fhir" || target == "/fhir/") endpoint = Endpoint::FhirBatch;
     else if (target == "/fhir/metadata") endpoint = Endpoint::FhirMetadata;
     else if (target.rfind("/admin/", 0) == 0) endpoint = Endpoint::Admin;
+    else if (target.rfind("/claims/", 0) == 0) endpoint = Endpoint::ClaimStatus;
+    else if (target.rfind("/fhir/ClaimResponse/", 0) == 0) endpoint = Endpoint::FhirClaimResponse;
     fault("route");
 
     const bool fhir = endpoint == Endpoint::FhirClaim || endpoint == Endpoint::FhirSubmit || endpoint == Endpoint::FhirValidate ||
                       endpoint == Endpoint::FhirBatch;
     Req r{c, endpoint, request_id, fhir};
+    r.client_request_id = client_request_id(req);
     Answer a;
     const auto method_not_allowed = [&](const char* allow) {
       a.close = !parser.is_done();
@@ -988,6 +1051,12 @@ struct Server::Impl {
         }
         Answer answer = admin(c, parser, target, query, method, r);
         co_return answer;
+      }
+      case Endpoint::ClaimStatus:
+      case Endpoint::FhirClaimResponse: {
+        if (!get) co_return method_not_allowed("GET");
+        const std::string_view key = target.substr(endpoint == Endpoint::ClaimStatus ? 8 : 20);
+        co_return entry_status(r, req, key, endpoint == Endpoint::FhirClaimResponse);
       }
       case Endpoint::Other:
         co_return not_found();
@@ -1110,7 +1179,7 @@ struct Server::Impl {
       stamp.time = std::move(now.time);
       char source[40];
       std::snprintf(source, sizeof source, "request-%llu", static_cast<unsigned long long>(request_id));
-      auto x12 = parts.pipeline->begin_x12(source, sender, today, stamp);
+      auto x12 = parts.pipeline->begin_x12(source, sender, today, stamp, rid(request_id));
       const std::size_t max_claims = config.limits.max_claims_per_request;
       const BodyStatus bs = co_await read_body(c, stream, parser, started, [&](std::string_view chunk) {
         fault("body");
@@ -1163,7 +1232,7 @@ struct Server::Impl {
                                                                   : FhirOperation::Validate;
       co_await offload(c, [&] {
         fault("pipeline");
-        fr = parts.pipeline->process_fhir(body, op, sender, today);
+        fr = parts.pipeline->process_fhir(body, op, sender, today, {}, "request", rid(request_id));
       });
       r.counts = std::move(fr.counts);
       if (r.counts.claims > config.limits.max_claims_per_request) co_return body_refusal(BodyStatus::Stopped, true);
@@ -1189,6 +1258,8 @@ struct Server::Impl {
       }
       for (const auto& f : *forward) r.claim_ids.insert(r.claim_ids.end(), f.claim_ids.begin(), f.claim_ids.end());
       r.keys = co_await spool_or_refuse(c, *forward, sender, a, fhir);
+      // 201 Created: where the ClaimResponse can be read again (its id is the entry key).
+      if (a.status == 201 && r.keys.size() == 1) a.headers.emplace_back("Location", "/fhir/ClaimResponse/" + r.keys.front());
     }
     if (idem.store && a.status < 500) {
       IdempotencyStore::Answer keep{a.status, a.content_type, a.headers, a.body, digest->hex()};

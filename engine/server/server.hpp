@@ -9,6 +9,8 @@
 //   POST /fhir/Claim/$validate  200 OperationOutcome, never forwarded
 //   POST /fhir                  batch Bundle -> batch-response Bundle
 //   GET  /fhir/metadata         CapabilityStatement
+//   GET  /claims/{key}          what became of a spool entry: queued / forwarded / dead-lettered
+//   GET  /fhir/ClaimResponse/{key}  the same as a ClaimResponse (FHIR read)
 //   GET  /healthz, /readyz, /metrics
 //   GET  /admin/dead-letters, POST /admin/dead-letters/replay[?key=K]   (admin credential)
 //   GET  /admin/console[/FILE], /admin/status   the operations console (console.hpp; admin credential)
@@ -19,7 +21,10 @@
 // Host header is checked; Transfer-Encoding other than exactly "chunked" is refused; per-client
 // connection limits, a budget for buffered bodies, and reserved probe capacity; every
 // submission and refusal goes to the audit log (audit.hpp); Idempotency-Key answers are kept
-// (idempotency.hpp). No exception escapes a connection; every counter and slot is held by an
+// (idempotency.hpp). Every answer carries X-Request-Id: the client's own when it sent a usable
+// one (then X-Claimgate-Request-Id carries the gateway's), else the gateway's, unique across
+// restarts; the gateway's prefixes the ids of the FHIR resources answered and the spool keys.
+// No exception escapes a connection; every counter and slot is held by an
 // RAII guard, so it is given back on every path.
 // Beast and Asio stay inside server.cpp: this header is cheap to include.
 //
@@ -43,6 +48,7 @@ namespace cg::engine {
 
 class AuditLog;
 class IdempotencyStore;
+class Receipts;
 
 struct ServerParts {
   std::shared_ptr<const Pipeline> pipeline;
@@ -51,6 +57,7 @@ struct ServerParts {
   std::shared_ptr<ControlNumbers> control_numbers;  // ISA13 of the answers and 837s written
   AuditLog* audit = nullptr;               // optional
   IdempotencyStore* idempotency = nullptr;  // optional: without it Idempotency-Key is ignored
+  Receipts* receipts = nullptr;             // optional: forwarded entries for GET /claims/{key}
   // Tests only: called at each stage of a request ("accept", "header", "route", "body",
   // "pipeline" (on a worker thread), "spool_done" (inside a completion handler), "answer");
   // a throw there must cost one request, never a slot or the server.

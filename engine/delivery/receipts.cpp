@@ -1,0 +1,104 @@
+#include "engine/delivery/receipts.hpp"
+
+#include "engine/files.hpp"
+#include "engine/log.hpp"
+
+#include <rapidjson/document.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+namespace cg::engine {
+namespace {
+
+void load(const std::string& path, std::unordered_map<std::string, Receipt>& into) {
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    rapidjson::Document d;
+    d.Parse(line.data(), line.size());
+    if (d.HasParseError() || !d.IsObject()) continue;  // a torn last line
+    Receipt r;
+    const auto str = [&](const char* k, std::string& out) {
+      const auto it = d.FindMember(k);
+      if (it != d.MemberEnd() && it->value.IsString()) out.assign(it->value.GetString(), it->value.GetStringLength());
+    };
+    str("key", r.key);
+    str("target", r.target);
+    str("payer_id", r.payer_id);
+    str("sender", r.sender);
+    if (const auto it = d.FindMember("at_ms"); it != d.MemberEnd() && it->value.IsUint64()) r.at_ms = it->value.GetUint64();
+    if (!r.key.empty()) into[r.key] = std::move(r);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Receipts> Receipts::open(const std::string& dir, std::size_t keep, std::string& error) {
+  if (!make_dirs(dir)) {
+    error = "cannot create " + dir + ": " + std::strerror(errno);
+    return nullptr;
+  }
+  std::unique_ptr<Receipts> r(new Receipts(dir, keep == 0 ? 1 : keep));
+  load(dir + "/receipts.log.1", r->previous_);
+  load(dir + "/receipts.log", r->current_);
+  if (!r->open_current(error)) return nullptr;
+  return r;
+}
+
+Receipts::~Receipts() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool Receipts::open_current(std::string& error) {
+  const std::string path = dir_ + "/receipts.log";
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd_ < 0) {
+    error = "cannot open " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+void Receipts::forwarded(Receipt r) {
+  std::string line = "{\"key\":\"";
+  log::append_json_escaped(line, r.key);
+  line += "\",\"state\":\"forwarded\",\"at_ms\":" + std::to_string(r.at_ms) + ",\"target\":\"";
+  log::append_json_escaped(line, r.target);
+  line += "\",\"payer_id\":\"";
+  log::append_json_escaped(line, r.payer_id);
+  line += "\",\"sender\":\"";
+  log::append_json_escaped(line, r.sender);
+  line += "\"}\n";
+  std::lock_guard lock(mutex_);
+  if (current_.size() >= keep_) {
+    // A new generation: the current file becomes the previous one.
+    const std::string path = dir_ + "/receipts.log";
+    if (::rename(path.c_str(), (path + ".1").c_str()) == 0) {
+      ::close(fd_);
+      fd_ = -1;
+      previous_ = std::move(current_);
+      current_.clear();
+      std::string error;
+      if (!open_current(error)) log::Line(log::Level::Error, "receipts.write_failed").str("error", error);
+    }
+  }
+  if (fd_ >= 0 && !write_all(fd_, line.data(), line.size()))
+    log::Line(log::Level::Error, "receipts.write_failed").str("error", std::strerror(errno));
+  const std::string key = r.key;
+  current_[key] = std::move(r);
+}
+
+std::optional<Receipt> Receipts::find(const std::string& key) const {
+  std::lock_guard lock(mutex_);
+  if (const auto it = current_.find(key); it != current_.end()) return it->second;
+  if (const auto it = previous_.find(key); it != previous_.end()) return it->second;
+  return std::nullopt;
+}
+
+}  // namespace cg::engine

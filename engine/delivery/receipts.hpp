@@ -1,0 +1,50 @@
+// Delivery receipts: what became of the spool entries that left the spool, so that
+// GET /claims/{key} can still answer "forwarded (when, where)" after the journal segment holding
+// the entry is gone. One JSON line per entry forwarded, appended to <dir>/receipts.log:
+//   {"key","state":"forwarded","at_ms","target","payer_id","sender"}
+// No fsync of its own (like the spool's done records): a crash may lose the last few receipts,
+// never an entry. Bounded: once receipts.log holds `keep` lines it becomes receipts.log.1 (the
+// older generation is dropped), so at most 2 x keep receipts are kept on disk and in memory.
+// Dead-lettered entries are answered from the dead-letter folder itself.
+//
+// Thread safety: every member may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace cg::engine {
+
+struct Receipt {
+  std::string key, target, payer_id, sender;
+  std::uint64_t at_ms = 0;  // unix time it was forwarded
+};
+
+class Receipts {
+ public:
+  // Opens (creating the directory) and loads both generations. Returns nullptr and sets `error`
+  // when the directory or the file cannot be used.
+  [[nodiscard]] static std::unique_ptr<Receipts> open(const std::string& dir, std::size_t keep, std::string& error);
+  ~Receipts();
+  Receipts(const Receipts&) = delete;
+  Receipts& operator=(const Receipts&) = delete;
+
+  void forwarded(Receipt r);
+  [[nodiscard]] std::optional<Receipt> find(const std::string& key) const;
+
+ private:
+  Receipts(std::string dir, std::size_t keep) : dir_(std::move(dir)), keep_(keep) {}
+  [[nodiscard]] bool open_current(std::string& error);
+
+  std::string dir_;
+  std::size_t keep_;
+  mutable std::mutex mutex_;
+  int fd_ = -1;
+  std::unordered_map<std::string, Receipt> current_, previous_;
+};
+
+}  // namespace cg::engine
