@@ -8,11 +8,11 @@ cd "$(dirname "$0")/.."
 # dpkg-dev (dpkg-shlibdeps), systemd (systemd-analyze) and curl for the Debian package test;
 # kcat (the Kafka command-line client) sends records in the stream integration test; the JDK,
 # JNA, Rhino and JUnit 5 for the Java binding and its tests, pytest and venv for the Python
-# binding's (docs/plugins.md).
+# binding's (docs/plugins.md); jsonschema for the HTTP contract check (tests/contract).
 # npm (with Debian's nodejs) for the independent checkers below, unless a node with npm is there.
 # chromium for the operations console's browser test and prometheus (promtool) for the alert
 # rules (tests/ops/).
-extra="dpkg-dev systemd curl openssl kcat openjdk-17-jdk-headless libjna-java librhino-java junit5 python3-pytest python3-venv chromium prometheus"
+extra="dpkg-dev systemd curl openssl kcat openjdk-17-jdk-headless libjna-java librhino-java junit5 python3-pytest python3-venv chromium prometheus python3-jsonschema"
 command -v npm >/dev/null || extra="$extra npm"
 CG_EXTRA_PACKAGES="$extra" deploy/setup.sh
 

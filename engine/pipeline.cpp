@@ -170,6 +170,7 @@ class X12SessionImpl final : public X12Session {
   }
 
   void feed(std::string_view chunk) override { reader_.feed(chunk); }
+  std::string refuse(std::string_view note) override { return transforms::render_refusal_ta1(acks_, stamp_, note); }
   std::size_t claims_so_far() const override { return outcomes_.size() + counts_.claims + set_.size() + hold_.held(); }
 
   X12Result finish() override {

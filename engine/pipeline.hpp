@@ -167,6 +167,10 @@ class X12Session {
   virtual void feed(std::string_view chunk) = 0;
   [[nodiscard]] virtual X12Result finish() = 0;
   [[nodiscard]] virtual std::size_t claims_so_far() const = 0;
+  // Instead of finish(), when the receiver refuses the transmission as a whole (a size or
+  // claim-count limit): a TA1 rejecting each interchange read so far with TA105 `note`
+  // (transforms::render_refusal_ta1); empty when no ISA was read. Nothing is validated further.
+  [[nodiscard]] virtual std::string refuse(std::string_view note) = 0;
 };
 
 class ValidationStream {

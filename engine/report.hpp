@@ -2,11 +2,12 @@
 // id, format, source and verdict with every finding; input errors not tied to one claim; and a
 // summary. Written as claims arrive, so a large batch streams through.
 //
-// JSON shape:
-// {"claims":[{"claim_id","format","source","verdict","entry_key" (server, queued claims only),"findings":[{"rule","severity","message",
-//   "code","location","fhirpath","suggestions":[]}]}],"errors":[{"source","rule","severity",
-//   "message","location","byte_offset"}],"summary":{"claims","accepted","rejected","warnings",
-//   "errors","by_rule":{"<rule id>":{"findings","claims"}}}}
+// JSON shape (the JSON Schema: docs/report.schema.json, checked in CI):
+// {"claims":[{"claim_id","format","source","verdict","entry_key" (server: queued claims only),
+//   "findings":[{"rule","severity","message","code","location","fhirpath","line","diagnosis",
+//   "suggestions":[]}]}],"errors":[{"source","rule","severity","message","code","location",
+//   "fhirpath","byte_offset"}],"summary":{"claims","accepted","rejected","warnings","errors",
+//   "by_rule":{"<rule id>":{"findings","claims"}}}}
 // The summary line (text and summary formats) is followed, in the summary format, by one line
 // per rule id with its findings and the claims it was found on.
 #pragma once

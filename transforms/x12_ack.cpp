@@ -216,6 +216,25 @@ void write_transaction(SetWriter& w, const AckCollector::Transaction& t) {
 
 }  // namespace
 
+namespace {
+
+// A TA1 in an interchange of its own (ISA, TA1, IEA with no groups), the ids mirrored.
+void write_ta1(std::string& out, const x12::Envelope& env, X12Stamp& stamp, char code, std::string_view note) {
+  const std::uint64_t ctl = stamp.take(env.isa07, env.isa08);
+  out += make_isa(env.isa07, env.isa08, env.isa05, env.isa06, stamp, ctl, env.isa15);
+  out += "TA1*" + clean(env.isa13, 9) + "*" + clean(env.isa09, 6) + "*" + clean(env.isa10, 4) + "*" +
+         std::string(1, code) + "*" + std::string(note) + "~\n";
+  out += "IEA*0*" + digits(ctl, 9) + "~\n";
+}
+
+}  // namespace
+
+std::string render_refusal_ta1(const AckCollector& acks, X12Stamp& stamp, std::string_view note) {
+  std::string out;
+  for (const auto& ic : acks.interchanges()) write_ta1(out, ic.env, stamp, 'R', note);
+  return out;
+}
+
 std::string render_999(const AckCollector& acks, X12Stamp& stamp) {
   std::string out;
   for (const auto& ic : acks.interchanges()) {
@@ -223,14 +242,7 @@ std::string render_999(const AckCollector& acks, X12Stamp& stamp) {
     const char code = ta1_code(ic);
     // The TA1 travels in an interchange of its own (ISA, TA1, IEA with no groups); the 999s
     // follow in another. The answer goes back the way the interchange came: ids mirrored.
-    if (code == 'R' || env.isa14 == "1") {
-      const std::uint64_t ctl = stamp.take(env.isa07, env.isa08);
-      out += make_isa(env.isa07, env.isa08, env.isa05, env.isa06, stamp, ctl, env.isa15);
-      const std::string note = ic.errors.empty() ? "000" : ic.errors.front().code;
-      out += "TA1*" + clean(env.isa13, 9) + "*" + clean(env.isa09, 6) + "*" + clean(env.isa10, 4) + "*" +
-             std::string(1, code) + "*" + note + "~\n";
-      out += "IEA*0*" + digits(ctl, 9) + "~\n";
-    }
+    if (code == 'R' || env.isa14 == "1") write_ta1(out, env, stamp, code, ic.errors.empty() ? "000" : ic.errors.front().code);
     if (code == 'R' || ic.groups.empty()) continue;
     const std::uint64_t ctl = stamp.take(env.isa07, env.isa08);
     out += make_isa(env.isa07, env.isa08, env.isa05, env.isa06, stamp, ctl, env.isa15);

@@ -88,6 +88,11 @@ class AckCollector final : public x12::Handler {
 // interchange written.
 [[nodiscard]] std::string render_999(const AckCollector& acks, X12Stamp& stamp);
 
+// A TA1 rejecting each interchange received so far (TA104 R, TA105 = note, e.g. "024" Invalid
+// Interchange Content) and nothing else: the answer when the receiver refuses the whole
+// transmission (the server's size and claim-count limits). Empty when no ISA was read.
+[[nodiscard]] std::string render_refusal_ta1(const AckCollector& acks, X12Stamp& stamp, std::string_view note);
+
 // The interchange-level verdict: 'A' accepted, 'R' rejected (TA1 acknowledgment code).
 [[nodiscard]] char ta1_code(const AckCollector::Interchange& ic);
 

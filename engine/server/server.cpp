@@ -43,6 +43,9 @@
 
 namespace cg::engine {
 
+// docs/openapi.json with the report schema, compiled in (engine/server/openapi.cmake).
+extern const std::string_view kOpenApiDocument;
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -53,10 +56,11 @@ using boost::system::error_code;
 namespace {
 
 constexpr std::size_t kChunk = 64 * 1024;
+constexpr std::uint64_t kIsaPeek = 4096;  // bytes read of an oversized X12 body, for its TA1
 constexpr std::string_view kEdiX12 = "application/edi-x12";
 
 // Exactly what this server implements; nothing more is claimed.
-constexpr std::string_view kCapabilityStatement = R"({
+constexpr std::string_view kCapabilityStatement = R"cap({
   "resourceType": "CapabilityStatement",
   "status": "active",
   "date": "2026-01-01",
@@ -71,19 +75,26 @@ constexpr std::string_view kCapabilityStatement = R"({
     "resource": [{
       "type": "Claim",
       "profile": "http://hl7.org/fhir/StructureDefinition/Claim",
-      "interaction": [{"code": "create", "documentation": "POST [base]/Claim: a Claim or a Bundle of Claims; 201 + ClaimResponse when accepted, 422 + OperationOutcome when rejected"}],
+      "interaction": [{"code": "create", "documentation": "POST [base]/Claim: one Claim (a Bundle holding exactly one Claim is read as that Claim; several Claims go to $submit or the system batch); 201 + ClaimResponse and Location ClaimResponse/[key] when accepted, 422 + OperationOutcome when rejected"}],
       "versioning": "no-version",
       "readHistory": false,
       "updateCreate": false,
       "operation": [
-        {"name": "submit", "definition": "http://hl7.org/fhir/OperationDefinition/Claim-submit", "documentation": "POST [base]/Claim/$submit: 200 + ClaimResponse when accepted, 422 + OperationOutcome when rejected"},
+        {"name": "submit", "definition": "http://hl7.org/fhir/OperationDefinition/Claim-submit", "documentation": "POST [base]/Claim/$submit: a Claim (200 + ClaimResponse when accepted, 422 + OperationOutcome when rejected) or a Bundle of Claims (200 + batch-response Bundle)"},
         {"name": "validate", "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate", "documentation": "POST [base]/Claim/$validate: 200 + OperationOutcome; never forwarded"}
       ]
+    }, {
+      "type": "ClaimResponse",
+      "profile": "http://hl7.org/fhir/StructureDefinition/ClaimResponse",
+      "interaction": [{"code": "read", "documentation": "GET [base]/ClaimResponse/[key]: what became of an accepted Claim (outcome queued, complete = forwarded, error = dead-lettered)"}],
+      "versioning": "no-version",
+      "readHistory": false,
+      "updateCreate": false
     }],
     "interaction": [{"code": "batch", "documentation": "POST [base] with a Bundle of type batch whose entries POST Claims; answered with a batch-response Bundle"}]
   }]
 }
-)";
+)cap";
 
 std::string error_json(std::string_view code, std::string_view message) {
   std::string j = "{\"error\":\"";
@@ -110,6 +121,128 @@ struct Answer {
   std::vector<std::pair<std::string, std::string>> headers;
   bool close = false;
 };
+
+// Every error under /fhir is an OperationOutcome (issue code `issue`); elsewhere
+// {"error": code, "message"}.
+void set_error(Answer& a, bool fhir, std::string_view code, std::string_view issue, std::string_view message) {
+  if (fhir) {
+    a.content_type = "application/fhir+json";
+    a.body = operation_outcome(issue, message);
+  } else {
+    a.content_type = "application/json";
+    a.body = error_json(code, message);
+  }
+}
+
+bool fhir_path(std::string_view target) { return target == "/fhir" || target.starts_with("/fhir/") || target.starts_with("/fhir?"); }
+
+// The path with %XX escapes decoded (RFC 3986: "%24validate" is "$validate"); false when an
+// escape is malformed or decodes to a control character.
+bool decode_path(std::string_view in, std::string& out) {
+  out.clear();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out += in[i];
+      continue;
+    }
+    if (i + 2 >= in.size() || !std::isxdigit(static_cast<unsigned char>(in[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(in[i + 2])))
+      return false;
+    const int v = std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16);
+    if (v < 0x20 || v == 0x7f) return false;
+    out += static_cast<char>(v);
+    i += 2;
+  }
+  return true;
+}
+
+// The value of `name` in a query string ("a=1&b=2"), empty when absent.
+std::string_view query_param(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') return pair.substr(name.size() + 1);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+// The media type of a Content-Type value, lowercase, without parameters.
+std::string media_type(std::string_view v) {
+  std::string t(v.substr(0, v.find(';')));
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.pop_back();
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.erase(0, 1);
+  for (auto& ch : t) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return t;
+}
+
+// Which answer an X12 sender asked for: the JSON report (default), or X12 (Accept:
+// application/edi-x12): all (TA1/999 then 277CA), the TA1/999 alone or the 277CA alone, chosen
+// by the Accept parameter "answer" or the query parameter "answer" (999 | 277ca | all).
+enum class X12Answer { Json, All, Only999, Only277ca, Bad };
+
+X12Answer x12_answer(std::string_view accept, std::string_view query) {
+  std::string wanted(query_param(query, "answer"));
+  const auto at = accept.find(kEdiX12);
+  if (wanted.empty() && at != std::string_view::npos) {
+    // Parameters of the application/edi-x12 range: up to the next media range.
+    std::string_view params = accept.substr(at + kEdiX12.size());
+    params = params.substr(0, params.find(','));
+    if (const auto p = params.find("answer="); p != std::string_view::npos) {
+      std::string_view v = params.substr(p + 7);
+      v = v.substr(0, v.find_first_of("; \t"));
+      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+      wanted = std::string(v);
+    }
+  }
+  for (auto& ch : wanted) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (wanted.empty()) return at == std::string_view::npos ? X12Answer::Json : X12Answer::All;
+  if (wanted == "all") return X12Answer::All;
+  if (wanted == "999") return X12Answer::Only999;
+  if (wanted == "277ca") return X12Answer::Only277ca;
+  return X12Answer::Bad;
+}
+
+// Why this body cannot be read here (415), empty when it can: a content coding other than
+// identity (no decompression), or a media type the endpoint does not read: FHIR reads JSON
+// only; X12 reads any type but JSON, XML and multipart ones (curl's default
+// application/x-www-form-urlencoded included). No Content-Type: read as the endpoint's own type.
+template <class Request>
+std::string unsupported_media(const Request& req, Endpoint endpoint) {
+  const auto enc = req[http::field::content_encoding];
+  if (const std::string coding = media_type(std::string_view(enc.data(), enc.size())); !coding.empty() && coding != "identity")
+    return "Content-Encoding " + coding.substr(0, 40) + " is not supported: send the body uncompressed";
+  const auto ct = req[http::field::content_type];
+  const std::string type = media_type(std::string_view(ct.data(), ct.size()));
+  if (type.empty()) return {};
+  if (endpoint == Endpoint::X12) {
+    const bool other_format = type.find("json") != std::string::npos || type.find("xml") != std::string::npos ||
+                              type.starts_with("multipart/");
+    if (!other_format) return {};
+    return "Content-Type " + type.substr(0, 80) + " is not X12: send X12 as application/edi-x12 (FHIR goes to /fhir)";
+  }
+  for (const std::string_view ok : {"application/fhir+json", "application/json", "application/json+fhir"})
+    if (type == ok) return {};
+  return "Content-Type " + type.substr(0, 80) + " is not supported: this server reads FHIR JSON (application/fhir+json)";
+}
+
+std::string_view query_of(std::string_view target) {
+  const auto q = target.find('?');
+  return q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+}
+
+template <class Request>
+X12Answer x12_answer(const Request& req, std::string_view target) {
+  const auto accept = req[http::field::accept];
+  return x12_answer(std::string_view(accept.data(), accept.size()), query_of(target));
+}
+
+template <class Request>
+bool wants_x12(const Request& req, std::string_view target) {
+  const X12Answer a = x12_answer(req, target);
+  return a != X12Answer::Json && a != X12Answer::Bad;
+}
 
 bool valid_token(std::string_view s, std::size_t max) {
   if (s.empty() || s.size() > max) return false;
@@ -464,7 +597,9 @@ struct Server::Impl {
       const auto started = Clock::now();
       http::request_parser<http::buffer_body> parser;
       parser.header_limit(lim.max_header_bytes);
-      parser.body_limit(lim.max_body_bytes);
+      // The body limit is enforced as the body is read (read_body), so that an X12 sender who
+      // asked for X12 can be answered with a TA1 naming its interchange.
+      parser.body_limit(boost::none);
       c.idle.store(tls_idle);
       c.arm(std::chrono::milliseconds(tls_idle ? std::max(lim.idle_timeout_ms, lim.header_timeout_ms) : lim.header_timeout_ms));
       co_await http::async_read_header(stream, c.buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
@@ -474,33 +609,41 @@ struct Server::Impl {
       if (ec && tls_idle && !parser.got_some()) co_return;
       Answer refused;
       refused.close = true;
+      const std::string_view target(parser.get().target().data(), parser.get().target().size());
+      const bool fhir = fhir_path(target);
       if (ec) {
         if (timed_out) {
           parts.metrics->refusal(Refusal::ReadTimeout);
           refused.status = 408;
-          refused.body = error_json("request_timeout", "the request header did not arrive in time");
+          set_error(refused, fhir, "request_timeout", "timeout", "the request header did not arrive in time");
         } else if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
           parts.metrics->refusal(Refusal::HeaderTooLarge);
           refused.status = 431;
-          refused.body = error_json("header_too_large", "the request header exceeds " + std::to_string(lim.max_header_bytes) + " bytes");
-        } else if (ec == http::error::body_limit) {
-          parts.metrics->refusal(Refusal::BodyTooLarge);
-          refused.status = 413;
-          refused.body = error_json("body_too_large", "the body exceeds " + std::to_string(lim.max_body_bytes) + " bytes");
+          set_error(refused, fhir, "header_too_large", "too-costly",
+                    "the request header exceeds " + std::to_string(lim.max_header_bytes) + " bytes");
         } else if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
                    ec == asio::error::operation_aborted) {
           co_return;
         } else {
           refused.status = 400;
-          refused.body = error_json("bad_request", "malformed HTTP request: " + ec.message());
+          set_error(refused, fhir, "bad_request", "structure", "malformed HTTP request: " + ec.message());
         }
       } else {
         fault("header");
         std::string why;
+        const auto length = parser.content_length();
         if (const int status = framing_problem(parser.get(), why)) {
           parts.metrics->refusal(Refusal::BadFraming);
           refused.status = status;
-          refused.body = error_json(status == 501 ? "transfer_coding_not_implemented" : "bad_framing", why);
+          set_error(refused, fhir, status == 501 ? "transfer_coding_not_implemented" : "bad_framing",
+                    status == 501 ? "not-supported" : "structure", why);
+        } else if (length && *length > lim.max_body_bytes &&
+                   !(target.starts_with("/x12") && wants_x12(parser.get(), target))) {
+          // Refused before a byte of the body is read (an X12 sender who asked for X12 gets a
+          // TA1 instead: handle() reads the ISA first).
+          parts.metrics->refusal(Refusal::BodyTooLarge);
+          refused.status = 413;
+          set_error(refused, fhir, "body_too_large", "too-costly", "the body exceeds " + std::to_string(lim.max_body_bytes) + " bytes");
         }
       }
       if (refused.status != 200) {
@@ -601,6 +744,7 @@ struct Server::Impl {
       c.disarm();
       if (ec) co_return BodyStatus::Broken;
     }
+    std::uint64_t total = 0;
     while (!parser.is_done()) {
       auto& body = parser.get().body();
       body.data = c.chunk.data();
@@ -614,9 +758,12 @@ struct Server::Impl {
       c.disarm();
       if (ec == http::error::need_buffer) ec = {};
       const std::size_t n = c.chunk.size() - body.size;
+      total += n;
       if (n > 0) {
+        // The chunk that crosses the limit is still seen (an X12 session reads its ISA for the TA1).
         if (const BodyStatus s = on_chunk(std::string_view(c.chunk.data(), n)); s != BodyStatus::Ok) co_return s;
       }
+      if (total > lim.max_body_bytes) co_return BodyStatus::TooLarge;
       if (ec) {
         if (timed_out) co_return BodyStatus::Timeout;
         if (ec == http::error::body_limit) co_return BodyStatus::TooLarge;
@@ -626,6 +773,11 @@ struct Server::Impl {
     co_return BodyStatus::Ok;
   }
 
+  [[nodiscard]] std::string refusal_message(BodyStatus s) const {
+    return s == BodyStatus::TooLarge ? "the body exceeds " + std::to_string(config.limits.max_body_bytes) + " bytes"
+                                     : "more than " + std::to_string(config.limits.max_claims_per_request) + " claims in one request";
+  }
+
   Answer body_refusal(BodyStatus s, bool fhir) {
     Answer a;
     a.close = true;
@@ -633,7 +785,7 @@ struct Server::Impl {
     if (s == BodyStatus::TooLarge) {
       parts.metrics->refusal(Refusal::BodyTooLarge);
       a.status = 413;
-      const std::string msg = "the body exceeds " + std::to_string(config.limits.max_body_bytes) + " bytes";
+      const std::string msg = refusal_message(s);
       a.body = fhir ? operation_outcome("too-costly", msg) : error_json("body_too_large", msg);
     } else if (s == BodyStatus::Timeout) {
       parts.metrics->refusal(Refusal::ReadTimeout);
@@ -643,7 +795,7 @@ struct Server::Impl {
     } else if (s == BodyStatus::Stopped) {
       parts.metrics->refusal(Refusal::TooManyClaims);
       a.status = 413;
-      const std::string msg = "more than " + std::to_string(config.limits.max_claims_per_request) + " claims in one request";
+      const std::string msg = refusal_message(s);
       a.body = fhir ? operation_outcome("too-costly", msg) : error_json("too_many_claims", msg);
     } else if (s == BodyStatus::OverBudget) {
       parts.metrics->refusal(Refusal::BodyBudget);
@@ -825,20 +977,18 @@ struct Server::Impl {
   // see only their own entries (another's is "not found"), admins every one.
   Answer entry_status(Req& r, const http::request<http::buffer_body>& req, std::string_view key, bool fhir_read) {
     Answer a;
-    bool sees_all = !config.authenticated();  // unauthenticated gateway: anyone may submit, anyone may look
-    if (config.authenticated()) {
-      bool basic = false;
-      const auto out = auth.identify(presented_key(req, false, basic), r.c.cert_cn);
+    // Without senders anyone may submit (as anonymous or X-Claimgate-Sender), so anyone may look.
+    bool sees_all = config.senders.empty();
+    bool basic = false;
+    if (const auto out = auth.identify(presented_key(req, false, basic), r.c.cert_cn); out.result == Authenticator::Result::Ok) {
+      r.sender = out.who.id;
+      r.auth_method = out.who.method;
+      sees_all = sees_all || out.who.kind == Principal::Kind::Admin;
+    } else if (!sees_all) {
       Principal who;
-      if (out.result != Authenticator::Result::Ok) {
-        Answer refusal;
-        (void)authenticate(r, req, Principal::Kind::Sender, who, refusal);
-        return refusal;
-      }
-      who = out.who;
-      r.sender = who.id;
-      r.auth_method = who.method;
-      sees_all = who.kind == Principal::Kind::Admin;
+      Answer refusal;
+      (void)authenticate(r, req, Principal::Kind::Sender, who, refusal);
+      return refusal;
     }
     const EntryStatus st = find_entry_status(*parts.spool, parts.receipts, config.dead_letter_dir, std::string(key));
     if (st.state == EntryStatus::State::Unknown || !(sees_all || st.sender == r.sender)) {
@@ -944,12 +1094,17 @@ struct Server::Impl {
   asio::awaitable<Answer> handle(Conn& c, Stream& stream, http::request_parser<http::buffer_body>& parser,
                                  Endpoint& endpoint, std::uint64_t request_id, Clock::time_point started) {
     const auto& req = parser.get();
-    std::string_view target(req.target().data(), req.target().size());
-    std::string_view query;
-    if (const auto q = target.find('?'); q != std::string_view::npos) {
-      query = target.substr(q + 1);
-      target = target.substr(0, q);
+    const std::string_view raw_target(req.target().data(), req.target().size());
+    const std::string_view query = query_of(raw_target);
+    std::string path;
+    if (!decode_path(raw_target.substr(0, raw_target.find('?')), path)) {
+      Answer bad;
+      bad.status = 400;
+      bad.close = !parser.is_done();
+      set_error(bad, fhir_path(raw_target), "bad_request", "structure", "the request target has a malformed %-escape");
+      co_return bad;
     }
+    const std::string_view target = path;
     const auto method = req.method();
     const bool post = method == http::verb::post;
     const bool get = method == http::verb::get;
@@ -963,27 +1118,28 @@ struct Server::Impl {
     else if (target == "/fhir/Claim/$validate") endpoint = Endpoint::FhirValidate;
     else if (target == "/fhir" || target == "/fhir/") endpoint = Endpoint::FhirBatch;
     else if (target == "/fhir/metadata") endpoint = Endpoint::FhirMetadata;
+    else if (target == "/openapi.json") endpoint = Endpoint::OpenApi;
     else if (target.rfind("/admin/", 0) == 0) endpoint = Endpoint::Admin;
     else if (target.rfind("/claims/", 0) == 0) endpoint = Endpoint::ClaimStatus;
     else if (target.rfind("/fhir/ClaimResponse/", 0) == 0) endpoint = Endpoint::FhirClaimResponse;
     fault("route");
 
-    const bool fhir = endpoint == Endpoint::FhirClaim || endpoint == Endpoint::FhirSubmit || endpoint == Endpoint::FhirValidate ||
-                      endpoint == Endpoint::FhirBatch;
+    // Every error under /fhir is an OperationOutcome.
+    const bool fhir = fhir_path(target);
     Req r{c, endpoint, request_id, fhir};
     r.client_request_id = client_request_id(req);
     Answer a;
     const auto method_not_allowed = [&](const char* allow) {
       a.close = !parser.is_done();
       a.status = 405;
-      a.body = error_json("method_not_allowed", std::string("use ") + allow);
+      set_error(a, fhir, "method_not_allowed", "not-supported", std::string("use ") + allow);
       a.headers.emplace_back("Allow", allow);
       return a;
     };
     const auto not_found = [&] {
       a.close = !parser.is_done();
       a.status = 404;
-      a.body = error_json("not_found", "no such endpoint");
+      set_error(a, fhir, "not_found", "not-found", "no such endpoint (GET /openapi.json lists them)");
       return a;
     };
     const bool probe = endpoint == Endpoint::Healthz || endpoint == Endpoint::Readyz || endpoint == Endpoint::Metrics;
@@ -1029,6 +1185,10 @@ struct Server::Impl {
         a.body = parts.metrics->render();
         co_return a;
       }
+      case Endpoint::OpenApi:
+        if (!get) co_return method_not_allowed("GET");
+        a.body = std::string(kOpenApiDocument);
+        co_return a;
       case Endpoint::FhirMetadata:
         if (!get) co_return method_not_allowed("GET");
         a.content_type = "application/fhir+json";
@@ -1064,6 +1224,22 @@ struct Server::Impl {
         break;
     }
     if (!post) co_return method_not_allowed("POST");
+
+    // What the body is: a media type and content coding this endpoint reads (415 otherwise).
+    const X12Answer answer = endpoint == Endpoint::X12 ? x12_answer(req, raw_target) : X12Answer::Json;
+    if (std::string why = unsupported_media(req, endpoint); !why.empty()) {
+      a.close = !parser.is_done();
+      a.status = 415;
+      set_error(a, fhir, "unsupported_media_type", "not-supported", why);
+      a.headers.emplace_back("Accept-Encoding", "identity");
+      co_return a;
+    }
+    if (answer == X12Answer::Bad) {
+      a.close = !parser.is_done();
+      a.status = 400;
+      set_error(a, false, "bad_answer_type", "", "answer must be 999, 277ca or all (Accept: application/edi-x12; answer=999, or ?answer=999)");
+      co_return a;
+    }
 
     // Who is sending.
     Principal who;
@@ -1181,14 +1357,33 @@ struct Server::Impl {
       std::snprintf(source, sizeof source, "request-%llu", static_cast<unsigned long long>(request_id));
       auto x12 = parts.pipeline->begin_x12(source, sender, today, stamp, rid(request_id));
       const std::size_t max_claims = config.limits.max_claims_per_request;
+      // Over the size limit by its Content-Length: only the interchange header is read, for the TA1.
+      const auto length = parser.content_length();
+      const bool oversize = length && *length > config.limits.max_body_bytes;
+      std::uint64_t fed = 0;
       const BodyStatus bs = co_await read_body(c, stream, parser, started, [&](std::string_view chunk) {
         fault("body");
         if (!lease.grow(chunk.size())) return BodyStatus::OverBudget;
         if (digest) digest->update(chunk);
         x12->feed(chunk);
+        fed += chunk.size();
+        if (oversize && fed >= kIsaPeek) return BodyStatus::TooLarge;
         return x12->claims_so_far() <= max_claims ? BodyStatus::Ok : BodyStatus::Stopped;
       });
-      if (bs != BodyStatus::Ok) co_return body_refusal(bs, false);
+      if (bs == BodyStatus::Ok && oversize) co_return body_refusal(BodyStatus::TooLarge, false);
+      if (bs != BodyStatus::Ok) {
+        Answer refusal = body_refusal(bs, false);
+        // The sender asked for X12: a TA1 rejecting the interchange (TA105 024), the limit in
+        // X-Claimgate-Error.
+        if ((bs == BodyStatus::TooLarge || bs == BodyStatus::Stopped) && answer != X12Answer::Json) {
+          if (std::string ta1 = x12->refuse("024"); !ta1.empty()) {
+            refusal.headers.emplace_back("X-Claimgate-Error", refusal_message(bs));
+            refusal.content_type = std::string(kEdiX12);
+            refusal.body = std::move(ta1);
+          }
+        }
+        co_return refusal;
+      }
       co_await offload(c, [&] {
         fault("pipeline");
         xr = x12->finish();
@@ -1201,12 +1396,12 @@ struct Server::Impl {
         a.status = 400;
         a.body = error_json("not_x12", "the body is not an X12 interchange");
       } else {
-        const auto accept = req[http::field::accept];
-        if (std::string_view(accept.data(), accept.size()).find(kEdiX12) != std::string_view::npos) {
-          a.content_type = std::string(kEdiX12);
-          a.body = std::move(xr.ack);
-        } else {
+        if (answer == X12Answer::Json) {
           a.body = std::move(xr.report_json);
+        } else {
+          // 277CA only: empty when the 999 accepted no transaction set (ask for 999 to see why).
+          a.content_type = std::string(kEdiX12);
+          a.body = std::move(answer == X12Answer::Only999 ? xr.ack_999 : answer == X12Answer::Only277ca ? xr.ack_277ca : xr.ack);
         }
         forward = &xr.forward;
         outcomes = &xr.outcomes;
@@ -1349,6 +1544,12 @@ struct Server::Impl {
         }
         return a;
       }
+    }
+    if (target == "/admin/dead-letters" || target == "/admin/dead-letters/replay") {
+      a.status = 405;
+      a.headers.emplace_back("Allow", target == "/admin/dead-letters" ? "GET" : "POST");
+      a.body = error_json("method_not_allowed", std::string("use ") + a.headers.back().second);
+      return a;
     }
     a.status = 404;
     a.body = error_json("not_found",
