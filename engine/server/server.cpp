@@ -1545,9 +1545,10 @@ struct Server::Impl {
         return a;
       }
     }
-    if (target == "/admin/dead-letters" || target == "/admin/dead-letters/replay") {
+    if (target == "/admin/dead-letters" || target == "/admin/dead-letters/replay" || target == "/admin/status" ||
+        (target.rfind("/admin/console", 0) == 0 && console_asset(target.substr(14)))) {
       a.status = 405;
-      a.headers.emplace_back("Allow", target == "/admin/dead-letters" ? "GET" : "POST");
+      a.headers.emplace_back("Allow", target == "/admin/dead-letters/replay" ? "POST" : "GET");
       a.body = error_json("method_not_allowed", std::string("use ") + a.headers.back().second);
       return a;
     }

@@ -326,6 +326,11 @@ check("GET", "/admin/dead-letters", 200, headers=admin)
 check("POST", "/admin/dead-letters/replay?key=" + key, 200, headers=admin)
 check("POST", "/admin/dead-letters/replay?key=no-such-key", 404, headers=admin)
 check("GET", "/admin/dead-letters/replay", 405, headers=admin)
+check("GET", "/admin/status", 200, headers=admin)
+check("POST", "/admin/status", 405, headers=admin)
+check("GET", "/admin/console", 200, headers=admin)
+check("GET", "/admin/console/console.js", 200, headers=admin)
+check("GET", "/admin/console/nope.js", 404, headers=admin)
 check("GET", "/no/such/endpoint", 404)
 
 for op in sorted(set(operations) - exercised):
