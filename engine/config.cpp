@@ -3,6 +3,9 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -57,6 +60,39 @@ void get_string(const Value& obj, const char* name, const std::string& prefix, s
   if (!v->IsString()) fail(key, "must be a string");
   out.assign(v->GetString(), v->GetStringLength());
   if (!allow_empty && out.empty()) fail(key, "must not be empty");
+}
+
+// A secret (an API key, an upstream header value, a Kafka password) given in the file itself
+// ("value"), read from a file ({"file": PATH}: its content without trailing line breaks, e.g.
+// a Docker or Kubernetes secret) or from the environment ({"env": NAME}), so that the JSON can
+// be kept without secrets. Unreadable, unset or empty: a ConfigError naming the key.
+std::string secret_value(const Value& v, const std::string& key) {
+  if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
+  if (!v.IsObject() || v.MemberCount() != 1 || !(member(v, "file") || member(v, "env")))
+    fail(key, "must be a string, {\"file\": PATH} or {\"env\": NAME}");
+  const auto& [name, value] = *v.MemberBegin();
+  const std::string what(name.GetString(), name.GetStringLength());
+  if (!value.IsString() || value.GetStringLength() == 0) fail(key + "." + what, "must be a non-empty string");
+  const std::string ref(value.GetString(), value.GetStringLength());
+  std::string out;
+  if (what == "env") {
+    const char* e = std::getenv(ref.c_str());
+    if (e == nullptr || *e == '\0') fail(key + ".env", "the environment variable " + ref + " is not set (or empty)");
+    out = e;
+  } else {
+    std::ifstream in(ref, std::ios::binary);
+    if (!in) fail(key + ".file", "cannot read " + ref + ": " + std::strerror(errno));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    out = ss.str();
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    if (out.empty()) fail(key + ".file", ref + " is empty");
+  }
+  return out;
+}
+
+void get_secret(const Value& obj, const char* name, const std::string& prefix, std::string& out) {
+  if (const Value* v = member(obj, name)) out = secret_value(*v, join(prefix, name));
 }
 
 template <class T>
@@ -160,8 +196,8 @@ bool is_hex64(const std::string& s) {
 
 // The credential fields of a sender or an admin.
 void parse_credential(const Value& o, const std::string& p, Credential& c) {
-  get_string(o, "api_key", p, c.api_key);
-  get_string(o, "api_key_sha256", p, c.api_key_sha256);
+  get_secret(o, "api_key", p, c.api_key);
+  get_secret(o, "api_key_sha256", p, c.api_key_sha256);
   get_string(o, "client_cert_cn", p, c.client_cert_cn);
   if (!c.api_key.empty() && c.api_key.size() < 16) fail(p + ".api_key", "must have at least 16 characters");
   if (!c.api_key.empty() && !c.api_key_sha256.empty()) fail(p + ".api_key_sha256", "give api_key or api_key_sha256, not both");
@@ -220,7 +256,9 @@ void parse_principals(const Value& root, ServerConfig& c) {
   if (certs && c.tls.client_cert == "none") fail("tls.client_cert", "must be optional or require when a sender or admin has client_cert_cn");
 }
 
-void string_map(const Value& o, const char* name, const std::string& prefix, std::map<std::string, std::string>& out) {
+// secrets: a value may also be {"file": PATH} or {"env": NAME} (secret_value).
+void string_map(const Value& o, const char* name, const std::string& prefix, std::map<std::string, std::string>& out,
+                bool secrets = false) {
   const Value* v = member(o, name);
   if (!v) return;
   const std::string key = join(prefix, name);
@@ -229,6 +267,10 @@ void string_map(const Value& o, const char* name, const std::string& prefix, std
     const std::string k(it->name.GetString(), it->name.GetStringLength());
     if (!k.empty() && k[0] == '_') continue;
     if (k.empty()) fail(key, "has an empty key");
+    if (secrets) {
+      out[k] = secret_value(it->value, key + "." + k);
+      continue;
+    }
     if (!it->value.IsString()) fail(key + "." + k, "must be a string");
     out[k] = std::string(it->value.GetString(), it->value.GetStringLength());
   }
@@ -259,7 +301,7 @@ void parse_stream(const Value& o, StreamConfig& s) {
   for (const auto& [payer, topic] : s.payer_topics) check_topic(topic, p + ".payer_topics." + payer);
   get_string(o, "transactional_id_prefix", p, s.transactional_id_prefix, false);
   get_string(o, "instance_id", p, s.instance_id, false);
-  string_map(o, "librdkafka", p, s.librdkafka);
+  string_map(o, "librdkafka", p, s.librdkafka, true);
   check_librdkafka_properties(s.librdkafka, p + ".librdkafka");
   get_uint(o, "max_in_flight_records", p, s.max_in_flight_records, 1, 1'000'000);
   get_uint(o, "max_in_flight_bytes", p, s.max_in_flight_bytes, 1024, 16ull << 30);
@@ -297,7 +339,7 @@ void parse_target(const Value& o, const std::string& p, TargetConfig& t) {
     get_string(o, "topic", p, t.topic);
     if (t.brokers.empty()) fail(p + ".brokers", "is required for a kafka target");
     check_topic(t.topic, p + ".topic");
-    string_map(o, "librdkafka", p, t.librdkafka);
+    string_map(o, "librdkafka", p, t.librdkafka, true);
     check_librdkafka_properties(t.librdkafka, p + ".librdkafka");
     for (const char* k : {"dir", "x12_url", "fhir_url", "headers", "ca_file", "client_cert_file", "client_key_file"})
       if (member(o, k)) fail(p + "." + k, "a kafka target takes brokers, topic and librdkafka");
@@ -312,9 +354,8 @@ void parse_target(const Value& o, const std::string& p, TargetConfig& t) {
     if (!h->IsObject()) fail(p + ".headers", "must be an object of strings");
     for (auto it = h->MemberBegin(); it != h->MemberEnd(); ++it) {
       const std::string name(it->name.GetString(), it->name.GetStringLength());
-      if (!it->value.IsString()) fail(p + ".headers." + name, "must be a string");
       if (name.empty() || name.find_first_of(" :\r\n") != std::string::npos) fail(p + ".headers." + name, "is not a header name");
-      const std::string value(it->value.GetString(), it->value.GetStringLength());
+      const std::string value = secret_value(it->value, p + ".headers." + name);
       if (value.find_first_of("\r\n") != std::string::npos) fail(p + ".headers." + name, "must not contain a line break");
       t.headers[name] = value;
     }

@@ -239,6 +239,41 @@ BOOST_AUTO_TEST_CASE(errors_name_the_key) {
                  .find("trading_partners.87726.isa08: unknown key") == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(secrets_from_files_and_the_environment) {
+  const fs::path dir = fs::temp_directory_path() / ("cg-secrets-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  {
+    std::ofstream(dir / "sender.key") << "sender-key-from-a-file-0123\n";  // a trailing line break, as editors write
+    std::ofstream(dir / "empty.key") << "\n";
+  }
+  ::setenv("CG_TEST_ADMIN_KEY", "admin-key-from-the-env-0123", 1);
+  ::setenv("CG_TEST_UPSTREAM_AUTH", "Bearer upstream-token", 1);
+  ::unsetenv("CG_TEST_UNSET");
+  const ServerConfig c = parse_config(R"({
+    "senders": [{"id": "a", "api_key": {"file": ")" + (dir / "sender.key").string() + R"("}}],
+    "admins": [{"id": "ops", "api_key": {"env": "CG_TEST_ADMIN_KEY"}}],
+    "forward": {"targets": {"p": {"type": "http", "x12_url": "http://127.0.0.1:9/x12",
+                                  "headers": {"Authorization": {"env": "CG_TEST_UPSTREAM_AUTH"}, "X-Plain": "v"}}}}
+  })");
+  BOOST_TEST(c.senders.at(0).credential.api_key == "sender-key-from-a-file-0123");
+  BOOST_TEST(c.admins.at(0).credential.api_key == "admin-key-from-the-env-0123");
+  BOOST_TEST(c.forward.targets.at("p").headers.at("Authorization") == "Bearer upstream-token");
+  BOOST_TEST(c.forward.targets.at("p").headers.at("X-Plain") == "v");
+  // Each failure names the key and says what is wrong.
+  BOOST_TEST(config_error(R"({"admins": [{"id": "o", "api_key": {"env": "CG_TEST_UNSET"}}]})") ==
+             "admins[0].api_key.env: the environment variable CG_TEST_UNSET is not set (or empty)");
+  BOOST_TEST(config_error(R"({"admins": [{"id": "o", "api_key": {"file": "/nonexistent/key"}}]})")
+                 .find("admins[0].api_key.file: cannot read /nonexistent/key: No such file") == 0u);
+  BOOST_TEST(config_error(R"({"admins": [{"id": "o", "api_key": {"file": ")" + (dir / "empty.key").string() + R"("}}]})")
+                 .find("admins[0].api_key.file: ") == 0u);
+  BOOST_TEST(config_error(R"({"admins": [{"id": "o", "api_key": {"path": "x"}}]})") ==
+             "admins[0].api_key: must be a string, {\"file\": PATH} or {\"env\": NAME}");
+  // The checks on the value still apply to a secret read from elsewhere.
+  ::setenv("CG_TEST_SHORT", "short", 1);
+  BOOST_TEST(config_error(R"({"admins": [{"id": "o", "api_key": {"env": "CG_TEST_SHORT"}}]})").find("admins[0].api_key: must have at least 16") == 0u);
+  fs::remove_all(dir);
+}
+
 BOOST_AUTO_TEST_CASE(trading_partners_reach_the_pipeline) {
   const ServerConfig c = parse_config(R"({"identity": {"sender_id": "CG1"},
     "trading_partners": {"87726": {"receiver_qualifier": "30", "receiver_id": "870000000",
