@@ -22,9 +22,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <rapidjson/document.h>
+
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <set>
+#include <sstream>
 
 namespace cg::engine {
 namespace {
@@ -38,7 +42,8 @@ constexpr const char* kServeHelp =
     "/openapi.json (every endpoint), /healthz, /readyz, /metrics, and for admins the\n"
     "operations console at /admin/console (docs/server.md). Accepted claims are written to\n"
     "the durable spool and forwarded (outbox folder or HTTP upstream). SIGTERM/SIGINT:\n"
-    "graceful shutdown. Without options: the embedded default (127.0.0.1:8080, the bundled\n"
+    "graceful shutdown; SIGHUP: reload the configuration, rule packs and code set (a bad\n"
+    "file keeps the running ones; docs/server.md). Without options: the embedded default (127.0.0.1:8080, the bundled\n"
     "code set, data under ./var, accepted claims to var/outbox), which is UNAUTHENTICATED:\n"
     "configure senders, admins and tls before exposing the port (docs/security.md).\n"
     "\n"
@@ -94,6 +99,37 @@ ServerConfig effective_config(const CommonOptions& o) {
   if (!o.data_dir.empty()) c.data_dir = o.data_dir;
   c.resolve();
   return c;
+}
+
+std::string config_text(const CommonOptions& o) {
+  if (o.config_file.empty()) return "{}";
+  std::ifstream in(o.config_file, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The top-level settings that differ between two configuration texts, except those a reload
+// applies (code_set, rules, identity, trading_partners) and comments ("_..."): they take effect
+// only at a restart.
+std::vector<std::string> restart_only_changes(const std::string& before, const std::string& after) {
+  constexpr unsigned kFlags = rapidjson::kParseCommentsFlag | rapidjson::kParseTrailingCommasFlag;
+  rapidjson::Document a, b;
+  a.Parse<kFlags>(before.data(), before.size());
+  b.Parse<kFlags>(after.data(), after.size());
+  std::vector<std::string> changed;
+  if (a.HasParseError() || b.HasParseError() || !a.IsObject() || !b.IsObject()) return changed;
+  std::set<std::string> keys;
+  for (const auto* d : {&a, &b})
+    for (auto it = d->MemberBegin(); it != d->MemberEnd(); ++it) keys.emplace(it->name.GetString(), it->name.GetStringLength());
+  for (const auto& k : keys) {
+    if (k.empty() || k[0] == '_' || k == "code_set" || k == "rules" || k == "identity" || k == "trading_partners") continue;
+    const auto ia = a.FindMember(k.c_str());
+    const auto ib = b.FindMember(k.c_str());
+    const bool in_a = ia != a.MemberEnd(), in_b = ib != b.MemberEnd();
+    if (in_a != in_b || (in_a && ia->value != ib->value)) changed.push_back(k);
+  }
+  return changed;
 }
 
 }  // namespace
@@ -230,6 +266,24 @@ int cmd_serve(const Args& args) {
   parts.audit = audit.get();
   parts.idempotency = idempotency.get();
   parts.receipts = receipts.get();
+  // SIGHUP and POST /admin/reload: the configuration file, its rule packs and the code set again.
+  const std::string started_with = config_text(opt);
+  parts.reload = [&opt, &started_with]() {
+    Reload r;
+    try {
+      const ServerConfig next = effective_config(opt);
+      PipelineOptions po = pipeline_options(next);
+      if (std::string err; !load_code_set(next, po, err)) {
+        r.error = err;
+        return r;
+      }
+      r.restart_needed = restart_only_changes(started_with, config_text(opt));
+      r.pipeline = std::make_shared<const Pipeline>(std::move(po));
+    } catch (const ConfigError& e) {
+      r.error = std::string("bad configuration: ") + e.what();
+    }
+    return r;
+  };
   Server server(config, std::move(parts));
   if (std::string err = server.start(); !err.empty()) {
     std::fprintf(stderr, "claimgate serve: %s\n", err.c_str());

@@ -320,6 +320,8 @@ struct Server::Impl {
   std::map<std::string, std::uint32_t> per_client;  // open connections by client address
   std::atomic<std::uint32_t> probe_slots{0};
   std::atomic<std::uint64_t> buffered_bytes{0};
+  mutable std::mutex pipeline_mutex;  // parts.pipeline (swapped by a reload)
+  std::mutex reload_mutex;            // one reload at a time
   std::unique_ptr<Console> console;  // /admin/console, /admin/status
 
   Impl(ServerConfig c, ServerParts p)
@@ -368,8 +370,67 @@ struct Server::Impl {
     return ec ? 0 : ep.port();
   }
 
+  // The pipeline now: a request takes it once and keeps it to its end, so a reload never
+  // changes the rules under a request.
+  [[nodiscard]] std::shared_ptr<const Pipeline> pipeline() const {
+    std::lock_guard lock(pipeline_mutex);
+    return parts.pipeline;
+  }
+
+  // A reload (SIGHUP, POST /admin/reload): a new pipeline from parts.reload, swapped in; a bad
+  // new file keeps the running one and the answer (and the log) says why.
+  Reload reload(std::string_view by) {
+    std::lock_guard serial(reload_mutex);
+    Reload r;
+    if (!parts.reload) {
+      r.error = "reloading is not available in this server";
+    } else {
+      try {
+        r = parts.reload();
+      } catch (const std::exception& e) {
+        r.pipeline.reset();
+        r.error = e.what();
+      }
+    }
+    if (r.pipeline) {
+      std::lock_guard lock(pipeline_mutex);
+      parts.pipeline = r.pipeline;
+    }
+    if (r.error.empty() && !r.pipeline) r.error = "the reload produced no pipeline";
+    log::Line line(r.pipeline ? log::Level::Info : log::Level::Error, r.pipeline ? "reload.done" : "reload.failed");
+    line.str("by", by).str("error", r.error).list("restart_needed", r.restart_needed, 50);
+    return r;
+  }
+
+  static std::string reload_json(const Reload& r) {
+    std::string j = std::string("{\"reloaded\":") + (r.pipeline ? "true" : "false") + ",\"error\":\"";
+    log::append_json_escaped(j, r.error);
+    j += "\",\"restart_needed\":[";
+    for (std::size_t i = 0; i < r.restart_needed.size(); ++i) {
+      j += i ? ",\"" : "\"";
+      log::append_json_escaped(j, r.restart_needed[i]);
+      j += '"';
+    }
+    j += "]}\n";
+    return j;
+  }
+
+  // SIGTERM/SIGINT: a graceful shutdown; SIGHUP: a reload (on the work pool), then wait again.
+  void wait_signal() {
+    signals.async_wait([this](const error_code& e, int sig) {
+      if (e) return;
+      log::Line(log::Level::Info, "signal").num("signal", sig);
+      if (sig == SIGHUP) {
+        asio::post(work, [this] { (void)reload("SIGHUP"); });
+        wait_signal();
+        return;
+      }
+      begin_drain();
+    });
+  }
+
   [[nodiscard]] bool ready() const {
-    return parts.pipeline && parts.spool && parts.spool->stats().healthy && !draining.load();
+    return pipeline() && parts.spool && parts.spool->stats().healthy && !draining.load();
   }
 
   // ---- accept ---------------------------------------------------------------------------
@@ -1341,6 +1402,8 @@ struct Server::Impl {
     }
 
     const rules::Date today = local_today();
+    // Held to the end of the request: sessions refer to it, and a reload may swap it meanwhile.
+    const std::shared_ptr<const Pipeline> current = pipeline();
     std::vector<ForwardItem>* forward = nullptr;
     const std::vector<transforms::ClaimOutcome>* outcomes = nullptr;
     X12Result xr;
@@ -1355,7 +1418,7 @@ struct Server::Impl {
       stamp.time = std::move(now.time);
       char source[40];
       std::snprintf(source, sizeof source, "request-%llu", static_cast<unsigned long long>(request_id));
-      auto x12 = parts.pipeline->begin_x12(source, sender, today, stamp, rid(request_id));
+      auto x12 = current->begin_x12(source, sender, today, stamp, rid(request_id));
       const std::size_t max_claims = config.limits.max_claims_per_request;
       // Over the size limit by its Content-Length: only the interchange header is read, for the TA1.
       const auto length = parser.content_length();
@@ -1427,7 +1490,7 @@ struct Server::Impl {
                                                                   : FhirOperation::Validate;
       co_await offload(c, [&] {
         fault("pipeline");
-        fr = parts.pipeline->process_fhir(body, op, sender, today, {}, "request", rid(request_id));
+        fr = current->process_fhir(body, op, sender, today, {}, "request", rid(request_id));
       });
       r.counts = std::move(fr.counts);
       if (r.counts.claims > config.limits.max_claims_per_request) co_return body_refusal(BodyStatus::Stopped, true);
@@ -1524,7 +1587,7 @@ struct Server::Impl {
       return a;
     }
     if (method == http::verb::get && target == "/admin/status") {
-      a.body = console->status_json(parts.pipeline.get());
+      a.body = console->status_json(pipeline().get());
       a.headers = console_headers();
       return a;
     }
@@ -1545,17 +1608,31 @@ struct Server::Impl {
         return a;
       }
     }
-    if (target == "/admin/dead-letters" || target == "/admin/dead-letters/replay" || target == "/admin/status" ||
+    if (target == "/admin/reload" && method == http::verb::post) {
+      // Blocks this io thread while the code set loads (milliseconds): an operator action.
+      const Reload result = reload("admin:" + r.sender);
+      a.status = result.pipeline ? 200 : 422;
+      a.body = reload_json(result);
+      audit(AuditRecord("admin")
+                .str("request_id", rid(r.id))
+                .str("admin", r.sender)
+                .str("auth", r.auth_method)
+                .str("address", c.address)
+                .str("action", "reload")
+                .str("error", result.error));
+      return a;
+    }
+    if (target == "/admin/dead-letters" || target == "/admin/dead-letters/replay" || target == "/admin/status" || target == "/admin/reload" ||
         (target.rfind("/admin/console", 0) == 0 && console_asset(target.substr(14)))) {
       a.status = 405;
-      a.headers.emplace_back("Allow", target == "/admin/dead-letters/replay" ? "POST" : "GET");
+      a.headers.emplace_back("Allow", target == "/admin/dead-letters/replay" || target == "/admin/reload" ? "POST" : "GET");
       a.body = error_json("method_not_allowed", std::string("use ") + a.headers.back().second);
       return a;
     }
     a.status = 404;
     a.body = error_json("not_found",
                         "admin endpoints: GET /admin/console, GET /admin/status, GET /admin/dead-letters, "
-                        "POST /admin/dead-letters/replay[?key=K]");
+                        "POST /admin/dead-letters/replay[?key=K], POST /admin/reload");
     return a;
   }
 
@@ -1674,11 +1751,8 @@ std::string Server::start() {
   }
   m.signals.add(SIGTERM, ec);
   m.signals.add(SIGINT, ec);
-  m.signals.async_wait([&m](const error_code& e, int sig) {
-    if (e) return;
-    log::Line(log::Level::Info, "signal").num("signal", sig);
-    m.begin_drain();
-  });
+  m.signals.add(SIGHUP, ec);
+  m.wait_signal();
   asio::co_spawn(m.ioc, m.accept_loop(m.acceptor, false), asio::detached);
   const std::uint32_t n = m.threads_wanted();
   for (std::uint32_t i = 0; i < n; ++i) {

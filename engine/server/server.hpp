@@ -13,6 +13,7 @@
 //   GET  /fhir/ClaimResponse/{key}  the same as a ClaimResponse (FHIR read)
 //   GET  /healthz, /readyz, /metrics
 //   GET  /admin/dead-letters, POST /admin/dead-letters/replay[?key=K]   (admin credential)
+//   POST /admin/reload          the configuration, packs and code set again (as SIGHUP)
 //   GET  /admin/console[/FILE], /admin/status   the operations console (console.hpp; admin credential)
 //
 // Accepted claims are appended to the spool and fsynced before the answer is written.
@@ -43,6 +44,7 @@
 #include <string_view>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace cg::engine {
 
@@ -50,8 +52,19 @@ class AuditLog;
 class IdempotencyStore;
 class Receipts;
 
+// What a reload (SIGHUP, POST /admin/reload) produced.
+struct Reload {
+  std::shared_ptr<const Pipeline> pipeline;  // null: nothing changed, `error` says why
+  std::string error;
+  std::vector<std::string> restart_needed;  // changed settings that take effect only at a restart
+};
+
 struct ServerParts {
   std::shared_ptr<const Pipeline> pipeline;
+  // Re-reads the configuration, rule packs and code set into a new pipeline (claimgate serve);
+  // runs on a worker thread, one at a time. Without it SIGHUP and POST /admin/reload answer
+  // that reloading is not available. Requests in flight finish on the pipeline they started with.
+  std::function<Reload()> reload;
   Spool* spool = nullptr;
   Metrics* metrics = nullptr;
   std::shared_ptr<ControlNumbers> control_numbers;  // ISA13 of the answers and 837s written
