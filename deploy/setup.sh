@@ -5,6 +5,9 @@
 # CG_BUILD_TARGETS: build only these targets (deploy/run.sh: what the server needs), else all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache (when installed) rewrites paths below the checkout to relative ones, so a clone in
+# another directory reuses what an earlier one compiled.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 
 PACKAGES=(cmake ninja-build g++ pkg-config xz-utils
           libboost1.81-dev libboost-test1.81-dev rapidjson-dev libpugixml-dev libssl-dev liblzma-dev

@@ -5,6 +5,9 @@
 # detection, its multi-threaded test under TSan).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache (when installed) rewrites paths below the checkout to relative ones, so a clone in
+# another directory reuses what an earlier one compiled.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 # dpkg-dev (dpkg-shlibdeps), systemd (systemd-analyze) and curl for the Debian package test;
 # kcat (the Kafka command-line client) sends records in the stream integration test; the JDK,
 # JNA, Rhino and JUnit 5 for the Java binding and its tests, pytest and venv for the Python
