@@ -6,8 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # ccache (when installed) rewrites paths below the checkout to relative ones, so a clone in
-# another directory reuses what an earlier one compiled.
-export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
+# another directory reuses what an earlier one compiled (debug info then names relative paths).
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 
 PACKAGES=(cmake ninja-build g++ pkg-config xz-utils
           libboost1.81-dev libboost-test1.81-dev rapidjson-dev libpugixml-dev libssl-dev liblzma-dev

@@ -6,8 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # ccache (when installed) rewrites paths below the checkout to relative ones, so a clone in
-# another directory reuses what an earlier one compiled.
-export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
+# another directory reuses what an earlier one compiled (debug info then names relative paths).
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 # dpkg-dev (dpkg-shlibdeps), systemd (systemd-analyze) and curl for the Debian package test;
 # kcat (the Kafka command-line client) sends records in the stream integration test; the JDK,
 # JNA, Rhino and JUnit 5 for the Java binding and its tests, pytest and venv for the Python
