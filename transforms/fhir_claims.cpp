@@ -3,6 +3,8 @@
 
 #include "parsers/fhir/json_document.hpp"
 #include "parsers/fhir/ndjson.hpp"
+#include "transforms/claim_fhir.hpp"
+#include "transforms/code_systems.hpp"
 
 #include <algorithm>
 #include <array>
@@ -386,6 +388,12 @@ class ClaimMapper {
   void item(const Value& it, std::size_t i);
   void insurance(const Value& arr);
   void patient(const Value& ref);
+  // What translation needs (Claim::parties, Claim::details); never a finding.
+  void translation(const Value& res);
+  void party(const Value* resource, rules::Party& out) const;
+  const Value* resolve_member(const Value& obj, std::string_view name) const {
+    return resolve(fhir::str(fhir::member(fhir::member(obj, name) ? *fhir::member(obj, name) : obj, "reference")));
+  }
 
   const fhir::JsonDocument& doc_;
   const BundleIndex* bundle_;
@@ -964,6 +972,7 @@ void ClaimMapper::item(const Value& it, std::size_t) {
   if (location) {
     Enter e(path_, "locationCodeableConcept");
     const Coding c = codeable_concept(*location, any_rank, kPlaceOfService);
+    line.place_of_service = c.code;
     // Place of service (837P CLM05-1) when the claim carries none at its level.
     if (claim_.facility_code.empty() && claim_.kind != rules::ClaimKind::Institutional)
       claim_.facility_code = c.code;
@@ -987,6 +996,8 @@ void ClaimMapper::item(const Value& it, std::size_t) {
         Enter ev(path_, "value");
         quantity = number_value(*v);
       }
+      if (fhir::str(fhir::member(*qty, "system")) == code_systems::kX12UnitBasis)
+        line.unit_basis = fhir::str(fhir::member(*qty, "code")).substr(0, 2);
     }
     line.units = quantity;
   }
@@ -1007,6 +1018,21 @@ void ClaimMapper::item(const Value& it, std::size_t) {
     long double v = static_cast<long double>(unit_price->units) * (quantity ? *quantity : 1.0);
     if (factor_value) v = v * factor_value->units / rules::Amount::kScale;
     if (std::fabs(v) < 9.0e17L) line.charge = rules::Amount{static_cast<std::int64_t>(std::llround(v)), true};
+  }
+  if (const Value* site = fhir::member(it, "bodySite")) {
+    // 837D tooth (TOO02) and its surfaces (TOO03), ADA universal numbering.
+    if (const Value* codings = fhir::member(*site, "coding"); codings && codings->IsArray()) {
+      for (const auto& cd : codings->GetArray()) {
+        if (fhir::str(fhir::member(cd, "system")) != code_systems::kAdaToothSystem) continue;
+        rules::Tooth& t = line.teeth.emplace_back();
+        t.code = fhir::str(fhir::member(cd, "code")).substr(0, 50);
+        if (const Value* subs = fhir::member(it, "subSite"); subs && subs->IsArray())
+          for (const auto& sub : subs->GetArray())
+            if (const Value* sc = fhir::member(sub, "coding"); sc && sc->IsArray() && !sc->Empty())
+              t.surfaces.emplace_back(fhir::str(fhir::member((*sc)[0], "code")).substr(0, 2));
+        break;
+      }
+    }
   }
   claim_.lines.push_back(std::move(line));
 }
@@ -1235,6 +1261,7 @@ void ClaimMapper::map(const Value& res) {
     }
     claim_.frequency_code = claim_.fhir.status == "cancelled" ? "8" : replaces ? "7" : "1";
   }
+  translation(res);
   if (!claim_.date_from && !claim_.date_to) {
     for (const auto& l : claim_.lines) {
       const auto& f = l.service_from ? l.service_from : l.service_to;
@@ -1242,6 +1269,223 @@ void ClaimMapper::map(const Value& res) {
       if (f && (!claim_.date_from || *f < *claim_.date_from)) claim_.date_from = f;
       if (t && (!claim_.date_to || *claim_.date_to < *t)) claim_.date_to = t;
     }
+  }
+}
+
+namespace {
+
+// A Coding of a CodeableConcept (or Coding array holder) with the given system; nullptr none.
+const Value* coding_of(const Value* concept_value, std::string_view system) {
+  const Value* codings = concept_value ? fhir::member(*concept_value, "coding") : nullptr;
+  if (!codings || !codings->IsArray()) return nullptr;
+  for (const auto& cd : codings->GetArray())
+    if (fhir::str(fhir::member(cd, "system")) == system) return &cd;
+  return nullptr;
+}
+std::string_view code_in(const Value* concept_value, std::string_view system) {
+  const Value* cd = coding_of(concept_value, system);
+  return cd ? fhir::str(fhir::member(*cd, "code")) : std::string_view();
+}
+std::string clip(std::string_view s) { return std::string(s.substr(0, 80)); }
+
+}  // namespace
+
+void ClaimMapper::party(const Value* r, rules::Party& p) const {
+  namespace cs = code_systems;
+  if (!r || !r->IsObject()) return;
+  const std::string_view type = fhir::str(fhir::member(*r, "resourceType"));
+  p.person = type == "Patient" || type == "Practitioner";
+  const Value* name = fhir::member(*r, "name");
+  if (name && name->IsString()) {
+    p.last_or_org = clip(fhir::str(*name));
+  } else if (name && name->IsArray() && !name->Empty()) {
+    const Value& n = (*name)[0];
+    p.last_or_org = clip(fhir::str(fhir::member(n, "family")));
+    if (const Value* given = fhir::member(n, "given"); given && given->IsArray()) {
+      if (given->Size() > 0) p.first = clip(fhir::str((*given)[0]));
+      if (given->Size() > 1) p.middle = clip(fhir::str((*given)[1]));
+    }
+    if (const Value* suffix = fhir::member(n, "suffix"); suffix && suffix->IsArray() && !suffix->Empty())
+      p.suffix = clip(fhir::str((*suffix)[0]));
+  }
+  if (const Value* ids = fhir::member(*r, "identifier"); ids && ids->IsArray()) {
+    for (const auto& id : ids->GetArray()) {
+      const std::string_view value = fhir::str(fhir::member(id, "value"));
+      const std::string_view system = fhir::str(fhir::member(id, "system"));
+      const Value* idtype = fhir::member(id, "type");
+      std::string_view qual = code_in(idtype, cs::kX12IdQualifier);
+      std::string_view tax = code_in(idtype, cs::kX12RefQualifier);
+      if (system == cs::kEin) tax = "EI";
+      else if (system == cs::kSsn) tax = "SY";
+      else if (system == cs::kNpi) qual = "XX";
+      else if (qual.empty() && code_in(idtype, cs::kC4bbIdentifierType) == "payerid") qual = "PI";
+      else if (qual.empty() && code_in(idtype, cs::kV2IdentifierType) == "MB") qual = "MI";
+      if (value.empty()) continue;
+      if (!tax.empty() && p.tax_id.empty()) {
+        p.tax_qualifier = tax;
+        p.tax_id = clip(value);
+      } else if (tax.empty() && p.id.empty() && !qual.empty()) {
+        p.id_qualifier = qual;
+        p.id = clip(value);
+      }
+    }
+  }
+  const Value* addr = fhir::member(*r, "address");
+  if (addr && addr->IsArray()) addr = addr->Empty() ? nullptr : &(*addr)[0];
+  if (addr && addr->IsObject()) {
+    if (const Value* lines = fhir::member(*addr, "line"); lines && lines->IsArray()) {
+      if (lines->Size() > 0) p.address1 = clip(fhir::str((*lines)[0]));
+      if (lines->Size() > 1) p.address2 = clip(fhir::str((*lines)[1]));
+    }
+    p.city = clip(fhir::str(fhir::member(*addr, "city")));
+    p.state = clip(fhir::str(fhir::member(*addr, "state")));
+    p.zip = clip(fhir::str(fhir::member(*addr, "postalCode")));
+    p.country = clip(fhir::str(fhir::member(*addr, "country")));
+  }
+  if (const std::string_view bd = fhir::str(fhir::member(*r, "birthDate")); bd.size() == 10)
+    p.birth_date = rules::parse_iso_date(bd);
+  const std::string_view g = fhir::str(fhir::member(*r, "gender"));
+  p.sex = g == "male" ? 'M' : g == "female" ? 'F' : g.empty() ? 0 : 'U';
+  if (const Value* q = fhir::member(*r, "qualification"); q && q->IsArray() && !q->Empty())
+    p.taxonomy = clip(code_in(fhir::member((*q)[0], "code"), cs::kNuccTaxonomy));
+  if (const Value* t = fhir::member(*r, "type"); t && t->IsArray() && !t->Empty())
+    p.taxonomy = clip(code_in(&(*t)[0], cs::kNuccTaxonomy));
+}
+
+void ClaimMapper::translation(const Value& res) {
+  namespace cs = code_systems;
+  auto& pt = claim_.parties;
+  auto& d = claim_.details;
+  const Value* patient_res = resolve(claim_.fhir.patient_reference);
+  party(resolve(claim_.fhir.provider_reference), pt.billing);
+  if (pt.billing.id.empty() && !claim_.billing_npi.empty()) {
+    pt.billing.id_qualifier = "XX";
+    pt.billing.id = claim_.billing_npi;
+  }
+  party(resolve(claim_.fhir.insurer_reference), pt.payer);
+  if (focal_coverage_ && focal_coverage_->IsObject()) {
+    const Value& cov = *focal_coverage_;
+    if (pt.payer.empty())
+      if (const Value* payor = fhir::member(cov, "payor"); payor && payor->IsArray() && !payor->Empty())
+        party(resolve(fhir::str(fhir::member((*payor)[0], "reference"))), pt.payer);
+    const Value* rel = fhir::member(cov, "relationship");
+    std::string_view x12rel = code_in(rel, cs::kX12Relationship);
+    const std::string_view fhirrel = code_in(rel, cs::kSubscriberRelationship);
+    if (x12rel.empty())
+      x12rel = fhirrel == "self" ? "18" : fhirrel == "spouse" ? "01" : fhirrel == "child" ? "19"
+               : fhirrel == "common" ? "53" : fhirrel.empty() ? "" : "G8";
+    d.relationship = x12rel;
+    const std::string_view sub_ref = fhir::str(fhir::member(fhir::member(cov, "subscriber") ? *fhir::member(cov, "subscriber") : cov, "reference"));
+    const Value* sub_res = sub_ref.empty() ? nullptr : resolve(sub_ref);
+    if (sub_res && sub_res != patient_res) {
+      party(sub_res, pt.subscriber);
+      party(patient_res, pt.patient);
+    } else if (sub_res || x12rel == "18") {
+      party(patient_res, pt.subscriber);
+    }
+    if (const std::string_view sid = fhir::str(fhir::member(cov, "subscriberId")); !sid.empty() && pt.subscriber.id.empty()) {
+      pt.subscriber.id_qualifier = "MI";
+      pt.subscriber.id = clip(sid);
+    }
+    if (const Value* classes = fhir::member(cov, "class"); classes && classes->IsArray())
+      for (const auto& k : classes->GetArray())
+        if (code_in(fhir::member(k, "type"), cs::kCoverageClass) == "group")
+          d.group_number = clip(fhir::str(fhir::member(k, "value")));
+    d.filing_indicator = clip(code_in(fhir::member(cov, "type"), cs::kX12FilingIndicator));
+    const std::string_view order = fhir::str(fhir::member(cov, "order"));
+    d.payer_responsibility = order == "1" ? "P" : order == "2" ? "S" : order == "3" ? "T" : "";
+  } else if (patient_res) {
+    party(patient_res, pt.patient);
+  }
+  if (pt.payer.id.empty() && !claim_.payer_id.empty()) {
+    pt.payer.id_qualifier = "PI";
+    pt.payer.id = claim_.payer_id;
+  }
+  if (const Value* team = fhir::member(res, "careTeam"); team && team->IsArray()) {
+    for (const auto& m : team->GetArray()) {
+      const std::string_view role = code_in(fhir::member(m, "role"), cs::kC4bbCareTeamRole);
+      rules::Party* to = role == "performing" || role == "rendering" ? &pt.rendering
+                         : role == "attending"                      ? &pt.attending
+                         : role == "referring"                      ? &pt.referring
+                                                                    : nullptr;
+      if (to && to->empty()) party(resolve(fhir::str(fhir::member(fhir::member(m, "provider") ? *fhir::member(m, "provider") : m, "reference"))), *to);
+    }
+  }
+  if (const Value* fac = fhir::member(res, "facility")) party(resolve(fhir::str(fhir::member(*fac, "reference"))), pt.facility);
+  if (const std::string_view created = claim_.fhir.created; created.size() >= 10) d.created = rules::parse_iso_date(created);
+  if (const Value* related = fhir::member(res, "related"); related && related->IsArray())
+    for (const auto& rel : related->GetArray())
+      if (code_in(fhir::member(rel, "relationship"), cs::kRelatedClaimRelationship) == "prior")
+        if (const Value* c = fhir::member(rel, "claim"))
+          d.original_reference = clip(fhir::str(fhir::member(fhir::member(*c, "identifier") ? *fhir::member(*c, "identifier") : *c, "value")));
+  if (const Value* ins = fhir::member(res, "insurance"); ins && ins->IsArray() && claim_.fhir.focal_insurance >= 0 &&
+                                                         static_cast<rapidjson::SizeType>(claim_.fhir.focal_insurance) < ins->Size())
+    if (const Value* pre = fhir::member((*ins)[static_cast<rapidjson::SizeType>(claim_.fhir.focal_insurance)], "preAuthRef");
+        pre && pre->IsArray() && !pre->Empty())
+      d.prior_authorization = clip(fhir::str((*pre)[0]));
+  if (const Value* infos = fhir::member(res, "supportingInfo"); infos && infos->IsArray()) {
+    for (const auto& si : infos->GetArray()) {
+      const Value* cat = fhir::member(si, "category");
+      const Value* code = fhir::member(si, "code");
+      const std::string_view c4bb = code_in(cat, cs::kC4bbSupportingInfoType);
+      const std::string_view x12q = code_in(cat, cs::kX12CodeListQualifier);
+      const Value* codings = code ? fhir::member(*code, "coding") : nullptr;
+      const std::string_view value =
+          codings && codings->IsArray() && !codings->Empty() ? fhir::str(fhir::member((*codings)[0], "code")) : "";
+      const Value* period_v = fhir::member(si, "timingPeriod");
+      const std::string_view start = fhir::str(period_v ? fhir::member(*period_v, "start") : fhir::member(si, "timingDate"));
+      const std::string_view end = period_v ? fhir::str(fhir::member(*period_v, "end")) : start;
+      if (c4bb == "typeofbill") {
+        std::string_view bill = value;
+        if (bill.size() == 4 && bill[0] == '0') bill.remove_prefix(1);
+        if (bill.size() == 3) {
+          claim_.facility_code = bill.substr(0, 2);
+          claim_.frequency_code = bill.substr(2);
+        }
+      } else if (c4bb == "admissionperiod") {
+        d.admission_date = start.size() >= 10 ? rules::parse_iso_date(start.substr(0, 10)) : std::nullopt;
+      } else if (c4bb == "admtype") {
+        d.admission_type = clip(value);
+      } else if (c4bb == "pointoforigin") {
+        d.admission_source = clip(value);
+      } else if (c4bb == "discharge-status") {
+        d.patient_status = clip(value);
+      } else if (!x12q.empty()) {
+        rules::InstitutionalCode& ic = d.codes.emplace_back();
+        ic.qualifier = clip(x12q);
+        ic.code = clip(value);
+        if (start.size() >= 10) ic.from = rules::parse_iso_date(start.substr(0, 10));
+        if (end.size() >= 10) ic.to = rules::parse_iso_date(end.substr(0, 10));
+        if (const Value* q = fhir::member(si, "valueQuantity"))
+          if (auto a = rules::parse_amount(fhir::str(fhir::member(*q, "value")))) ic.amount = *a;
+      }
+    }
+  }
+  // The X12 values with no FHIR element (claimgate's extension, written by claim_to_fhir).
+  if (const Value* exts = fhir::member(res, "extension"); exts && exts->IsArray()) {
+    for (const auto& ext : exts->GetArray()) {
+      if (fhir::str(fhir::member(ext, "url")) != kX12Extension) continue;
+      const Value* subs = fhir::member(ext, "extension");
+      if (!subs || !subs->IsArray()) continue;
+      for (const auto& sub : subs->GetArray()) {
+        const std::string_view url = fhir::str(fhir::member(sub, "url"));
+        const std::string v = clip(fhir::str(fhir::member(sub, "valueString")));
+        if (url == "CLM05-1") claim_.facility_code = v;
+        else if (url == "CLM05-3") claim_.frequency_code = v;
+        else if (url == "CLM06") d.provider_signature = v;
+        else if (url == "CLM07") d.assignment = v;
+        else if (url == "CLM08") d.benefits_assignment = v;
+        else if (url == "CLM09") d.release_of_info = v;
+        else if (url == "SBR01") d.payer_responsibility = v;
+        else if (url == "SBR09" && d.filing_indicator.empty()) d.filing_indicator = v;
+      }
+    }
+  }
+  if (!pt.patient.empty() || !pt.subscriber.empty()) {
+    // The canonical claim's patient demographics are the patient party's.
+    const rules::Party& who = pt.patient.empty() ? pt.subscriber : pt.patient;
+    if (!claim_.birth_date) claim_.birth_date = who.birth_date;
+    if (!claim_.sex) claim_.sex = who.sex;
   }
 }
 

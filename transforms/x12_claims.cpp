@@ -3,6 +3,7 @@
 #include "parsers/x12/guide_837.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 namespace cg::transforms {
@@ -151,10 +152,16 @@ class X12ClaimReader::Builder final : public x12::Handler {
   void on_segment(const x12::BodySegment& b, const x12::Envelope& env) override {
     if (observer_) observer_->on_segment(b, env);
     const x12::Segment& s = b.seg;
+    if (!claim_ && s.code != x12::seg_code("HL") && s.code != x12::seg_code("CLM") && !map_context(b))
+      note_unmapped(b, b.hl_level == 20 ? unmapped_provider_ : b.hl_level == 22 ? unmapped_subscriber_
+                                                                                 : unmapped_patient_);
     if (s.code == x12::seg_code("HL")) {
       finish_claim();
+      party_ = nullptr;
       if (b.hl_level == 20) {
         billing_npi_.clear();
+        billing_ = rules::Party{};
+        unmapped_provider_.clear();
         billing_zip_.reset();
         ctx_.billing_name.clear();
         reset_subscriber();
@@ -169,6 +176,9 @@ class X12ClaimReader::Builder final : public x12::Handler {
         patient_level_ = true;
         pat_birth_.reset();
         pat_sex_ = 0;
+        patient_ = rules::Party{};
+        pat01_.clear();
+        unmapped_patient_.clear();
         begin_block(ctx_.raw_patient, ctx_.patient_hl, s);
       }
       return;
@@ -182,57 +192,9 @@ class X12ClaimReader::Builder final : public x12::Handler {
       return;
     }
     if (block_ != nullptr) append_raw(s);
-    if (s.code == x12::seg_code("NM1")) {
-      if (b.loop == "2010AA") {
-        if (s.el(8) == "XX") {
-          billing_npi_ = std::string(s.el(9));
-          billing_npi_loc_ = where(s, b.position, b.loop, 9, 0, 67);
-        }
-        ctx_.billing_name = std::string(s.el(3));
-      } else if (b.loop == "2010BB") {
-        payer_id_ = std::string(s.el(9));
-      } else if (b.loop == "1000A") {
-        ctx_.submitter_name = std::string(s.el(3));
-        ctx_.submitter_id = std::string(s.el(9));
-      } else if (b.loop == "1000B") {
-        ctx_.receiver_name = std::string(s.el(3));
-        ctx_.receiver_nm1_id = std::string(s.el(9));
-      } else if (b.loop == "2010BA") {
-        sub_last_ = std::string(s.el(3));
-        sub_first_ = std::string(s.el(4));
-        member_id_ = std::string(s.el(9));
-      } else if (b.loop == "2010CA") {
-        pat_last_ = std::string(s.el(3));
-        pat_first_ = std::string(s.el(4));
-      }
-      return;
-    }
-    if (s.code == x12::seg_code("N4") && b.loop == "2010AA") {
-      billing_zip_ = check_billing_zip(s, b);
-      return;
-    }
-    if (s.code == x12::seg_code("DMG")) {
-      auto birth = s.el(1) == "D8" ? rules::parse_d8(s.el(2)) : std::nullopt;
-      const char sex = s.el(3).size() == 1 ? s.el(3)[0] : 0;
-      if (b.loop == "2010BA") {
-        sub_birth_ = birth;
-        sub_sex_ = sex;
-      } else if (b.loop == "2010CA") {
-        pat_birth_ = birth;
-        pat_sex_ = sex;
-      }
-      return;
-    }
     if (!claim_) return;
     claim_->x12.claim_end = s.offset + s.raw.size() + 1;
-    if (s.code == x12::seg_code("HI") && b.loop == "2300") {
-      if (type_ == x12::TransactionType::Institutional && is_procedure_qualifier(s.comp(1, 1)))
-        return add_procedures(b);
-      return add_diagnoses(b);
-    }
-    if (s.code == x12::seg_code("LX")) return start_line(b);
-    if (s.code == x12::seg_code("SV1") || s.code == x12::seg_code("SV2") || s.code == x12::seg_code("SV3")) return add_service(b);
-    if (s.code == x12::seg_code("DTP")) return add_date(b);
+    if (!map_claim_segment(b)) note_unmapped(b, claim_->x12.unmapped);
   }
 
   void on_transaction_end(const x12::Envelope& env, const x12::TransactionResult& r) override {
@@ -262,6 +224,169 @@ class X12ClaimReader::Builder final : public x12::Handler {
   }
 
  private:
+  static void note_unmapped(const x12::BodySegment& b, std::vector<std::string>& out) {
+    std::string name;
+    name.reserve(b.loop.size() + 1 + b.seg.id.size());
+    name.append(b.loop.empty() ? std::string_view("header") : b.loop).append(" ").append(b.seg.id);
+    if (out.size() < 32 && std::find(out.begin(), out.end(), name) == out.end()) out.push_back(std::move(name));
+  }
+
+  static void name_party(rules::Party& p, const x12::Segment& s) {
+    p.person = s.el(2) == "1";
+    p.last_or_org = std::string(s.el(3));
+    p.first = std::string(s.el(4));
+    p.middle = std::string(s.el(5));
+    p.suffix = std::string(s.el(7));
+    p.id_qualifier = std::string(s.el(8));
+    p.id = std::string(s.el(9));
+  }
+
+  // N3, N4, REF (tax id), PRV (taxonomy), DMG of the party the last NM1 named.
+  bool party_detail(const x12::Segment& s) {
+    if (party_ == nullptr) return false;
+    rules::Party& p = *party_;
+    if (s.code == x12::seg_code("N3")) {
+      p.address1 = std::string(s.el(1));
+      p.address2 = std::string(s.el(2));
+    } else if (s.code == x12::seg_code("N4")) {
+      if (s.size() > 4) return false;  // N405/N406 location qualifiers: not carried
+      p.city = std::string(s.el(1));
+      p.state = std::string(s.el(2));
+      p.zip = std::string(s.el(3));
+      p.country = std::string(s.el(4));
+    } else if (s.code == x12::seg_code("REF") && (s.el(1) == "EI" || s.el(1) == "SY") && p.tax_id.empty()) {
+      p.tax_qualifier = std::string(s.el(1));
+      p.tax_id = std::string(s.el(2));
+    } else if (s.code == x12::seg_code("PRV") && s.el(2) == "PXC") {
+      p.taxonomy = std::string(s.el(3));
+    } else if (s.code == x12::seg_code("DMG") && s.el(1) == "D8") {
+      p.birth_date = rules::parse_d8(s.el(2));
+      p.sex = s.el(3).size() == 1 ? s.el(3)[0] : 0;
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  // Segments before the CLM (header, 2000A-2010CA). False when the model does not carry it.
+  bool map_context(const x12::BodySegment& b) {
+    const x12::Segment& s = b.seg;
+    if (s.code == x12::seg_code("BHT")) {
+      created_ = rules::parse_d8(s.el(4));
+      return true;
+    }
+    if (b.loop == "1000A" || b.loop == "1000B") {
+      if (s.code == x12::seg_code("NM1")) {
+        (b.loop == "1000A" ? ctx_.submitter_name : ctx_.receiver_name) = std::string(s.el(3));
+        (b.loop == "1000A" ? ctx_.submitter_id : ctx_.receiver_nm1_id) = std::string(s.el(9));
+      } else if (s.code == x12::seg_code("PER") && b.loop == "1000A" && ctx_.submitter_phone.empty()) {
+        ctx_.submitter_contact = std::string(s.el(2));
+        if (s.el(3) == "TE") ctx_.submitter_phone = std::string(s.el(4));
+      }
+      return true;  // the envelope parties: the writer's configuration, not the claim's
+    }
+    if (s.code == x12::seg_code("NM1")) {
+      party_ = nullptr;
+      if (b.loop == "2010AA") {
+        if (s.el(8) == "XX") {
+          billing_npi_ = std::string(s.el(9));
+          billing_npi_loc_ = where(s, b.position, b.loop, 9, 0, 67);
+        }
+        ctx_.billing_name = std::string(s.el(3));
+        party_ = &billing_;
+      } else if (b.loop == "2010BB") {
+        payer_id_ = std::string(s.el(9));
+        party_ = &payer_;
+      } else if (b.loop == "2010BA") {
+        sub_last_ = std::string(s.el(3));
+        sub_first_ = std::string(s.el(4));
+        member_id_ = std::string(s.el(9));
+        party_ = &subscriber_;
+      } else if (b.loop == "2010CA") {
+        pat_last_ = std::string(s.el(3));
+        pat_first_ = std::string(s.el(4));
+        party_ = &patient_;
+      } else {
+        return false;
+      }
+      name_party(*party_, s);
+      return true;
+    }
+    if (s.code == x12::seg_code("PRV") && b.loop == "2000A" && s.el(2) == "PXC") {
+      billing_.taxonomy = std::string(s.el(3));
+      return true;
+    }
+    if (s.code == x12::seg_code("SBR")) {
+      sbr_ = {std::string(s.el(1)), std::string(s.el(2)), std::string(s.el(3)), std::string(s.el(9))};
+      return s.el(4).empty() && s.el(5).empty();  // SBR04 group name, SBR05 insurance type: not carried
+    }
+    if (s.code == x12::seg_code("PAT")) {
+      pat01_ = std::string(s.el(1));
+      return s.size() <= 1;
+    }
+    if (s.code == x12::seg_code("N4") && b.loop == "2010AA") billing_zip_ = check_billing_zip(s, b);
+    if (s.code == x12::seg_code("DMG")) {
+      auto birth = s.el(1) == "D8" ? rules::parse_d8(s.el(2)) : std::nullopt;
+      const char sex = s.el(3).size() == 1 ? s.el(3)[0] : 0;
+      if (b.loop == "2010BA") {
+        sub_birth_ = birth;
+        sub_sex_ = sex;
+      } else if (b.loop == "2010CA") {
+        pat_birth_ = birth;
+        pat_sex_ = sex;
+      }
+    }
+    if (s.code == x12::seg_code("REF") && b.loop == "2010AA" && s.el(1) != "EI" && s.el(1) != "SY") return false;
+    return party_detail(s);
+  }
+
+  // Segments from the CLM to the end of the claim. False when the model does not carry it.
+  bool map_claim_segment(const x12::BodySegment& b) {
+    const x12::Segment& s = b.seg;
+    rules::Claim& c = *claim_;
+    if (s.code == x12::seg_code("HI") && b.loop == "2300") return add_hi(b);
+    if (s.code == x12::seg_code("LX")) {
+      party_ = nullptr;
+      start_line(b);
+      return true;
+    }
+    if (s.code == x12::seg_code("SV1") || s.code == x12::seg_code("SV2") || s.code == x12::seg_code("SV3")) {
+      add_service(b);
+      return true;
+    }
+    if (s.code == x12::seg_code("DTP")) return add_date(b);
+    if (s.code == x12::seg_code("TOO") && b.loop == "2400" && !c.lines.empty() && s.el(1) == "JP") {
+      rules::Tooth& t = c.lines.back().teeth.emplace_back();
+      t.code = std::string(s.el(2));
+      for (std::size_t k = 1; k <= s.comp_count(3); ++k)
+        if (!s.comp(3, k).empty()) t.surfaces.emplace_back(s.comp(3, k));
+      return true;
+    }
+    if (b.loop == "2300" && s.code == x12::seg_code("REF") && (s.el(1) == "F8" || s.el(1) == "G1")) {
+      (s.el(1) == "F8" ? c.details.original_reference : c.details.prior_authorization) = std::string(s.el(2));
+      return true;
+    }
+    if (b.loop == "2300" && s.code == x12::seg_code("CL1")) {
+      c.details.admission_type = std::string(s.el(1));
+      c.details.admission_source = std::string(s.el(2));
+      c.details.patient_status = std::string(s.el(3));
+      return true;
+    }
+    if (b.loop.starts_with("2310") && s.code == x12::seg_code("NM1")) {
+      const std::string_view e = s.el(1);
+      party_ = e == "82"   ? &c.parties.rendering
+               : e == "71" ? &c.parties.attending
+               : e == "77" ? &c.parties.facility
+               : e == "DN" ? &c.parties.referring
+                           : nullptr;
+      if (party_ == nullptr) return false;
+      name_party(*party_, s);
+      return true;
+    }
+    if (b.loop.starts_with("2310") && s.code != x12::seg_code("REF")) return party_detail(s);
+    return false;
+  }
+
   void begin_block(std::string& block, std::string& hl_id, const x12::Segment& s) {
     if (!capture_) return;
     block.clear();
@@ -287,6 +412,13 @@ class X12ClaimReader::Builder final : public x12::Handler {
     pat_birth_.reset();
     pat_sex_ = 0;
     patient_level_ = false;
+    subscriber_ = rules::Party{};
+    patient_ = rules::Party{};
+    payer_ = rules::Party{};
+    sbr_ = {};
+    pat01_.clear();
+    unmapped_subscriber_.clear();
+    unmapped_patient_.clear();
   }
 
   // X222A1, X223A2 and X224A2, loop 2010AA N403: "When reporting the ZIP code for U.S.
@@ -345,11 +477,63 @@ class X12ClaimReader::Builder final : public x12::Handler {
     if (!pending_.empty() && pending_claim_id_ == c.id) claim_findings_ = std::move(pending_);
     pending_.clear();
     if (billing_zip_) claim_findings_.push_back(*billing_zip_);
+    c.parties.billing = billing_;
+    c.parties.subscriber = subscriber_;
+    if (patient_level_) c.parties.patient = patient_;
+    c.parties.payer = payer_;
+    c.details.payer_responsibility = sbr_[0];
+    c.details.relationship = patient_level_ ? pat01_ : sbr_[1];
+    c.details.group_number = sbr_[2];
+    c.details.filing_indicator = sbr_[3];
+    c.details.provider_signature = std::string(s.el(6));
+    c.details.assignment = std::string(s.el(7));
+    c.details.benefits_assignment = std::string(s.el(8));
+    c.details.release_of_info = std::string(s.el(9));
+    c.details.created = created_;
+    c.x12.unmapped = unmapped_provider_;
+    for (const auto* v : {&unmapped_subscriber_, &unmapped_patient_})
+      c.x12.unmapped.insert(c.x12.unmapped.end(), v->begin(), v->end());
+    // CLM10 onwards (patient signature source, related causes, special program ...): not carried.
+    for (std::uint16_t el = 10; el <= s.size(); ++el)
+      if (!s.el(el).empty()) {
+        c.x12.unmapped.push_back("2300 CLM" + std::to_string(el));
+        break;
+      }
+    party_ = nullptr;
+  }
+
+  // 837I HI of UB-04 codes: BH/BE/BG/BI (occurrence, value, condition, occurrence span).
+  bool add_institutional_codes(const x12::Segment& s) {
+    const std::string_view q = s.comp(1, 1);
+    if (type_ != x12::TransactionType::Institutional || (q != "BH" && q != "BE" && q != "BG" && q != "BI"))
+      return false;
+    for (std::uint16_t el = 1; el <= s.size(); ++el) {
+      if (s.el(el).empty()) continue;
+      rules::InstitutionalCode& ic = claim_->details.codes.emplace_back();
+      ic.qualifier = std::string(s.comp(el, 1));
+      ic.code = std::string(s.comp(el, 2));
+      if (ic.qualifier == "BE") {
+        if (auto a = rules::parse_amount(s.comp(el, 5))) ic.amount = *a;
+      } else {
+        parse_dates(s.comp(el, 3), s.comp(el, 4), ic.from, ic.to);
+      }
+    }
+    return true;
+  }
+
+  bool add_hi(const x12::BodySegment& b) {
+    if (add_institutional_codes(b.seg)) return true;
+    if (type_ == x12::TransactionType::Institutional && is_procedure_qualifier(b.seg.comp(1, 1))) {
+      add_procedures(b);
+      return true;
+    }
+    if (x12::dx_kind(type_, b.seg.comp(1, 1)) == x12::DxKind::NotDiagnosis) return false;
+    add_diagnoses(b);
+    return true;
   }
 
   void add_diagnoses(const x12::BodySegment& b) {
     const x12::Segment& s = b.seg;
-    if (x12::dx_kind(type_, s.comp(1, 1)) == x12::DxKind::NotDiagnosis) return;
     Claim& c = *claim_;
     for (std::uint16_t el = 1; el <= s.size(); ++el) {
       if (s.el(el).empty()) continue;
@@ -430,8 +614,12 @@ class X12ClaimReader::Builder final : public x12::Handler {
     l.procedure.src.x12 = where(s, b.position, b.loop, proc_el, 2, 234);
     const std::uint16_t charge_el = sv2 ? 3 : 2;
     if (auto a = rules::parse_amount(s.el(charge_el))) l.charge = *a;
-    const std::uint16_t qty_el = sv2 ? 5 : s.code == x12::seg_code("SV1") ? 4 : 6;
+    const bool sv1 = s.code == x12::seg_code("SV1");
+    const std::uint16_t qty_el = sv2 ? 5 : sv1 ? 4 : 6;
     l.units = parse_units(s.el(qty_el));
+    if (!sv1 && !sv2) l.place_of_service = std::string(s.el(3));
+    if (sv1) l.place_of_service = std::string(s.el(5));
+    if (sv1 || sv2) l.unit_basis = std::string(s.el(sv2 ? 4 : 3));
     if (sv2) return;
     const std::uint16_t ptr_el = s.code == x12::seg_code("SV1") ? 7 : 11;
     const std::string_view ptrs = s.el(ptr_el);
@@ -453,7 +641,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
     }
   }
 
-  void add_date(const x12::BodySegment& b) {
+  bool add_date(const x12::BodySegment& b) {
     const x12::Segment& s = b.seg;
     Claim& c = *claim_;
     const std::string_view qual = s.el(1);
@@ -467,7 +655,13 @@ class X12ClaimReader::Builder final : public x12::Handler {
     } else if (b.loop == "2300" && (qual == "434" || qual == "472")) {
       c.date_from = from;
       c.date_to = to;
+    } else if (b.loop == "2300" && qual == "435") {
+      c.details.admission_date = rules::parse_d8(s.el(3).substr(0, 8));
+      return s.el(3).size() == 8;  // DT with an hour: the hour is not carried
+    } else {
+      return false;
     }
+    return true;
   }
 
   void finish_claim() {
@@ -498,6 +692,12 @@ class X12ClaimReader::Builder final : public x12::Handler {
   x12::TransactionType type_ = x12::TransactionType::Unknown;
   rules::X12Context ctx_;
   std::string billing_npi_, payer_id_;
+  rules::Party billing_, subscriber_, patient_, payer_;
+  rules::Party* party_ = nullptr;  // the party the last NM1 named (its N3, N4, REF, PRV, DMG)
+  std::array<std::string, 4> sbr_;  // SBR01, SBR02, SBR03, SBR09
+  std::string pat01_;
+  std::optional<rules::Date> created_;
+  std::vector<std::string> unmapped_provider_, unmapped_subscriber_, unmapped_patient_;
   rules::X12Location billing_npi_loc_;
   std::optional<Finding> billing_zip_;
   std::optional<rules::Date> sub_birth_, pat_birth_;

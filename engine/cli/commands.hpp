@@ -18,5 +18,6 @@ int cmd_serve(const Args& args);          // engine/cli/serve.cpp
 int cmd_dead_letter(const Args& args);    // engine/cli/serve.cpp ("dead-letter list|replay")
 int cmd_audit(const Args& args);          // engine/cli/audit.cpp ("audit verify FILE")
 int cmd_stream(const Args& args);         // engine/cli/stream.cpp (the Kafka worker)
+int cmd_convert(const Args& args);        // engine/cli/convert.cpp (X12 837 <-> FHIR R4)
 
 }  // namespace cg::engine

@@ -15,6 +15,7 @@ struct Command {
 constexpr Command kCommands[] = {
     {"parse", cg::engine::cmd_parse, "parse X12 837 / FHIR Claim input and print the claims"},
     {"validate", cg::engine::cmd_validate, "validate claims against ICD-10-CM and rule packs"},
+    {"convert", cg::engine::cmd_convert, "translate claims between X12 837 and FHIR R4"},
     {"ack", cg::engine::cmd_ack, "print the 999 (and TA1) and the 277CA for X12 input"},
     {"code", cg::engine::cmd_code, "explain an ICD-10-CM code on a date of service"},
     {"code-set", cg::engine::cmd_code_set, "compile the ICD-10-CM release files into an index"},

@@ -88,12 +88,21 @@ struct ClaimProcedure {
   SourceRef date_src;          // HI0n-4 / Claim.procedure[n].date
 };
 
+// A tooth of an 837D line (loop 2400 TOO) and its surfaces.
+struct Tooth {
+  std::string code;                   // TOO02 (TOO01 JP: ADA universal numbering)
+  std::vector<std::string> surfaces;  // TOO03-1 .. TOO03-5 (M O I D B V L F)
+};
+
 struct ServiceLine {
   int number = 0;  // LX01 / item.sequence
   Procedure procedure;
   std::string revenue_code;  // 837I SV201 / item.revenue
   Amount charge;             // SV102 / SV203 / SV302 / item.net
   std::optional<double> units;
+  std::string unit_basis;        // SV103 / SV204 (UN units, MJ minutes, DA days); empty for 837D
+  std::string place_of_service;  // SV105 / SV303 (only when the line names its own)
+  std::vector<Tooth> teeth;      // 837D TOO
   std::optional<Date> service_from;
   std::optional<Date> service_to;
   std::vector<DiagnosisPointer> pointers;  // SV107 / SV311 / diagnosisSequence, as sent
@@ -127,6 +136,10 @@ struct X12Context {
   // Names and ids the 277CA echoes (PHI: never logged).
   std::string submitter_name, submitter_id, receiver_name, receiver_nm1_id, billing_name;
   std::string patient_last, patient_first, member_id;
+  std::string submitter_contact, submitter_phone;  // 1000A PER02, PER04 (PER03 TE)
+  // Segments of the claim's loops the canonical model does not carry ("2300 NTE", "2320 SBR"),
+  // each once: translation reports them instead of dropping them silently.
+  std::vector<std::string> unmapped;
 };
 
 // Where a FHIR claim came from and the Claim elements later FHIR answers (ClaimResponse,
@@ -156,6 +169,72 @@ struct FhirContext {
   std::string raw_json;           // the Claim resource as JSON, when the reader captures it
 };
 
+// A person or organization as the 837 names it (NM1 with its N3, N4, REF, PRV) and FHIR holds it
+// (Patient, Practitioner, Organization, Location). Used for translation; rules look only at the
+// Claim fields above it (billing_npi, payer_id ...).
+struct Party {
+  bool person = false;                // NM102 1 (person) / 2 (non-person entity)
+  std::string last_or_org;            // NM103: last name or organization name
+  std::string first, middle, suffix;  // NM104, NM105, NM107
+  std::string id_qualifier;           // NM108: XX (NPI), MI (member id), PI (payer id) ...
+  std::string id;                     // NM109
+  std::string tax_qualifier;          // REF01 EI (employer id) or SY (social security number)
+  std::string tax_id;                 // REF02
+  std::string taxonomy;               // PRV03 (provider taxonomy code)
+  std::string address1, address2;     // N301, N302
+  std::string city, state, zip, country;  // N401 .. N404
+  std::optional<Date> birth_date;     // DMG02 (subscriber, patient)
+  char sex = 0;                       // DMG03 M F U
+  [[nodiscard]] bool empty() const {
+    return last_or_org.empty() && first.empty() && id.empty() && tax_id.empty() && address1.empty();
+  }
+  friend bool operator==(const Party&, const Party&) = default;
+};
+
+// A UB-04 code of an 837I claim (HI BH occurrence, BE value, BG condition, BI occurrence span).
+struct InstitutionalCode {
+  std::string qualifier;  // BH / BE / BG / BI (or the BH ABH ... first-of-repeat qualifiers)
+  std::string code;
+  std::optional<Date> from, to;  // BH, BI (D8 / RD8)
+  Amount amount;                 // BE
+  friend bool operator==(const InstitutionalCode&, const InstitutionalCode&) = default;
+};
+
+// What translation needs beyond what rules look at: the parties, the claim-level codes of the
+// 837 CLM / SBR / CL1 / REF / DTP segments. Filled by the X12 and FHIR readers, written by
+// transforms/claim_fhir and transforms/claim_x12 (docs/convert.md has the mapping).
+struct ClaimParties {
+  Party billing;      // 2010AA / Claim.provider
+  Party rendering;    // 2310B (P, D), 2310D (I) / careTeam role performing
+  Party attending;    // 837I 2310A / careTeam role attending
+  Party referring;    // 2310A (P, D), 2310F (I) / careTeam role referring
+  Party facility;     // service facility 2310C (P, D), 2310E (I) / Claim.facility
+  Party subscriber;   // 2010BA / Coverage.subscriber
+  Party patient;      // 2010CA (empty when the patient is the subscriber) / Patient
+  Party payer;        // 2010BB / Claim.insurer, Coverage.payor
+  friend bool operator==(const ClaimParties&, const ClaimParties&) = default;
+};
+
+struct ClaimDetails {
+  std::string payer_responsibility;  // SBR01: P primary, S secondary, T tertiary ...
+  std::string relationship;          // SBR02 / PAT01 individual relationship code (18 self)
+  std::string group_number;          // SBR03
+  std::string filing_indicator;      // SBR09 claim filing indicator (CI, MB, MC ...)
+  std::string provider_signature;    // CLM06 Y/N
+  std::string assignment;            // CLM07 A/B/C (plan participation)
+  std::string benefits_assignment;   // CLM08 Y/N/W
+  std::string release_of_info;       // CLM09 I/Y
+  std::optional<Date> created;       // BHT04: when the 837 was created / Claim.created
+  std::string original_reference;    // 2300 REF*F8 payer claim control number / Claim.related
+  std::string prior_authorization;   // 2300 REF*G1 / insurance.preAuthRef
+  std::optional<Date> admission_date;  // 837I DTP*435 / supportingInfo admissionperiod
+  std::string admission_type;        // 837I CL101
+  std::string admission_source;      // 837I CL102
+  std::string patient_status;        // 837I CL103
+  std::vector<InstitutionalCode> codes;  // 837I occurrence, occurrence span, value, condition
+  friend bool operator==(const ClaimDetails&, const ClaimDetails&) = default;
+};
+
 struct Claim {
   std::string id;  // CLM01 / Claim.identifier[0].value or Claim.id
   Format format = Format::X12_837P;
@@ -178,6 +257,8 @@ struct Claim {
   X12Context x12;      // empty for FHIR
   std::string source_name;  // file name or request id the claim came from (for reports)
   FhirContext fhir;         // empty for X12
+  ClaimParties parties;     // for translation (see ClaimParties)
+  ClaimDetails details;
 
   // The date that decides the code set for a diagnosis nobody points at: the through /
   // discharge date, else the from date, else nullopt.
