@@ -238,14 +238,19 @@ class BundleWriter {
       else if (d.position < 1)
         fail("diagnosis has no sequence", d.src);
     }
+    for (const auto& p : c_.procedures) {
+      if (p.code.empty() || rules::fhir_system_uri(p.system).empty())
+        fail("procedure " + std::to_string(p.position) + " has no code of a known system ('" + p.system_as_sent + "')",
+             p.src, p.system_as_sent);
+    }
     for (const auto& l : c_.lines) {
       if (l.number < 1) fail("service line number (LX01) is not a positive number: item.sequence needs one", l.src);
       for (const auto& p : l.pointers)
         if (p.value < 1)
           fail("diagnosis pointer '" + p.raw + "' is not a diagnosis position: item.diagnosisSequence needs one",
                p.src, p.raw);
-      if (!l.procedure.code.empty() && cs::procedure_system(l.procedure.system, l.procedure.code).empty())
-        fail("procedure code qualifier '" + l.procedure.system + "' has no FHIR code system here (HC or AD only)",
+      if (!l.procedure.code.empty() && cs::line_procedure_uri(l.procedure).empty())
+        fail("procedure code system '" + l.procedure.system + "' is not CPT, HCPCS or CDT: no FHIR system to write",
              l.procedure.src, l.procedure.system);
       if (l.teeth.size() > 1)
         fail("service line " + std::to_string(l.number) + " names " + std::to_string(l.teeth.size()) +
@@ -382,6 +387,28 @@ class BundleWriter {
       for (const auto& dx : c_.diagnoses) diagnosis(dx);
       w_.EndArray();
     }
+    if (!c_.procedures.empty()) {
+      w_.Key("procedure");
+      w_.StartArray();
+      for (const auto& p : c_.procedures) {
+        w_.StartObject();
+        w_.Key("sequence");
+        w_.Int(p.position);
+        w_.Key("type");
+        w_.StartArray();
+        w_.StartObject();
+        w_.Key("coding");
+        w_.StartArray();
+        coding(w_, cs::kProcedureType, p.role == rules::ProcedureRole::Principal ? "primary" : "secondary");
+        w_.EndArray();
+        w_.EndObject();
+        w_.EndArray();
+        if (p.date) str(w_, "date", p.date->iso());
+        codeable(w_, "procedureCodeableConcept", rules::fhir_system_uri(p.system), p.code);
+        w_.EndObject();
+      }
+      w_.EndArray();
+    }
     w_.Key("insurance");
     w_.StartArray();
     w_.StartObject();
@@ -512,7 +539,7 @@ class BundleWriter {
     if (l.procedure.code.empty()) {
       absent(w_, "productOrService");
     } else {
-      codeable(w_, "productOrService", cs::procedure_system(l.procedure.system, l.procedure.code), l.procedure.code);
+      codeable(w_, "productOrService", cs::line_procedure_uri(l.procedure), l.procedure.code);
     }
     if (!l.procedure.modifiers.empty()) {
       w_.Key("modifier");

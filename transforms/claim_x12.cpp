@@ -218,8 +218,7 @@ void Claim837Writer::Impl::write_set(const Claim& c, ClaimKind kind, const X12Wr
     if (!inst && !dental && l.pointers.empty())
       b.missing("at least one diagnosis pointer (SV107)", l.src, item + ".diagnosisSequence");
     if (!l.procedure.code.empty()) {
-      const std::string q = c.format == rules::Format::Fhir ? std::string(cs::procedure_qualifier(l.procedure.system))
-                                                             : l.procedure.system;
+      const std::string_view q = cs::line_procedure_qualifier(l.procedure);
       if (q.empty() || (dental ? q != "AD" : q != "HC"))
         b.unmappable("procedure code system '" + l.procedure.system + "' cannot be written in " +
                          std::string(guide_of(kind)) + (dental ? " (CDT, qualifier AD)" : " (CPT/HCPCS, qualifier HC)"),
@@ -230,6 +229,14 @@ void Claim837Writer::Impl::write_set(const Claim& c, ClaimKind kind, const X12Wr
         b.unmappable("diagnosis pointer '" + p.raw + "' is not a diagnosis position 1 to 12", p.src, p.raw);
     if (l.pointers.size() > 4) b.unmappable("more than 4 diagnosis pointers on one line (SV107 holds 4)", l.src);
     if (!dental && !l.teeth.empty()) b.unmappable("tooth numbers on a non-dental claim", l.src);
+  }
+  for (const auto& p : c.procedures) {
+    if (!inst) b.unmappable("claim-level procedures (ICD-10-PCS) exist only in the 837I", p.src, p.code);
+    else if (p.system != rules::ProcedureSystem::Icd10Pcs && p.system != rules::ProcedureSystem::Icd9Cm)
+      b.unmappable("procedure " + std::to_string(p.position) + " is not ICD-10-PCS or ICD-9-CM", p.src, p.system_as_sent);
+    else if (!p.date)
+      b.missing("the procedure date (HI0n-4) of procedure " + std::to_string(p.position), p.src,
+                "Claim.procedure.date");
   }
   for (const auto& dx : c.diagnoses) {
     if (dx.system != rules::CodeSystem::Icd10Cm && dx.system != rules::CodeSystem::Icd9Cm)
@@ -343,6 +350,26 @@ void Claim837Writer::Impl::write_set(const Claim& c, ClaimKind kind, const X12Wr
         if (dx.role == role) some.push_back(&dx);
       if (!some.empty()) hi(some);
     }
+    for (rules::ProcedureRole role : {rules::ProcedureRole::Principal, rules::ProcedureRole::Other}) {
+      std::string line = "HI";
+      std::size_t n = 0;
+      for (const auto& p : c.procedures) {
+        if (p.role != role) continue;
+        if (n == 12) {
+          b.text_ += line + kTerm + '\n';
+          ++b.count_;
+          line = "HI";
+          n = 0;
+        }
+        const bool icd9 = p.system == rules::ProcedureSystem::Icd9Cm;
+        const std::string_view q = role == rules::ProcedureRole::Principal ? (icd9 ? "BR" : "BBR") : (icd9 ? "BQ" : "BBQ");
+        line += "*" + b.comp({q, p.code, p.date ? "D8" : "", p.date ? d8(*p.date) : ""}, p.src);
+        ++n;
+      }
+      if (n == 0) continue;
+      b.text_ += line + kTerm + '\n';
+      ++b.count_;
+    }
     std::vector<std::string> order;
     for (const auto& ic : d.codes)
       if (std::find(order.begin(), order.end(), ic.qualifier) == order.end()) order.push_back(ic.qualifier);
@@ -390,7 +417,7 @@ void Claim837Writer::Impl::write_set(const Claim& c, ClaimKind kind, const X12Wr
   // 2400
   for (const auto& l : c.lines) {
     b.seg({"LX", std::to_string(l.number)});
-    std::vector<std::string_view> proc_parts{dental ? "AD" : "HC", l.procedure.code};
+    std::vector<std::string_view> proc_parts{cs::line_procedure_qualifier(l.procedure), l.procedure.code};
     for (const auto& m : l.procedure.modifiers) proc_parts.push_back(m);
     std::string proc;
     if (!l.procedure.code.empty())

@@ -21,23 +21,17 @@ std::pair<std::string_view, std::string_view> diagnosis_type(rules::DxRole r) {
   return {};
 }
 
-std::string_view procedure_system(std::string_view q, std::string_view code) {
-  if (q == "AD") return kCdt;
-  if (q != "HC") return {};
-  // CPT: five digits (Category I), or four digits and F / T / U (Categories II, III, PLA).
-  auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  const bool cpt = code.size() == 5 && digit(code[0]) && digit(code[1]) && digit(code[2]) && digit(code[3]) &&
-                   (digit(code[4]) || code[4] == 'F' || code[4] == 'T' || code[4] == 'U');
-  return cpt ? kCpt : kHcpcs;
+std::string_view line_procedure_qualifier(const rules::Procedure& p) {
+  switch (rules::procedure_system(p.system, p.code)) {
+    case rules::ProcedureSystem::Cpt:
+    case rules::ProcedureSystem::Hcpcs: return "HC";
+    case rules::ProcedureSystem::Cdt: return "AD";
+    default: return {};
+  }
 }
 
-std::string_view procedure_qualifier(std::string_view s) {
-  if (s == kCpt || s == "urn:oid:2.16.840.1.113883.6.12" || s == kHcpcs ||
-      s == "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets" || s == "urn:oid:2.16.840.1.113883.6.285" ||
-      s == "https://bluebutton.cms.gov/resources/codesystem/hcpcs")
-    return "HC";
-  if (s == kCdt) return "AD";
-  return {};
+std::string_view line_procedure_uri(const rules::Procedure& p) {
+  return line_procedure_qualifier(p).empty() ? std::string_view() : rules::fhir_system_uri(rules::procedure_system(p.system, p.code));
 }
 
 std::string_view modifier_system(std::string_view m) {

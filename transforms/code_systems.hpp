@@ -15,7 +15,6 @@ inline constexpr std::string_view kIcd10Cm = "http://hl7.org/fhir/sid/icd-10-cm"
 inline constexpr std::string_view kIcd9Cm = "http://hl7.org/fhir/sid/icd-9-cm";
 inline constexpr std::string_view kCpt = "http://www.ama-assn.org/go/cpt";
 inline constexpr std::string_view kHcpcs = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets";
-inline constexpr std::string_view kCdt = "http://www.ada.org/cdt";
 inline constexpr std::string_view kNpi = "http://hl7.org/fhir/sid/us-npi";
 inline constexpr std::string_view kEin = "urn:oid:2.16.840.1.113883.4.4";
 inline constexpr std::string_view kSsn = "http://hl7.org/fhir/sid/us-ssn";
@@ -57,11 +56,12 @@ inline constexpr std::string_view kX12UnitBasis = "http://codesystem.x12.org/005
 [[nodiscard]] std::string_view diagnosis_system(rules::CodeSystem s);
 // Claim.diagnosis.type coding for a role; code "" for DxRole::Other (no type written).
 [[nodiscard]] std::pair<std::string_view, std::string_view> diagnosis_type(rules::DxRole r);
-// System of an X12 procedure code: HC -> CPT (5 digits, or 4 digits + F/T/U) else HCPCS; AD -> CDT.
-// "" for other qualifiers.
-[[nodiscard]] std::string_view procedure_system(std::string_view x12_qualifier, std::string_view code);
-// X12 qualifier of a FHIR procedure system (HC for CPT and HCPCS, AD for CDT); "" when none.
-[[nodiscard]] std::string_view procedure_qualifier(std::string_view fhir_system);
+// The X12 product/service id qualifier of a line's procedure system (rules::procedure_system of
+// its qualifier or FHIR URI): HC for CPT and HCPCS, AD for CDT; "" when an 837 line cannot hold it.
+[[nodiscard]] std::string_view line_procedure_qualifier(const rules::Procedure& p);
+// The FHIR system of a line's procedure; "" when none.
+[[nodiscard]] std::string_view line_procedure_uri(const rules::Procedure& p);
+inline constexpr std::string_view kProcedureType = "http://terminology.hl7.org/CodeSystem/ex-procedure-type";
 [[nodiscard]] std::string_view modifier_system(std::string_view modifier);
 // NM108 / REF01 qualifier -> identifier.system, identifier.type code (and its system); "" none.
 [[nodiscard]] std::string_view identifier_system_for(std::string_view qualifier);

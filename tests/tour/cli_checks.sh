@@ -21,7 +21,7 @@ fail() {
 
 for line in "validate --help" "validate x.x12 --format bogus --help" "ack --help" "ack x.x12 -h" \
             "parse --bogus --help" "code --help" "code M54.5 --dos 2024-02-30 --help" "serve --listen nope --help" \
-            "dead-letter list --help" "code-set build --help" "audit verify x.log --help"; do
+            "convert --help" "convert x.x12 --to nope --help" "dead-letter list --help" "code-set build --help" "audit verify x.log --help"; do
   # shellcheck disable=SC2086
   out="$("$cg" $line 2>&1)"
   rc=$?
@@ -57,6 +57,21 @@ rc=$?
 dups="$(cat "$scratch/ack1" "$scratch/ack2" | grep '^ISA' | cut -d'*' -f6-7,14 | sort | uniq -d)"
 [ -z "$dups" ] || fail "ack reused control numbers: $dups"
 [ -s "$scratch/state/claimgate/control-numbers/ZZ-CLAIMGATE" ] || fail "ack kept no control-number state"
+
+# convert (issue 14): exit 0 all converted, 1 some claims not (reasons located on stderr), 2 unusable
+# input or command line; nothing of a claim that cannot be converted is written.
+"$cg" convert /nonexistent/claims.x12 --to fhir >/dev/null 2>&1
+rc=$?; [ "$rc" -eq 2 ] || fail "convert of a missing file: exit $rc, want 2"
+"$cg" convert deploy/examples/claims.json >/dev/null 2>&1
+rc=$?; [ "$rc" -eq 2 ] || fail "convert without --to: exit $rc, want 2"
+out="$("$cg" convert deploy/examples/*.x12 --to x12 2>"$scratch/err")"
+rc=$?; [ "$rc" -eq 0 ] && [[ "$out" == ISA* ]] && [[ "$out" == *IEA* ]] || fail "convert X12 -> X12: exit $rc: $(head -c 200 "$scratch/err")"
+"$cg" convert deploy/examples/claims.json --to x12 >/dev/null 2>"$scratch/err"
+rc=$?; [ "$rc" -eq 2 ] && grep -q -- "--sender" "$scratch/err" || fail "convert FHIR -> X12 without --sender: exit $rc"
+out="$("$cg" convert deploy/examples/claims.json --to x12 --sender CLINIC --receiver PAYER --contact-phone 6155550100 2>"$scratch/err")"
+rc=$?
+[ "$rc" -eq 1 ] && [ -z "$out" ] && grep -q "convert.missing: Claim.provider: the 837 needs the billing provider tax id" "$scratch/err" ||
+  fail "convert FHIR lacking 837 data: exit $rc, output '${out:0:40}', stderr $(head -c 200 "$scratch/err")"
 
 echo "cli checks: $failures failures"
 [ "$failures" -eq 0 ]

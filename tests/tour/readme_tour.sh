@@ -27,6 +27,7 @@ declare -A expect=(
   ["build/claimgate validate deploy/examples/professional.x12 --out answers/"]="1|EX-1002  837P  rejected"
   ["build/claimgate ack deploy/examples/professional.x12"]="1|ST*999*0001"
   ["build/claimgate parse deploy/examples/dental.x12 --format json"]='0|"format":"837D"'
+  ["build/claimgate convert deploy/examples/professional.x12 --to fhir"]='0|"resourceType":"Bundle"'
   ["build/claimgate code M54.5 --dos 2024-03-01"]="0|M54.50"
   ["build/claimgate dead-letter list --data-dir var"]="0|0 dead letters"
   ["build/claimgate audit verify var/audit.log"]="0|intact"

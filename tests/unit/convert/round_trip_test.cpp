@@ -54,9 +54,9 @@ Read read(std::string_view bytes) {
   return r;
 }
 
-std::string qualifier(const std::string& system) {
-  const std::string_view q = transforms::code_systems::procedure_qualifier(system);
-  return q.empty() ? system : std::string(q);
+std::string qualifier(const rules::Procedure& p) {
+  const std::string_view q = transforms::code_systems::line_procedure_qualifier(p);
+  return q.empty() ? p.system : std::string(q);
 }
 
 // The canonical claim as translation must keep it: everything but locations, envelopes and
@@ -78,11 +78,14 @@ std::string canonical(const rules::Claim& c) {
   for (const auto& d : c.diagnoses)
     o << "dx " << d.position << ' ' << d.code << ' ' << to_string(d.system) << ' ' << to_string(d.role) << ' '
       << (d.poa ? d.poa : '-') << '\n';
+  for (const auto& p : c.procedures)
+    o << "proc " << p.position << ' ' << p.code << ' ' << to_string(p.system) << ' ' << to_string(p.role) << ' '
+      << date(p.date) << '\n';
   for (const auto& l : c.lines) {
     const std::string& pos = l.place_of_service.empty() && c.kind != rules::ClaimKind::Institutional
                                  ? c.facility_code
                                  : l.place_of_service;
-    o << "line " << l.number << ' ' << qualifier(l.procedure.system) << ':'
+    o << "line " << l.number << ' ' << qualifier(l.procedure) << ':'
       << l.procedure.code;
     for (const auto& m : l.procedure.modifiers) o << ':' << m;
     o << " rev=" << l.revenue_code << " charge=" << l.charge.to_string() << " units="
