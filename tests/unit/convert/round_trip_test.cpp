@@ -214,3 +214,103 @@ BOOST_AUTO_TEST_CASE(generated_claims_round_trip) {
   BOOST_TEST(t.claims == 400u);
   BOOST_TEST(t.x12_ok == t.claims);
 }
+
+namespace {
+
+// An 837I with what the corpus lacks: ICD-10-PCS procedures (HI BBR / BBQ), POA indicators,
+// admitting and external-cause diagnoses, occurrence / value / condition codes, an admission date,
+// attending and rendering providers and a patient who is not the subscriber.
+constexpr std::string_view kInstitutional =
+    "ISA*00*          *00*          *ZZ*HOSPITAL       *ZZ*PAYER          *240301*1200*^*00501*000000001*0*P*:~"
+    "GS*HC*HOSPITAL*PAYER*20240301*1200*1*X*005010X223A2~ST*837*0001*005010X223A2~"
+    "BHT*0019*00*0001*20240301*1200*CH~NM1*41*2*GENERAL HOSPITAL*****46*HOSPITAL~PER*IC*BILLING*TE*6155550100~"
+    "NM1*40*2*PAYER*****46*PAYER~HL*1**20*1~PRV*BI*PXC*282N00000X~NM1*85*2*GENERAL HOSPITAL*****XX*1234567893~"
+    "N3*1 HOSPITAL DRIVE~N4*NASHVILLE*TN*372031234~REF*EI*621234567~HL*2*1*22*1~SBR*P**GRP100******CI~"
+    "NM1*IL*1*SMITH*JOHN****MI*W123456789~N3*12 OAK AVENUE~N4*NASHVILLE*TN*372111186~DMG*D8*19600101*M~"
+    "NM1*PR*2*ACME HEALTH*****PI*87726~HL*3*2*23*0~PAT*19~NM1*QC*1*SMITH*ANNA~N3*12 OAK AVENUE~"
+    "N4*NASHVILLE*TN*372111186~DMG*D8*20100505*F~CLM*INST-1*1500***11:A:1**A*Y*Y~DTP*434*RD8*20240210-20240214~"
+    "DTP*435*D8*20240210~CL1*1*7*01~REF*G1*AUTH77~HI*ABK:K3580:::::::Y~HI*ABJ:R1031~HI*ABN:W010XXA:::::::N~"
+    "HI*ABF:E119:::::::Y*ABF:I10:::::::U~HI*BBR:0DTJ4ZZ:D8:20240211~HI*BBQ:0DB64Z3:D8:20240212*BBQ:5A1955Z:D8:20240212~"
+    "HI*BH:11:D8:20240209~HI*BI:74:RD8:20240201-20240205~HI*BE:80:::4~HI*BG:41~NM1*71*1*JONES*MARY****XX*1234567893~"
+    "PRV*AT*PXC*207Q00000X~NM1*82*1*BROWN*PAUL****XX*1234567893~LX*1~SV2*0120*HC:99223:25*1000*UN*4~"
+    "DTP*472*RD8*20240210-20240213~LX*2~SV2*0250**500*UN*10~SE*48*0001~GE*1*1~IEA*1*000000001~";
+
+// An 837D line with one tooth and surfaces, and a line of another tooth.
+constexpr std::string_view kDental =
+    "ISA*00*          *00*          *ZZ*DENTIST        *ZZ*PAYER          *240301*1200*^*00501*000000002*0*P*:~"
+    "GS*HC*DENTIST*PAYER*20240301*1200*2*X*005010X224A2~ST*837*0001*005010X224A2~"
+    "BHT*0019*00*0001*20240301*1200*CH~NM1*41*2*SMILE DENTAL*****46*DENTIST~PER*IC*FRONT DESK*TE*6155550101~"
+    "NM1*40*2*PAYER*****46*PAYER~HL*1**20*1~NM1*85*2*SMILE DENTAL*****XX*1234567893~N3*5 MAIN ST~"
+    "N4*NASHVILLE*TN*372031234~REF*EI*621234567~HL*2*1*22*0~SBR*P*18*GRP7******CI~"
+    "NM1*IL*1*DOE*JANE****MI*D987654~N3*9 ELM ST~N4*NASHVILLE*TN*372111186~DMG*D8*19850202*F~"
+    "NM1*PR*2*DENTAL PLAN*****PI*61101~CLM*DENT-1*250***11:B:7*Y*A*Y*Y~REF*F8*ORIG555~HI*ABK:K0252~"
+    "LX*1~SV3*AD:D2392*150***1~TOO*JP*3*M:O~DTP*472*D8*20240215~LX*2~SV3*AD:D1110*100***1~TOO*JP*14~"
+    "DTP*472*D8*20240215~SE*29*0001~GE*1*2~IEA*1*000000002~";
+
+// FHIR -> X12 -> FHIR: the FHIR claim, the claim of the X12 written from it and the claim of
+// the FHIR written from that are one canonical claim.
+void round_trip_fhir(const std::string& fhir, const std::string& where) {
+  const Read first = read(fhir);
+  BOOST_TEST_REQUIRE(first.input_errors == 0u, where << ": " << (first.messages.empty() ? "" : first.messages[0]));
+  for (const auto& c : first.claims) {
+    transforms::Conversion x;
+    const std::string x12 = to_x12(c, x);
+    BOOST_TEST_REQUIRE(x.ok(), where << ": " << (x.errors.empty() ? "" : x.errors[0].message));
+    const Read mid = read(x12);
+    BOOST_TEST_REQUIRE(mid.input_errors == 0u, where << ": " << (mid.messages.empty() ? "" : mid.messages[0]));
+    BOOST_TEST(canonical(mid.claims.at(0)) == canonical(c), where << " FHIR -> X12");
+    const transforms::Conversion f = transforms::claim_to_fhir(mid.claims.at(0), transforms::FhirBundleType::Batch);
+    BOOST_TEST_REQUIRE(f.ok());
+    const Read last = read(f.text);
+    BOOST_TEST_REQUIRE(last.input_errors == 0u, where << ": " << (last.messages.empty() ? "" : last.messages[0]));
+    BOOST_TEST(canonical(last.claims.at(0)) == canonical(c), where << " FHIR -> X12 -> FHIR");
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(institutional_procedures_codes_and_parties_round_trip) {
+  const Read r = read(kInstitutional);
+  BOOST_TEST_REQUIRE(r.input_errors == 0u, (r.messages.empty() ? "" : r.messages[0]));
+  const rules::Claim& c = r.claims.at(0);
+  BOOST_TEST(c.procedures.size() == 3u);
+  BOOST_TEST(c.details.codes.size() == 4u);
+  BOOST_TEST(c.parties.patient.first == "ANNA");
+  BOOST_TEST(c.parties.attending.taxonomy == "207Q00000X");
+  BOOST_TEST(c.x12.unmapped.empty());
+  Tally t;
+  round_trip_x12(c, "837I sample", t);
+  BOOST_TEST(t.x12_ok == 1u);
+  const transforms::Conversion f = transforms::claim_to_fhir(c, transforms::FhirBundleType::Collection);
+  BOOST_TEST(f.text.find("\"procedure\":[{\"sequence\":1,\"type\":[{\"coding\":[{\"system\":\"http://terminology.hl7.org/"
+                         "CodeSystem/ex-procedure-type\",\"code\":\"primary\"}]}],\"date\":\"2024-02-11\"") !=
+             std::string::npos);
+  round_trip_fhir(f.text, "837I sample as FHIR");
+}
+
+BOOST_AUTO_TEST_CASE(dental_teeth_and_replacement_round_trip) {
+  const Read r = read(kDental);
+  BOOST_TEST_REQUIRE(r.input_errors == 0u, (r.messages.empty() ? "" : r.messages[0]));
+  const rules::Claim& c = r.claims.at(0);
+  BOOST_TEST_REQUIRE(c.lines.size() == 2u);
+  BOOST_TEST(c.lines[0].teeth.at(0).surfaces.size() == 2u);
+  BOOST_TEST(c.details.original_reference == "ORIG555");
+  Tally t;
+  round_trip_x12(c, "837D sample", t);
+  BOOST_TEST(t.x12_ok == 1u);
+  round_trip_fhir(transforms::claim_to_fhir(c, transforms::FhirBundleType::Collection).text, "837D sample as FHIR");
+}
+
+BOOST_AUTO_TEST_CASE(what_fhir_cannot_hold_is_refused_with_a_location) {
+  // Two teeth on one 837D line: one FHIR item has one bodySite.
+  std::string two = std::string(kDental);
+  two.replace(two.find("TOO*JP*3*M:O~"), 13, "TOO*JP*3*M:O~TOO*JP*4~");
+  two.replace(two.find("SE*29"), 5, "SE*30");
+  const Read r = read(two);
+  BOOST_TEST_REQUIRE(r.claims.size() == 1u);
+  const transforms::Conversion f = transforms::claim_to_fhir(r.claims[0], transforms::FhirBundleType::Collection);
+  BOOST_TEST_REQUIRE(f.errors.size() == 1u);
+  BOOST_TEST(f.text.empty());
+  BOOST_TEST(f.errors[0].rule == "convert.unmappable");
+  BOOST_TEST(f.errors[0].src.x12.render() == "seg 21 LX01 (loop 2400)");
+}
