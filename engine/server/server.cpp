@@ -1270,7 +1270,10 @@ struct Server::Impl {
                            "a change requested with Basic authentication needs the X-Claimgate-Console header (cross-site requests are refused)",
                            0, !parser.is_done());
         }
-        Answer answer = admin(c, parser, target, query, method, r);
+        // On the work pool: a replay waits for the spool's fsync and /admin/status reads the
+        // dead-letter folder; the io threads keep serving.
+        Answer answer;
+        co_await offload(c, [&] { answer = admin(c, parser, target, query, method, r); });
         co_return answer;
       }
       case Endpoint::ClaimStatus:
@@ -1569,7 +1572,7 @@ struct Server::Impl {
     if (target == "/admin/dead-letters/replay" && method == http::verb::post) {
       std::string key;
       if (query.rfind("key=", 0) == 0) key = std::string(query.substr(4));
-      // Blocks this io thread for the fsync: an operator action, not the data path.
+      // Waits for the spool's fsync (on the work pool, see handle()).
       const std::size_t n = replay_dead_letters(config.dead_letter_dir, *parts.spool, key, error);
       a.status = error.empty() || n > 0 ? 200 : 404;
       a.body = "{\"replayed\":" + std::to_string(n) + ",\"error\":\"";

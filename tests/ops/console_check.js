@@ -4,7 +4,7 @@
 //            or Basic) is required, the Content-Security-Policy is sent and the page has no
 //            inline script or style, the figures are those the answers reported and /metrics
 //            shows, no claim id appears, a Basic-authenticated POST without the console header
-//            is refused;
+//            is refused; with admin_listen the console is served there and not on listen;
 //   browser: the page in headless Chromium, signed in the way a person would (the browser's
 //            Basic prompt answered with the admin key): it shows the live figures (counts, a
 //            rejection by rule id, spool depth, the dead letters, the open circuit), and its
@@ -115,6 +115,26 @@ async function apiChecks({ server, posted }) {
   check((await h.status(port)).dead_letters.count === posted.keys.length, 'the refused replay changed nothing');
 }
 
+// With admin_listen the console lives there, and only there.
+async function adminListenChecks(work) {
+  const upstream = await h.startUpstream();
+  const server = await h.startServer(exe, path.join(work, 'admin-listen'), upstream, { admin_listen: '127.0.0.1:0', log: { level: 'info' } });
+  try {
+    if (!check(server.adminPort > 0, 'admin_listen port in the log')) return;
+    for (const target of ['/admin/console', '/admin/console/console.js', '/admin/status']) {
+      const main = await h.request(server.port, 'GET', target, { headers: h.asBasicAdmin });
+      check(main.status === 404, target + ' on listen with admin_listen configured: ' + main.status);
+      const admin = await h.request(server.adminPort, 'GET', target, { headers: h.asBasicAdmin });
+      check(admin.status === 200 && admin.headers['content-security-policy'], target + ' on admin_listen: ' + admin.status);
+      const anon = await h.request(server.adminPort, 'GET', target);
+      check(anon.status === 401, target + ' on admin_listen without a credential: ' + anon.status);
+    }
+  } finally {
+    await server.stop();
+    await upstream.close();
+  }
+}
+
 // ---- the page in Chromium ------------------------------------------------------------------
 
 async function browserChecks({ upstream, server, posted }, browser) {
@@ -219,7 +239,10 @@ async function main() {
   let s = null;
   try {
     s = await scenario(work);
-    if (mode === 'api') await apiChecks(s);
+    if (mode === 'api') {
+      await apiChecks(s);
+      await adminListenChecks(work);
+    }
     else await browserChecks(s, browser);
   } catch (e) {
     failures.push(e.stack || String(e));

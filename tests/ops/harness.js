@@ -65,8 +65,9 @@ async function startUpstream() {
 }
 
 // claimgate serve with an admin, one sender (clinic-a) and every accepted claim forwarded to
-// `upstream` (one attempt, then a dead letter; two failures open the circuit for 1 s).
-async function startServer(exe, dir, upstream) {
+// `upstream` (one attempt, then a dead letter; two failures open the circuit for 1 s); `extra`:
+// more configuration keys. server.adminPort: the admin_listen port, when configured.
+async function startServer(exe, dir, upstream, extra = {}) {
   fs.mkdirSync(dir, { recursive: true });
   const config = {
     threads: 2,
@@ -84,6 +85,7 @@ async function startServer(exe, dir, upstream) {
       timeout_ms: 5000,
     },
     log: { level: 'warn' },
+    ...extra,
   };
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
   const portFile = path.join(dir, 'port');
@@ -96,6 +98,11 @@ async function startServer(exe, dir, upstream) {
   const up = await waitFor(() => exited || (fs.existsSync(portFile) && fs.readFileSync(portFile, 'utf8').endsWith('\n')), 20000);
   if (!up || exited) throw new Error('claimgate serve did not start: ' + fs.readFileSync(logPath, 'utf8'));
   const server = { port: Number(fs.readFileSync(portFile, 'utf8')), dir, logPath };
+  if (config.admin_listen) {
+    // The "listening" log line names the admin port (the port file holds the main one).
+    const line = fs.readFileSync(logPath, 'utf8').split('\n').find((l) => l.includes('"event":"listening"'));
+    server.adminPort = line ? JSON.parse(line).admin_port : 0;
+  }
   server.stop = async () => {
     if (exited) return;
     child.kill('SIGTERM');
