@@ -113,7 +113,8 @@ void Metrics::request(Endpoint e, int status, double seconds) noexcept {
 
 void Metrics::refusal(Refusal r) noexcept { refusals_[static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed); }
 
-void Metrics::claims(std::size_t accepted, std::size_t rejected, const std::map<std::string, std::size_t>& findings_by_rule) {
+void Metrics::claims(std::size_t accepted, std::size_t rejected, const std::map<std::string, std::size_t>& findings_by_rule,
+                     const std::map<std::string, std::size_t>& rejections_by_rule) {
   accepted_.fetch_add(accepted, std::memory_order_relaxed);
   rejected_.fetch_add(rejected, std::memory_order_relaxed);
   if (findings_by_rule.empty()) return;
@@ -121,6 +122,10 @@ void Metrics::claims(std::size_t accepted, std::size_t rejected, const std::map<
   for (const auto& [rule, n] : findings_by_rule) {
     if (findings_.size() >= 4096 && findings_.find(rule) == findings_.end()) continue;  // bounded label set
     findings_[rule] += n;
+  }
+  for (const auto& [rule, n] : rejections_by_rule) {
+    if (rejections_.size() >= 4096 && rejections_.find(rule) == rejections_.end()) continue;
+    rejections_[rule] += n;
   }
 }
 
@@ -167,6 +172,7 @@ Metrics::Snapshot Metrics::snapshot(bool detail) const {
   }
   std::lock_guard lock(findings_mutex_);
   s.findings.insert(findings_.begin(), findings_.end());
+  s.rejections.insert(rejections_.begin(), rejections_.end());
   s.rejected_by_sender.insert(rejected_by_sender_.begin(), rejected_by_sender_.end());
   s.rejected_by_payer.insert(rejected_by_payer_.begin(), rejected_by_payer_.end());
   return s;
@@ -235,6 +241,8 @@ std::string Metrics::render() const {
   {
     std::lock_guard lock(findings_mutex_);
     for (const auto& [rule, n] : findings_) line(out, "claimgate_findings_total", "rule=\"" + escape_label(rule) + "\"", n);
+    help(out, "claimgate_rejections_total", "counter", "Findings of severity reject (each rejects its claim), by rule id.");
+    for (const auto& [rule, n] : rejections_) line(out, "claimgate_rejections_total", "rule=\"" + escape_label(rule) + "\"", n);
     help(out, "claimgate_sender_rejected_claims_total", "counter", "Rejected claims, by sender.");
     for (const auto& [sender, n] : rejected_by_sender_)
       line(out, "claimgate_sender_rejected_claims_total", "sender=\"" + escape_label(sender) + "\"", n);

@@ -55,7 +55,9 @@ class Metrics {
 
   void request(Endpoint e, int status, double seconds) noexcept;
   void refusal(Refusal r) noexcept;
-  void claims(std::size_t accepted, std::size_t rejected, const std::map<std::string, std::size_t>& findings_by_rule);
+  // rejections_by_rule: the findings among findings_by_rule whose severity is reject.
+  void claims(std::size_t accepted, std::size_t rejected, const std::map<std::string, std::size_t>& findings_by_rule,
+              const std::map<std::string, std::size_t>& rejections_by_rule = {});
   // Rejected claims of one request: its sender, and how many per payer id (empty: none named).
   void rejections(std::string_view sender, const std::map<std::string, std::size_t>& by_payer);
   void connection_opened() noexcept { connections_.fetch_add(1, std::memory_order_relaxed); }
@@ -83,6 +85,7 @@ class Metrics {
     std::uint64_t accepted = 0, rejected = 0, refused = 0;
     std::vector<std::pair<std::string, std::uint64_t>> refusals;  // by reason, non-zero only
     std::map<std::string, std::uint64_t> findings;                // by rule id
+    std::map<std::string, std::uint64_t> rejections;              // findings of severity reject, by rule id
     std::map<std::string, std::uint64_t> rejected_by_sender, rejected_by_payer;
     std::vector<TargetFigures> targets;
     std::int64_t open_connections = 0;
@@ -116,7 +119,7 @@ class Metrics {
   std::atomic<std::int64_t> connections_{0};
   std::vector<std::unique_ptr<TargetStats>> targets_;
   mutable std::mutex findings_mutex_;
-  std::map<std::string, std::uint64_t, std::less<>> findings_;
+  std::map<std::string, std::uint64_t, std::less<>> findings_, rejections_;
   std::map<std::string, std::uint64_t, std::less<>> rejected_by_sender_, rejected_by_payer_;  // findings_mutex_
   std::function<void(std::string&)> extra_;
 };

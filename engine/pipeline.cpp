@@ -23,7 +23,10 @@ void count(Counts& c, const rules::Verdict& v) {
   ++c.claims;
   (v.accepted ? c.accepted : c.rejected) += 1;
   c.warnings += v.warnings;
-  for (const auto& f : v.findings) ++c.findings_by_rule[f.rule];
+  for (const auto& f : v.findings) {
+    ++c.findings_by_rule[f.rule];
+    if (f.severity == rules::Severity::Reject) ++c.rejections_by_rule[f.rule];
+  }
 }
 
 // Claims of the open X12 transaction set are held until the next set starts (or the input ends),

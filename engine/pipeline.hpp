@@ -64,7 +64,8 @@ struct ForwardItem {
 
 struct Counts {
   std::size_t claims = 0, accepted = 0, rejected = 0, warnings = 0, input_errors = 0;
-  std::map<std::string, std::size_t> findings_by_rule;  // for metrics
+  std::map<std::string, std::size_t> findings_by_rule;    // for metrics
+  std::map<std::string, std::size_t> rejections_by_rule;  // findings of severity reject, for metrics
 };
 
 struct X12Result {

@@ -57,6 +57,34 @@ void top(Writer& w, std::string_view name, std::string_view label, const std::ma
   w.EndArray();
 }
 
+// [{rule, count, rejecting}]: the rules that rejected most first, then by findings, at most `max`.
+void findings(Writer& w, const std::map<std::string, std::uint64_t>& all, const std::map<std::string, std::uint64_t>& rejecting,
+              std::size_t max) {
+  struct Row {
+    std::string_view rule;
+    std::uint64_t count, rejecting;
+  };
+  std::vector<Row> rows;
+  for (const auto& [rule, n] : all) {
+    const auto r = rejecting.find(rule);
+    rows.push_back({rule, n, r == rejecting.end() ? 0 : r->second});
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return a.rejecting != b.rejecting ? a.rejecting > b.rejecting : a.count != b.count ? a.count > b.count : a.rule < b.rule;
+  });
+  if (rows.size() > max) rows.resize(max);
+  w.Key("findings");
+  w.StartArray();
+  for (const Row& r : rows) {
+    w.StartObject();
+    str(w, "rule", r.rule);
+    num(w, "count", r.count);
+    num(w, "rejecting", r.rejecting);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 std::string_view circuit_name(CircuitState s) {
   switch (s) {
     case CircuitState::Closed: return "closed";
@@ -254,7 +282,7 @@ std::string Console::status_json(const Pipeline* pipeline) const {
   for (const auto& [reason, n] : m.refusals) num(w, reason, n);
   w.EndObject();
   num(w, "open_connections", static_cast<std::uint64_t>(std::max<std::int64_t>(m.open_connections, 0)));
-  top(w, "findings", "rule", m.findings, "count", kMaxFindings);
+  findings(w, m.findings, m.rejections, kMaxFindings);
   top(w, "top_rejecting_senders", "sender", m.rejected_by_sender, "rejected", kTopRejecting);
   top(w, "top_rejecting_payers", "payer", m.rejected_by_payer, "rejected", kTopRejecting);
 

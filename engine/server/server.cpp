@@ -1529,7 +1529,8 @@ struct Server::Impl {
       idem.store = nullptr;
       if (!kept) log::Line(log::Level::Error, "idempotency.write_failed").str("request_id", rid(request_id));
     }
-    parts.metrics->claims(a.status == 503 ? 0 : r.counts.accepted, r.counts.rejected, r.counts.findings_by_rule);
+    parts.metrics->claims(a.status == 503 ? 0 : r.counts.accepted, r.counts.rejected, r.counts.findings_by_rule,
+                          r.counts.rejections_by_rule);
     if (outcomes && r.counts.rejected > 0) parts.metrics->rejections(sender, rejected_by_payer(*outcomes));
     std::vector<std::string> claim_hashes;
     if (parts.audit) {

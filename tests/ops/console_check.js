@@ -39,6 +39,9 @@ async function scenario(work) {
   if (posted.accepted === 0 || posted.rejected === 0 || posted.keys.length < 2) {
     throw new Error('the examples should give accepted and rejected claims: ' + JSON.stringify({ ...posted, rules: [...posted.rules] }));
   }
+  if (posted.rejecting.size === 0) {
+    throw new Error('the examples should give rejecting findings');
+  }
   const allDead = await h.waitFor(async () => (await h.status(server.port)).dead_letters.count === posted.keys.length, 30000, 100);
   if (!allDead) throw new Error('not every accepted entry was dead-lettered: ' + JSON.stringify(await h.status(server.port)));
   return { upstream, server, posted };
@@ -82,7 +85,10 @@ async function apiChecks({ server, posted }) {
   const s = await h.status(port);
   check(s.claims.accepted === posted.accepted && s.claims.rejected === posted.rejected,
         'claims in /admin/status ' + JSON.stringify(s.claims) + ' vs the answers ' + posted.accepted + '/' + posted.rejected);
-  for (const rule of posted.rules) check(s.findings.some((f) => f.rule === rule && f.count > 0), 'rule ' + rule + ' in /admin/status findings');
+  for (const rule of posted.rules) {
+    const f = s.findings.find((x) => x.rule === rule);
+    check(f && f.count > 0 && (f.rejecting > 0) === posted.rejecting.has(rule), 'rule ' + rule + ' in /admin/status findings: ' + JSON.stringify(f));
+  }
   check(s.top_rejecting_senders.length === 1 && s.top_rejecting_senders[0].sender === 'clinic-a' &&
         s.top_rejecting_senders[0].rejected === posted.rejected, 'top rejecting senders: ' + JSON.stringify(s.top_rejecting_senders));
   check(s.top_rejecting_payers.reduce((n, p) => n + p.rejected, 0) === posted.rejected, 'top rejecting payers: ' + JSON.stringify(s.top_rejecting_payers));
@@ -106,6 +112,10 @@ async function apiChecks({ server, posted }) {
   check(metric('claimgate_claims_total{verdict="accepted"}') === s.claims.accepted, '/metrics accepted = /admin/status');
   check(metric('claimgate_sender_rejected_claims_total{sender="clinic-a"}') === posted.rejected, '/metrics rejected by sender');
   check(metric('claimgate_dead_letters_present') === s.dead_letters.count, '/metrics dead letters present = /admin/status');
+  for (const f of s.findings) {
+    check(metric('claimgate_findings_total{rule="' + f.rule + '"}') === f.count, '/metrics findings of ' + f.rule);
+    if (f.rejecting) check(metric('claimgate_rejections_total{rule="' + f.rule + '"}') === f.rejecting, '/metrics rejections of ' + f.rule);
+  }
   check(metric('claimgate_upstream_circuit_state{target="payer"}') === 1, '/metrics circuit open');
 
   // A change by Basic authentication needs the console's header (a foreign page cannot set it).
@@ -197,7 +207,8 @@ async function browserChecks({ upstream, server, posted }, browser) {
   check(view.rejected === fmt(posted.rejected), 'rejected on the page: ' + view.rejected);
   const spool = await h.status(server.port);
   check(view.spool === fmt(spool.spool.pending_entries), 'spool depth on the page: ' + view.spool);
-  for (const rule of posted.rules) check(view.findings.some((r) => r[0] === rule && Number(r[1]) > 0), 'the page shows a finding of ' + rule);
+  for (const rule of posted.rules) check(view.findings.some((r) => r[0] === rule && Number(r[2]) > 0), 'the page shows a finding of ' + rule);
+  for (const rule of posted.rejecting) check(view.findings.some((r) => r[0] === rule && Number(r[1]) > 0), 'the page shows a rejection by ' + rule);
   check(view.senders.some((r) => r[0] === 'clinic-a' && r[1] === fmt(posted.rejected)), 'the page shows clinic-a rejecting: ' + JSON.stringify(view.senders));
   check(view.targets.some((r) => r[0] === 'payer' && r[2] === 'open'), 'the page shows the open circuit: ' + JSON.stringify(view.targets));
   check(view.replayKeys.slice().sort().join() === posted.keys.slice().sort().join(), 'a Replay button per dead letter: ' + JSON.stringify(view.replayKeys));

@@ -112,11 +112,12 @@ async function startServer(exe, dir, upstream, extra = {}) {
 }
 
 // Posts every sample claim in deploy/examples as clinic-a. Returns the totals the answers
-// report (claims accepted / rejected, the rule ids of their findings), the entry keys accepted
+// report (claims accepted / rejected, the rule ids of their findings and of those that rejected),
+// the entry keys accepted
 // and the claim ids sent (CLM01 / Claim.identifier: they must never show on the console).
 async function postExamples(src, port) {
   const dir = path.join(src, 'deploy/examples');
-  const out = { accepted: 0, rejected: 0, rules: new Set(), keys: [], claimIds: new Set() };
+  const out = { accepted: 0, rejected: 0, rules: new Set(), rejecting: new Set(), keys: [], claimIds: new Set() };
   for (const f of fs.readdirSync(dir).sort()) {
     const text = fs.readFileSync(path.join(dir, f), 'utf8');
     const x12 = f.endsWith('.x12');
@@ -134,7 +135,10 @@ async function postExamples(src, port) {
       for (const c of report.claims || []) {
         if (c.verdict === 'accepted') out.accepted++;
         else out.rejected++;
-        for (const finding of c.findings || []) out.rules.add(finding.rule);
+        for (const finding of c.findings || []) {
+          out.rules.add(finding.rule);
+          if (finding.severity === 'reject') out.rejecting.add(finding.rule);
+        }
       }
     } else {
       const bundle = JSON.parse(text);
@@ -145,7 +149,11 @@ async function postExamples(src, port) {
         else out.rejected++;
         const outcome = e.response && e.response.outcome;
         for (const issue of (outcome && outcome.issue) || []) {
-          for (const c of (issue.details && issue.details.coding) || []) if (c.code) out.rules.add(c.code);
+          for (const c of (issue.details && issue.details.coding) || []) {
+            if (!c.code) continue;
+            out.rules.add(c.code);
+            if (issue.severity === 'error') out.rejecting.add(c.code);
+          }
         }
       }
     }

@@ -144,7 +144,7 @@ function render(s) {
   setText('spool-retrying', fmt(s.spool.retrying) + (s.spool.retrying ? ' (oldest ' + duration(s.spool.oldest_retrying_age_s) + ')' : ''));
   setText('dead-letter-count', fmt(s.dead_letters.count));
   drawTraffic(s.traffic);
-  fill('findings', s.findings, (f) => [f.rule, f.count], 'no findings yet');
+  fill('findings', s.findings, (f) => [f.rule, f.rejecting, f.count], 'no findings yet');
   fill('senders', s.top_rejecting_senders, (r) => [r.sender, r.rejected], 'no rejected claims');
   fill('payers', s.top_rejecting_payers, (r) => [r.payer === '' ? '(none)' : r.payer, r.rejected], 'no rejected claims');
   fill('refusals', Object.keys(s.refusals).map((k) => ({ reason: k, n: s.refusals[k] })), (r) => [r.reason, r.n], 'none');

@@ -107,7 +107,8 @@ BOOST_AUTO_TEST_CASE(status_is_the_metrics_spool_and_dead_letters_without_phi) {
   auto spool = Spool::open(so, error);
   BOOST_TEST_REQUIRE(spool != nullptr, error);
   Metrics metrics({"outbox", "payer"});
-  metrics.claims(4, 2, {{"icd10cm.header", 2}, {"claim.balance", 1}});
+  metrics.claims(4, 2, {{"icd10cm.header", 2}, {"claim.balance", 1}, {"icd10cm.poa-exempt", 3}},
+                 {{"icd10cm.header", 2}, {"claim.balance", 1}});
   metrics.rejections("clinic-a", {{"87726", 2}});
   metrics.circuit(1, CircuitState::Open);
   metrics.dead_lettered(1);
@@ -127,8 +128,16 @@ BOOST_AUTO_TEST_CASE(status_is_the_metrics_spool_and_dead_letters_without_phi) {
   BOOST_TEST(d["claims"]["accepted"].GetUint64() == 4u);
   BOOST_TEST(d["claims"]["rejected"].GetUint64() == 2u);
   BOOST_TEST(d["refusals"]["spool_full"].GetUint64() == 1u);
-  BOOST_TEST(d["findings"][0]["rule"].GetString() == std::string("icd10cm.header"));  // most first
-  BOOST_TEST(d["findings"][0]["count"].GetUint64() == 2u);
+  // The rules that rejected most first, then by findings.
+  BOOST_TEST(d["findings"][0]["rule"].GetString() == std::string("icd10cm.header"));
+  BOOST_TEST(d["findings"][0]["rejecting"].GetUint64() == 2u);
+  BOOST_TEST(d["findings"][1]["rule"].GetString() == std::string("claim.balance"));
+  BOOST_TEST(d["findings"][2]["rule"].GetString() == std::string("icd10cm.poa-exempt"));
+  BOOST_TEST(d["findings"][2]["count"].GetUint64() == 3u);
+  BOOST_TEST(d["findings"][2]["rejecting"].GetUint64() == 0u);
+  const std::string exposition = metrics.render();
+  BOOST_TEST(exposition.find("claimgate_rejections_total{rule=\"icd10cm.header\"} 2\n") != std::string::npos);
+  BOOST_TEST(exposition.find("claimgate_rejections_total{rule=\"icd10cm.poa-exempt\"}") == std::string::npos);
   BOOST_TEST(d["top_rejecting_senders"][0]["sender"].GetString() == std::string("clinic-a"));
   BOOST_TEST(d["top_rejecting_payers"][0]["payer"].GetString() == std::string("87726"));
   BOOST_TEST(d["spool"]["healthy"].GetBool());
