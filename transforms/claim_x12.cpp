@@ -250,6 +250,13 @@ void Claim837Writer::Impl::write_set(const Claim& c, ClaimKind kind, const X12Wr
     if (c.diagnoses[i].position != static_cast<int>(i + 1))
       b.unmappable("diagnosis sequences must be 1, 2, 3 ... in order for the 837 (HI positions are the pointers)",
                    c.diagnoses[i].src);
+  for (const rules::Party* p : {&pt.referring, &pt.facility, &pt.rendering})
+    if (!p->taxonomy.empty() && (p != &pt.rendering || inst))
+      b.warn(conversion_finding(kConvertNotCarried,
+                                "the 837 has no PRV for the " +
+                                    std::string(p == &pt.referring ? "referring provider" : p == &pt.facility ? "service facility" : "rendering provider") +
+                                    ": its taxonomy " + p->taxonomy + " is not written",
+                                {}, p->taxonomy, rules::Severity::Warn));
   for (const auto& u : c.x12.unmapped)
     b.warn(conversion_finding(kConvertNotCarried, "segment " + u + " is not carried into the converted claim", {}, u,
                               rules::Severity::Warn));

@@ -314,3 +314,113 @@ BOOST_AUTO_TEST_CASE(what_fhir_cannot_hold_is_refused_with_a_location) {
   BOOST_TEST(f.errors[0].rule == "convert.unmappable");
   BOOST_TEST(f.errors[0].src.x12.render() == "seg 21 LX01 (loop 2400)");
 }
+
+// Property: generated claims given random optional content the generator does not write
+// (rendering, referring and facility providers, a dependent patient, modifiers, line places of
+// service, a replacement claim's original reference, a prior authorization, an admission date,
+// institutional codes and procedures, multi-day lines) go canonical -> X12 -> canonical ->
+// FHIR -> canonical unchanged.
+BOOST_AUTO_TEST_CASE(random_optional_content_round_trips) {
+  std::uint64_t state = 0x9e3779b97f4a7c15ull;
+  auto pick = [&state](int n) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return static_cast<int>(state % static_cast<std::uint64_t>(n));
+  };
+  auto npi_party = [&](const char* last, bool person, bool prv = true) {
+    rules::Party p;
+    p.person = person;
+    p.last_or_org = last;
+    if (person) p.first = pick(2) ? "ALEX" : "SAM";
+    p.id_qualifier = "XX";
+    p.id = "1234567893";
+    if (prv && pick(2)) p.taxonomy = "207Q00000X";  // a PRV only where the guide has one
+    return p;
+  };
+  std::size_t checked = 0;
+  for (auto kind : {test::Gen837::Kind::Professional, test::Gen837::Kind::Institutional}) {
+    test::Gen837 g(kind, 7);
+    std::string bytes;
+    g.begin(bytes, 10);
+    for (int i = 0; i < 60; ++i) g.claim(bytes);
+    g.end(bytes);
+    Read r = read(bytes);
+    BOOST_TEST_REQUIRE(r.input_errors == 0u);
+    for (auto& c : r.claims) {
+      const bool inst = c.kind == rules::ClaimKind::Institutional;
+      if (pick(2)) c.parties.rendering = npi_party("RENDER", true, !inst);  // 837I 2310D has no PRV
+      if (pick(3) == 0) c.parties.referring = npi_party("REFER", true, false);
+      if (pick(3) == 0) {
+        c.parties.facility = npi_party("FACILITY", false);
+        c.parties.facility.taxonomy.clear();
+        c.parties.facility.address1 = "1 CLINIC WAY";
+        c.parties.facility.city = "NASHVILLE";
+        c.parties.facility.state = "TN";
+        c.parties.facility.zip = "372031234";
+      }
+      if (inst && pick(2)) c.parties.attending = npi_party("ATTEND", true);
+      if (pick(3) == 0) {
+        c.parties.patient.person = true;
+        c.parties.patient.last_or_org = "CHILD";
+        c.parties.patient.first = "KIM";
+        c.parties.patient.address1 = "12 OAK AVENUE";
+        c.parties.patient.city = "NASHVILLE";
+        c.parties.patient.state = "TN";
+        c.parties.patient.zip = "372111186";
+        c.parties.patient.birth_date = rules::Date{2015, 6, 1};
+        c.parties.patient.sex = 'F';
+        c.birth_date = c.parties.patient.birth_date;
+        c.sex = 'F';
+        c.details.relationship = "19";
+      }
+      if (pick(3) == 0) {
+        c.frequency_code = "7";
+        c.details.original_reference = "PAYERCLAIM" + std::to_string(pick(1000));
+      }
+      if (pick(3) == 0) c.details.prior_authorization = "AUTH" + std::to_string(pick(1000));
+      if (pick(3) == 0) c.details.admission_date = c.date_from;
+      if (inst && pick(2)) {
+        rules::ClaimProcedure p;
+        p.position = 1;
+        p.code = "0DTJ4ZZ";
+        p.system = rules::ProcedureSystem::Icd10Pcs;
+        p.role = rules::ProcedureRole::Principal;
+        p.date = c.date_from;
+        c.procedures.push_back(p);
+        rules::InstitutionalCode oc;
+        oc.qualifier = "BH";
+        oc.code = "11";
+        oc.from = oc.to = c.date_from;
+        c.details.codes.push_back(oc);
+      }
+      for (auto& l : c.lines) {
+        if (pick(3) == 0) l.procedure.modifiers.push_back(pick(2) ? "25" : "LT");
+        if (!inst && pick(4) == 0) l.place_of_service = "22";
+        if (pick(4) == 0 && l.service_from) l.service_to = rules::Date::from_days(l.service_from->days() + 1);
+        if (pick(4) == 0) l.units = 2.5;
+      }
+      if (!inst) {  // the claim's dates of an 837P are its lines' (as the reader derives them)
+        c.date_from = c.date_to = std::nullopt;
+        for (const auto& l : c.lines) {
+          if (l.service_from && (!c.date_from || *l.service_from < *c.date_from)) c.date_from = l.service_from;
+          const auto& end = l.service_to ? l.service_to : l.service_from;
+          if (end && (!c.date_to || *end > *c.date_to)) c.date_to = end;
+        }
+      }
+      transforms::Conversion x;
+      const std::string x12 = to_x12(c, x);
+      BOOST_TEST_REQUIRE(x.ok(), c.id << ": " << (x.errors.empty() ? "" : x.errors[0].message));
+      const Read back = read(x12);
+      BOOST_TEST_REQUIRE(back.input_errors == 0u, c.id << ": " << (back.messages.empty() ? "" : back.messages[0]) << "\n" << x12);
+      BOOST_TEST(canonical(back.claims.at(0)) == canonical(c), c.id << " canonical -> X12\n" << canonical(back.claims.at(0)) << "want\n" << canonical(c));
+      const transforms::Conversion f = transforms::claim_to_fhir(back.claims.at(0), transforms::FhirBundleType::Batch);
+      BOOST_TEST_REQUIRE(f.ok());
+      const Read fb = read(f.text);
+      BOOST_TEST_REQUIRE(fb.input_errors == 0u, c.id << ": " << (fb.messages.empty() ? "" : fb.messages[0]));
+      BOOST_TEST(canonical(fb.claims.at(0)) == canonical(c), c.id << " canonical -> X12 -> FHIR\n" << canonical(fb.claims.at(0)) << "want\n" << canonical(c));
+      ++checked;
+    }
+  }
+  BOOST_TEST(checked == 120u);
+}
