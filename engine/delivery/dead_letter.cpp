@@ -320,7 +320,7 @@ std::size_t replay_dead_letters(const std::string& dir, Spool& spool, const std:
     ::unlink(cjson.c_str());
     ::unlink(cbody.c_str());
     ++replayed;
-    log::Line(log::Level::Info, "dead_letter.replayed").str("key", d.key).list("claim_ids", d.claim_ids);
+    log::Line(log::Level::Info, "dead_letter.replayed").str("key", d.key).num("claims", d.claim_ids.size());
   }
   if (replayed > 0) (void)fsync_dir(dir);
   if (!key.empty() && replayed == 0 && error.empty()) error = "no dead letter with key " + key;

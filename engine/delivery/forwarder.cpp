@@ -299,7 +299,7 @@ void Forwarder::settle(SpoolEntry& e, Target& t, const SendResult& r, double ms,
     log::Line(log::Level::Debug, "forward.done")
         .str("key", e.item.key)
         .str("target", t.name)
-        .list("claim_ids", e.item.claim_ids)
+        .num("claims", e.item.claim_ids.size())
         .num("status", r.status)
         .real("latency_ms", ms);
     return;
@@ -323,7 +323,7 @@ void Forwarder::settle(SpoolEntry& e, Target& t, const SendResult& r, double ms,
     log::Line(log::Level::Warn, "forward.dead_letter")
         .str("key", e.item.key)
         .str("target", t.name)
-        .list("claim_ids", e.item.claim_ids)
+        .num("claims", e.item.claim_ids.size())
         .num("attempts", attempts)
         .num("status", r.status)
         .str("reason", r.status ? "upstream answered " + std::to_string(r.status) : r.reason);

@@ -241,6 +241,12 @@ BOOST_AUTO_TEST_CASE(dead_letter_list_and_replay) {
   BOOST_TEST(wait_for([&] { return up.keys().count(keys2[0]) == 1; }, 10s));
   srv.signal(SIGTERM);
   BOOST_TEST(srv.wait_exit(10s) == 0);
+  // Dead-lettering and replay are logged by entry key: the claim's id (a patient account
+  // number) stays out of the log.
+  const std::string log = srv.log();
+  BOOST_TEST(log.find("forward.dead_letter") != std::string::npos);
+  BOOST_TEST(log.find("dead_letter.replayed") != std::string::npos);
+  for (const char* id : {"PCN-1001", "claim-1001"}) BOOST_TEST(log.find(id) == std::string::npos, id);
 }
 
 BOOST_AUTO_TEST_CASE(dropped_slow_and_refused_upstreams) {
