@@ -1,6 +1,7 @@
 #include "x12_fixture.hpp"
 
 #include "parsers/x12/delimiters.hpp"
+#include "parsers/x12/reader.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -645,6 +646,35 @@ BOOST_AUTO_TEST_CASE(endless_segment_is_bounded) {
   text += std::string(3u << 20, 'A');
   const Collected c = read_x12(text, 65536);
   BOOST_TEST(has_error(c, x12::ErrorLevel::Interchange, "022"));
+}
+
+// The loop an NM1 opens comes from the guide model: the other payer's providers are lettered
+// differently on 837I (2330C attending NM1*71 ... 2330I billing NM1*85) than on 837P.
+BOOST_AUTO_TEST_CASE(other_payer_provider_loops_follow_the_guide) {
+  struct Loops final : x12::Handler {
+    std::vector<std::string> nm1;
+    void on_segment(const x12::BodySegment& b, const x12::Envelope&) override {
+      if (b.seg.id == "NM1") nm1.push_back(std::string(b.seg.el(1)) + "=" + std::string(b.loop));
+    }
+  };
+  const auto loops_of = [](std::vector<std::string> body, const std::string& guide) {
+    body.insert(body.end(), {"SBR*S*01*******CI", "OI***Y*P**Y", "NM1*IL*1*OTHER*SUB****MI*X1",
+                             "NM1*PR*2*OTHER PAYER*****PI*99999", "NM1*71*1", "NM1*85*2"});
+    Loops h;
+    x12::Reader reader(h);
+    reader.feed(interchange({body}, guide));
+    reader.finish();
+    return std::vector<std::string>(h.nm1.end() - 4, h.nm1.end());
+  };
+  auto inst = test::institutional_body();
+  inst.erase(inst.end() - 3, inst.end());  // the line: the 2320 loops follow the claim
+  const auto i = loops_of(inst, "005010X223A2");
+  BOOST_TEST(i == (std::vector<std::string>{"IL=2330A", "PR=2330B", "71=2330C", "85=2330I"}), boost::test_tools::per_element());
+  auto prof = test::professional_body();
+  prof.erase(prof.end() - 6, prof.end());
+  const auto p = loops_of(prof, "005010X222A1");
+  // NM1*71 opens no loop on 837P: it stays in 2330B (and is an error there); 85 is 2330G.
+  BOOST_TEST(p == (std::vector<std::string>{"IL=2330A", "PR=2330B", "71=2330B", "85=2330G"}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
