@@ -477,7 +477,15 @@ std::string_view operation_outcome_code(std::string_view rule_id) noexcept {
       rule_id == "icd10cm.deleted" || rule_id == "icd10cm.invalid-extension" ||
       rule_id == "icd10cm.qualifier-mismatch")
     return "code-invalid";
-  if (rule_id == "icd10cm.code-set-not-loaded") return "informational";
+  if (rule_id == "icd10pcs.unknown" || rule_id == "icd10pcs.header" || rule_id == "icd10pcs.not-yet-effective" ||
+      rule_id == "icd10pcs.deleted" || rule_id == "icd10pcs.on-service-line" || rule_id == "hcpcs.unknown" ||
+      rule_id == "hcpcs.terminated" || rule_id == "hcpcs.not-yet-effective" || rule_id == "hcpcs.modifier" ||
+      rule_id == "cpt.format")
+    return "code-invalid";
+  if (rule_id == "icd10pcs.principal-missing") return "required";
+  if (rule_id == "icd10cm.code-set-not-loaded" || rule_id == "icd10pcs.code-set-not-loaded" ||
+      rule_id == "hcpcs.code-set-not-loaded")
+    return "informational";
   return "business-rule";
 }
 

@@ -54,9 +54,11 @@ struct FhirAnswerStamp {
 
 // OperationOutcome.issue.code (R4 issue-type) for a finding's rule id: fhir.* as
 // fhir_issue_code (an unknown fhir.* id: invalid); ICD-10-CM code validity (icd10cm.unknown,
-// header, not-yet-effective, deleted, invalid-extension, qualifier-mismatch): code-invalid;
-// icd10cm.code-set-not-loaded: informational (the claim is not at fault, the check could not
-// run fully); x12.*: structure; everything else (dx.*, claim.*, the other icd10cm.* rules,
+// header, not-yet-effective, deleted, invalid-extension, qualifier-mismatch) and procedure code
+// validity (icd10pcs.unknown, header, not-yet-effective, deleted, on-service-line;
+// hcpcs.unknown, terminated, not-yet-effective, modifier; cpt.format): code-invalid;
+// icd10pcs.principal-missing: required; the *.code-set-not-loaded rules: informational (the
+// claim is not at fault, the check could not run fully); x12.*: structure; everything else (dx.*, claim.*, the other icd10cm.* rules,
 // pack rules): business-rule.
 [[nodiscard]] std::string_view operation_outcome_code(std::string_view rule_id) noexcept;
 

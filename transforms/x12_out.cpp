@@ -253,6 +253,16 @@ ClaimStatus claim_status_for(const rules::Finding& f, const rules::Claim& claim)
     return {"A8", dx_code, ""};
   if (starts("icd10cm.")) return {"A7", dx_code, ""};
   if (starts("dx.")) return {"A7", "255", ""};
+  // Procedure codes (277CA claim status codes 465 principal procedure code, 490 other procedure
+  // code, 454 procedure code for services rendered, 453 procedure code modifier).
+  if (starts("icd10pcs.") && f.line == 0) {
+    bool principal_proc = r == "icd10pcs.principal-missing";
+    for (const auto& p : claim.procedures)
+      if (p.position == f.procedure) principal_proc = principal_proc || p.role == rules::ProcedureRole::Principal;
+    return {r == "icd10pcs.principal-missing" ? "A6" : "A7", principal_proc ? "465" : "490", ""};
+  }
+  if (r == "hcpcs.modifier") return {"A7", "453", ""};
+  if (starts("icd10pcs.") || starts("hcpcs.") || r == "cpt.format") return {"A7", "454", ""};
   if (f.line > 0) return {"A8", "255", ""};  // payer pack: procedure to diagnosis linkage
   return {"A7", "21", ""};                   // missing or invalid information
 }

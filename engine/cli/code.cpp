@@ -1,9 +1,10 @@
-// claimgate code CODE [--dos YYYY-MM-DD] [--format text|json] [--code-set PATH]
+// claimgate code CODE [--system S] [--dos YYYY-MM-DD] [--format text|json] [--code-set PATH]
 // claimgate code-set build ...   (the ICD-10-CM compiler)
 #include "engine/cli/commands.hpp"
 #include "engine/clock.hpp"
 #include "engine/code_report.hpp"
 #include "engine/data_paths.hpp"
+#include "engine/procedure_report.hpp"
 #include "rulesets/codesets/icd10cm.hpp"
 #include "rulesets/codesets/code_key.hpp"
 #include "rulesets/codesets/icd10cm_compiler.hpp"
@@ -22,7 +23,8 @@ using codesets::CodeRef;
 using codesets::Icd10Index;
 
 constexpr const char* kCodeHelp =
-    "usage: claimgate code CODE [--dos YYYY-MM-DD] [--format text|json] [--code-set PATH]\n"
+    "usage: claimgate code CODE [--system S] [--dos YYYY-MM-DD] [--format text|json]\n"
+    "                      [--code-set PATH]\n"
     "\n"
     "Explains an ICD-10-CM diagnosis code on a date of service: its status in the release in\n"
     "force (billable, header, not-yet-effective, deleted, invalid-extension, unknown), the\n"
@@ -31,6 +33,15 @@ constexpr const char* kCodeHelp =
     "manifestation, MCE age/sex edits and whether it is exempt from POA reporting. CODE is\n"
     "accepted with or without the dot, any case.\n"
     "\n"
+    "  --system S        icd10cm (default), or a procedure code set: icd10pcs, hcpcs (Level\n"
+    "                    II), hcpcs-modifier, cpt (only when a licensee compiled a CPT file\n"
+    "                    in). Procedure codes answer: valid, header (an ICD-10-PCS table or\n"
+    "                    partial code), not-yet-effective, deleted (HCPCS: terminated),\n"
+    "                    unknown, code-set-not-loaded; with titles, the date a code takes\n"
+    "                    effect or was last valid, replacements, valid codes under a header.\n"
+    "                    JSON keys: code, system, dos, release, status, title, short_title,\n"
+    "                    effective_from, last_valid, replacements, valid_children,\n"
+    "                    children_sample, warning\n"
     "  --dos YYYY-MM-DD  date of service (default: today, UTC)\n"
     "  --format text     readable report (default)\n"
     "  --format json     one JSON object; keys: code, dos, release, status, title,\n"
@@ -51,10 +62,11 @@ constexpr const char* kCodeHelp =
 
 constexpr const char* kCodeSetHelp =
     "usage: claimgate code-set build [--manifest FILE]... [RELEASE OPTIONS]... [--mce NAME=DATE=FILE]...\n"
-    "                                [--poa NAME=DATE=FILE]... --output FILE\n"
+    "                                [--poa NAME=DATE=FILE]... [--pcs|--hcpcs|--cpt NAME=DATE=FILE]...\n"
+    "                                --output FILE\n"
     "\n"
     "Compiles ICD-10-CM releases, read from the files as CMS/NCHS publish them (plain or .xz),\n"
-    "into one binary index for `claimgate code`, `claimgate validate` and the server.\n"
+    "and the procedure code sets (ICD-10-PCS, HCPCS Level II, a licensee's CPT) into one binary index for `claimgate code`, `claimgate validate` and the server.\n"
     "\n"
     "  --manifest FILE        a release manifest (tab separated; paths relative to it):\n"
     "                           release NAME YYYY-MM-DD order=F [tabular=F] [conversion=F]...\n"
@@ -78,6 +90,17 @@ constexpr const char* kCodeSetHelp =
     "  --mce NAME=YYYY-MM-DD=FILE  a Medicare Code Editor simple-edits list (age/sex edits)\n"
     "  --poa NAME=YYYY-MM-DD=FILE  a CMS POA-exempt list (POAexemptCodes*.txt), in force from\n"
     "                         that date until the next list's\n"
+    "  --pcs NAME=YYYY-MM-DD=FILE    an ICD-10-PCS order file (icd10pcs_order_YYYY.txt) or codes\n"
+    "                         file (icd10pcs_codes_YYYY.txt)\n"
+    "  --hcpcs NAME=YYYY-MM-DD=FILE  the CMS Alpha-Numeric HCPCS file as published\n"
+    "                         (HCPCyyyy_..._ANWEB.txt: codes, modifiers, ADD DT, TERM DT)\n"
+    "  --cpt NAME=YYYY-MM-DD=FILE    a licensee's CPT file: CODE, tab or blank, description\n"
+    "                         (claimgate ships no CPT codes)\n"
+    "                         manifest lines: pcs|hcpcs|cpt NAME DATE file=F [to=DATE];\n"
+    "                         pcs NAME DATE base=NAME undo-addenda=F (an edition derived by\n"
+    "                         undoing a CMS order addenda). The newest release of each is in\n"
+    "                         force until to=, else: ICD-10-PCS the day before the next\n"
+    "                         October 1, HCPCS the end of its quarter, CPT the end of its year\n"
     "  --output FILE, -o FILE the index to write (written to FILE.tmp, then renamed)\n"
     "\n"
     "Releases are ordered by date; each is in force until the next one starts, the newest\n"
@@ -85,6 +108,11 @@ constexpr const char* kCodeSetHelp =
     "  claimgate code-set build --manifest rulesets/codesets/icd10cm/releases.tsv \\\n"
     "    --release FY2028=2027-10-01 --order icd10cm_order_2028.txt \\\n"
     "    --tabular icd10cm_tabular_2028.xml --conversion conversion-2028.tsv -o icd10cm.cgx\n"
+    "\n"
+    "Adding next October's ICD-10-PCS release or the current HCPCS quarter:\n"
+    "  claimgate code-set build --manifest rulesets/codesets/icd10cm/releases.tsv \\\n"
+    "    --pcs FY2028=2027-10-01=icd10pcs_order_2028.txt \\\n"
+    "    --hcpcs 2027-JAN=2027-01-01=HCPC2027_JAN_ANWEB.txt -o icd10cm.cgx\n"
     "\n"
     "exit codes: 0 index written, 1 an input file is unusable (the message names the file\n"
     "and line), 2 usage error.\n";
@@ -150,7 +178,7 @@ void print_text(const Icd10Index& idx, const CodeExplanation& e) {
 }  // namespace
 
 int cmd_code(const Args& args) {
-  std::string code, format = "text", path;
+  std::string code, format = "text", path, system = "icd10cm";
   std::optional<rules::Date> dos;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -185,6 +213,14 @@ int cmd_code(const Args& args) {
       const auto* v = value("--code-set");
       if (!v) return 2;
       path = *v;
+    } else if (a == "--system") {
+      const auto* v = value("--system");
+      if (!v) return 2;
+      system = *v;
+      if (system != "icd10cm" && !procedure_catalog(system)) {
+        std::fprintf(stderr, "claimgate code: --system must be icd10cm, icd10pcs, hcpcs, hcpcs-modifier or cpt\n");
+        return 2;
+      }
     } else if (!a.empty() && a[0] == '-' && a.size() > 1) {
       std::fprintf(stderr, "claimgate code: unknown option '%s'\n\n%s", a.c_str(), kCodeHelp);
       return 2;
@@ -213,6 +249,12 @@ int cmd_code(const Args& args) {
     return 2;
   }
   const auto& idx = *std::get<std::shared_ptr<const Icd10Index>>(loaded);
+  if (const auto catalog = procedure_catalog(system)) {
+    const auto& procs = idx.procedures();
+    const auto p = procs.lookup(*catalog, code, dos ? *dos : today());
+    std::fputs((format == "json" ? procedure_report_json(procs, p) : procedure_report_text(procs, p)).c_str(), stdout);
+    return p.status == codesets::ProcedureStatus::Unknown ? 1 : 0;
+  }
   const CodeExplanation e = idx.lookup(code, dos ? *dos : today());
   if (format == "json") std::fputs(code_report_json(idx, e).c_str(), stdout);
   else print_text(idx, e);
@@ -272,6 +314,17 @@ int cmd_code_set(const Args& args) {
         r.base = v;
         for (auto& c : r.base) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       }
+    } else if (a == "--pcs" || a == "--hcpcs" || a == "--cpt") {
+      const auto catalog = codesets::procedure_line_kind(std::string_view(a).substr(2));
+      // --pcs / --hcpcs / --cpt NAME=YYYY-MM-DD=FILE, as the manifest line `pcs NAME DATE file=FILE`.
+      const auto e1 = v.find('='), e2 = e1 == std::string::npos ? e1 : v.find('=', e1 + 1);
+      const auto date = e2 == std::string::npos ? std::nullopt : rules::parse_iso_date(v.substr(e1 + 1, e2 - e1 - 1));
+      if (!date || e1 == 0) return usage(a + " wants NAME=YYYY-MM-DD=FILE, got '" + v + "'");
+      const std::string file = "file=" + v.substr(e2 + 1);
+      if (auto e = codesets::read_procedure_line(*catalog, v.substr(0, e1), *date, {file}, "", a + " " + v,
+                                                 spec.procedures);
+          !e.empty())
+        return usage(e);
     } else if (a == "--mce") {
       const auto e1 = v.find('='), e2 = e1 == std::string::npos ? e1 : v.find('=', e1 + 1);
       const auto date = e2 == std::string::npos ? std::nullopt : rules::parse_iso_date(v.substr(e1 + 1, e2 - e1 - 1));
@@ -289,7 +342,7 @@ int cmd_code_set(const Args& args) {
     }
   }
   if (output.empty()) return usage("--output FILE is required");
-  if (spec.releases.empty()) return usage("no releases: give --manifest and/or --release");
+  if (spec.releases.empty()) return usage("no ICD-10-CM releases: give --manifest and/or --release");
   const auto t0 = std::chrono::steady_clock::now();
   codesets::BuildStats st;
   if (auto e = codesets::compile_index(spec, output, &st); !e.empty()) {
@@ -299,9 +352,10 @@ int cmd_code_set(const Args& args) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fprintf(stderr,
                "claimgate code-set build: wrote %s (%zu bytes): %zu releases, %zu codes, %zu tabular nodes, "
-               "%zu Excludes references, %zu MCE entries, %zu POA-exempt lists (%zu codes) in %.1f s\n",
+               "%zu Excludes references, %zu MCE entries, %zu POA-exempt lists (%zu codes); %zu procedure "
+               "releases, %zu procedure codes and modifiers in %.1f s\n",
                output.c_str(), st.bytes, st.releases, st.codes, st.tabular_nodes, st.note_refs, st.mce_entries,
-               st.poa_lists, st.poa_codes, secs);
+               st.poa_lists, st.poa_codes, st.procedures.releases, st.procedures.codes, secs);
   return 0;
 }
 

@@ -1,4 +1,4 @@
-# The compiled ICD-10-CM index (icd10cm.cgx) beside the executables: produced at build time by
+# The compiled code-set index (icd10cm.cgx: ICD-10-CM, ICD-10-PCS, HCPCS) beside the executables: produced at build time by
 # the product's own compiler (`claimgate code-set build`) from the bundled official release
 # files listed in rulesets/codesets/icd10cm/releases.tsv. See docs/codeset.md.
 #
@@ -19,7 +19,8 @@ else()
   if(CG_CODESET_INDEX)
     message(WARNING "CG_CODESET_INDEX=${CG_CODESET_INDEX} does not exist: compiling the bundled releases")
   endif()
-  file(GLOB_RECURSE _cg_codeset_inputs CONFIGURE_DEPENDS "${_cg_codeset_dir}/*.xz" "${_cg_codeset_dir}/releases.tsv")
+  file(GLOB_RECURSE _cg_codeset_inputs CONFIGURE_DEPENDS "${_cg_codeset_dir}/*.xz" "${_cg_codeset_dir}/releases.tsv"
+       "${PROJECT_SOURCE_DIR}/rulesets/codesets/icd10pcs/*.xz" "${PROJECT_SOURCE_DIR}/rulesets/codesets/hcpcs/*.xz")
   add_custom_command(OUTPUT "${_cg_codeset_out}"
     COMMAND claimgate code-set build --manifest "${_cg_codeset_dir}/releases.tsv" --output "${_cg_codeset_out}"
     DEPENDS claimgate ${_cg_codeset_inputs}

@@ -118,6 +118,8 @@ struct Icd10Index::Impl {
   const fmt::PoaEntry* poa = nullptr;
   std::size_t npoa = 0;
 
+  std::unique_ptr<const ProcedureCodes> procedures;  // views into buf
+
   std::vector<ReleaseInfo> releases;
   std::vector<Date> from;
   std::vector<Slot> slots;
@@ -412,6 +414,9 @@ std::variant<std::shared_ptr<const Icd10Index>, std::string> Icd10Index::load(co
     while (m.slots[hh].key != 0) hh = (hh + 1) & m.mask;
     m.slots[hh] = Impl::Slot{c.key, c.present, c.billable, c.needs7, static_cast<std::uint32_t>(i)};
   }
+  auto procedures = ProcedureCodes::attach(base, impl->size);
+  if (auto* err = std::get_if<std::string>(&procedures)) return fail(*err);
+  impl->procedures = std::move(std::get<std::unique_ptr<const ProcedureCodes>>(procedures));
   return std::shared_ptr<const Icd10Index>(new Icd10Index(std::move(impl)));
 }
 
@@ -767,5 +772,6 @@ const ReleaseInfo* Icd10Index::release_on(Date dos) const noexcept {
 bool Icd10Index::beyond_newest(Date dos) const noexcept { return impl_->releases.back().effective_to < dos; }
 
 std::size_t Icd10Index::size_bytes() const noexcept { return impl_->size; }
+const ProcedureCodes& Icd10Index::procedures() const noexcept { return *impl_->procedures; }
 
 }  // namespace cg::codesets

@@ -11,6 +11,7 @@
 //   problem.
 #pragma once
 
+#include "rulesets/codesets/procedure_codes.hpp"
 #include "rulesets/core/date.hpp"
 
 #include <cstdint>
@@ -158,6 +159,9 @@ class Icd10Index {
   [[nodiscard]] const ReleaseInfo* release_on(Date dos) const noexcept;  // nullptr before FY2016
   [[nodiscard]] bool beyond_newest(Date dos) const noexcept;  // dos after the newest release ends
   [[nodiscard]] std::size_t size_bytes() const noexcept;
+  // The procedure code sets compiled into the same file (ICD-10-PCS, HCPCS, CPT); empty
+  // catalogs when the index has none.
+  [[nodiscard]] const ProcedureCodes& procedures() const noexcept;
 
   Icd10Index(const Icd10Index&) = delete;
   Icd10Index& operator=(const Icd10Index&) = delete;

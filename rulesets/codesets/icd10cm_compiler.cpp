@@ -2,6 +2,7 @@
 #include "rulesets/codesets/icd10cm_compiler.hpp"
 
 #include "rulesets/codesets/code_key.hpp"
+#include "rulesets/codesets/compile_util.hpp"
 #include "rulesets/codesets/icd10cm_format.hpp"
 
 #include <lzma.h>
@@ -20,53 +21,6 @@ namespace cg::codesets {
 namespace {
 
 using rules::Date;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    std::string_view line = text.substr(pos, nl - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back(line);
-    pos = nl + 1;
-  }
-  return lines;
-}
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  std::size_t pos = 0;
-  for (;;) {
-    const std::size_t p = s.find(sep, pos);
-    if (p == std::string_view::npos) {
-      out.push_back(s.substr(pos));
-      return out;
-    }
-    out.push_back(s.substr(pos, p - pos));
-    pos = p + 1;
-  }
-}
-
-// "fy2021/x.txt.xz" out of ".../icd10cm/fy2021/x.txt.xz" (for messages stored in the index).
-std::string short_path(const std::string& path) {
-  const auto a = path.rfind('/');
-  if (a == std::string::npos || a == 0) return path;
-  const auto b = path.rfind('/', a - 1);
-  return b == std::string::npos ? path : path.substr(b + 1);
-}
-
-std::string at_line(const std::string& file, std::size_t line) {
-  return file + ":" + std::to_string(line) + ": ";
-}
 
 // A code as written in the official files: dotted or not; nothing else allowed.
 std::uint64_t strict_key(std::string_view s) {
@@ -107,26 +61,6 @@ struct MceRow {
   std::uint8_t age = fmt::kMceAgeNone;
   std::uint8_t sex = fmt::kMceSexAny;
   std::uint8_t flags = 0;
-};
-
-class StringPool {
- public:
-  StringPool() { data_.push_back('\0'); }
-  std::uint32_t add(std::string_view s) {
-    if (s.empty()) return 0;
-    auto it = index_.find(std::string(s));
-    if (it != index_.end()) return it->second;
-    const auto off = static_cast<std::uint32_t>(data_.size());
-    data_.append(s);
-    data_.push_back('\0');
-    index_.emplace(std::string(s), off);
-    return off;
-  }
-  const std::string& data() const { return data_; }
-
- private:
-  std::string data_;
-  std::unordered_map<std::string, std::uint32_t> index_;
 };
 
 std::optional<Date> parse_date_arg(std::string_view s) { return rules::parse_iso_date(trim(s)); }
@@ -737,6 +671,10 @@ class Writer {
     add(id, sizeof(T), v.data(), v.size(), v.size() * sizeof(T));
   }
   void bytes(fmt::SectionId id, const std::string& s) { add(id, 1, s.data(), s.size(), s.size()); }
+  // A section of another part of the index (procedure_format.hpp).
+  void raw(std::uint32_t id, std::uint32_t elem, const void* p, std::size_t count) {
+    add(static_cast<fmt::SectionId>(id), elem, p, count, count * elem);
+  }
 
   std::string write(const std::string& path, std::size_t* size) {
     std::string file(sizeof(fmt::FileHeader) + entries_.size() * sizeof(fmt::SectionEntry), '\0');
@@ -843,6 +781,14 @@ std::string read_manifest(const std::string& path, BuildSpec& spec) {
     const auto date = parse_date_arg(cols[2]);
     if (!date) return here + "'" + std::string(cols[2]) + "' is not a date (YYYY-MM-DD)";
     if (name.empty()) return here + "empty name";
+    if (const auto catalog = procedure_line_kind(kind)) {
+      const std::vector<std::string_view> rest(cols.begin() + 3, cols.end());
+      if (auto e = read_procedure_line(*catalog, cols[1], *date, rest, dir, path + ":" + std::to_string(i + 1),
+                                       spec.procedures);
+          !e.empty())
+        return e;
+      continue;
+    }
     ReleaseSpec r;
     MceSpec m;
     r.name = name;
@@ -850,7 +796,7 @@ std::string read_manifest(const std::string& path, BuildSpec& spec) {
     r.effective_from = m.effective_from = *date;
     r.origin = m.origin = path + ":" + std::to_string(i + 1);
     if (kind != "release" && kind != "mce" && kind != "poa")
-      return here + "unknown line kind '" + std::string(kind) + "' (release, mce or poa)";
+      return here + "unknown line kind '" + std::string(kind) + "' (release, mce, poa, pcs, hcpcs or cpt)";
     for (std::size_t c = 3; c < cols.size(); ++c) {
       const std::string_view kv = trim(cols[c]);
       if (kv.empty()) continue;
@@ -1227,6 +1173,14 @@ std::string compile_index(const BuildSpec& spec_in, const std::string& out_path,
   w.section(fmt::kPoaLists, poa_lists);
   w.section(fmt::kPoaEntries, poa_entries);
   std::size_t bytes = 0;
+  if (auto e = compile_procedures(
+          spec_in.procedures,
+          [&w](std::uint32_t id, std::uint32_t elem, const void* data, std::size_t count) {
+            w.raw(id, elem, data, count);
+          },
+          stats ? &stats->procedures : nullptr);
+      !e.empty())
+    return e;
   if (auto e = w.write(out_path, &bytes); !e.empty()) return e;
   if (stats) {
     stats->releases = nrel;

@@ -7,6 +7,7 @@
 // throws (std::bad_alloc aside). Inputs may be plain or .xz compressed (detected by content).
 #pragma once
 
+#include "rulesets/codesets/procedure_compiler.hpp"
 #include "rulesets/core/date.hpp"
 
 #include <cstddef>
@@ -56,6 +57,7 @@ struct BuildSpec {
   std::vector<ReleaseSpec> releases;
   std::vector<MceSpec> mce;
   std::vector<PoaSpec> poa;
+  std::vector<ProcedureReleaseSpec> procedures;  // ICD-10-PCS, HCPCS, CPT (procedure_compiler.hpp)
 };
 
 struct BuildStats {
@@ -66,6 +68,7 @@ struct BuildStats {
   std::size_t mce_entries = 0;
   std::size_t poa_lists = 0;
   std::size_t poa_codes = 0;  // distinct codes on any POA-exempt list
+  ProcedureBuildStats procedures;
   std::size_t bytes = 0;
 };
 
@@ -74,6 +77,8 @@ struct BuildStats {
 //           [undo-addenda=F keep-addenda=F] [add-conversion-effective=YYYY-MM-DD]
 //   mce <NAME> <YYYY-MM-DD> file=F
 //   poa <NAME> <YYYY-MM-DD> file=F
+//   pcs | hcpcs | cpt <NAME> <YYYY-MM-DD> file=F [to=YYYY-MM-DD]   (procedure_compiler.hpp)
+//   pcs <NAME> <YYYY-MM-DD> base=NAME undo-addenda=F [to=YYYY-MM-DD]
 [[nodiscard]] std::string read_manifest(const std::string& path, BuildSpec& spec);
 
 [[nodiscard]] std::string compile_index(const BuildSpec& spec, const std::string& out_path,

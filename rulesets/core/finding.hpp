@@ -27,6 +27,7 @@ struct Finding {
   std::vector<std::string> suggestions;
   int line = 0;          // service line number the finding is about, 0 = claim level
   int diagnosis = 0;     // diagnosis position the finding is about, 0 = none
+  int procedure = 0;     // claim procedure position (HI BBR/BBQ, Claim.procedure) it is about, 0 = none
 };
 
 using Findings = std::vector<Finding>;

@@ -19,7 +19,11 @@ BOOST_AUTO_TEST_CASE(registry_lists_exactly_the_issue_ids) {
       "icd10cm.invalid-extension", "icd10cm.code-set-not-loaded", "icd10cm.qualifier-mismatch",
       "icd10cm.excludes1", "icd10cm.external-cause-first", "icd10cm.manifestation-first",
       "icd10cm.age-conflict", "icd10cm.sex-conflict", "icd10cm.poa-required", "icd10cm.poa-exempt", "claim.balance", "claim.future-date", "claim.npi",
-      "claim.no-date-of-service", "claim.birth-date-after-service"};
+      "claim.no-date-of-service", "claim.birth-date-after-service", "icd10pcs.code-set-not-loaded",
+      "icd10pcs.unknown", "icd10pcs.header", "icd10pcs.not-yet-effective", "icd10pcs.deleted",
+      "icd10pcs.principal-missing", "icd10pcs.not-inpatient", "icd10pcs.on-service-line",
+      "hcpcs.code-set-not-loaded", "hcpcs.unknown", "hcpcs.terminated", "hcpcs.not-yet-effective",
+      "hcpcs.modifier", "cpt.format"};
   std::set<std::string_view> got;
   for (const auto& r : builtin_rules()) {
     BOOST_TEST(got.insert(r.id).second, "duplicate id " << r.id);
@@ -29,6 +33,8 @@ BOOST_AUTO_TEST_CASE(registry_lists_exactly_the_issue_ids) {
   BOOST_TEST(got == expected);
   BOOST_TEST((find_builtin("dx.unreferenced")->severity == Severity::Warn));
   BOOST_TEST((find_builtin("icd10cm.code-set-not-loaded")->severity == Severity::Warn));
+  BOOST_TEST((find_builtin("icd10pcs.code-set-not-loaded")->severity == Severity::Warn));
+  BOOST_TEST((find_builtin("hcpcs.code-set-not-loaded")->severity == Severity::Warn));
   BOOST_TEST((find_builtin("icd10cm.excludes1")->severity == Severity::Reject));
   BOOST_TEST((find_builtin("icd10cm.poa-exempt")->severity == Severity::Warn));
   BOOST_TEST(find_builtin("no.such.rule") == nullptr);
