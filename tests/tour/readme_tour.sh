@@ -29,6 +29,7 @@ declare -A expect=(
   ["build/claimgate parse deploy/examples/dental.x12 --format json"]='0|"format":"837D"'
   ["build/claimgate convert deploy/examples/professional.x12 --to fhir"]='0|"resourceType":"Bundle"'
   ["build/claimgate code M54.5 --dos 2024-03-01"]="0|M54.50"
+  ["build/claimgate code 0SG0070 --system icd10pcs --dos 2024-05-01"]="0|Fusion of Lumbar Vertebral Joint with Autologous Tissue Substitute"
   ["build/claimgate dead-letter list --data-dir var"]="0|0 dead letters"
   ["build/claimgate audit verify var/audit.log"]="0|intact"
   ["build/claimgate stream --help"]="0|usage: claimgate stream --config FILE"
