@@ -3,8 +3,11 @@
 // median / p99 (timed in batches of 64 lookups; per-lookup time = batch time / 64), plus the
 // heap allocations made by the index lookups (expected 0).
 //
-// usage: bench_codeset_lookup [INDEX] [ORDER_FILE]
-//   defaults: CG_BINARY_DIR/icd10cm.cgx and the bundled FY2026 order file.
+// The same for the ICD-10-PCS part of the index: every FY2026 ICD-10-PCS code (plus 10 %
+// unknown) against an unordered_map of the FY2026 ICD-10-PCS order file.
+//
+// usage: bench_codeset_lookup [INDEX] [ORDER_FILE] [PCS_ORDER_FILE]
+//   defaults: CG_BINARY_DIR/icd10cm.cgx and the bundled FY2026 order files.
 #include "rulesets/codesets/icd10cm.hpp"
 #include "rulesets/codesets/icd10cm_compiler.hpp"
 
@@ -132,6 +135,54 @@ int main(int argc, char** argv) {
   std::printf("%-34s %14.1f %16.1f\n", "lookup median (ns)", si.median_ns, sm.median_ns);
   std::printf("%-34s %14.1f %16.1f\n", "lookup p99 (ns)", si.p99_ns, sm.p99_ns);
   std::printf("%-34s %14zu %16s\n", "heap allocations in index lookups", index_allocs, "-");
+
+  // ICD-10-PCS: the index's procedure code sets against a map of the FY2026 PCS order file.
+  const std::string pcs_path =
+      argc > 3 ? argv[3] : CG_SOURCE_DIR "/rulesets/codesets/icd10pcs/fy2026/icd10pcs_order_2026.txt.xz";
+  std::string pcs_text;
+  if (auto e = cg::codesets::read_data_file(pcs_path, pcs_text); !e.empty()) {
+    std::fprintf(stderr, "%s\n", e.c_str());
+    return 2;
+  }
+  const auto p0 = Clock::now();
+  std::unordered_map<std::string, unsigned char> pcs_map;
+  std::vector<std::string> pcs_queries;
+  for (std::size_t pos = 0; pos + 15 < pcs_text.size();) {
+    const std::size_t nl = pcs_text.find('\n', pos);
+    std::string code = pcs_text.substr(pos + 6, 7);
+    code.erase(code.find_last_not_of(' ') + 1);
+    pcs_map.emplace(code, pcs_text[pos + 14] == '1' ? 1 : 2);
+    pcs_queries.push_back(code);
+    if (nl == std::string::npos) break;
+    pos = nl + 1;
+  }
+  const double pcs_build_ms = std::chrono::duration<double, std::milli>(Clock::now() - p0).count();
+  const std::size_t pcs_known = pcs_queries.size();
+  for (std::size_t i = 0; i < pcs_known / 10; ++i) pcs_queries.push_back("0Z" + std::to_string(rng() % 100000));
+  std::shuffle(pcs_queries.begin(), pcs_queries.end(), rng);
+  const auto& procs = idx->procedures();
+  const auto pcs_index = [&](const std::string& q) {
+    return static_cast<unsigned>(procs.status(cg::codesets::ProcedureCatalog::Icd10Pcs, q, on));
+  };
+  const auto pcs_lookup_map = [&](const std::string& q) {
+    const auto it = pcs_map.find(q);
+    return it == pcs_map.end() ? 0u : static_cast<unsigned>(it->second);
+  };
+  measure(pcs_queries, 1, pcs_index, sink);
+  measure(pcs_queries, 1, pcs_lookup_map, sink);
+  const std::size_t palloc0 = g_allocations.load();
+  for (const auto& q : pcs_queries) sink += pcs_index(q);
+  const std::size_t pcs_allocs = g_allocations.load() - palloc0;
+  const Stats pi = measure(pcs_queries, 5, pcs_index, sink);
+  const Stats pm = measure(pcs_queries, 5, pcs_lookup_map, sink);
+  std::printf("\nICD-10-PCS lookups in the same index (%zu queries x 5 rounds; %zu PCS releases, %zu procedure "
+              "codes and modifiers in the index)\n",
+              pcs_queries.size(), procs.releases(cg::codesets::ProcedureCatalog::Icd10Pcs).size(), procs.code_count());
+  std::printf("%-34s %14s %16s\n", "", "index (.cgx)", "unordered_map");
+  std::printf("%-34s %14s %16.2f\n", "build (ms; index: loaded above)", "-", pcs_build_ms);
+  std::printf("%-34s %14.1f %16.1f\n", "lookup median (ns)", pi.median_ns, pm.median_ns);
+  std::printf("%-34s %14.1f %16.1f\n", "lookup p99 (ns)", pi.p99_ns, pm.p99_ns);
+  std::printf("%-34s %14zu %16s\n", "heap allocations in index lookups", pcs_allocs, "-");
   std::printf("(checksum %u)\n", sink);
   return 0;
 }
