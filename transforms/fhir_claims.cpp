@@ -403,6 +403,7 @@ class ClaimMapper {
   int line_ctx_ = 0;
   int dx_ctx_ = 0;
   std::vector<std::pair<std::string_view, const Value*>> contained_;
+  const Value* contained_array_ = nullptr;  // Claim.contained
   const Value* focal_coverage_ = nullptr;
 };
 
@@ -617,8 +618,16 @@ void ClaimMapper::patient(const Value& ref_obj) {
   claim_.fhir.patient_reference = ref;
   const Value* p = resolve(ref);
   if (!p || !p->IsObject()) return;
-  if (const Value* bd = fhir::member(*p, "birthDate"); bd && bd->IsString() && bd->GetStringLength() == 10)
+  if (const Value* bd = fhir::member(*p, "birthDate"); bd && bd->IsString() && bd->GetStringLength() == 10) {
     claim_.birth_date = rules::parse_iso_date(fhir::str(*bd));
+    // A contained Patient is Claim.contained[k]; one elsewhere in the Bundle is the Patient
+    // resource the reference names.
+    claim_.birth_date_src.fhirpath = "Patient.birthDate";
+    for (std::size_t k = 0; k < contained_.size(); ++k)
+      if (contained_[k].second == p && contained_array_ != nullptr)
+        for (rapidjson::SizeType j = 0; j < contained_array_->Size(); ++j)
+          if (&(*contained_array_)[j] == p) claim_.birth_date_src.fhirpath = "Claim.contained[" + std::to_string(j) + "].birthDate";
+  }
   if (const Value* g = fhir::member(*p, "gender"); g && g->IsString()) {
     const std::string_view s = fhir::str(*g);
     claim_.sex = s == "male" ? 'M' : s == "female" ? 'F' : (s == "unknown" || s == "other") ? 'U' : 0;
@@ -1085,6 +1094,7 @@ void ClaimMapper::map(const Value& res) {
     Enter e(path_, "contained");
     if (is(*contained, Kind::Array, "an array of resources")) {
       contained_.reserve(contained->Size());
+      contained_array_ = contained;
       for (const auto& r : contained->GetArray()) {
         const Value* rid = fhir::member(r, "id");
         if (rid && rid->IsString()) contained_.emplace_back(fhir::str(*rid), &r);

@@ -330,9 +330,11 @@ class X12ClaimReader::Builder final : public x12::Handler {
       const char sex = s.el(3).size() == 1 ? s.el(3)[0] : 0;
       if (b.loop == "2010BA") {
         sub_birth_ = birth;
+        sub_birth_loc_ = where(s, b.position, b.loop, 2, 0, 1251);
         sub_sex_ = sex;
       } else if (b.loop == "2010CA") {
         pat_birth_ = birth;
+        pat_birth_loc_ = where(s, b.position, b.loop, 2, 0, 1251);
         pat_sex_ = sex;
       }
     }
@@ -459,6 +461,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
     c.billing_npi = billing_npi_;
     if (!billing_npi_.empty()) c.billing_npi_src.x12 = billing_npi_loc_;
     c.birth_date = patient_level_ ? pat_birth_ : sub_birth_;
+    if (c.birth_date) c.birth_date_src.x12 = patient_level_ ? pat_birth_loc_ : sub_birth_loc_;
     c.sex = patient_level_ ? pat_sex_ : sub_sex_;
     if (auto a = rules::parse_amount(s.el(2))) c.total = *a;
     c.facility_code = std::string(s.comp(5, 1));
@@ -701,6 +704,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
   rules::X12Location billing_npi_loc_;
   std::optional<Finding> billing_zip_;
   std::optional<rules::Date> sub_birth_, pat_birth_;
+  rules::X12Location sub_birth_loc_, pat_birth_loc_;  // DMG02 (2010BA / 2010CA)
   char sub_sex_ = 0, pat_sex_ = 0;
   bool patient_level_ = false;
   std::optional<Claim> claim_;

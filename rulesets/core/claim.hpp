@@ -254,6 +254,7 @@ struct Claim {
   SourceRef src;       // CLM / Claim
   SourceRef total_src; // CLM02 / Claim.total
   SourceRef billing_npi_src;  // 2010AA NM109 / the provider identifier
+  SourceRef birth_date_src;   // 2010BA/2010CA DMG02 / Patient.birthDate
   X12Context x12;      // empty for FHIR
   std::string source_name;  // file name or request id the claim came from (for reports)
   FhirContext fhir;         // empty for X12
