@@ -38,6 +38,8 @@ void refs_json(W& w, const std::vector<CodeRef>& refs) {
     str(w, r.note);
     w.Key("declared_at");
     str(w, r.declared_at);
+    w.Key("level");
+    str(w, code_note_level(r.declared_at));
     w.EndObject();
   }
   w.EndArray();
@@ -73,6 +75,12 @@ std::string code_warning(const Icd10Index& idx, const CodeExplanation& e) {
   return "icd10cm.code-set-not-loaded: the release in force on " + e.dos.iso() +
          " is not loaded; answered from the newest loaded release " + e.release + " (valid to " +
          idx.releases().back().effective_to.iso() + ")";
+}
+
+const char* code_note_level(const std::string& at) {
+  if (!at.empty() && at.find_first_not_of("0123456789") == std::string::npos) return "chapter";
+  if (at.find('-') != std::string::npos) return "section";
+  return "code";
 }
 
 std::string code_poa_text(const Icd10Index& idx, const CodeExplanation& e) {
@@ -117,6 +125,10 @@ std::string code_report_json(const Icd10Index& idx, const CodeExplanation& e) {
   opt_date(w, e.effective_from);
   w.Key("last_valid");
   opt_date(w, e.last_valid);
+  w.Key("header_since");
+  opt_date(w, e.header_since);
+  w.Key("billable_until");
+  opt_date(w, e.billable_until);
   w.Key("replacements");
   w.StartArray();
   for (const auto& c : e.replacements) str(w, c);

@@ -14,6 +14,9 @@ namespace cg::engine {
 [[nodiscard]] std::string code_warning(const codesets::Icd10Index& idx, const codesets::CodeExplanation& e);
 // An Excludes reference as written in the index ("K50-K52", "E11.-").
 [[nodiscard]] std::string code_ref_text(const codesets::CodeRef& r);
+// Where an Excludes note sits, from CodeRef::declared_at: "chapter" ("13"), "section"
+// ("M50-M54") or "code" (a code or category, "M54.5").
+[[nodiscard]] const char* code_note_level(const std::string& declared_at);
 // The POA line of the text form for a code billable on the date ("exempt: ..." / "required on
 // inpatient claims: ..."); empty otherwise.
 [[nodiscard]] std::string code_poa_text(const codesets::Icd10Index& idx, const codesets::CodeExplanation& e);

@@ -9,6 +9,7 @@
 #include "rulesets/codesets/code_key.hpp"
 #include "rulesets/codesets/icd10cm_compiler.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <optional>
@@ -23,7 +24,7 @@ using codesets::CodeRef;
 using codesets::Icd10Index;
 
 constexpr const char* kCodeHelp =
-    "usage: claimgate code CODE [--system S] [--dos YYYY-MM-DD] [--format text|json]\n"
+    "usage: claimgate code CODE [--system S] [--dos YYYY-MM-DD] [--format text|json] [--notes]\n"
     "                      [--code-set PATH]\n"
     "\n"
     "Explains an ICD-10-CM diagnosis code on a date of service: its status in the release in\n"
@@ -43,12 +44,14 @@ constexpr const char* kCodeHelp =
     "                    effective_from, last_valid, replacements, valid_children,\n"
     "                    children_sample, warning\n"
     "  --dos YYYY-MM-DD  date of service (default: today, UTC)\n"
-    "  --format text     readable report (default)\n"
+    "  --format text     readable report (default); notes say where they sit (a code,\n"
+    "                    a section, a chapter); chapter-level notes only with --notes\n"
+    "  --notes           also print the chapter-level Excludes notes (text)\n"
     "  --format json     one JSON object; keys: code, dos, release, status, title,\n"
     "                    billable_children, effective_from, last_valid, replacements,\n"
     "                    excludes1, and also short_title, release_in_force_loaded, warning,\n"
     "                    related_codes, extension_problem, seventh_character, excludes2,\n"
-    "                    manifestation,\n"
+    "                    manifestation, header_since, billable_until,\n"
     "                    chapter, notes_release, demographics, poa\n"
     "  --code-set PATH   compiled index (default: $CLAIMGATE_CODESET, else the icd10cm.cgx\n"
     "                    installed with claimgate: beside the executable or in\n"
@@ -130,7 +133,7 @@ void print_list(const char* label, const std::vector<std::string>& v) {
   std::printf("\n");
 }
 
-void print_text(const Icd10Index& idx, const CodeExplanation& e) {
+void print_text(const Icd10Index& idx, const CodeExplanation& e, bool notes) {
   std::printf("%-18s%s\n", "code", e.code.c_str());
   std::printf("%-18s%s\n", "date of service", e.dos.iso().c_str());
   std::printf("%-18s%s\n", "release", e.release.empty() ? "(none)" : e.release.c_str());
@@ -141,6 +144,10 @@ void print_text(const Icd10Index& idx, const CodeExplanation& e) {
   print_list("billable children", e.billable_children);
   if (e.effective_from) std::printf("%-18s%s\n", "effective from", e.effective_from->iso().c_str());
   if (e.last_valid) std::printf("%-18s%s\n", "last valid", e.last_valid->iso().c_str());
+  if (e.header_since)
+    std::printf("%-18s%s\n", "header since",
+                (e.header_since->iso() + (e.billable_until ? " (billable until " + e.billable_until->iso() + ")" : std::string()))
+                    .c_str());
   print_list(e.status == codesets::CodeStatus::NotYetEffective ? "before that, use" : "replacements",
              e.replacements);
   print_list("related codes", e.related);
@@ -150,13 +157,31 @@ void print_text(const Icd10Index& idx, const CodeExplanation& e) {
       std::printf("%-18s  %c  %s\n", "", e.seventh->allowed[i],
                   i < e.seventh->meanings.size() ? e.seventh->meanings[i].c_str() : "");
   }
-  const auto refs = [](const char* label, const std::vector<CodeRef>& v) {
-    for (std::size_t i = 0; i < v.size(); ++i)
-      std::printf("%-18s%s  \"%s\" (under %s)\n", i ? "" : label, code_ref_text(v[i]).c_str(), v[i].note.c_str(),
-                  v[i].declared_at.c_str());
+  // Where a note sits: a code or category ("M54.5"), a section ("M50-M54") or a chapter ("13").
+  // Chapter notes apply to every code of the chapter and are long: shown with --notes only.
+  const auto where = [](const std::string& at) {
+    const std::string level = code_note_level(at);
+    return level == "code" ? "under " + at : level + " " + at + " note";
+  };
+  std::size_t hidden = 0, width = 0;
+  for (const auto* v : {&e.excludes1, &e.excludes2})
+    for (const auto& r : *v) width = std::max(width, code_ref_text(r).size());
+  const auto refs = [&](const char* label, const std::vector<CodeRef>& v) {
+    bool first = true;
+    for (const auto& r : v) {
+      if (!notes && std::string_view(code_note_level(r.declared_at)) == "chapter") {
+        ++hidden;
+        continue;
+      }
+      std::printf("%-18s%-*s  \"%s\" (%s)\n", first ? label : "", static_cast<int>(width), code_ref_text(r).c_str(),
+                  r.note.c_str(), where(r.declared_at).c_str());
+      first = false;
+    }
   };
   refs("Excludes1", e.excludes1);
   refs("Excludes2", e.excludes2);
+  if (hidden > 0)
+    std::printf("%-18s%zu chapter-level Excludes note%s not shown (--notes shows them)\n", "", hidden, hidden == 1 ? "" : "s");
   if (e.manifestation) std::printf("%-18s%s\n", "manifestation", "yes (not allowed as principal diagnosis)");
   if (const int ch = idx.chapter(e.code, e.dos); ch > 0) std::printf("%-18s%d\n", "chapter", ch);
   const auto d = idx.demographics(e.code, e.dos);
@@ -180,6 +205,7 @@ void print_text(const Icd10Index& idx, const CodeExplanation& e) {
 int cmd_code(const Args& args) {
   std::string code, format = "text", path, system = "icd10cm";
   std::optional<rules::Date> dos;
+  bool notes = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     const auto value = [&](const char* name) -> const std::string* {
@@ -192,6 +218,8 @@ int cmd_code(const Args& args) {
     if (a == "--help" || a == "-h") {
       std::fputs(kCodeHelp, stdout);
       return 0;
+    } else if (a == "--notes") {
+      notes = true;
     } else if (a == "--dos") {
       const auto* v = value("--dos");
       if (!v) return 2;
@@ -257,7 +285,7 @@ int cmd_code(const Args& args) {
   }
   const CodeExplanation e = idx.lookup(code, dos ? *dos : today());
   if (format == "json") std::fputs(code_report_json(idx, e).c_str(), stdout);
-  else print_text(idx, e);
+  else print_text(idx, e, notes);
   return e.status == codesets::CodeStatus::Unknown ? 1 : 0;
 }
 

@@ -484,6 +484,14 @@ CodeExplanation Icd10Index::lookup(std::string_view code, Date dos) const {
       int j = r;
       while (j > 0 && (c.present & (1u << (j - 1)))) --j;
       e.effective_from = m.releases[static_cast<std::size_t>(j)].effective_from;
+      if (!(c.billable & bit)) {
+        // A header: since when, and until when it was billable before that (M54.5: a header
+        // from 2021-10-01, billable until 2021-09-30).
+        int h = r;
+        while (h > 0 && (c.present & (1u << (h - 1))) && !(c.billable & (1u << (h - 1)))) --h;
+        e.header_since = m.releases[static_cast<std::size_t>(h)].effective_from;
+        if (h > 0 && (c.billable & (1u << (h - 1)))) e.billable_until = m.releases[static_cast<std::size_t>(h - 1)].effective_to;
+      }
     } else if (e.status == CodeStatus::NotYetEffective) {
       for (std::size_t j = static_cast<std::size_t>(r + 1); j < m.nrel; ++j)
         if (c.present & (1u << j)) {

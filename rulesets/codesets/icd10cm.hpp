@@ -79,6 +79,8 @@ struct CodeExplanation {
   std::vector<std::string> billable_children;  // for headers (with dots)
   std::optional<Date> effective_from;  // first day it is/was valid (NotYetEffective: when)
   std::optional<Date> last_valid;      // Deleted: last day it was valid
+  std::optional<Date> header_since;    // Header: first day of its current run as a header
+  std::optional<Date> billable_until;  // Header that was billable before: the last such day
   // What to report instead on dos: Deleted: the codes the conversion tables (or a change list)
   // name as its successors; NotYetEffective: the codes it replaced (the tables' "previous
   // code(s)"), billable on dos. Never guessed: see `related`.
