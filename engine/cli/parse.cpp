@@ -58,12 +58,14 @@ void print_error_json(const rules::Finding& f, std::string_view source) {
   std::fputc('\n', stdout);
 }
 
-void print_error_text(const rules::Finding& f, std::string_view source) {
+// An error of a claim is indented under it; an error of the input itself (envelope, syntax)
+// starts with the file name, so it says which input it is about.
+void print_error_text(const rules::Finding& f, std::string_view source, bool of_claim) {
   std::string where = f.src.render();
   if (where.empty() && f.src.x12.byte_offset != 0) where = "byte " + std::to_string(f.src.x12.byte_offset);
-  std::printf("  error %s: %s%s%s\n", f.rule.c_str(), where.empty() ? "" : (where + ": ").c_str(),
-              f.message.c_str(), f.value.empty() ? "" : (" [" + f.value + "]").c_str());
-  (void)source;
+  std::printf("%s error %s: %s%s%s\n", of_claim ? " " : (std::string(source) + ":").c_str(), f.rule.c_str(),
+              where.empty() ? "" : (where + ": ").c_str(), f.message.c_str(),
+              f.value.empty() ? "" : (" [" + f.value + "]").c_str());
 }
 
 void print_claim_text(const rules::Claim& c) {
@@ -124,13 +126,15 @@ int cmd_parse(const Args& args) {
         for (const auto& f : findings) print_error_json(f, file);
       } else {
         print_claim_text(c);
-        for (const auto& f : findings) print_error_text(f, file);
+        for (const auto& f : findings) print_error_text(f, file, true);
       }
       if (!findings.empty()) exit_code = std::max(exit_code, 1);
     };
+    std::size_t input_errors = 0;
     auto on_error = [&](rules::Finding&& f) {
       if (json) print_error_json(f, file);
-      else print_error_text(f, file);
+      else print_error_text(f, file, false);
+      ++input_errors;
       exit_code = std::max(exit_code, 1);
     };
     const FileReadResult r = read_claims_from_file(file, {}, on_claim, on_error);
@@ -138,7 +142,9 @@ int cmd_parse(const Args& args) {
       std::fprintf(stderr, "claimgate parse: %s\n", r.io_error.c_str());
       exit_code = 2;
     } else if (!r.summary.usable) {
-      std::fprintf(stderr, "claimgate parse: %s: no usable X12 interchange or FHIR resource\n", file.c_str());
+      // Said once: the errors above already name the file and the problem.
+      if (input_errors == 0)
+        std::fprintf(stderr, "claimgate parse: %s: no usable X12 interchange or FHIR resource\n", file.c_str());
       exit_code = 2;
     }
   }
