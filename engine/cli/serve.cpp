@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -132,27 +133,38 @@ std::vector<std::string> restart_only_changes(const std::string& before, const s
   return changed;
 }
 
+// The start of `claimgate serve` and `claimgate dead-letter`: options, --help, configuration
+// (and for serve the pipeline options). Returns the exit code when the command is done (help
+// printed: 0; bad options or configuration: 2), nullopt to go on.
+std::optional<int> start_command(const Args& args, bool serve, CommonOptions& opt, ServerConfig& config,
+                                 PipelineOptions* popts) {
+  const char* name = serve ? "serve" : "dead-letter";
+  const char* help = serve ? kServeHelp : kDeadLetterHelp;
+  if (const std::string err = parse_common(args, opt, serve); !err.empty()) {
+    std::fprintf(stderr, "claimgate %s: %s\n\n%s", name, err.c_str(), help);
+    return 2;
+  }
+  if (opt.help) {
+    std::fputs(help, stdout);
+    return 0;
+  }
+  try {
+    config = effective_config(opt);
+    if (popts) *popts = pipeline_options(config);
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "claimgate %s: bad configuration: %s\n", name, e.what());
+    return 2;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int cmd_serve(const Args& args) {
   CommonOptions opt;
-  if (const std::string err = parse_common(args, opt, true); !err.empty()) {
-    std::fprintf(stderr, "claimgate serve: %s\n\n%s", err.c_str(), kServeHelp);
-    return 2;
-  }
-  if (opt.help) {
-    std::fputs(kServeHelp, stdout);
-    return 0;
-  }
   ServerConfig config;
   PipelineOptions popts;
-  try {
-    config = effective_config(opt);
-    popts = pipeline_options(config);
-  } catch (const ConfigError& e) {
-    std::fprintf(stderr, "claimgate serve: bad configuration: %s\n", e.what());
-    return 2;
-  }
+  if (const auto done = start_command(args, true, opt, config, &popts)) return *done;
 
   std::string error;
   const int log_fd = open_log(config, error);
@@ -315,24 +327,11 @@ int cmd_serve(const Args& args) {
 
 int cmd_dead_letter(const Args& args) {
   CommonOptions opt;
-  if (const std::string err = parse_common(args, opt, false); !err.empty()) {
-    std::fprintf(stderr, "claimgate dead-letter: %s\n\n%s", err.c_str(), kDeadLetterHelp);
-    return 2;
-  }
-  if (opt.help) {
-    std::fputs(kDeadLetterHelp, stdout);
-    return 0;
-  }
+  ServerConfig config;
+  if (const auto done = start_command(args, false, opt, config, nullptr)) return *done;
   if (opt.positional.empty() || (opt.positional[0] != "list" && opt.positional[0] != "replay") ||
       opt.positional.size() > (opt.positional[0] == "replay" ? 2u : 1u)) {
     std::fprintf(stderr, "claimgate dead-letter: expected 'list' or 'replay [KEY]'\n\n%s", kDeadLetterHelp);
-    return 2;
-  }
-  ServerConfig config;
-  try {
-    config = effective_config(opt);
-  } catch (const ConfigError& e) {
-    std::fprintf(stderr, "claimgate dead-letter: bad configuration: %s\n", e.what());
     return 2;
   }
   log::configure(2, log::Level::Warn);

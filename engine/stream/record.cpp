@@ -46,31 +46,27 @@ Headers base_headers(const InRecord& in, std::string_view kind) {
                  {"claimgate-inbound-offset", std::to_string(in.offset)}};
 }
 
+// One output record, keyed like the inbound record (answers, verdicts, dead letters) or by payer.
+OutRecord& emit(RecordOutcome& r, const std::string& topic, const InRecord& in, std::string value, Headers headers) {
+  r.out.push_back(OutRecord{topic, in.has_key, in.key, std::move(value), std::move(headers)});
+  return r.out.back();
+}
+
 void answer(RecordOutcome& r, const StreamConfig& c, const InRecord& in, std::string_view kind,
             std::string_view content_type, std::string body) {
-  OutRecord o;
-  o.topic = c.answers_topic;
-  o.has_key = in.has_key;
-  o.key = in.key;
-  o.value = std::move(body);
-  o.headers = base_headers(in, kind);
-  o.headers.emplace_back("claimgate-answer", std::string(kind));
-  o.headers.emplace_back("content-type", std::string(content_type));
-  r.out.push_back(std::move(o));
+  Headers h = base_headers(in, kind);
+  h.emplace_back("claimgate-answer", std::string(kind));
+  h.emplace_back("content-type", std::string(content_type));
+  emit(r, c.answers_topic, in, std::move(body), std::move(h));
 }
 
 void dead_letter(RecordOutcome& r, const StreamConfig& c, const InRecord& in, std::string_view code,
                  const std::string& reason) {
   r.dead_lettered = true;
-  OutRecord d;
-  d.topic = c.dead_letter_topic;
-  d.has_key = in.has_key;
-  d.key = in.key;
-  d.value = in.value;
-  d.headers = in.headers;
-  for (auto& h : base_headers(in, "dead-letter")) d.headers.push_back(std::move(h));
-  d.headers.emplace_back("claimgate-reason", std::string(code) + ": " + reason);
-  r.out.push_back(std::move(d));
+  Headers h = in.headers;
+  for (auto& b : base_headers(in, "dead-letter")) h.push_back(std::move(b));
+  h.emplace_back("claimgate-reason", std::string(code) + ": " + reason);
+  emit(r, c.dead_letter_topic, in, in.value, std::move(h));
   std::string body = "{\"error\":\"";
   log::append_json_escaped(body, code);
   body += "\",\"message\":\"";
@@ -87,14 +83,11 @@ const std::string& payer_topic(const StreamConfig& c, const std::string& payer) 
 void forward(RecordOutcome& r, const StreamConfig& c, const InRecord& in, const std::vector<ForwardItem>& items) {
   std::size_t n = 0;
   for (const auto& f : items) {
-    OutRecord o;
-    o.topic = payer_topic(c, f.payer_id);
-    o.has_key = true;
+    Headers h = base_headers(in, "payer/" + f.payer_id + "/" + std::to_string(n++));
+    h.emplace_back("content-type", f.content_type);
+    OutRecord& o = emit(r, payer_topic(c, f.payer_id), in, f.body, std::move(h));
+    o.has_key = true;  // keyed by payer
     o.key = f.payer_id;
-    o.value = f.body;
-    o.headers = base_headers(in, "payer/" + f.payer_id + "/" + std::to_string(n++));
-    o.headers.emplace_back("content-type", f.content_type);
-    r.out.push_back(std::move(o));
   }
 }
 
@@ -134,14 +127,9 @@ void verdicts(RecordOutcome& r, const StreamConfig& c, const InRecord& in,
     j += "],\"inbound\":{\"topic\":\"";
     log::append_json_escaped(j, in.topic);
     j += "\",\"partition\":" + std::to_string(in.partition) + ",\"offset\":" + std::to_string(in.offset) + "}}";
-    OutRecord v;
-    v.topic = c.verdicts_topic;
-    v.has_key = in.has_key;
-    v.key = in.key;
-    v.value = std::move(j);
-    v.headers = base_headers(in, "verdict/" + std::to_string(n++));
-    v.headers.emplace_back("content-type", "application/json");
-    r.out.push_back(std::move(v));
+    Headers h = base_headers(in, "verdict/" + std::to_string(n++));
+    h.emplace_back("content-type", "application/json");
+    emit(r, c.verdicts_topic, in, std::move(j), std::move(h));
   }
 }
 

@@ -292,41 +292,47 @@ class Upstream {
   std::string last_content_type_, last_target_;
 };
 
-// `claimgate serve` as a child process with its own data directory and configuration.
-class ServerProcess {
+// `claimgate ARGS... --listen 127.0.0.1:0 --port-file PORT_FILE` as a child process, its stdout
+// and stderr appended to a log file; killed (SIGKILL) when destroyed. Shared by the server and
+// the stream worker tests.
+class ClaimgateProcess {
  public:
-  ServerProcess(fs::path dir, const std::string& config_json) : dir_(std::move(dir)) {
-    fs::create_directories(dir_);
-    write_text(dir_ / "config.json", config_json);
-  }
-  ~ServerProcess() {
+  ClaimgateProcess() = default;
+  ClaimgateProcess(const ClaimgateProcess&) = delete;
+  ClaimgateProcess& operator=(const ClaimgateProcess&) = delete;
+  ~ClaimgateProcess() {
     if (pid_ > 0) {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);
     }
   }
 
-  // Starts and waits (bounded) until it listens. Returns false when it did not come up.
-  bool start() {
-    fs::remove(dir_ / "port");
-    const std::string exe = CG_CLAIMGATE_EXE;
-    const std::string config = (dir_ / "config.json").string();
-    const std::string port_file = (dir_ / "port").string();
-    const std::string log = (dir_ / "server.log").string();
+  // Starts it and waits (bounded) until it has written its port. False when it did not come up
+  // in time or exited first.
+  bool start(std::vector<std::string> args, const fs::path& port_file, const fs::path& log,
+             std::chrono::milliseconds limit) {
+    fs::remove(port_file);
+    port_ = 0;
+    args.insert(args.begin(), CG_CLAIMGATE_EXE);
+    for (const char* a : {"--listen", "127.0.0.1:0", "--port-file"}) args.emplace_back(a);
+    args.push_back(port_file.string());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const std::string log_path = log.string();
     pid_ = ::fork();
     if (pid_ == 0) {
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       if (fd >= 0) {
         ::dup2(fd, 2);
         ::dup2(fd, 1);
       }
-      ::execl(exe.c_str(), exe.c_str(), "serve", "--config", config.c_str(), "--listen", "127.0.0.1:0", "--data-dir",
-              (dir_ / "var").c_str(), "--port-file", port_file.c_str(), static_cast<char*>(nullptr));
+      ::execv(argv[0], argv.data());
       ::_exit(127);
     }
     const bool up = wait_for(
         [&] {
-          const std::string p = read_text(dir_ / "port");
+          const std::string p = read_text(port_file);
           if (!p.empty() && p.back() == '\n') {
             port_ = static_cast<std::uint16_t>(std::stoi(p));
             return true;
@@ -334,7 +340,7 @@ class ServerProcess {
           int status = 0;
           return ::waitpid(pid_, &status, WNOHANG) == pid_ && (pid_ = -1, true);
         },
-        15s);
+        limit);
     return up && pid_ > 0 && port_ != 0;
   }
 
@@ -343,20 +349,43 @@ class ServerProcess {
   }
   // Waits (bounded) for the process to exit; returns its exit status, -1 on timeout/signal.
   int wait_exit(std::chrono::milliseconds limit) { return wait_child(pid_, limit); }
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+// `claimgate serve` as a child process with its own data directory and configuration.
+class ServerProcess {
+ public:
+  ServerProcess(fs::path dir, const std::string& config_json) : dir_(std::move(dir)) {
+    fs::create_directories(dir_);
+    write_text(dir_ / "config.json", config_json);
+  }
+
+  // Starts and waits (bounded) until it listens. Returns false when it did not come up.
+  bool start() {
+    return proc_.start({"serve", "--config", (dir_ / "config.json").string(), "--data-dir", (dir_ / "var").string()},
+                       dir_ / "port", dir_ / "server.log", 15s);
+  }
+
+  void signal(int sig) { proc_.signal(sig); }
+  // Waits (bounded) for the process to exit; returns its exit status, -1 on timeout/signal.
+  int wait_exit(std::chrono::milliseconds limit) { return proc_.wait_exit(limit); }
   void kill9() {
     signal(SIGKILL);
     wait_exit(10s);
   }
 
-  [[nodiscard]] std::uint16_t port() const { return port_; }
+  [[nodiscard]] std::uint16_t port() const { return proc_.port(); }
   [[nodiscard]] const fs::path& dir() const { return dir_; }
   [[nodiscard]] fs::path var() const { return dir_ / "var"; }
   [[nodiscard]] std::string log() const { return read_text(dir_ / "server.log"); }
 
  private:
   fs::path dir_;
-  pid_t pid_ = -1;
-  std::uint16_t port_ = 0;
+  ClaimgateProcess proc_;
 };
 
 inline std::size_t count_files(const fs::path& dir, const std::string& ext) {

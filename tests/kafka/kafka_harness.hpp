@@ -92,51 +92,20 @@ class StreamWorker {
  public:
   StreamWorker(fs::path dir, std::string config, std::string instance)
       : dir_(std::move(dir)), config_(std::move(config)), instance_(std::move(instance)) {}
-  ~StreamWorker() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
   bool start() {
-    const fs::path port_file = dir_ / (instance_ + ".port");
-    fs::remove(port_file);
-    const std::string log = (dir_ / (instance_ + ".log")).string();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 2);
-        ::dup2(fd, 1);
-      }
-      ::execl(CG_CLAIMGATE_EXE, CG_CLAIMGATE_EXE, "stream", "--config", config_.c_str(), "--instance", instance_.c_str(),
-              "--listen", "127.0.0.1:0", "--port-file", port_file.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    return wait_for(
-        [&] {
-          const std::string p = read_text(port_file);
-          if (!p.empty() && p.back() == '\n') {
-            port_ = static_cast<std::uint16_t>(std::stoi(p));
-            return true;
-          }
-          return false;
-        },
-        20s);
+    return proc_.start({"stream", "--config", config_, "--instance", instance_}, dir_ / (instance_ + ".port"),
+                       dir_ / (instance_ + ".log"), 20s);
   }
-  void signal(int sig) {
-    if (pid_ > 0) ::kill(pid_, sig);
-  }
+  void signal(int sig) { proc_.signal(sig); }
   // Exit status after the process ends (bounded), -1 on timeout or a signal.
-  int wait_exit(std::chrono::milliseconds limit) { return wait_child(pid_, limit); }
-  [[nodiscard]] std::uint16_t port() const { return port_; }
+  int wait_exit(std::chrono::milliseconds limit) { return proc_.wait_exit(limit); }
+  [[nodiscard]] std::uint16_t port() const { return proc_.port(); }
   [[nodiscard]] std::string log() const { return read_text(dir_ / (instance_ + ".log")); }
 
  private:
   fs::path dir_;
   std::string config_, instance_;
-  pid_t pid_ = -1;
-  std::uint16_t port_ = 0;
+  ClaimgateProcess proc_;
 };
 
 struct Record {
