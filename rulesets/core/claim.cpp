@@ -135,7 +135,7 @@ std::string_view fhir_system_uri(ProcedureSystem s) {
   switch (s) {
     case ProcedureSystem::Icd10Pcs: return "http://www.cms.gov/Medicare/Coding/ICD10";
     case ProcedureSystem::Icd9Cm: return "http://hl7.org/fhir/sid/icd-9-cm";
-    case ProcedureSystem::Hcpcs: return "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets";
+    case ProcedureSystem::Hcpcs: return "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets";
     case ProcedureSystem::Cpt: return "http://www.ama-assn.org/go/cpt";
     case ProcedureSystem::Cdt: return "http://www.ada.org/cdt";
     case ProcedureSystem::Other:
