@@ -25,11 +25,6 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-std::uint64_t unix_ms_now() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-}
-
 void str(Writer& w, std::string_view name, std::string_view value) {
   w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
   w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
@@ -240,7 +235,7 @@ std::map<std::string, std::size_t> rejected_by_payer(const std::vector<transform
 
 Console::Console(const ServerConfig& config, const Metrics& metrics, const Spool* spool, std::chrono::milliseconds step,
                  std::size_t points)
-    : config_(config), metrics_(metrics), spool_(spool), step_(step), started_ms_(unix_ms_now()), history_(step, points) {
+    : config_(config), metrics_(metrics), spool_(spool), step_(step), started_ms_(unix_now_ms()), history_(step, points) {
   history_.record(started_ms_, metrics_.snapshot(false));
   thread_ = std::thread([this] { sampler(); });
 }
@@ -259,12 +254,12 @@ void Console::sampler() {
   auto next = std::chrono::steady_clock::now() + step_;
   while (!cv_.wait_until(lock, next, [this] { return stopping_; })) {
     next += step_;
-    history_.record(unix_ms_now(), metrics_.snapshot(false));
+    history_.record(unix_now_ms(), metrics_.snapshot(false));
   }
 }
 
 std::string Console::status_json(const Pipeline* pipeline) const {
-  const std::uint64_t now = unix_ms_now();
+  const std::uint64_t now = unix_now_ms();
   const Metrics::Snapshot m = metrics_.snapshot(true);
   rapidjson::StringBuffer buffer;
   Writer w(buffer);

@@ -2,6 +2,7 @@
 // the spool and the dead-letter folder, without PHI; the traffic series; the rejections by
 // sender and payer in the metrics (bounded labels); the Basic credential of a browser.
 #include "engine/config.hpp"
+#include "tests/unit/engine/scratch_dir.hpp"
 #include "engine/delivery/dead_letter.hpp"
 #include "engine/delivery/spool.hpp"
 #include "engine/metrics.hpp"
@@ -20,12 +21,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path p = fs::path(CG_BINARY_DIR) / "unit-engine-scratch" / name;
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
+using cg::test::fresh_dir;
 
 rapidjson::Document parse(const std::string& text) {
   rapidjson::Document d;

@@ -1,6 +1,7 @@
 // Control numbers (engine/delivery/control_numbers.hpp): unique per sender identity, durable
 // across runs, never reused after a crash or by a second process sharing the directory.
 #include "engine/delivery/control_numbers.hpp"
+#include "tests/unit/engine/scratch_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -14,12 +15,7 @@ using namespace cg::engine;
 
 namespace {
 
-fs::path fresh(const std::string& name) {
-  const fs::path p = fs::path(CG_BINARY_DIR) / "unit-engine-scratch" / name;
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
+using cg::test::fresh_dir;
 
 std::string slurp(const std::string& p) {
   std::ifstream in(p);
@@ -33,7 +29,7 @@ std::string slurp(const std::string& p) {
 BOOST_AUTO_TEST_SUITE(control_numbers)
 
 BOOST_AUTO_TEST_CASE(consecutive_per_identity_and_continued_by_the_next_run) {
-  const fs::path dir = fresh("cn-runs");
+  const fs::path dir = fresh_dir("cn-runs");
   {
     auto cn = ControlNumbers::durable(dir.string());
     BOOST_TEST(cn->next("ZZ", "CLAIMGATE") == 1u);
@@ -51,7 +47,7 @@ BOOST_AUTO_TEST_CASE(consecutive_per_identity_and_continued_by_the_next_run) {
 }
 
 BOOST_AUTO_TEST_CASE(a_crash_leaves_a_gap_never_a_repeat) {
-  const fs::path dir = fresh("cn-crash");
+  const fs::path dir = fresh_dir("cn-crash");
   auto first = ControlNumbers::durable(dir.string(), 64);
   BOOST_TEST(first->next("ZZ", "CLAIMGATE") == 1u);
   BOOST_TEST(first->next("ZZ", "CLAIMGATE") == 2u);
@@ -68,7 +64,7 @@ BOOST_AUTO_TEST_CASE(a_crash_leaves_a_gap_never_a_repeat) {
 }
 
 BOOST_AUTO_TEST_CASE(numbers_wrap_after_nine_digits) {
-  const fs::path dir = fresh("cn-wrap");
+  const fs::path dir = fresh_dir("cn-wrap");
   auto cn = ControlNumbers::durable(dir.string());
   std::ofstream(cn->state_file("ZZ", "X")) << "999999999\n";
   BOOST_TEST(cn->next("ZZ", "X") == 999999999u);
@@ -76,7 +72,7 @@ BOOST_AUTO_TEST_CASE(numbers_wrap_after_nine_digits) {
 }
 
 BOOST_AUTO_TEST_CASE(a_damaged_state_file_is_an_error_not_a_guess) {
-  const fs::path dir = fresh("cn-damaged");
+  const fs::path dir = fresh_dir("cn-damaged");
   auto cn = ControlNumbers::durable(dir.string());
   std::ofstream(cn->state_file("ZZ", "X")) << "12x\n";
   BOOST_CHECK_EXCEPTION((void)cn->next("ZZ", "X"), ControlNumberError, [](const ControlNumberError& e) {
@@ -85,7 +81,7 @@ BOOST_AUTO_TEST_CASE(a_damaged_state_file_is_an_error_not_a_guess) {
 }
 
 BOOST_AUTO_TEST_CASE(identities_never_share_a_file) {
-  const fs::path dir = fresh("cn-names");
+  const fs::path dir = fresh_dir("cn-names");
   auto cn = ControlNumbers::durable(dir.string());
   BOOST_TEST(cn->state_file("ZZ", "A B") != cn->state_file("ZZ", "A_B"));
   BOOST_TEST(cn->state_file("ZZ", "A-B") != cn->state_file("ZZ-A", "B"));
@@ -93,7 +89,7 @@ BOOST_AUTO_TEST_CASE(identities_never_share_a_file) {
 }
 
 BOOST_AUTO_TEST_CASE(threads_never_get_the_same_number) {
-  const fs::path dir = fresh("cn-threads");
+  const fs::path dir = fresh_dir("cn-threads");
   auto cn = ControlNumbers::durable(dir.string(), 8);
   std::vector<std::vector<std::uint64_t>> got(4);
   std::vector<std::thread> ts;

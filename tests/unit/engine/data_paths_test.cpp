@@ -1,6 +1,7 @@
 // The data lookup (engine/data_paths.hpp): environment first, then beside the binary, then the
 // binary's install prefix; an error names every place it looked.
 #include "engine/data_paths.hpp"
+#include "tests/unit/engine/scratch_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -13,12 +14,7 @@ using namespace cg::engine;
 
 namespace {
 
-fs::path scratch(const std::string& name) {
-  const fs::path p = fs::path(CG_BINARY_DIR) / "unit-engine-scratch" / name;
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
+using cg::test::fresh_dir;
 
 struct NoEnv {
   NoEnv() {
@@ -36,7 +32,7 @@ struct NoEnv {
 BOOST_FIXTURE_TEST_SUITE(data_paths, NoEnv)
 
 BOOST_AUTO_TEST_CASE(beside_the_binary_wins_over_the_install_prefix) {
-  const fs::path root = scratch("paths-beside");
+  const fs::path root = fresh_dir("paths-beside");
   fs::create_directories(root / "bin" / "packs");
   fs::create_directories(root / "share" / "claimgate" / "packs");
   std::ofstream(root / "bin" / "icd10cm.cgx") << "x";
@@ -46,7 +42,7 @@ BOOST_AUTO_TEST_CASE(beside_the_binary_wins_over_the_install_prefix) {
 }
 
 BOOST_AUTO_TEST_CASE(a_relocated_prefix_is_found_from_its_bin_folder) {
-  const fs::path root = scratch("paths-prefix");
+  const fs::path root = fresh_dir("paths-prefix");
   fs::create_directories(root / "bin");
   fs::create_directories(root / "share" / "claimgate" / "packs");
   std::ofstream(root / "share" / "claimgate" / "icd10cm.cgx") << "x";
@@ -55,7 +51,7 @@ BOOST_AUTO_TEST_CASE(a_relocated_prefix_is_found_from_its_bin_folder) {
 }
 
 BOOST_AUTO_TEST_CASE(nothing_found_says_where_it_looked_and_how_to_point_elsewhere) {
-  const fs::path root = scratch("paths-none");
+  const fs::path root = fresh_dir("paths-none");
   fs::create_directories(root / "deep" / "bin");
   const DataLookup r = find_codeset(root / "deep" / "bin");
   BOOST_TEST(r.path.empty());
@@ -69,7 +65,7 @@ BOOST_AUTO_TEST_CASE(nothing_found_says_where_it_looked_and_how_to_point_elsewhe
 }
 
 BOOST_AUTO_TEST_CASE(the_environment_is_used_as_given) {
-  const fs::path root = scratch("paths-env");
+  const fs::path root = fresh_dir("paths-env");
   std::ofstream(root / "mine.cgx") << "x";
   ::setenv("CLAIMGATE_CODESET", (root / "mine.cgx").c_str(), 1);
   BOOST_TEST(find_codeset(root).path == (root / "mine.cgx").string());

@@ -1,6 +1,7 @@
 // The durable spool (append, recovery, torn tails, done/dead, retry scheduling) and the
 // configuration loader (defaults, every error names its key).
 #include "engine/config.hpp"
+#include "tests/unit/engine/scratch_dir.hpp"
 #include "engine/log.hpp"
 #include "engine/metrics.hpp"
 #include "engine/pipeline_config.hpp"
@@ -19,12 +20,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path p = fs::path(CG_BINARY_DIR) / "unit-engine-scratch" / name;
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
+using cg::test::fresh_dir;
 
 SpoolItem item(const std::string& body, const std::string& payer = "87726") {
   SpoolItem it;
