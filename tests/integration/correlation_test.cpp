@@ -188,4 +188,25 @@ BOOST_AUTO_TEST_CASE(senders_see_only_their_own_entries) {
   BOOST_TEST(srv.wait_exit(10s) == 0);
 }
 
+// Keys that try to leave the data directory, escapes that do not decode, an empty key and an
+// oversized one: each is a plain 404/400 (FHIR: an OperationOutcome), never a file read.
+BOOST_AUTO_TEST_CASE(hostile_status_keys) {
+  Upstream up;
+  ServerProcess srv(scratch("correlation-hostile"), config(up.port()));
+  BOOST_REQUIRE_MESSAGE(srv.start(), srv.log());
+  for (const std::string prefix : {"/claims/", "/fhir/ClaimResponse/"}) {
+    for (const std::string& key : std::vector<std::string>{"..%2F..%2F..%2Fetc%2Fpasswd", "../../etc/passwd",
+                                                           "%2e%2e%2fspool", "..", "", std::string(3000, 'k')}) {
+      const Response r = get(srv.port(), prefix + key);
+      BOOST_TEST(r.status == 404, prefix + key.substr(0, 40));
+      BOOST_TEST(r.body.find("root:") == std::string::npos);
+      if (prefix == "/fhir/ClaimResponse/") BOOST_TEST(str(json(r.body), "resourceType") == "OperationOutcome");
+    }
+    for (const std::string key : {"x%ZZ", "%00abc", "%"}) BOOST_TEST(get(srv.port(), prefix + key).status == 400, prefix + key);
+  }
+  BOOST_TEST(get(srv.port(), "/healthz").status == 200);
+  srv.signal(SIGTERM);
+  BOOST_TEST(srv.wait_exit(10s) == 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
