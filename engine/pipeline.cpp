@@ -1,5 +1,8 @@
 #include "engine/pipeline.hpp"
+
+#include "engine/ids.hpp"
 #include "engine/clock.hpp"
+#include "engine/ids.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -392,7 +395,7 @@ X12Result Pipeline::process_x12(std::string_view body, std::string_view source, 
 
 FhirResult Pipeline::process_fhir(std::string_view body, FhirOperation op, std::string_view sender,
                                   rules::Date today, std::string_view now, std::string_view source,
-                                  std::string_view id_prefix) const {
+                                  std::string_view id_prefix, bool entry_keys) const {
   using Item = transforms::ClaimOutcome;
   std::vector<Item> items;
   std::vector<transforms::BatchEntry> order;  // batch-response entries, claims filled below
@@ -420,10 +423,8 @@ FhirResult Pipeline::process_fhir(std::string_view body, FhirOperation op, std::
 
   transforms::FhirAnswerStamp stamp;
   stamp.now = now.empty() ? utc_datetime_now() : std::string(now);
-  if (!id_prefix.empty()) {
-    stamp.id_prefix = std::string(id_prefix);
-    stamp.entry_keys = true;
-  }
+  stamp.id_prefix = id_prefix.empty() ? unique_id() : std::string(id_prefix);
+  stamp.entry_keys = entry_keys;
   FhirResult result = [&] {
     FhirResult r;
     for (const auto& it : items) count(r.counts, it.verdict);

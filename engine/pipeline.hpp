@@ -136,14 +136,16 @@ class Pipeline {
   [[nodiscard]] X12Result process_x12(std::string_view body, std::string_view source,
                                       std::string_view sender, rules::Date today, Stamp stamp) const;
   // now: the FHIR dateTime stamped on generated resources (empty: the clock, UTC); source: the
-  // name claims carry in reports (Claim::source_name). id_prefix (the server: a request id unique
-  // across restarts): the generated resources' ids are "<id_prefix>-<n>", and each accepted
-  // claim is queued under its ClaimResponse's id (ForwardItem::key), which the ClaimResponse
-  // names in its identifier (transforms::kEntryKeySystem). Empty: ids "cg-<n>", no keys.
+  // name claims carry in reports (Claim::source_name). The generated resources' ids are
+  // "<id_prefix>-<n>"; id_prefix must be unique across requests and restarts (the server: its
+  // request id; the Kafka worker: the record's topic/partition/offset); empty: a fresh
+  // engine::unique_id() (engine/ids.hpp), so every front end's ids are unique. entry_keys (the
+  // server): each accepted claim is queued under its ClaimResponse's id (ForwardItem::key), which
+  // the ClaimResponse names in its identifier (transforms::kEntryKeySystem).
   [[nodiscard]] FhirResult process_fhir(std::string_view body, FhirOperation op, std::string_view sender,
                                         rules::Date today, std::string_view now = {},
                                         std::string_view source = "request",
-                                        std::string_view id_prefix = {}) const;
+                                        std::string_view id_prefix = {}, bool entry_keys = false) const;
 
   // Validation only, in bounded memory (`claimgate validate`, the C ABI's cg_stream_*): the
   // bytes of one input (X12 or FHIR, recognized by content) in any chunking; each claim goes to

@@ -21,6 +21,7 @@
 #include "engine/clock.hpp"
 #include "engine/data_paths.hpp"
 #include "engine/delivery/control_numbers.hpp"
+#include "engine/ids.hpp"
 #include "engine/input_file.hpp"
 #include "engine/pipeline.hpp"
 #include "engine/report.hpp"
@@ -361,6 +362,7 @@ bool fhir_answers(const Pipeline& pipeline, const Options& opt, const std::strin
   std::string outcomes, accepted;
   transforms::FhirAnswerStamp fs;
   fs.now = utc_datetime_now();
+  fs.id_prefix = unique_id();  // ids unique across runs (engine/ids.hpp)
   BillerReport biller(dir, file);
   for (const auto& e : r.input_errors) biller.input_error(e);
   for (const auto& o : r.outcomes) {

@@ -3,6 +3,7 @@
 
 #include "engine/delivery/dead_letter.hpp"
 #include "engine/delivery/receipts.hpp"
+#include "engine/ids.hpp"
 #include "engine/log.hpp"
 #include "engine/server/audit.hpp"
 #include "engine/server/auth.hpp"
@@ -38,7 +39,6 @@
 #include <ctime>
 #include <map>
 #include <mutex>
-#include <random>
 #include <thread>
 
 namespace cg::engine {
@@ -304,9 +304,7 @@ struct Server::Impl {
   std::atomic<std::uint32_t> connections{0};
   std::atomic<bool> draining{false};
   std::atomic<bool> stopped{false};
-  std::atomic<std::uint64_t> next_request{1};
   std::atomic<std::uint64_t> next_conn{1};
-  std::uint64_t request_prefix = 0;  // random per start: request ids unique across restarts
   std::mutex registry_mutex;
   std::map<std::uint64_t, std::weak_ptr<Conn>> registry;
   tcp::acceptor admin_acceptor{ioc};
@@ -327,8 +325,6 @@ struct Server::Impl {
   Impl(ServerConfig c, ServerParts p)
       : config(std::move(c)), parts(std::move(p)), ioc(static_cast<int>(threads_wanted())) {
     console = std::make_unique<Console>(config, *parts.metrics, parts.spool);
-    std::random_device rd;
-    request_prefix = (std::uint64_t{rd()} << 32) | rd();
     // Never a per-run counter: numbers must not repeat across restarts (throws at startup).
     if (!parts.control_numbers) parts.control_numbers = ControlNumbers::durable(config.data_dir + "/control-numbers", 64);
     for (const auto& h : config.allowed_hosts) allowed_hosts.push_back(lower(h));
@@ -347,12 +343,8 @@ struct Server::Impl {
     if (parts.fault) parts.fault(stage);
   }
 
-  [[nodiscard]] std::string rid(std::uint64_t request_id) const {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%016llx-%llu", static_cast<unsigned long long>(request_prefix),
-                  static_cast<unsigned long long>(request_id));
-    return buf;
-  }
+  // Request ids unique across restarts and processes: engine::unique_id (engine/ids.hpp).
+  [[nodiscard]] static std::string rid(std::uint64_t request_id) { return unique_id(request_id); }
 
   void audit(const AuditRecord& r) {
     if (parts.audit) parts.audit->append(r);
@@ -719,7 +711,7 @@ struct Server::Impl {
       const bool keep_alive = req.keep_alive();
       const unsigned version = req.version();
       Endpoint endpoint = Endpoint::Other;
-      std::uint64_t request_id = next_request.fetch_add(1);
+      std::uint64_t request_id = next_id_number();
       Answer a;
       try {
         a = co_await handle(c, stream, parser, endpoint, request_id, started);
@@ -1493,7 +1485,7 @@ struct Server::Impl {
                                                                   : FhirOperation::Validate;
       co_await offload(c, [&] {
         fault("pipeline");
-        fr = current->process_fhir(body, op, sender, today, {}, "request", rid(request_id));
+        fr = current->process_fhir(body, op, sender, today, {}, "request", rid(request_id), true);
       });
       r.counts = std::move(fr.counts);
       if (r.counts.claims > config.limits.max_claims_per_request) co_return body_refusal(BodyStatus::Stopped, true);

@@ -3,6 +3,8 @@
 #include "engine/log.hpp"
 #include "rulesets/core/date.hpp"
 
+#include <algorithm>
+#include <cstdio>
 #include <ctime>
 
 namespace cg::engine::stream {
@@ -30,6 +32,27 @@ Kind detect(const InRecord& in) {
   if (in.value[i] == 'I') return Kind::X12;
   if (in.value[i] == '{') return Kind::Fhir;
   return Kind::Unknown;
+}
+
+// The id prefix of the FHIR resources answered for a record: unique per record in the cluster
+// and the same on a replay. "<topic>.<partition>.<offset>" when the topic has only letters,
+// digits and '-' and the prefix stays short; otherwise the topic's first 12 characters ('.' and
+// '_' as '-'), a dot and its 64-bit FNV-1a hash go first, which makes four dot-separated parts
+// where the plain form has three: the two forms never meet.
+std::string answer_id_prefix(const InRecord& in) {
+  const std::string place = "." + std::to_string(in.partition) + "." + std::to_string(in.offset);
+  const bool plain = std::all_of(in.topic.begin(), in.topic.end(), [](char ch) {
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+  });
+  if (plain && !in.topic.empty() && in.topic.size() + place.size() <= 40) return in.topic + place;
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char ch : in.topic) h = (h ^ ch) * 1099511628211ull;
+  std::string head = in.topic.substr(0, 12);
+  for (auto& ch : head)
+    if (ch == '.' || ch == '_') ch = '-';
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return head + "." + hex + place;
 }
 
 std::tm utc(std::int64_t ms) {
@@ -200,7 +223,8 @@ RecordOutcome process_record(const Pipeline& pipeline, const StreamConfig& confi
   std::strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%S", &tm);
   std::string now_s = now;
   now_s += "." + std::to_string(1000 + ts % 1000).substr(1) + "Z";
-  FhirResult f = pipeline.process_fhir(in.value, FhirOperation::Submit, sender, today, now_s);
+  FhirResult f = pipeline.process_fhir(in.value, FhirOperation::Submit, sender, today, now_s, "request",
+                                       answer_id_prefix(in));
   if (!f.usable) {
     dead_letter(r, config, in, "not_json", "the record is not JSON (no FHIR resource could be read)");
     return r;

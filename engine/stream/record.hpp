@@ -17,7 +17,9 @@
 //             received with the header claimgate-reason ("dead-letter")
 // Stamps (ISA13 control numbers, dates of the generated interchanges and FHIR resources, the
 // "today" of the rules) derive from the record's partition, offset and timestamp, not from a
-// counter or the clock: a replayed record yields byte-identical outputs.
+// counter or the clock, and the ids of the FHIR resources answered are
+// "<topic>.<partition>.<offset>-<n>" (a long or unusual topic: its hash): unique per record in
+// the cluster, and a replayed record yields byte-identical outputs.
 //
 // Thread safety: process_record() is a pure function of its arguments (the Pipeline is
 // immutable).

@@ -326,6 +326,23 @@ static int cmd_api(const char* x12_path, const char* fhir_path) {
     cg_result_free(r);
   }
 
+  /* The ids of generated resources never repeat from one call to the next (issue 15). */
+  {
+    char first[80] = "";
+    for (int i = 0; i < 2; ++i) {
+      r = NULL;
+      CHECK(cg_validate(e, fhir, fhir_len, "{\"fhir_operation\":\"validate\"}", &r) == CG_OK);
+      const char* at = strstr(cg_result_fhir_answer(r, NULL), "\"id\":\"");
+      CHECK(at != NULL);
+      char id[80] = "";
+      if (at != NULL) sscanf(at + 6, "%79[^\"]", id);
+      CHECK(strlen(id) > 32 && strncmp(id, "cg-", 3) != 0);
+      if (i == 0) strcpy(first, id);
+      else CHECK(strcmp(first, id) != 0);
+      cg_result_free(r);
+    }
+  }
+
   /* Neither X12 nor FHIR; empty input; report only. */
   r = NULL;
   CHECK(cg_validate(e, "hello", 5, NULL, &r) == CG_OK);

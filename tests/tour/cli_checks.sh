@@ -58,6 +58,13 @@ dups="$(cat "$scratch/ack1" "$scratch/ack2" | grep '^ISA' | cut -d'*' -f6-7,14 |
 [ -z "$dups" ] || fail "ack reused control numbers: $dups"
 [ -s "$scratch/state/claimgate/control-numbers/ZZ-CLAIMGATE" ] || fail "ack kept no control-number state"
 
+# validate --out twice on FHIR: no resource id twice (ids are unique across runs, engine/ids.hpp).
+"$cg" validate deploy/examples/claims.json --out "$scratch/out1" >/dev/null 2>&1
+"$cg" validate deploy/examples/claims.json --out "$scratch/out2" >/dev/null 2>&1
+ids="$(cat "$scratch/out1/claims.json/outcomes.ndjson" "$scratch/out2/claims.json/outcomes.ndjson" 2>/dev/null | grep -o '"id":"[^"]*"')"
+[ "$(wc -l <<<"$ids")" -ge 4 ] && [ -z "$(sort <<<"$ids" | uniq -d)" ] ||
+  fail "validate --out: FHIR resource ids repeat across runs or are missing: $(sort <<<"$ids" | uniq -d | head -3)"
+
 # convert (issue 14): exit 0 all converted, 1 some claims not (reasons located on stderr), 2 unusable
 # input or command line; nothing of a claim that cannot be converted is written.
 "$cg" convert /nonexistent/claims.x12 --to fhir >/dev/null 2>&1

@@ -9,6 +9,7 @@
 #include "engine/stream/worker.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <rapidjson/document.h>
 
 #include <deque>
 #include <fstream>
@@ -335,6 +336,39 @@ BOOST_AUTO_TEST_CASE(outputs_are_a_function_of_the_record) {
   const RecordOutcome big = process_record(pipeline(), cfg, in, small);
   BOOST_TEST(big.dead_lettered);
   BOOST_TEST(big.out.front().header("claimgate-reason").rfind("too_large", 0) == 0u);
+}
+
+// The ids of the FHIR resources answered: from the record's place, so two records never share
+// one (the same Claim sent twice included) and a replay answers the same.
+BOOST_AUTO_TEST_CASE(fhir_answer_ids_are_unique_per_record_and_stable_on_replay) {
+  const StreamConfig cfg = stream_config();
+  const auto answer_id = [&](const std::string& topic, std::int64_t offset) {
+    InRecord in;
+    in.topic = topic;
+    in.partition = 3;
+    in.offset = offset;
+    in.timestamp_ms = 1'767'225'600'000;
+    in.value = read_file(CG_SOURCE_DIR "/conformance/cases/fhir/clean-professional/input.json");
+    const RecordOutcome r = process_record(pipeline(), cfg, in, {});
+    BOOST_TEST_REQUIRE(!r.dead_lettered);
+    rapidjson::Document d;
+    d.Parse(r.out.front().value.c_str());
+    BOOST_TEST_REQUIRE((d.IsObject() && d.HasMember("id")));
+    return std::string(d["id"].GetString());
+  };
+  const std::string a = answer_id("claims", 7);
+  BOOST_TEST(a == "claims.3.7-1");
+  BOOST_TEST(answer_id("claims", 7) == a);
+  BOOST_TEST(answer_id("claims", 8) == "claims.3.8-1");
+  BOOST_TEST(answer_id("claims-b", 7) == "claims-b.3.7-1");
+  // Characters an id may not hold, or a long topic: a hash of the topic tells them apart.
+  const std::string dotted = answer_id("claims.in", 7), underscored = answer_id("claims_in", 7);
+  BOOST_TEST(dotted != underscored);
+  BOOST_TEST(dotted.rfind("claims-in.", 0) == 0u);
+  const std::string long_topic(200, 'x');
+  const std::string l = answer_id(long_topic, 9'000'000'000'000);
+  BOOST_TEST(l.size() <= 64u);
+  BOOST_TEST(l != answer_id(long_topic + "y", 9'000'000'000'000));
 }
 
 BOOST_AUTO_TEST_CASE(stream_configuration_errors_name_their_key) {
