@@ -119,6 +119,13 @@ std::string_view nm1_loop(TransactionType type, std::string_view cur, std::strin
     if (e == E("PR")) return "2330B";
     if (e == E("DN") || e == E("P3")) return "2330C";
     if (e == E("82")) return "2330D";
+    if (type == TransactionType::Dental) {  // X224A2: supervising, billing, facility, assistant
+      if (e == E("DQ")) return "2330E";
+      if (e == E("85")) return "2330F";
+      if (e == E("77")) return "2330G";
+      if (e == E("DD")) return "2330H";
+      return "";
+    }
     if (e == E("77")) return "2330E";
     if (e == E("DQ")) return "2330F";
     if (e == E("85")) return "2330G";
@@ -147,6 +154,7 @@ std::string_view nm1_loop(TransactionType type, std::string_view cur, std::strin
         if (e == E("82")) return "2310B";
         if (e == E("77")) return "2310C";
         if (e == E("DD")) return "2310D";
+        if (e == E("DQ")) return "2310E";
       }
       if (line) {
         if (e == E("82")) return "2420A";

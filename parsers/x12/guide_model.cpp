@@ -8,9 +8,10 @@ namespace generated {
 #include "x12_guide_tables.inc"
 
 static_assert(std::size(kProfessionalLoopsData) <= kMaxGuideLoops &&
-              std::size(kInstitutionalLoopsData) <= kMaxGuideLoops);
+              std::size(kInstitutionalLoopsData) <= kMaxGuideLoops && std::size(kDentalLoopsData) <= kMaxGuideLoops);
 static_assert(std::size(kProfessionalEntriesData) <= kMaxGuideEntries &&
-              std::size(kInstitutionalEntriesData) <= kMaxGuideEntries);
+              std::size(kInstitutionalEntriesData) <= kMaxGuideEntries &&
+              std::size(kDentalEntriesData) <= kMaxGuideEntries);
 }  // namespace generated
 
 namespace {

@@ -1,14 +1,12 @@
 // The element rules of the 005010 837 guides, compiled at build time from data
-// (parsers/x12/guide/data: pyx12's BSD-licensed maps for X222A1 and X223A2 with the X12
-// data-element dictionary and external code lists; see PROVENANCE.md there) by
-// parsers/x12/tools/guide_compile.cpp.
+// (parsers/x12/guide/data: pyx12's BSD-licensed maps for X222A1 and X223A2, the X224A2 map
+// written in their format by parsers/x12/guide/make_837d.py, the X12 data-element dictionary
+// and external code lists; see PROVENANCE.md there) by parsers/x12/tools/guide_compile.cpp.
 //
 // For each guide, segment id and element / component position: the data element number, its
 // type and minimum / maximum length (dictionary), its usage over every place the guide uses
 // the segment (R only when required everywhere, N only when not used anywhere) and the union
-// of its code lists (none when some place takes any value). 837D (X224A2) has no map: it gets
-// the dictionary facts (number, type, lengths, element count) of the segments it shares with
-// the other two, without usage or code lists.
+// of its code lists (none when some place takes any value).
 //
 // The loop structure of each map is kept too: per loop its segments in order (position, usage,
 // maximum use, and the element rules and syntax notes of that place), and its child loops
@@ -97,7 +95,7 @@ struct LoopRule {
 [[nodiscard]] std::span<const ElementRule> guide_rules(TransactionType type);
 [[nodiscard]] std::span<const std::string_view> guide_codes();
 [[nodiscard]] std::span<const SyntaxNote> guide_syntax();
-// The loop structure (empty for a guide without a map: 837D).
+// The loop structure of the guide (empty for TransactionType::Unknown).
 [[nodiscard]] std::span<const LoopRule> guide_loops(TransactionType type);
 [[nodiscard]] std::span<const SegmentEntry> guide_entries(TransactionType type);
 [[nodiscard]] std::span<const LoopChild> guide_children(TransactionType type);

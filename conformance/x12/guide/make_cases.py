@@ -66,23 +66,32 @@ for name, (guide, b) in guides.items():
         'ik403_i10_element_not_used': sub(b, 'NM1*IL*', 'NM1*IL*1*SUBSCRIBER*TEST****MI*M123*01'),
         'ik403_i12_hl_numbering': [s.replace('HL*1**', 'HL*3**').replace('HL*2*1*', 'HL*2*3*') for s in b],
     }
-    if name == '837d':  # no map: the model knows no usage for 837D (docs/x12-input.md)
-        del cases['ik403_1_required_element_missing'], cases['ik403_i10_element_not_used']
-    else:  # no loop structure for 837D (docs/x12-input.md)
-        line_date = next(s for s in b[find(b, 'LX*1'):] if s.startswith('DTP*472'))
-        model = {
-            # IK304 from the loop structure of the maps
-            'ik304_2_segment_not_in_loop': insert_after(b, 'NM1*PR*', 'AMT*F5*10'),
-            'ik304_3_required_by_the_model': drop(b, 'PER*IC*'),
-            'ik304_4_loop_repeat_exceeded': insert_after(b, 'REF*EI*', 'NM1*85*2*CLINIC TWO*****XX*1234567893'),
-            'ik304_5_segment_max_use_exceeded': insert_after(b, line_date, line_date),
-            'ik304_7_segment_out_of_sequence': swap(b, 'N3*1', 'N4*NASHVILLE*TN*372031234'),
-            # IK403 from the place the segment matched and from the syntax notes
-            'ik403_2_conditional_element_missing': sub(b, 'N4*NASHVILLE*TN*372031234', 'N4*NASHVILLE**372031234****ON'),
-            'ik403_10_exclusion_violated': sub(b, 'N4*NASHVILLE*TN*372031234', 'N4*NASHVILLE*TN*372031234*CA***ON'),
-            'ik403_7_code_of_another_place': insert_after(b, 'CLM*', 'DTP*472*D8*20240110'),  # a line's date in 2300
-        }
-        cases.update(model)
+    lx = find(b, 'LX*1')
+    line_date = next((s for s in b[lx:] if s.startswith('DTP*472')), None) or next(s for s in b if s.startswith('DTP*472'))
+    # A date the guide takes in a line but not in loop 2300 (837D: DTP*441, prior placement).
+    line_only_date = 'DTP*441*D8*20200101' if name == '837d' else 'DTP*472*D8*20240110'
+    model = {
+        # IK304 from the loop structure of the maps
+        'ik304_2_segment_not_in_loop': insert_after(b, 'NM1*PR*', 'AMT*F5*10'),
+        'ik304_3_required_by_the_model': drop(b, 'PER*IC*'),
+        'ik304_4_loop_repeat_exceeded': insert_after(b, 'REF*EI*', 'NM1*85*2*CLINIC TWO*****XX*1234567893'),
+        'ik304_5_segment_max_use_exceeded': insert_after(b, line_date, line_date),
+        'ik304_7_segment_out_of_sequence': swap(b, 'N3*1', 'N4*NASHVILLE*TN*372031234'),
+        # IK403 from the place the segment matched and from the syntax notes
+        'ik403_2_conditional_element_missing': sub(b, 'N4*NASHVILLE*TN*372031234', 'N4*NASHVILLE**372031234****ON'),
+        'ik403_10_exclusion_violated': sub(b, 'N4*NASHVILLE*TN*372031234', 'N4*NASHVILLE*TN*372031234*CA***ON'),
+        'ik403_7_code_of_another_place': insert_after(b, 'CLM*', line_only_date),
+    }
+    cases.update(model)
+    if name == '837d':  # the dental segments: tooth surface, oral cavity, tooth status
+        cases.update({
+            'ik403_7_tooth_surface': sub(b, 'TOO*', 'TOO*JP*30*M:X'),
+            'ik403_7_oral_cavity_area': sub(b, 'SV3*', 'SV3*AD:D2391*200**77**1*****1:2'),
+            'ik403_1_tooth_number_missing': sub(b, 'TOO*', 'TOO*JP**M:O'),
+            'ik304_5_tooth_information_max_use': b[:find(b, 'TOO*') + 1] + ['TOO*JP*30*M:O'] * 32,
+            'ok_dental_segments': insert_after(insert_after(insert_after(
+                b, 'DTP*472*', 'DN2*1*M****JP'), 'DTP*472*', 'DN1*24*12'), 'TOO*', 'DTP*441*D8*20200101'),
+        })
     # Passing cases: what the guide allows must stay clean.
     passing = {
         'ok_clean': b,

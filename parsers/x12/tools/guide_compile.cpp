@@ -1,7 +1,8 @@
 // Build-time compiler of the 837 guide model (parsers/x12/guide_model.hpp): reads pyx12's maps
-// (X222A1, X223A2), the data-element dictionary and the external code lists, merges every
-// place a segment is used into one rule per (guide, segment, element, component), applies the
-// corrections listed in parsers/x12/guide/data/PROVENANCE.md, and writes C++ tables.
+// (X222A1, X223A2), the 837D map written in their format (X224A2, parsers/x12/guide/make_837d.py),
+// the data-element dictionary and the external code lists, merges every place a segment is used
+// into one rule per (guide, segment, element, component), applies the corrections listed in
+// parsers/x12/guide/data/PROVENANCE.md, and writes C++ tables.
 //
 //   x12_guide_compile <data dir> <output .inc>
 //
@@ -288,9 +289,9 @@ struct Writer {
   std::map<std::vector<std::string>, int> syntax_runs;
 
   // The rules of one segment (merged or one place) appended to rules; returns the SegmentRule
-  // initializer. dental: dictionary facts only (usage S, any value). place: keys are marked.
+  // initializer. place: keys are marked.
   std::string segment(const std::string& id, const SegmentFacts& f, const std::map<int, Dictionary>& dict,
-                      bool dental, bool place, std::string& rules, int& count) {
+                      bool place, std::string& rules, int& count) {
     const std::uint32_t code = seg_code(id);
     const int begin = count;
     int last_required = 0;
@@ -305,10 +306,10 @@ struct Writer {
       // R: required at every place the segment (or its composite) is used; N: not used at
       // any place that defines it; else S.
       char usage = 'S';
-      if (!dental && m.required == (pos.second == 0 ? f.places : m.places)) usage = 'R';
-      else if (!dental && m.not_used == m.places) usage = 'N';
+      if (m.required == (pos.second == 0 ? f.places : m.places)) usage = 'R';
+      else if (m.not_used == m.places) usage = 'N';
       if (usage == 'R' && pos.second == 0) last_required = pos.first;
-      const auto run = dental || m.any_value || m.not_used == m.places ? std::pair<int, int>{0, 0} : code_run(m.codes);
+      const auto run = m.any_value || m.not_used == m.places ? std::pair<int, int>{0, 0} : code_run(m.codes);
       // A key tells the places of a segment apart (DTP*472 / DTP*431, NM1*85 / NM1*87): a
       // required ID element with a code list of the guide's own.
       // A component is a key only inside a required composite.
@@ -329,7 +330,7 @@ struct Writer {
     // Syntax notes every place has (a place: its own).
     std::vector<std::string> notes;
     for (const auto& [note, n] : f.notes) {
-      if (dental || n != f.places || note.size() < 5 || (note.size() - 1) % 2 != 0) continue;
+      if (n != f.places || note.size() < 5 || (note.size() - 1) % 2 != 0) continue;
       std::string e = "{'" + note.substr(0, 1) + "', " + std::to_string((note.size() - 1) / 2) + ", {";
       for (std::size_t k = 1; k < note.size(); k += 2) e += std::to_string(number(note.substr(k, 2))) + ", ";
       notes.push_back(e + "}}");
@@ -350,7 +351,7 @@ struct Writer {
            std::to_string(srun.second) + "}";
   }
 
-  std::string table(const std::string& name, const Model& m, const std::map<int, Dictionary>& dict, bool dental) {
+  std::string table(const std::string& name, const Model& m, const std::map<int, Dictionary>& dict) {
     std::vector<std::pair<std::uint32_t, const std::pair<const std::string, SegmentFacts>*>> segs;
     for (const auto& s : m.merged) segs.emplace_back(seg_code(s.first), &s);
     std::sort(segs.begin(), segs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -358,7 +359,7 @@ struct Writer {
     std::string segments = "inline constexpr SegmentRule " + name + "Segments[] = {\n";
     int count = 0;
     for (const auto& [code, s] : segs)
-      segments += "    " + segment(s->first, s->second, dict, dental, false, rules, count) + ",  // " + s->first + "\n";
+      segments += "    " + segment(s->first, s->second, dict, false, rules, count) + ",  // " + s->first + "\n";
     std::string entries = "inline constexpr SegmentEntry " + name + "EntriesData[] = {\n";
     std::string loops = "inline constexpr LoopRule " + name + "LoopsData[] = {\n";
     std::string children = "inline constexpr LoopChild " + name + "ChildrenData[] = {\n";
@@ -367,7 +368,7 @@ struct Writer {
       const int e_begin = n_entries, c_begin = n_children;
       for (const Place& p : l.segments) {
         const std::size_t k_begin = keys.size();
-        const std::string seg = segment(p.id, p.facts, dict, dental, true, rules, count);
+        const std::string seg = segment(p.id, p.facts, dict, true, rules, count);
         entries += "    {" + seg + ", " + std::to_string(p.pos) + ", " + std::to_string(p.max_use) + ", '" + p.usage +
                    "', " + (walker_checks_segment(l.id, p.id) ? "true" : "false") + ", " + std::to_string(k_begin) +
                    ", " + std::to_string(keys.size() - k_begin) + "},  // " + l.id + " " + p.id + "\n";
@@ -426,19 +427,14 @@ int main(int argc, char** argv) {
   }
   Model p = read_map(dir + "/837.5010.X222.A1.xml", external);
   Model i = read_map(dir + "/837Q3.I.5010.X223.A1.xml", external);
+  Model d = read_map(dir + "/837.5010.X224.A2.xml", external);  // written by parsers/x12/guide/make_837d.py
   fix(p);
   fix(i);
-  // 837D has no map: the dictionary facts of the segments it shares with the two others.
-  Model d;
-  d.merged = p.merged;
-  for (const auto& [id, f] : i.merged)
-    if (!d.merged.count(id)) d.merged[id] = f;
-  for (auto& [id, f] : d.merged)  // dictionary facts only: the highest element position of P or I
-    if (i.merged.count(id)) f.max_elements = std::max(f.max_elements, i.merged.at(id).max_elements);
+  fix(d);
 
   Writer w;
-  std::string body = w.table("kProfessional", p, dict, false) + w.table("kInstitutional", i, dict, false) +
-                     w.table("kDental", d, dict, true);
+  std::string body =
+      w.table("kProfessional", p, dict) + w.table("kInstitutional", i, dict) + w.table("kDental", d, dict);
   std::string codes = "inline constexpr std::string_view kCodes[] = {\n";
   for (std::size_t k = 0; k < w.codes.size(); ++k) codes += "    " + quoted(w.codes[k]) + ",\n";
   codes += "    \"\"};\n";

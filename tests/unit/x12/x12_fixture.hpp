@@ -23,6 +23,11 @@ std::string interchange(const std::vector<std::vector<std::string>>& bodies,
 std::vector<std::string> professional_body();
 std::vector<std::string> institutional_body();
 std::vector<std::string> dental_body();
+// An 837D claim for a patient who is not the subscriber, with what the dental guide adds:
+// orthodontic months (DN1), tooth status (DN2), the rendering provider and service facility
+// (2310B/C), the primary payer's adjudication (2320, 2330A/B/D, 2430), two lines with teeth and
+// surfaces (TOO), a prior placement date and a line rendering provider (2420A).
+std::vector<std::string> dental_cob_body();
 
 // Replaces the delimiters '*', ':', '^', '~' by the given ones everywhere (test data has none
 // of the new characters in values).
