@@ -1,7 +1,8 @@
-// claimgate stream --config FILE [--listen ADDR:PORT] [--port-file FILE] [--instance ID]
+// claimgate stream --config FILE [--listen ADDR:PORT] [--port-file FILE] [--instance ID] [--data-dir DIR]
 #include "engine/cli/commands.hpp"
 #include "engine/cli/setup.hpp"
 #include "engine/config.hpp"
+#include "engine/delivery/control_numbers.hpp"
 #include "engine/delivery/dead_letter.hpp"
 #include "engine/log.hpp"
 #include "engine/pipeline.hpp"
@@ -41,6 +42,8 @@ constexpr const char* kStreamHelp =
     "  --port-file FILE    write the metrics port to FILE once listening\n"
     "  --instance ID       overrides stream.instance_id (the transactional id is\n"
     "                      <transactional_id_prefix>-<ID>; default: the host name)\n"
+    "  --data-dir DIR      overrides \"data_dir\" (the control-number state of the 999, 277CA\n"
+    "                      and 837s written: DIR/control-numbers; see docs/scale-out.md)\n"
     "\n"
     "exit codes: 0 after a graceful shutdown, 2 bad options or configuration, 1 startup failure\n"
     "or a fatal Kafka error (e.g. another worker took over this transactional id).\n";
@@ -54,7 +57,7 @@ std::string host_name() {
 }  // namespace
 
 int cmd_stream(const Args& args) {
-  std::string config_file, listen, port_file, instance;
+  std::string config_file, listen, port_file, instance, data_dir;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](std::string& out, const char* what) {
@@ -77,6 +80,8 @@ int cmd_stream(const Args& args) {
       if (!value(port_file, "a file")) return 2;
     } else if (a == "--instance") {
       if (!value(instance, "an id")) return 2;
+    } else if (a == "--data-dir") {
+      if (!value(data_dir, "a directory")) return 2;
     } else {
       std::fprintf(stderr, "claimgate stream: unknown option '%s'\n\n%s", a.c_str(), kStreamHelp);
       return 2;
@@ -94,6 +99,7 @@ int cmd_stream(const Args& args) {
     config = load_config(config_file);
     if (!listen.empty()) parse_listen(listen, "--listen", config);
     if (!instance.empty()) config.stream.instance_id = instance;
+    if (!data_dir.empty()) config.data_dir = data_dir;
     if (config.stream.instance_id.empty()) config.stream.instance_id = host_name();
     config.resolve();
     require_stream(config.stream);
@@ -138,7 +144,15 @@ int cmd_stream(const Args& args) {
   limits.max_bytes = config.stream.max_in_flight_bytes;
   limits.linger = std::chrono::milliseconds(config.stream.transaction_ms);
   limits.record.max_record_bytes = config.limits.max_body_bytes;
-  stream::Worker worker(pipeline, config.stream, *client, metrics, limits);
+  std::shared_ptr<ControlNumbers> numbers;
+  try {
+    numbers = ControlNumbers::durable(config.data_dir + "/control-numbers", 64, config.stream.control_number_first,
+                                      config.stream.control_number_last);
+  } catch (const ControlNumberError& e) {
+    std::fprintf(stderr, "claimgate stream: %s\n", e.what());
+    return 1;
+  }
+  stream::Worker worker(pipeline, *numbers, config.stream, *client, metrics, limits);
 
   std::atomic<bool> running{true};
   MetricsEndpoint endpoint([&metrics] { return metrics.render(); }, [&running] { return running.load(); });
@@ -183,6 +197,7 @@ int cmd_stream(const Args& args) {
   running.store(false);
   signals.join();
   client->close();
+  numbers->close();
   endpoint.stop();
   if (!fatal.empty()) {
     log::Line(log::Level::Error, "stream.fatal").str("error", fatal);

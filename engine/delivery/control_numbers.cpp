@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -12,10 +13,6 @@
 
 namespace cg::engine {
 namespace {
-
-std::uint64_t advance(std::uint64_t n, std::uint64_t k) {
-  return (n - 1 + k) % ControlNumbers::kMax + 1;
-}
 
 std::string_view trim(std::string_view v) {
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
@@ -71,12 +68,14 @@ class FileLock {
   int fd_ = -1;
 };
 
-// The number stored in the state file; 1 when there is none yet. Throws on a damaged file
+}  // namespace
+
+// The number stored in the state file; first_ when there is none yet. Throws on a damaged file
 // rather than guess (a guess could repeat numbers).
-std::uint64_t read_state(const std::string& path) {
+std::uint64_t ControlNumbers::read_state(const std::string& path) const {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT) return 1;
+    if (errno == ENOENT) return first_;
     fail("open", path);
   }
   char buf[32];
@@ -86,13 +85,15 @@ std::uint64_t read_state(const std::string& path) {
   std::uint64_t v = 0;
   ssize_t i = 0;
   for (; i < n && buf[i] >= '0' && buf[i] <= '9'; ++i) v = v * 10 + static_cast<std::uint64_t>(buf[i] - '0');
-  if (i == 0 || i > 9 || v == 0 || v > ControlNumbers::kMax || (i < n && buf[i] != '\n')) {
-    throw ControlNumberError("control numbers: " + path +
-                             " is damaged (expected the next number, 1 to 999999999); fix or remove it "
-                             "knowing that numbers already sent must not be reused");
+  if (i == 0 || i > 9 || v < first_ || v > last_ || (i < n && buf[i] != '\n')) {
+    throw ControlNumberError("control numbers: " + path + " is damaged (expected the next number, " +
+                             std::to_string(first_) + " to " + std::to_string(last_) +
+                             "); fix or remove it knowing that numbers already sent must not be reused");
   }
   return v;
 }
+
+namespace {
 
 void write_state(const std::string& dir, const std::string& path, std::uint64_t v) {
   const std::string tmp = path + ".tmp";
@@ -110,8 +111,17 @@ void write_state(const std::string& dir, const std::string& path, std::uint64_t 
 
 }  // namespace
 
-ControlNumbers::ControlNumbers(std::string dir, std::uint64_t block, std::uint64_t start)
-    : dir_(std::move(dir)), block_(block == 0 ? 1 : block), start_(start) {}
+ControlNumbers::ControlNumbers(std::string dir, std::uint64_t block, std::uint64_t start, std::uint64_t first,
+                               std::uint64_t last)
+    : dir_(std::move(dir)),
+      block_(std::clamp<std::uint64_t>(block, 1, last - first + 1)),  // a reservation never wraps onto itself
+      start_(start),
+      first_(first),
+      last_(last) {}
+
+std::uint64_t ControlNumbers::advance(std::uint64_t n, std::uint64_t k) const {
+  return first_ + (n - first_ + k) % (last_ - first_ + 1);
+}
 
 ControlNumbers::~ControlNumbers() {
   try {
@@ -121,22 +131,28 @@ ControlNumbers::~ControlNumbers() {
   }
 }
 
-std::shared_ptr<ControlNumbers> ControlNumbers::durable(const std::string& dir, std::uint64_t block) {
+std::shared_ptr<ControlNumbers> ControlNumbers::durable(const std::string& dir, std::uint64_t block,
+                                                        std::uint64_t first, std::uint64_t last) {
+  if (first == 0 || first > last || last > kMax)
+    throw ControlNumberError("control numbers: the range must satisfy 1 <= first <= last <= 999999999, not " +
+                             std::to_string(first) + " to " + std::to_string(last));
   if (!make_dirs(dir)) fail("create the directory", dir);
-  return std::shared_ptr<ControlNumbers>(new ControlNumbers(dir, block, 1));
+  return std::shared_ptr<ControlNumbers>(new ControlNumbers(dir, block, first, first, last));
 }
 
 std::shared_ptr<ControlNumbers> ControlNumbers::counting_from(std::uint64_t start) {
   if (start == 0 || start > kMax) throw ControlNumberError("control numbers run from 1 to 999999999");
-  return std::shared_ptr<ControlNumbers>(new ControlNumbers({}, 1, start));
+  return std::shared_ptr<ControlNumbers>(new ControlNumbers({}, 1, start, 1, kMax));
 }
 
 std::string ControlNumbers::state_file(std::string_view qualifier, std::string_view id) const {
-  return dir_ + "/" + file_key(qualifier, id);
+  std::string path = dir_ + "/" + file_key(qualifier, id);
+  // '+' never appears unescaped in a key: a range's file is never another identity's.
+  if (first_ != 1 || last_ != kMax) path += "+" + std::to_string(first_) + "+" + std::to_string(last_);
+  return path;
 }
 
-void ControlNumbers::reserve(const std::string& key, Identity& id) {
-  const std::string path = dir_ + "/" + key;
+void ControlNumbers::reserve(const std::string& path, Identity& id) {
   FileLock lock(path);
   const std::uint64_t first = read_state(path);
   const std::uint64_t after = advance(first, block_);
@@ -147,7 +163,7 @@ void ControlNumbers::reserve(const std::string& key, Identity& id) {
 }
 
 std::uint64_t ControlNumbers::next(std::string_view qualifier, std::string_view id) {
-  const std::string key = file_key(qualifier, id);
+  const std::string key = state_file(qualifier, id);
   const std::lock_guard<std::mutex> guard(mutex_);
   Identity& st = ids_[key];
   if (dir_.empty()) {
@@ -166,9 +182,8 @@ std::uint64_t ControlNumbers::next(std::string_view qualifier, std::string_view 
 void ControlNumbers::close() {
   const std::lock_guard<std::mutex> guard(mutex_);
   if (dir_.empty()) return;
-  for (auto& [key, st] : ids_) {
+  for (auto& [path, st] : ids_) {
     if (st.remaining == 0) continue;
-    const std::string path = dir_ + "/" + key;
     FileLock lock(path);
     // Only when nobody reserved after us: otherwise lowering the number would repeat theirs.
     if (read_state(path) == st.reserved) write_state(dir_, path, st.next);

@@ -11,7 +11,10 @@
 // exact next number, so runs that end cleanly leave no gaps. Several processes may share a
 // directory: reservations are taken under an exclusive lock on the identity's file.
 //
-// Numbers run 1..999999999 (ISA13 is 9 digits) and then start again at 1.
+// Numbers run 1..999999999 (ISA13 is 9 digits) and then start again at 1; or, for processes on
+// several hosts sending under one identity (the Kafka workers, docs/scale-out.md), within a range
+// [first, last] configured per process, disjoint from the others': its state is a file of its
+// own ("<identity>+<first>+<last>"), and numbers wrap from last to first.
 //
 // Thread safety: next() may be called from any number of threads at once.
 #pragma once
@@ -37,7 +40,10 @@ class ControlNumbers {
 
   // Durable: state in `dir` (created), `block` numbers reserved per write to disk (1 for
   // exactness, more for a busy server). Throws ControlNumberError when dir is unusable.
-  static std::shared_ptr<ControlNumbers> durable(const std::string& dir, std::uint64_t block = 1);
+  // [first, last]: the range this process draws from (1 <= first <= last <= kMax; throws
+  // ControlNumberError otherwise).
+  static std::shared_ptr<ControlNumbers> durable(const std::string& dir, std::uint64_t block = 1,
+                                                 std::uint64_t first = 1, std::uint64_t last = kMax);
   // Not persisted: start, start+1, ... for every identity (`--control-start N`).
   static std::shared_ptr<ControlNumbers> counting_from(std::uint64_t start);
 
@@ -55,7 +61,9 @@ class ControlNumbers {
   [[nodiscard]] std::string state_file(std::string_view qualifier, std::string_view id) const;
 
  private:
-  ControlNumbers(std::string dir, std::uint64_t block, std::uint64_t start);
+  ControlNumbers(std::string dir, std::uint64_t block, std::uint64_t start, std::uint64_t first, std::uint64_t last);
+  [[nodiscard]] std::uint64_t advance(std::uint64_t n, std::uint64_t k) const;
+  [[nodiscard]] std::uint64_t read_state(const std::string& path) const;
   struct Identity {
     std::uint64_t next = 0;      // the number next() hands out
     std::uint64_t reserved = 0;  // numbers before this one are reserved on disk (mod wrap)
@@ -66,6 +74,7 @@ class ControlNumbers {
   std::string dir_;  // empty: not persisted
   std::uint64_t block_;
   std::uint64_t start_;
+  std::uint64_t first_, last_;  // the range numbers are drawn from
   std::mutex mutex_;
   std::map<std::string, Identity> ids_;
 };

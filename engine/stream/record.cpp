@@ -172,8 +172,8 @@ std::string output_key(const InRecord& in, std::string_view kind) {
   return k;
 }
 
-RecordOutcome process_record(const Pipeline& pipeline, const StreamConfig& config, const InRecord& in,
-                             const RecordLimits& limits) {
+RecordOutcome process_record(const Pipeline& pipeline, ControlNumbers& numbers, const StreamConfig& config,
+                             const InRecord& in, const RecordLimits& limits) {
   RecordOutcome r;
   if (in.value.size() > limits.max_record_bytes) {
     dead_letter(r, config, in, "too_large",
@@ -196,12 +196,10 @@ RecordOutcome process_record(const Pipeline& pipeline, const StreamConfig& confi
 
   if (kind == Kind::X12) {
     Stamp stamp;
-    // The interchanges written for a record (TA1/999, 277CA, one 837 per payer) take ISA13s
-    // control, control+1, ... from a slot of 8 the record's place owns: a replay writes the same
-    // numbers, and records never share one while partitions < 64 and offsets < 1,953,125
-    // (then the 9-digit space wraps; docs/scale-out.md).
-    const std::uint64_t slot = static_cast<std::uint64_t>(in.offset) * 64 + static_cast<std::uint32_t>(in.partition) % 64;
-    stamp.control = 1 + (slot * 8) % 999'999'992ull;
+    // Every interchange written for the record (TA1/999, 277CA, one 837 per payer) takes its
+    // ISA13 from the worker's durable allocator, reserved on disk before it is written: unique
+    // per sender identity across records, replays and restarts (docs/scale-out.md).
+    stamp.allocate = [&numbers](std::string_view q, std::string_view id) { return numbers.next(q, id); };
     char d[16], t[8];
     std::strftime(d, sizeof d, "%Y%m%d", &tm);
     std::strftime(t, sizeof t, "%H%M", &tm);

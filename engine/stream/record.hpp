@@ -15,17 +15,21 @@
 //             payer id, verdict, rule ids and locations; nothing else of the claim
 //   dead      a record that is neither X12 nor JSON, or too large, to dead_letter_topic as
 //             received with the header claimgate-reason ("dead-letter")
-// Stamps (ISA13 control numbers, dates of the generated interchanges and FHIR resources, the
-// "today" of the rules) derive from the record's partition, offset and timestamp, not from a
-// counter or the clock, and the ids of the FHIR resources answered are
+// The ISA13/GS06 control numbers of the interchanges written come from the worker's durable
+// allocator (engine/delivery/control_numbers.hpp: <data_dir>/control-numbers, optionally a range
+// of its own per worker), so they never repeat, also when a record is processed again after an
+// aborted transaction (it then takes new numbers; the aborted outputs are never visible). The
+// dates of the generated interchanges and FHIR resources and the "today" of the rules derive
+// from the record's timestamp, not the clock, and the ids of the FHIR resources answered are
 // "<topic>.<partition>.<offset>-<n>" (a long or unusual topic: its hash): unique per record in
-// the cluster, and a replayed record yields byte-identical outputs.
+// the cluster. Everything else of a record's outputs is a function of the record.
 //
-// Thread safety: process_record() is a pure function of its arguments (the Pipeline is
-// immutable).
+// Thread safety: process_record() may run on several threads at once (the Pipeline is
+// immutable, ControlNumbers thread-safe).
 #pragma once
 
 #include "engine/config.hpp"
+#include "engine/delivery/control_numbers.hpp"
 #include "engine/pipeline.hpp"
 
 #include <cstdint>
@@ -68,7 +72,10 @@ struct RecordLimits {
   std::uint64_t max_record_bytes = 64ull << 20;  // larger: dead letter
 };
 
-[[nodiscard]] RecordOutcome process_record(const Pipeline& pipeline, const StreamConfig& config, const InRecord& in,
+// Throws ControlNumberError when a control number cannot be reserved durably (nothing of the
+// record may then be written).
+[[nodiscard]] RecordOutcome process_record(const Pipeline& pipeline, ControlNumbers& numbers,
+                                           const StreamConfig& config, const InRecord& in,
                                            const RecordLimits& limits);
 
 // "<topic>/<partition>/<offset>/<kind>"

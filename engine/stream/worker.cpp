@@ -44,9 +44,9 @@ std::string StreamMetrics::render() const {
   return out;
 }
 
-Worker::Worker(const Pipeline& pipeline, const StreamConfig& config, Client& client, StreamMetrics& metrics,
-               WorkerLimits limits)
-    : pipeline_(pipeline), config_(config), client_(client), metrics_(metrics), limits_(limits) {}
+Worker::Worker(const Pipeline& pipeline, ControlNumbers& numbers, const StreamConfig& config, Client& client,
+               StreamMetrics& metrics, WorkerLimits limits)
+    : pipeline_(pipeline), numbers_(numbers), config_(config), client_(client), metrics_(metrics), limits_(limits) {}
 
 std::string Worker::run(const std::function<void()>& between) {
   std::string error;
@@ -87,7 +87,12 @@ bool Worker::run_batch(std::string& error) {
 
   std::vector<RecordOutcome> outcomes;
   outcomes.reserve(batch.size());
-  for (const InRecord& r : batch) outcomes.push_back(process_record(pipeline_, config_, r, limits_.record));
+  try {
+    for (const InRecord& r : batch) outcomes.push_back(process_record(pipeline_, numbers_, config_, r, limits_.record));
+  } catch (const ControlNumberError& e) {
+    error = e.what();  // nothing produced yet: the records go to the next owner
+    return false;
+  }
 
   const Status s = transact(batch, outcomes);
   if (s.kind == Status::Kind::Fatal) {

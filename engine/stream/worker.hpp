@@ -8,8 +8,10 @@
 // offset become visible together or not at all. When the transaction fails (an abortable
 // error, a fenced generation after a rebalance, a broker that stays away) it is aborted and
 // the consumer rewound to the batch's first offsets, so the same records are read and
-// processed again, yielding the same outputs under the same claimgate-key. A fatal error
-// (this producer fenced by another with the same transactional id) stops the worker.
+// processed again, yielding the same outputs under the same claimgate-key (with fresh control
+// numbers: those of the aborted attempt are never reused). A fatal error
+// (this producer fenced by another with the same transactional id), or control numbers that
+// cannot be reserved on disk, stops the worker; its uncommitted records go to the next owner.
 // Records of partitions revoked while a batch gathers are dropped from it (their new owner
 // reads them from the committed offset).
 //
@@ -82,8 +84,8 @@ struct WorkerLimits {
 
 class Worker {
  public:
-  Worker(const Pipeline& pipeline, const StreamConfig& config, Client& client, StreamMetrics& metrics,
-         WorkerLimits limits);
+  Worker(const Pipeline& pipeline, ControlNumbers& numbers, const StreamConfig& config, Client& client,
+         StreamMetrics& metrics, WorkerLimits limits);
 
   // Runs batches until stop(); the batch in hand is finished (committed or aborted) first.
   // `between` runs after each batch (or idle poll). Returns an empty string after stop(),
@@ -98,6 +100,7 @@ class Worker {
   Status transact(const std::vector<InRecord>& batch, const std::vector<RecordOutcome>& outcomes);
 
   const Pipeline& pipeline_;
+  ControlNumbers& numbers_;
   const StreamConfig& config_;
   Client& client_;
   StreamMetrics& metrics_;

@@ -71,6 +71,23 @@ BOOST_AUTO_TEST_CASE(numbers_wrap_after_nine_digits) {
   BOOST_TEST(cn->next("ZZ", "X") == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(a_range_has_its_own_state_and_wraps_within_itself) {
+  const fs::path dir = fresh_dir("cn-range");
+  auto whole = ControlNumbers::durable(dir.string(), 64);
+  auto range = ControlNumbers::durable(dir.string(), 64, 700, 702);  // a block larger than the range
+  BOOST_TEST(range->state_file("ZZ", "X") == whole->state_file("ZZ", "X") + "+700+702");
+  BOOST_TEST(range->next("ZZ", "X") == 700u);
+  BOOST_TEST(range->next("ZZ", "X") == 701u);
+  BOOST_TEST(range->next("ZZ", "X") == 702u);
+  BOOST_TEST(range->next("ZZ", "X") == 700u);
+  BOOST_TEST(whole->next("ZZ", "X") == 1u);
+  std::ofstream(range->state_file("ZZ", "Y")) << "12\n";  // outside the range: not a guess
+  BOOST_CHECK_THROW((void)range->next("ZZ", "Y"), ControlNumberError);
+  BOOST_CHECK_THROW(ControlNumbers::durable(dir.string(), 1, 0, 5), ControlNumberError);
+  BOOST_CHECK_THROW(ControlNumbers::durable(dir.string(), 1, 9, 5), ControlNumberError);
+  BOOST_CHECK_THROW(ControlNumbers::durable(dir.string(), 1, 1, 1'000'000'000), ControlNumberError);
+}
+
 BOOST_AUTO_TEST_CASE(a_damaged_state_file_is_an_error_not_a_guess) {
   const fs::path dir = fresh_dir("cn-damaged");
   auto cn = ControlNumbers::durable(dir.string());

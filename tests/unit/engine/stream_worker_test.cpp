@@ -7,17 +7,22 @@
 #include "engine/config.hpp"
 #include "engine/log.hpp"
 #include "engine/stream/worker.hpp"
+#include "scratch_dir.hpp"
+#include "tests/support/x12_control.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <rapidjson/document.h>
 
 #include <deque>
+#include <set>
 #include <fstream>
 #include <sstream>
 
 using namespace cg::engine;
 using namespace cg::engine::stream;
 using namespace cg;
+using cg::test::isa13s;
+using cg::test::without_control_numbers;
 
 namespace {
 
@@ -37,6 +42,13 @@ const Pipeline& pipeline() {
     return Pipeline(std::move(o));
   }();
   return p;
+}
+
+// The workers' durable control numbers (one state for the whole test program).
+ControlNumbers& numbers() {
+  static const std::shared_ptr<ControlNumbers> n =
+      ControlNumbers::durable(cg::test::fresh_dir("stream-control-numbers").string(), 64);
+  return *n;
 }
 
 StreamConfig stream_config() {
@@ -168,7 +180,7 @@ BOOST_AUTO_TEST_CASE(offsets_join_the_transaction_after_every_record_and_commit_
   c.input[1] = {x12_accepted(), "not a claim at all"};
   StreamMetrics m;
   const StreamConfig cfg = stream_config();
-  Worker w(pipeline(), cfg, c, m, fast_limits());
+  Worker w(pipeline(), numbers(), cfg, c, m, fast_limits());
   std::string error;
   BOOST_TEST(w.run_batch(error));
   // begin, every produce, then the offsets, then the commit: nothing else in between.
@@ -210,7 +222,7 @@ BOOST_AUTO_TEST_CASE(an_aborted_transaction_commits_nothing_and_the_retry_yields
   c.commit_results.push_back({Status::Kind::Abortable, "broker said no"});
   StreamMetrics m;
   const StreamConfig cfg = stream_config();
-  Worker w(pipeline(), cfg, c, m, fast_limits());
+  Worker w(pipeline(), numbers(), cfg, c, m, fast_limits());
   std::string error;
   BOOST_TEST(w.run_batch(error));
   BOOST_TEST(count(c.calls, "abort") == 1u);
@@ -227,7 +239,7 @@ BOOST_AUTO_TEST_CASE(an_aborted_transaction_commits_nothing_and_the_retry_yields
     FakeClient probe;
     probe.input = c.input;
     StreamMetrics m2;
-    Worker w2(pipeline(), cfg, probe, m2, fast_limits());
+    Worker w2(pipeline(), numbers(), cfg, probe, m2, fast_limits());
     BOOST_TEST(w2.run_batch(error));
     aborted = probe.committed_out;
   }
@@ -236,11 +248,54 @@ BOOST_AUTO_TEST_CASE(an_aborted_transaction_commits_nothing_and_the_retry_yields
   BOOST_TEST(count(c.calls, "commit") == 1u);
   BOOST_TEST(c.committed(TopicPartition{"claims", 0}) == 3);
   BOOST_TEST_REQUIRE(c.committed_out.size() == aborted.size());
+  std::set<std::string> seen;
   for (std::size_t i = 0; i < aborted.size(); ++i) {
     BOOST_TEST(c.committed_out[i].header("claimgate-key") == aborted[i].header("claimgate-key"));
-    BOOST_TEST(c.committed_out[i].value == aborted[i].value);
+    // The same outputs, with fresh control numbers: never one the aborted attempt wrote.
+    BOOST_TEST(without_control_numbers(c.committed_out[i].value) == without_control_numbers(aborted[i].value));
     BOOST_TEST(c.committed_out[i].topic == aborted[i].topic);
+    for (const auto& n : isa13s(aborted[i].value)) BOOST_TEST(seen.insert(n).second, "ISA13 " << n << " twice");
+    for (const auto& n : isa13s(c.committed_out[i].value)) BOOST_TEST(seen.insert(n).second, "ISA13 " << n << " twice");
   }
+  BOOST_TEST(seen.size() >= 6u);
+}
+
+// Control numbers are durable and unique per sender identity: two workers sharing a data dir
+// (or one restarted after a crash) never write one twice; workers on other hosts sending under
+// the same identity draw from disjoint ranges (stream.control_number_first / _last).
+BOOST_AUTO_TEST_CASE(control_numbers_never_repeat_across_workers_restarts_and_ranges) {
+  const std::string dir = cg::test::fresh_dir("stream-cn-shared").string();
+  const StreamConfig cfg = stream_config();
+  std::set<std::string> seen;
+  const auto run = [&](ControlNumbers& n, std::int64_t offset) {
+    InRecord in;
+    in.topic = "claims";
+    in.offset = offset;
+    in.timestamp_ms = 1'767'225'600'000;
+    in.value = x12_accepted();
+    const RecordOutcome r = process_record(pipeline(), n, cfg, in, {});
+    std::vector<std::string> all;
+    for (const auto& o : r.out)
+      for (const auto& isa : isa13s(o.value)) all.push_back(isa);
+    BOOST_TEST(all.size() == 3u);  // 999, 277CA, the payer's 837
+    for (const auto& isa : all) BOOST_TEST(seen.insert(isa).second, "ISA13 " << isa << " twice");
+    return all;
+  };
+  auto a = ControlNumbers::durable(dir, 64);
+  auto b = ControlNumbers::durable(dir, 64);  // a second worker on the same data dir
+  run(*a, 1);
+  run(*b, 2);
+  run(*a, 3);
+  // A restart while a's state was never written back (a crash): the rest of its block is a gap.
+  auto restarted = ControlNumbers::durable(dir, 64);
+  run(*restarted, 1);  // the same record again: new numbers
+  run(*a, 4);
+  auto ranged = ControlNumbers::durable(dir, 64, 500'000'000, 500'000'010);
+  for (int i = 0; i < 3; ++i)
+    for (const auto& isa : run(*ranged, 10 + i)) {
+      const auto v = std::stoull(isa.substr(isa.rfind('/') + 1));
+      BOOST_TEST((v >= 500'000'000u && v <= 500'000'010u));
+    }
 }
 
 BOOST_AUTO_TEST_CASE(a_retriable_commit_is_retried_not_aborted) {
@@ -249,7 +304,7 @@ BOOST_AUTO_TEST_CASE(a_retriable_commit_is_retried_not_aborted) {
   c.commit_results.push_back({Status::Kind::Retriable, "coordinator loading"});
   StreamMetrics m;
   const StreamConfig cfg = stream_config();
-  Worker w(pipeline(), cfg, c, m, fast_limits());
+  Worker w(pipeline(), numbers(), cfg, c, m, fast_limits());
   std::string error;
   BOOST_TEST(w.run_batch(error));
   BOOST_TEST(count(c.calls, "commit") == 2u);
@@ -263,7 +318,7 @@ BOOST_AUTO_TEST_CASE(a_fatal_error_stops_the_worker_without_committing) {
   c.offsets_results.push_back({Status::Kind::Fatal, "producer fenced"});
   StreamMetrics m;
   const StreamConfig cfg = stream_config();
-  Worker w(pipeline(), cfg, c, m, fast_limits());
+  Worker w(pipeline(), numbers(), cfg, c, m, fast_limits());
   std::string error;
   BOOST_TEST(!w.run_batch(error));
   BOOST_TEST(error == "producer fenced");
@@ -279,7 +334,7 @@ BOOST_AUTO_TEST_CASE(records_of_a_revoked_partition_leave_the_batch) {
   const StreamConfig cfg = stream_config();
   WorkerLimits l = fast_limits();
   l.max_records = 2;
-  Worker w(pipeline(), cfg, c, m, l);
+  Worker w(pipeline(), numbers(), cfg, c, m, l);
   // Partition 0 is read first, then revoked while the batch gathers.
   (void)c.poll(std::chrono::milliseconds(0));
   c.position[0] = 0;
@@ -300,7 +355,7 @@ BOOST_AUTO_TEST_CASE(a_batch_holds_at_most_max_in_flight_records) {
   const StreamConfig cfg = stream_config();
   WorkerLimits l = fast_limits();
   l.max_records = 3;
-  Worker w(pipeline(), cfg, c, m, l);
+  Worker w(pipeline(), numbers(), cfg, c, m, l);
   std::string error;
   BOOST_TEST(w.run_batch(error));
   BOOST_TEST(c.committed(TopicPartition{"claims", 0}) == 3);
@@ -318,22 +373,22 @@ BOOST_AUTO_TEST_CASE(outputs_are_a_function_of_the_record) {
   in.offset = 41;
   in.timestamp_ms = 1'767'225'600'000;
   in.value = x12_accepted();
-  const RecordOutcome a = process_record(pipeline(), cfg, in, {});
-  const RecordOutcome b = process_record(pipeline(), cfg, in, {});
+  const RecordOutcome a = process_record(pipeline(), numbers(), cfg, in, {});
+  const RecordOutcome b = process_record(pipeline(), numbers(), cfg, in, {});
   BOOST_TEST_REQUIRE(a.out.size() == b.out.size());
   for (std::size_t i = 0; i < a.out.size(); ++i) {
-    BOOST_TEST(a.out[i].value == b.out[i].value);
+    BOOST_TEST(without_control_numbers(a.out[i].value) == without_control_numbers(b.out[i].value));
     BOOST_TEST(a.out[i].headers == b.out[i].headers);
   }
+  BOOST_TEST(isa13s(a.out.front().value) != isa13s(b.out.front().value));  // never a number twice
   in.offset = 42;
-  const RecordOutcome c = process_record(pipeline(), cfg, in, {});
-  BOOST_TEST(c.out.front().value != a.out.front().value);  // another control number
+  const RecordOutcome c = process_record(pipeline(), numbers(), cfg, in, {});
   BOOST_TEST(c.out.front().header("claimgate-key") == "claims/2/42/999");
   BOOST_TEST(a.out.front().header("claimgate-inbound-offset") == "41");
 
   RecordLimits small;
   small.max_record_bytes = 10;
-  const RecordOutcome big = process_record(pipeline(), cfg, in, small);
+  const RecordOutcome big = process_record(pipeline(), numbers(), cfg, in, small);
   BOOST_TEST(big.dead_lettered);
   BOOST_TEST(big.out.front().header("claimgate-reason").rfind("too_large", 0) == 0u);
 }
@@ -349,7 +404,7 @@ BOOST_AUTO_TEST_CASE(fhir_answer_ids_are_unique_per_record_and_stable_on_replay)
     in.offset = offset;
     in.timestamp_ms = 1'767'225'600'000;
     in.value = read_file(CG_SOURCE_DIR "/conformance/cases/fhir/clean-professional/input.json");
-    const RecordOutcome r = process_record(pipeline(), cfg, in, {});
+    const RecordOutcome r = process_record(pipeline(), numbers(), cfg, in, {});
     BOOST_TEST_REQUIRE(!r.dead_lettered);
     rapidjson::Document d;
     d.Parse(r.out.front().value.c_str());
