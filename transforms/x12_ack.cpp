@@ -30,6 +30,18 @@ std::string clean(std::string_view v, std::size_t max) {
   return out;
 }
 
+// IK303 (data element 447, AN 1/4, 005010X231A1): "the loop ID number given on the transaction
+// set diagram", the 837 standard's loop (1000, 2000, 2010, 2300, 2310, 2320, 2330, 2400, 2410,
+// 2420, 2430, 2440). The implementation guides name their variants of it with a letter (2010AA,
+// 2330B): the 999 carries the diagram's number, the letters do not fit. Empty outside a loop
+// (BHT), where IK303 is not used.
+std::string ik303_loop_id(std::string_view loop) {
+  std::string out;
+  for (char c : loop.substr(0, 4))
+    if (c >= '0' && c <= '9') out.push_back(c);
+  return out.size() == 4 ? out : std::string();
+}
+
 // IK301 is a segment id (2-3 letters and digits) even when what was received is not one: the
 // letters and digits received, or "UNK" when fewer than two; IK302 locates the segment.
 std::string segment_id_code(std::string_view id) {
@@ -192,8 +204,8 @@ void write_transaction(SetWriter& w, const AckCollector::Transaction& t) {
       ++j;
     }
     if (seg_code.empty()) seg_code = "8";
-    const std::string loop = clean(e.loop, 4);
-    w.seg("IK3*" + segment_id_code(e.segment_id) + "*" + std::to_string(e.position) + "*" + loop + "*" + seg_code);
+    w.seg("IK3*" + segment_id_code(e.segment_id) + "*" + std::to_string(e.position) + "*" + ik303_loop_id(e.loop) + "*" +
+          seg_code);
     if (!e.claim_id.empty()) w.seg("CTX*CLM01:" + clean(e.claim_id, 35));
     for (std::size_t k = i; k < j; ++k) {
       const x12::SyntaxError& el = errs[k];

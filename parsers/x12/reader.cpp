@@ -1059,10 +1059,20 @@ struct Reader::Walker {
 
   void end_claim(const Segment& next) {
     close_line(next);
-    if (in_claim && !claim_has_hi && type != TransactionType::Dental)
-      missing_segment("HI", "2300", next.offset,
-                      "claim " + claim_id + " has no HI diagnosis segment; loop 2300 requires one");
+    if (in_claim && !claim_has_hi && type != TransactionType::Dental) missing_hi(next);
     in_claim = claim_header = false;
+  }
+
+  // The HI the claim's guide requires in loop 2300: 837P any diagnosis HI (the first-listed
+  // diagnosis, ABK); 837I the principal diagnosis HI*ABK, whatever other HI (procedures,
+  // condition or value codes) the claim has. 837D: HI is situational.
+  void missing_hi(const Segment& next) {
+    missing_segment("HI", "2300", next.offset,
+                    type == TransactionType::Institutional
+                        ? "claim " + claim_id + " has no principal diagnosis (HI*ABK); loop 2300 of the " +
+                              std::string(guide_name(type)) + " guide requires it"
+                        : "claim " + claim_id + " has no HI diagnosis segment (HI*ABK, the first-listed diagnosis); "
+                          "loop 2300 of the " + std::string(guide_name(type)) + " guide requires one");
   }
 
   void body(const Segment& s) {
@@ -1145,8 +1155,7 @@ struct Reader::Walker {
       }
       close_line(s);
       if (claim_header && !claim_has_hi && type != TransactionType::Dental) {
-        missing_segment("HI", "2300", s.offset,
-                        "claim " + claim_id + " has no HI diagnosis segment; loop 2300 requires one");
+        missing_hi(s);
         claim_has_hi = true;  // reported once
       }
       claim_header = false;

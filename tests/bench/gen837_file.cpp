@@ -4,6 +4,7 @@
 //
 //   build/tests/bench_gen837_file 1000000 > /tmp/batch-1m.x12
 //   build/tests/bench_gen837_file 100000 institutional > /tmp/batch-100k-i.x12
+//   build/tests/bench_gen837_file 100000 dental > /tmp/batch-100k-d.x12
 #include "tests/support/gen837.hpp"
 
 #include <cstdio>
@@ -13,8 +14,11 @@
 
 int main(int argc, char** argv) {
   const long claims = argc > 1 ? std::atol(argv[1]) : 100000;
-  const bool inst = argc > 2 && std::strcmp(argv[2], "institutional") == 0;
-  cg::test::Gen837 gen(inst ? cg::test::Gen837::Kind::Institutional : cg::test::Gen837::Kind::Professional);
+  using Kind = cg::test::Gen837::Kind;
+  const Kind kind = argc > 2 && std::strcmp(argv[2], "institutional") == 0 ? Kind::Institutional
+                    : argc > 2 && std::strcmp(argv[2], "dental") == 0     ? Kind::Dental
+                                                                           : Kind::Professional;
+  cg::test::Gen837 gen(kind);
   std::string buf;
   gen.begin(buf);
   for (long i = 0; i < claims; ++i) {

@@ -1,6 +1,6 @@
-// Deterministic generator of realistic 837P / 837I batches for benchmarks and large tests:
-// the same seed gives the same bytes. Codes come from small lists of real billable ICD-10-CM
-// and CPT/HCPCS codes; names, ids and amounts are synthetic (no real person).
+// Deterministic generator of realistic 837P / 837I / 837D batches for benchmarks and large tests:
+// the same seed gives the same bytes. Codes come from small lists of real billable ICD-10-CM,
+// CPT/HCPCS and CDT codes; names, ids and amounts are synthetic (no real person).
 #pragma once
 
 #include <cstdint>
@@ -11,7 +11,7 @@ namespace cg::test {
 
 class Gen837 {
  public:
-  enum class Kind { Professional, Institutional };
+  enum class Kind { Professional, Institutional, Dental };
 
   explicit Gen837(Kind kind, std::uint64_t seed = 42) : kind_(kind), state_(seed * 2654435761u + 1) {}
 
@@ -35,6 +35,7 @@ class Gen837 {
     ++in_st_;
     ++claims_;
     const bool inst = kind_ == Kind::Institutional;
+    const bool dental = kind_ == Kind::Dental;
     seg(out, "HL*" + std::to_string(hl_ + 1) + "**20*1");
     const int provider_hl = ++hl_;
     seg(out, "PRV*BI*PXC*207Q00000X");
@@ -51,7 +52,7 @@ class Gen837 {
     seg(out, "DMG*D8*19" + std::to_string(40 + pick(60)) + "0" + std::to_string(1 + pick(9)) + "1" + std::to_string(pick(9)) + "*" + (pick(2) ? "M" : "F"));
     seg(out, std::string("NM1*PR*2*GENERATED PAYER*****PI*") + (pick(2) ? "87726" : "00590"));
     const int lines = 1 + pick(4);
-    const int dx = 1 + pick(inst ? 8 : 6);
+    const int dx = 1 + pick(inst ? 8 : dental ? 4 : 6);  // 837D: up to four diagnoses
     long total = 0;
     std::string body;
     int lx = 0;
@@ -59,7 +60,18 @@ class Gen837 {
       const long charge = 50 + pick(400);
       total += charge;
       body += "LX*" + std::to_string(++lx) + "~\n";
-      if (inst) {
+      if (dental) {
+        // A CDT procedure, a pointer, and the tooth (ADA universal 1-32) with its surfaces.
+        std::string ptr = "1";
+        for (int p = 2; p <= dx; ++p)
+          if (pick(2)) ptr += ":" + std::to_string(p);
+        body += "SV3*AD:" + std::string(kCdt[pick(kCdtCount)]) + "*" + std::to_string(charge) + "****1*****" + ptr +
+                "~\n";
+        std::string surfaces;
+        for (const char* sf : {"M", "O", "D", "B", "L"})
+          if (pick(3) == 0) surfaces += (surfaces.empty() ? "*" : ":") + std::string(sf);
+        body += "TOO*JP*" + std::to_string(1 + pick(32)) + surfaces + "~\n";
+      } else if (inst) {
         body += "SV2*0" + std::to_string(300 + pick(600)) + "*HC:" + kCpt[pick(kCptCount)] + "*" + std::to_string(charge) + "*UN*1~\n";
       } else {
         std::string ptr = "1";
@@ -75,18 +87,19 @@ class Gen837 {
     // 837P: one HI with the principal and the others; 837I: the principal diagnosis HI holds
     // one code, the other diagnoses follow in HI*ABF (X223A2).
     std::string hi = "HI";
+    const int first_dental_dx = dental ? pick(kDentalDxCount) : 0;
     for (int d = 0; d < dx; ++d) {
       if (inst && d == 1) {
         seg(out, hi);
         hi = "HI";
       }
       hi += d == 0 ? "*ABK:" : "*ABF:";
-      hi += kDx[pick(kDxCount)];
+      hi += dental ? kDentalDx[(first_dental_dx + d) % kDentalDxCount] : kDx[pick(kDxCount)];  // 837D: distinct
       if (inst) hi += ":::::::Y";
     }
     seg(out, hi);
     out += body;
-    st_segments_ += 3 * lines;  // LX, SV1/SV2, DTP per line
+    st_segments_ += (dental ? 4 : 3) * lines;  // LX, SV1/SV2/SV3, [TOO,] DTP per line
   }
 
   void end(std::string& out) {
@@ -104,8 +117,14 @@ class Gen837 {
   static constexpr const char* kCpt[] = {"99213", "99214", "99215", "97110", "97014", "72148", "72158",
                                          "62323", "64483", "63030", "71046", "90686", "36415", "80053"};
   static constexpr int kCptCount = sizeof(kCpt) / sizeof(kCpt[0]);
+  static constexpr const char* kCdt[] = {"D0120", "D0150", "D1110", "D2391", "D2392", "D2740", "D3330", "D7140"};
+  static constexpr int kCdtCount = sizeof(kCdt) / sizeof(kCdt[0]);
+  static constexpr const char* kDentalDx[] = {"K0251", "K0252", "K0262", "K029", "K0401"};
+  static constexpr int kDentalDxCount = sizeof(kDentalDx) / sizeof(kDentalDx[0]);
 
-  const char* guide() const { return kind_ == Kind::Institutional ? "005010X223A2" : "005010X222A1"; }
+  const char* guide() const {
+    return kind_ == Kind::Institutional ? "005010X223A2" : kind_ == Kind::Dental ? "005010X224A2" : "005010X222A1";
+  }
 
   int pick(int n) {
     state_ ^= state_ << 13;

@@ -10,9 +10,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
-#include <fstream>
 #include <sstream>
 #include <vector>
 
@@ -282,6 +282,20 @@ BOOST_AUTO_TEST_CASE(ik5_codes_survive_the_error_cap_and_ik301_is_never_empty) {
   BOOST_TEST(r.ack_999.find("IK5*R*4*5~") != std::string::npos);
 }
 
+// IK303 carries the loop id of the 837 transaction set diagram (data element 447 is 1-4
+// characters): the guide's 2010BB is 2010, 2330B is 2330, 2010AA is 2010; the header's BHT is in
+// no loop.
+BOOST_AUTO_TEST_CASE(ik303_is_the_loop_of_the_transaction_set_diagram) {
+  const fs::path guide = fs::path(CG_SOURCE_DIR) / "conformance/x12/guide";
+  const auto ack = [&](const char* file) {
+    return pipeline().process_x12(slurp(guide / file), "t", "", kToday, kStamp).ack_999;
+  };
+  BOOST_TEST(ack("837d/ik403_4_too_short.x12").find("IK3*NM1*15*2010*8~") != std::string::npos);
+  BOOST_TEST(ack("837p/ik304_4_loop_repeat_exceeded.x12").find("IK3*NM1*11*2010*4~") != std::string::npos);
+  BOOST_TEST(ack("837i/ik403_7_code_of_another_place.x12").find("IK3*DTP*") != std::string::npos);
+  BOOST_TEST(ack("837d/ik403_9_invalid_time.x12").find("IK3*BHT*2**8~") != std::string::npos);
+}
+
 // Every corpus and defect file: the 999 has every required element of AK1, AK2, IK3, IK4,
 // IK5 and AK9 filled, and no value with a control character.
 BOOST_AUTO_TEST_CASE(every_999_has_its_required_elements) {
@@ -313,6 +327,10 @@ BOOST_AUTO_TEST_CASE(every_999_has_its_required_elements) {
         BOOST_TEST_CONTEXT(name << ": " << seg) {
           for (std::size_t k : required) BOOST_TEST((k < el.size() && !el[k].empty()));
           if (el[0] == "IK3") BOOST_TEST((el[1].size() >= 2 && el[1].size() <= 3));
+          // IK303 (447, AN 1/4): empty or a loop of the 837 transaction set diagram.
+          static const std::set<std::string> kLoops = {"",     "1000", "2000", "2010", "2300", "2310",
+                                                       "2320", "2330", "2400", "2410", "2420", "2430", "2440"};
+          if (el[0] == "IK3") BOOST_TEST((el.size() > 3 && kLoops.count(el[3]) == 1));
           for (char c : seg) BOOST_TEST((static_cast<unsigned char>(c) >= 0x20 && c != 0x7F));
         }
       }

@@ -1,5 +1,5 @@
-// Property test of the guide checks: one-change mutations of generated 837P and 837I batches
-// (tests/support/gen837.hpp) and of the two 837D fixtures (x12_fixture.hpp). Every mutation that
+// Property test of the guide checks: one-change mutations of generated 837P, 837I and 837D
+// batches (tests/support/gen837.hpp) and of the two 837D fixtures (x12_fixture.hpp). Every mutation that
 // breaks the guide must be rejected with the right code at the right place; every harmless one
 // must stay clean. Besides the cases below, the structure cases: every segment duplicated,
 // swapped with its neighbour, dropped by its usage, and every code changed to one of another place.
@@ -21,6 +21,8 @@
 #include "tests/support/gen837.hpp"
 
 #include <boost/test/unit_test.hpp>
+
+#include <tuple>
 
 using namespace cg;
 
@@ -51,16 +53,18 @@ std::vector<std::string> split_body(const std::string& text) {
 
 std::vector<Subject> subjects() {
   std::vector<Subject> out;
-  for (auto kind : {test::Gen837::Kind::Professional, test::Gen837::Kind::Institutional}) {
+  using K = test::Gen837::Kind;
+  for (const auto& [kind, name, guide, type] :
+       {std::tuple{K::Professional, "837P", "005010X222A1", x12::TransactionType::Professional},
+        std::tuple{K::Institutional, "837I", "005010X223A2", x12::TransactionType::Institutional},
+        std::tuple{K::Dental, "837D generated", "005010X224A2", x12::TransactionType::Dental}}) {
     test::Gen837 gen(kind, 11);
     std::string text;
     gen.begin(text);
     gen.claim(text);
     gen.claim(text);
     gen.end(text);
-    const bool p = kind == test::Gen837::Kind::Professional;
-    out.push_back({p ? "837P" : "837I", p ? "005010X222A1" : "005010X223A2",
-                   p ? x12::TransactionType::Professional : x12::TransactionType::Institutional, split_body(text)});
+    out.push_back({name, guide, type, split_body(text)});
   }
   out.push_back({"837D", "005010X224A2", x12::TransactionType::Dental, test::dental_body()});
   out.push_back({"837D COB", "005010X224A2", x12::TransactionType::Dental, test::dental_cob_body()});

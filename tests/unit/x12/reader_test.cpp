@@ -372,6 +372,26 @@ BOOST_AUTO_TEST_CASE(missing_hi_is_a_missing_segment) {
   BOOST_TEST(e->position == 22u);  // the last segment before where it was expected (the LX)
 }
 
+// The missing HI names what each guide requires: on 837I the principal diagnosis HI*ABK, which
+// other HI segments (admitting diagnosis, procedures) do not replace.
+BOOST_AUTO_TEST_CASE(missing_hi_names_what_the_guide_requires) {
+  auto p = test::professional_body();
+  p.erase(p.begin() + 21);
+  const Collected cp = read_x12(interchange({p}));
+  const auto* e = find_error(cp, x12::ErrorLevel::Segment, "3");
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->message.find("no HI diagnosis segment") != std::string::npos);
+  BOOST_TEST(e->message.find("837P (005010X222A1)") != std::string::npos);
+  auto i = test::institutional_body();
+  i.erase(std::find(i.begin(), i.end(), "HI*ABK:S32010A:::::::Y"));
+  const Collected c = read_x12(interchange({i}, "005010X223A2"));
+  const auto* f = find_error(c, x12::ErrorLevel::Segment, "3");
+  BOOST_REQUIRE(f);
+  BOOST_TEST(f->segment_id == "HI");
+  BOOST_TEST(f->message.find("no principal diagnosis (HI*ABK)") != std::string::npos);
+  BOOST_TEST(f->message.find("837I (005010X223A2)") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(component_separator_differs_from_isa16) {
   auto body = test::professional_body();
   body[21] = "HI*ABK>M5450*ABF>M5416";
