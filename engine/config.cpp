@@ -288,7 +288,7 @@ void parse_stream(const Value& o, StreamConfig& s) {
   const std::string p = "stream";
   check_keys(o, p,
              {"brokers", "group_id", "input_topic", "answers_topic", "verdicts_topic", "dead_letter_topic",
-              "payer_topics", "transactional_id_prefix", "instance_id", "librdkafka", "max_in_flight_records",
+              "payer_topics", "topic_formats", "transactional_id_prefix", "instance_id", "librdkafka", "max_in_flight_records",
               "max_in_flight_bytes", "transaction_ms", "transaction_timeout_ms", "control_number_first",
               "control_number_last"});
   get_string(o, "brokers", p, s.brokers, false);
@@ -300,6 +300,14 @@ void parse_stream(const Value& o, StreamConfig& s) {
   }
   string_map(o, "payer_topics", p, s.payer_topics);
   for (const auto& [payer, topic] : s.payer_topics) check_topic(topic, p + ".payer_topics." + payer);
+  string_map(o, "topic_formats", p, s.topic_formats);
+  for (const auto& [topic, format] : s.topic_formats) {
+    const std::string key = p + ".topic_formats." + topic;
+    if (format != "x12" && format != "fhir") fail(key, "must be \"x12\" or \"fhir\", not \"" + format + "\"");
+    bool named = false;
+    for (const auto& [payer, t] : s.payer_topics) named = named || t == topic;
+    if (!named) fail(key, "names no topic of stream.payer_topics");
+  }
   get_string(o, "transactional_id_prefix", p, s.transactional_id_prefix, false);
   get_string(o, "instance_id", p, s.instance_id, false);
   string_map(o, "librdkafka", p, s.librdkafka, true);
@@ -317,9 +325,12 @@ void parse_stream(const Value& o, StreamConfig& s) {
 
 void parse_target(const Value& o, const std::string& p, TargetConfig& t) {
   check_keys(o, p, {"type", "dir", "x12_url", "fhir_url", "headers", "ca_file", "client_cert_file", "client_key_file",
-                    "brokers", "topic", "librdkafka"});
+                    "brokers", "topic", "librdkafka", "format"});
   std::string type;
   get_string(o, "type", p, type);
+  get_string(o, "format", p, t.format);
+  if (member(o, "format") && t.format != "x12" && t.format != "fhir")
+    fail(p + ".format", "must be \"x12\" or \"fhir\", not \"" + t.format + "\"");
   if (type == "outbox") {
     t.kind = TargetConfig::Kind::Outbox;
     get_string(o, "dir", p, t.dir);
@@ -329,6 +340,8 @@ void parse_target(const Value& o, const std::string& p, TargetConfig& t) {
     get_string(o, "x12_url", p, t.x12_url);
     get_string(o, "fhir_url", p, t.fhir_url);
     if (t.x12_url.empty() && t.fhir_url.empty()) fail(p, "an http target needs x12_url and/or fhir_url");
+    if (t.format == "x12" && t.x12_url.empty()) fail(p + ".x12_url", "is required when the target takes \"format\": \"x12\"");
+    if (t.format == "fhir" && t.fhir_url.empty()) fail(p + ".fhir_url", "is required when the target takes \"format\": \"fhir\"");
     if (!t.x12_url.empty()) check_url(t.x12_url, p + ".x12_url");
     if (!t.fhir_url.empty()) check_url(t.fhir_url, p + ".fhir_url");
     if (member(o, "dir")) fail(p + ".dir", "only an \"outbox\" target has a directory");
@@ -557,12 +570,19 @@ ServerConfig parse_config(const std::string& json_text) {
   if (member(o, "identity")) {
     const Value& id = object_at(o, "identity", "identity");
     check_keys(id, "identity",
-               {"sender_qualifier", "sender_id", "payer_receiver_qualifier", "payer_receiver_id", "organization_name"});
+               {"sender_qualifier", "sender_id", "payer_receiver_qualifier", "payer_receiver_id", "organization_name",
+                "contact_name", "contact_phone"});
     get_string(id, "sender_qualifier", "identity", c.identity.sender_qualifier, false);
     get_string(id, "sender_id", "identity", c.identity.sender_id, false);
     get_string(id, "payer_receiver_qualifier", "identity", c.identity.payer_receiver_qualifier, false);
     get_string(id, "payer_receiver_id", "identity", c.identity.payer_receiver_id, false);
     get_string(id, "organization_name", "identity", c.identity.organization_name, false);
+    get_string(id, "contact_name", "identity", c.identity.contact_name);
+    get_string(id, "contact_phone", "identity", c.identity.contact_phone);
+    for (const auto* v : {&c.identity.contact_name, &c.identity.contact_phone})
+      if (v->find_first_of("*:^~\r\n") != std::string::npos)
+        fail(v == &c.identity.contact_name ? "identity.contact_name" : "identity.contact_phone",
+             "must not hold an X12 delimiter (* : ^ ~) or a line break");
     if (c.identity.sender_qualifier.size() != 2) fail("identity.sender_qualifier", "must have 2 characters");
     if (c.identity.payer_receiver_qualifier.size() != 2) fail("identity.payer_receiver_qualifier", "must have 2 characters");
     if (c.identity.sender_id.size() > 15) fail("identity.sender_id", "must have at most 15 characters");
@@ -609,6 +629,18 @@ ServerConfig parse_config(const std::string& json_text) {
     get_bool(l, "requests", "log", c.log.requests);
   }
   if (member(o, "stream")) parse_stream(object_at(o, "stream", "stream"), c.stream);
+  // An 837 claimgate writes from a FHIR claim names its submitter contact (1000A PER).
+  bool writes_837 = false;
+  for (const auto& [name, t] : c.forward.targets) writes_837 = writes_837 || t.format == "x12";
+  for (const auto& [topic, format] : c.stream.topic_formats) writes_837 = writes_837 || format == "x12";
+  if (writes_837) {
+    for (const auto& [key, v] : {std::pair{"identity.contact_name", &c.identity.contact_name},
+                                 std::pair{"identity.contact_phone", &c.identity.contact_phone}}) {
+      if (v->empty())
+        fail(key, "is required when a target takes \"format\": \"x12\" (the submitter contact, 1000A PER, of the "
+                  "837s claimgate writes from FHIR claims)");
+    }
+  }
   return c;
 }
 

@@ -67,6 +67,9 @@ struct TargetConfig {
   std::string brokers;   // kafka: bootstrap servers
   std::string topic;     // kafka: the topic accepted claims are produced to (keyed by payer id)
   std::map<std::string, std::string> librdkafka;  // kafka: client properties passed through
+  // The format the target takes: "x12" or "fhir"; claims accepted in the other format are
+  // converted (engine/routing.hpp). Empty (the default): each claim goes as it arrived.
+  std::string format;
 };
 
 struct ForwardConfig {
@@ -139,6 +142,10 @@ struct IdentityConfig {
   std::string payer_receiver_qualifier = "ZZ";
   std::string payer_receiver_id = "PAYER";
   std::string organization_name = "CLAIMGATE";
+  // The 1000A submitter contact (PER02 name, PER04 telephone) of the 837s claimgate writes
+  // from FHIR claims; required when a target takes "x12" (and `claimgate convert`'s default).
+  std::string contact_name;
+  std::string contact_phone;
 };
 
 // The envelope of the 837 claimgate sends to one payer (keyed by payer id in
@@ -165,6 +172,7 @@ struct StreamConfig {
   std::string group_id = "claimgate";
   std::string input_topic, answers_topic, verdicts_topic, dead_letter_topic;
   std::map<std::string, std::string> payer_topics;  // payer id -> topic; "*" the default
+  std::map<std::string, std::string> topic_formats;  // topic (of payer_topics) -> "x12" | "fhir"; absent: as received
   std::string transactional_id_prefix = "claimgate";
   std::string instance_id;  // this worker's name in the transactional id; default: the host name
   std::map<std::string, std::string> librdkafka;  // client properties passed through (SASL, SSL...)

@@ -94,16 +94,18 @@ class SetAnswers {
  public:
   using PayerSink = std::function<void(const std::string& payer, std::string_view bytes)>;
   using ClaimSink = std::function<void(const std::string& payer, const transforms::ClaimOutcome& claim)>;
+  using ConvertedSink = std::function<void(const transforms::ClaimOutcome& claim, const RoutedBody& body)>;
 
   SetAnswers(const PipelineOptions& opt, const transforms::AckCollector& acks, transforms::X12Stamp& stamp,
-             transforms::Ack277Writer::Sink ack277, PayerSink payer_837, ClaimSink forwarded)
+             transforms::Ack277Writer::Sink ack277, PayerSink payer_837, ClaimSink forwarded, ConvertedSink converted)
       : opt_(opt),
         acks_(acks),
         stamp_(stamp),
         me_{opt.identity.sender_qualifier, opt.identity.sender_id, opt.identity.organization_name, ""},
         ack277_(acks, me_, stamp, std::move(ack277)),
         payer_837_(std::move(payer_837)),
-        forwarded_(std::move(forwarded)) {}
+        forwarded_(std::move(forwarded)),
+        converted_(std::move(converted)) {}
 
   // The outcomes of one received transaction set, after the reader has seen its SE.
   void add_set(std::span<const transforms::ClaimOutcome> set) {
@@ -122,10 +124,14 @@ class SetAnswers {
       std::vector<const rules::Claim*> claims;
       for (const auto& o : set) {
         if (o.claim.payer_id != payer || !o.verdict.accepted) continue;
+        if (opt_.routing.conversion_for(o.claim) != WireFormat::AsReceived) {
+          converted_(o, routed_body(opt_, o.claim, stamp_));
+          continue;
+        }
         claims.push_back(&o.claim);
         forwarded_(payer, o);
       }
-      writer_for(payer).add(claims);
+      if (!claims.empty()) writer_for(payer).add(claims);
     }
   }
 
@@ -152,6 +158,7 @@ class SetAnswers {
   transforms::Ack277Writer ack277_;
   PayerSink payer_837_;
   ClaimSink forwarded_;
+  ConvertedSink converted_;
   std::map<std::string, std::unique_ptr<transforms::Split837Writer>> writers_;
 };
 
@@ -216,6 +223,15 @@ class X12SessionImpl final : public X12Session {
         [&](const std::string& payer, const transforms::ClaimOutcome& o) {
           item(payer).claim_ids.push_back(o.claim.id);
           item_of_outcome[static_cast<std::size_t>(&o - outcomes_.data())] = item_of[payer];
+        },
+        [&](const transforms::ClaimOutcome& o, const RoutedBody& b) {  // one item per converted claim
+          item_of_outcome[static_cast<std::size_t>(&o - outcomes_.data())] = r.forward.size();
+          ForwardItem f;
+          f.payer_id = o.claim.payer_id;
+          f.content_type = b.content_type;
+          f.body = b.body;
+          f.claim_ids.push_back(o.claim.id);
+          r.forward.push_back(std::move(f));
         });
     std::size_t i = 0;
     while (i < outcomes_.size()) {
@@ -244,8 +260,7 @@ class X12SessionImpl final : public X12Session {
   static transforms::InputLimits limits() { return transforms::InputLimits{}; }
 
   void on_claim(rules::Claim&& c, rules::Findings&& prior) {
-    const auto rules = pipeline_.rules_for(c.payer_id, sender_);
-    rules::Verdict v = rules->evaluate(c, env_, std::move(prior));
+    rules::Verdict v = pipeline_.judge(c, sender_, env_, std::move(prior));
     hold_.claim(transforms::ClaimOutcome{std::move(c), std::move(v)});
   }
 
@@ -280,7 +295,8 @@ class X12SessionImpl final : public X12Session {
       streamed_ = std::make_unique<SetAnswers>(
           pipeline_.options(), acks_, stamp_, outputs_->ack_277ca,
           [this](const std::string& payer, std::string_view b) { outputs_->payer_837(payer, b); },
-          [](const std::string&, const transforms::ClaimOutcome&) {});
+          [](const std::string&, const transforms::ClaimOutcome&) {},
+          [this](const transforms::ClaimOutcome& o, const RoutedBody& b) { outputs_->payer_converted(o, b); });
     }
     streamed_->add_set(set_);
     for (auto& o : set_) {
@@ -319,7 +335,7 @@ class ValidationStreamImpl final : public ValidationStream {
         input_(
             source, transforms::InputLimits{},
             [this](rules::Claim&& c, rules::Findings&& prior) {
-              rules::Verdict v = pipeline_.rules_for(c.payer_id, sender_)->evaluate(c, env_, std::move(prior));
+              rules::Verdict v = pipeline_.judge(c, sender_, env_, std::move(prior));
               hold_.claim(transforms::ClaimOutcome{std::move(c), std::move(v)});
             },
             [this](rules::Finding&& f) {
@@ -369,6 +385,13 @@ std::shared_ptr<const rules::RuleSet> Pipeline::rules_for(std::string_view payer
   return options_.default_rules;
 }
 
+rules::Verdict Pipeline::judge(const rules::Claim& c, std::string_view sender, const rules::RuleEnv& env,
+                               rules::Findings&& prior) const {
+  rules::Verdict v = rules_for(c.payer_id, sender)->evaluate(c, env, std::move(prior));
+  check_route(options_, c, v);
+  return v;
+}
+
 std::unique_ptr<X12Session> Pipeline::begin_x12(std::string_view source, std::string_view sender,
                                                 rules::Date today, Stamp stamp, std::string_view entry_key_prefix) const {
   return std::make_unique<X12SessionImpl>(*this, source, sender, today, stamp, std::nullopt, entry_key_prefix);
@@ -395,7 +418,7 @@ X12Result Pipeline::process_x12(std::string_view body, std::string_view source, 
 
 FhirResult Pipeline::process_fhir(std::string_view body, FhirOperation op, std::string_view sender,
                                   rules::Date today, std::string_view now, std::string_view source,
-                                  std::string_view id_prefix, bool entry_keys) const {
+                                  std::string_view id_prefix, bool entry_keys, Stamp x12_stamp) const {
   using Item = transforms::ClaimOutcome;
   std::vector<Item> items;
   std::vector<transforms::BatchEntry> order;  // batch-response entries, claims filled below
@@ -409,7 +432,7 @@ FhirResult Pipeline::process_fhir(std::string_view body, FhirOperation op, std::
   const transforms::ReadSummary summary = transforms::read_fhir_claims(
       body, source, limits,
       [&](rules::Claim&& c, rules::Findings&& prior) {
-        rules::Verdict v = rules_for(c.payer_id, sender)->evaluate(c, env, std::move(prior));
+        rules::Verdict v = judge(c, sender, env, std::move(prior));
         entry_item.push_back(static_cast<int>(items.size()));
         items.push_back(Item{std::move(c), std::move(v)});
       },
@@ -440,8 +463,14 @@ FhirResult Pipeline::process_fhir(std::string_view body, FhirOperation op, std::
       ForwardItem f;
       if (stamp.entry_keys) f.key = std::move(key);
       f.payer_id = it.claim.payer_id;
-      f.content_type = "application/fhir+json";
-      f.body = it.claim.fhir.raw_json;
+      if (options_.routing.conversion_for(it.claim) != WireFormat::AsReceived) {
+        RoutedBody b = routed_body(options_, it.claim, x12_stamp);
+        f.content_type = std::move(b.content_type);
+        f.body = std::move(b.body);
+      } else {
+        f.content_type = "application/fhir+json";
+        f.body = it.claim.fhir.raw_json;
+      }
       f.claim_ids.push_back(it.claim.id);
       r.forward.push_back(std::move(f));
     };

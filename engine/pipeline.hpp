@@ -7,6 +7,7 @@
 #pragma once
 
 #include "rulesets/codesets/icd10cm.hpp"
+#include "engine/routing.hpp"
 #include "rulesets/core/rule.hpp"
 #include "transforms/input.hpp"
 #include "transforms/x12_out.hpp"
@@ -33,6 +34,7 @@ struct AckIdentity {
   std::string payer_receiver_qualifier = "ZZ";
   std::string payer_receiver_id = "PAYER";    // ISA08 / GS03 of the 837 for a payer without a partner entry
   std::string organization_name = "CLAIMGATE";  // 277CA information source name
+  std::string contact_name, contact_phone;      // 1000A PER of the 837s written from FHIR claims
   std::map<std::string, TradingPartner> trading_partners;  // by payer id (NM1*PR NM109)
 
   // The envelope parties of the 837 for a payer: its trading-partner entry, else the defaults.
@@ -46,6 +48,9 @@ struct PipelineOptions {
   std::map<std::string, std::shared_ptr<const rules::RuleSet>> rules_by_payer;
   std::map<std::string, std::shared_ptr<const rules::RuleSet>> rules_by_sender;
   AckIdentity identity;
+  // The format each payer's target takes: accepted claims in the other format are converted
+  // (engine/routing.hpp); a claim that cannot be is rejected.
+  Routing routing;
 };
 
 // Control numbers and timestamps of generated interchanges: the CLI and the server allocate
@@ -56,7 +61,10 @@ using Stamp = transforms::X12Stamp;
 struct ForwardItem {
   std::string payer_id;      // routing key; empty -> the default target
   std::string content_type;  // "application/edi-x12" or "application/fhir+json"
-  std::string body;          // the re-enveloped 837 (accepted claims only) or one Claim
+  // The re-enveloped 837 (accepted claims only) or one Claim; converted for the payer's target
+  // (engine/routing.hpp): one 837 interchange for one FHIR claim, or one FHIR batch Bundle for
+  // one X12 claim.
+  std::string body;
   std::vector<std::string> claim_ids;
   // The spool entry key the answer named (see entry_key_prefix below); empty: the spool assigns one.
   std::string key;
@@ -113,6 +121,8 @@ struct X12Outputs {
   transforms::ErrorCallback on_error;                                     // input errors not tied to a claim
   std::function<void(std::string_view)> ack_277ca;                        // required
   std::function<void(const std::string& payer_id, std::string_view)> payer_837;  // required
+  // Each accepted claim converted for its payer's target (required when options().routing converts).
+  std::function<void(const transforms::ClaimOutcome&, const RoutedBody&)> payer_converted;
 };
 
 class Pipeline {
@@ -141,11 +151,13 @@ class Pipeline {
   // request id; the Kafka worker: the record's topic/partition/offset); empty: a fresh
   // engine::unique_id() (engine/ids.hpp), so every front end's ids are unique. entry_keys (the
   // server): each accepted claim is queued under its ClaimResponse's id (ForwardItem::key), which
-  // the ClaimResponse names in its identifier (transforms::kEntryKeySystem).
+  // the ClaimResponse names in its identifier (transforms::kEntryKeySystem). stamp: the control
+  // numbers and time of the 837s written for claims routed to X12 targets (engine/routing.hpp).
   [[nodiscard]] FhirResult process_fhir(std::string_view body, FhirOperation op, std::string_view sender,
                                         rules::Date today, std::string_view now = {},
                                         std::string_view source = "request",
-                                        std::string_view id_prefix = {}, bool entry_keys = false) const;
+                                        std::string_view id_prefix = {}, bool entry_keys = false,
+                                        Stamp stamp = {}) const;
 
   // Validation only, in bounded memory (`claimgate validate`, the C ABI's cg_stream_*): the
   // bytes of one input (X12 or FHIR, recognized by content) in any chunking; each claim goes to
@@ -159,6 +171,9 @@ class Pipeline {
   [[nodiscard]] const PipelineOptions& options() const { return options_; }
   [[nodiscard]] std::shared_ptr<const rules::RuleSet> rules_for(std::string_view payer_id,
                                                                std::string_view sender) const;
+  // A claim's verdict: its rule set, then the routing check (engine/routing.hpp).
+  [[nodiscard]] rules::Verdict judge(const rules::Claim& c, std::string_view sender, const rules::RuleEnv& env,
+                                     rules::Findings&& prior) const;
 
  private:
   PipelineOptions options_;

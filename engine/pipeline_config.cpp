@@ -22,7 +22,33 @@ std::shared_ptr<const rules::RuleSet> build_rules(const std::vector<std::string>
   }
 }
 
+WireFormat wire_format(const std::string& format) {
+  return format == "x12" ? WireFormat::X12 : format == "fhir" ? WireFormat::Fhir : WireFormat::AsReceived;
+}
+
 }  // namespace
+
+Routing forward_routing(const ForwardConfig& forward) {
+  Routing r;
+  if (auto it = forward.targets.find(forward.default_target); it != forward.targets.end())
+    r.fallback = wire_format(it->second.format);
+  for (const auto& [payer, target] : forward.by_payer)
+    if (auto it = forward.targets.find(target); it != forward.targets.end()) r.by_payer[payer] = wire_format(it->second.format);
+  return r;
+}
+
+Routing stream_routing(const StreamConfig& stream) {
+  Routing r;
+  const auto format_of = [&](const std::string& topic) {
+    const auto it = stream.topic_formats.find(topic);
+    return it != stream.topic_formats.end() ? wire_format(it->second) : WireFormat::AsReceived;
+  };
+  for (const auto& [payer, topic] : stream.payer_topics) {
+    if (payer == "*") r.fallback = format_of(topic);
+    else r.by_payer[payer] = format_of(topic);
+  }
+  return r;
+}
 
 PipelineOptions pipeline_options(const ServerConfig& config, const std::filesystem::path& anchor) {
   PipelineOptions o;
@@ -42,6 +68,9 @@ PipelineOptions pipeline_options(const ServerConfig& config, const std::filesyst
   o.identity.payer_receiver_qualifier = config.identity.payer_receiver_qualifier;
   o.identity.payer_receiver_id = config.identity.payer_receiver_id;
   o.identity.organization_name = config.identity.organization_name;
+  o.identity.contact_name = config.identity.contact_name;
+  o.identity.contact_phone = config.identity.contact_phone;
+  o.routing = forward_routing(config.forward);
   for (const auto& [payer, t] : config.trading_partners) {
     TradingPartner& p = o.identity.trading_partners[payer];
     p.receiver = transforms::X12Party{t.receiver_qualifier, t.receiver_id, "", t.application_receiver_id};

@@ -482,7 +482,7 @@ std::string_view operation_outcome_code(std::string_view rule_id) noexcept {
       rule_id == "hcpcs.terminated" || rule_id == "hcpcs.not-yet-effective" || rule_id == "hcpcs.modifier" ||
       rule_id == "cpt.format")
     return "code-invalid";
-  if (rule_id == "icd10pcs.principal-missing") return "required";
+  if (rule_id == "icd10pcs.principal-missing" || rule_id == "convert.target-needs") return "required";
   if (rule_id == "icd10cm.code-set-not-loaded" || rule_id == "icd10pcs.code-set-not-loaded" ||
       rule_id == "hcpcs.code-set-not-loaded")
     return "informational";

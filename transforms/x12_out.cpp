@@ -246,6 +246,9 @@ ClaimStatus claim_status_for(const rules::Finding& f, const rules::Claim& claim)
   if (r == "claim.future-date") return {"A7", "187", ""};
   if (r == "claim.npi") return {"A7", "562", "85"};  // entity's NPI; entity: billing provider
   if (r == "claim.billing-zip") return {"A7", "500", "85"};  // entity's postal/ZIP code
+  // The claim cannot be converted for its payer's target (engine/routing.hpp): missing or
+  // invalid information; the JSON report names the element.
+  if (r == "convert.target-needs") return {"A7", "21", ""};
   if (r == "icd10cm.poa-required") return {"A6", "688", ""};  // present on admission indicator
   if (r == "icd10cm.poa-exempt") return {"A7", "688", ""};
   if (r == "icd10cm.excludes1" || r == "icd10cm.external-cause-first" || r == "icd10cm.manifestation-first" ||

@@ -1,6 +1,7 @@
 // claimgate convert FILE... --to fhir|x12 [--kind 837P|837I|837D] [--out DIR] [envelope options]
 #include "engine/cli/commands.hpp"
 #include "engine/clock.hpp"
+#include "engine/config.hpp"
 #include "engine/input_file.hpp"
 #include "transforms/claim_fhir.hpp"
 #include "transforms/claim_x12.hpp"
@@ -18,6 +19,7 @@ constexpr const char* kHelp =
     "usage: claimgate convert FILE... --to fhir|x12 [--kind 837P|837I|837D] [--out DIR]\n"
     "                         [--sender ID] [--sender-name NAME] [--receiver ID] [--receiver-name NAME]\n"
     "                         [--contact-name NAME] [--contact-phone NUMBER] [--usage P|T] [--control N]\n"
+    "                         [--config FILE]\n"
     "\n"
     "Translates claims between X12 837 (professional, institutional, dental; 005010) and FHIR R4\n"
     "through the canonical claim model (docs/convert.md has the element mapping). Input is\n"
@@ -33,7 +35,10 @@ constexpr const char* kHelp =
     "                    the interchange identities (ISA06/GS02/1000A, ISA08/GS03/1000B); default:\n"
     "                    those of the X12 input; required for FHIR input\n"
     "  --contact-name NAME, --contact-phone NUMBER\n"
-    "                    the submitter contact (1000A PER); default: the X12 input's\n"
+    "                    the submitter contact (1000A PER); default: identity.contact_name /\n"
+    "                    contact_phone of --config, else the X12 input's\n"
+    "  --config FILE     the server's configuration (claimgate serve --config): the default\n"
+    "                    submitter contact, as the gateway writes it for X12 targets\n"
     "  --usage P|T       ISA15 (default: the X12 input's, else P)\n"
     "  --control N       ISA13 of the first interchange written (default 1)\n"
     "\n"
@@ -54,6 +59,7 @@ struct Options {
   bool usage_set = false, contact_set = false;
   std::uint64_t control = 1;
   std::string out_dir;
+  std::string config_file;
   std::vector<std::string> files;
 };
 
@@ -87,6 +93,10 @@ std::string parse_args(const Args& args, Options& o) {
       else if (a == "--contact-name") o.x12.contact_name = *v, o.contact_set = true;
       else o.x12.contact_phone = *v, o.contact_set = true;
       if ((a == "--sender" || a == "--receiver") && v->size() > 15) return a + " is at most 15 characters (ISA06/ISA08)";
+    } else if (a == "--config") {
+      const std::string* v = value();
+      if (!v || v->empty()) return "--config needs a file";
+      o.config_file = *v;
     } else if (a == "--usage") {
       const std::string* v = value();
       if (!v || (*v != "P" && *v != "T")) return "--usage needs P or T";
@@ -159,6 +169,23 @@ int cmd_convert(const Args& args) {
   if (const std::string err = parse_args(args, o); !err.empty()) {
     std::fprintf(stderr, "claimgate convert: %s\n%s", err.c_str(), kHelp);
     return 2;
+  }
+  if (!o.config_file.empty()) {
+    // The gateway's submitter contact (identity.contact_*), unless the flags name one.
+    try {
+      const ServerConfig config = load_config(o.config_file);
+      if (o.x12.contact_name.empty() && !config.identity.contact_name.empty()) {
+        o.x12.contact_name = config.identity.contact_name;
+        o.contact_set = true;
+      }
+      if (o.x12.contact_phone.empty() && !config.identity.contact_phone.empty()) {
+        o.x12.contact_phone = config.identity.contact_phone;
+        o.contact_set = true;
+      }
+    } catch (const ConfigError& e) {
+      std::fprintf(stderr, "claimgate convert: bad configuration: %s\n", e.what());
+      return 2;
+    }
   }
   if (!o.out_dir.empty()) {
     std::error_code ec;

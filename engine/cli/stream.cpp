@@ -104,6 +104,7 @@ int cmd_stream(const Args& args) {
     config.resolve();
     require_stream(config.stream);
     popts = pipeline_options(config);
+    popts.routing = stream_routing(config.stream);  // the worker's targets are its payer topics
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "claimgate stream: bad configuration: %s\n", e.what());
     return 2;

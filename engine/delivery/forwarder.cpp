@@ -16,11 +16,21 @@ namespace cg::engine {
 
 using Clock = std::chrono::steady_clock;
 
+namespace {
+
+// A claim converted for a FHIR target is a batch Bundle (engine/routing.hpp) as claim_to_fhir
+// writes it; a sender's Claim is forwarded as the Claim resource.
+constexpr std::string_view kBundleHead = R"({"resourceType":"Bundle","type":"batch","entry":[)";
+
+bool is_batch_bundle(std::string_view body) { return body.starts_with(kBundleHead) && body.ends_with("]}"); }
+
+}  // namespace
+
 struct Forwarder::Target {
   std::string name;
   std::size_t index = 0;
   TargetConfig config;
-  Url x12_url, fhir_url;
+  Url x12_url, fhir_url, fhir_base;  // Claims go to fhir_url (<base>/Claim), Bundles to fhir_base
   bool has_x12 = false, has_fhir = false;
   std::vector<std::pair<std::string, std::string>> headers;
   std::unique_ptr<KafkaTarget> kafka;
@@ -64,6 +74,7 @@ Forwarder::Forwarder(const ForwardConfig& config, Spool& spool, Metrics& metrics
       }
       if (t->has_fhir) {
         if (t->fhir_url.target.empty() || t->fhir_url.target.back() != '/') t->fhir_url.target += '/';
+        t->fhir_base = t->fhir_url;
         t->fhir_url.target += "Claim";
       }
     }
@@ -177,6 +188,12 @@ void Forwarder::write_outbox(Target& t, std::vector<SpoolEntry>& batch, std::mt1
       if (x12) {
         data += e.item.body;
         if (!data.empty() && data.back() != '\n') data += '\n';
+      } else if (is_batch_bundle(e.item.body)) {
+        // A converted claim: its Bundle's entries (the Claim and what it references), each
+        // with its own fullUrl and request.
+        if (n > 1) data += ',';
+        data += '\n';
+        data += std::string_view(e.item.body).substr(kBundleHead.size(), e.item.body.size() - kBundleHead.size() - 2);
       } else {
         if (n > 1) data += ',';
         data += "\n{\"fullUrl\":\"urn:claimgate:entry:";
@@ -250,7 +267,8 @@ void Forwarder::send_one(SpoolEntry& e, Target& t, HttpClient& client, std::mt19
   } else {
     auto headers = t.headers;
     headers.emplace_back("Idempotency-Key", e.item.key);
-    const HttpOutcome out = client.post(x12 ? t.x12_url : t.fhir_url, e.item.content_type, e.item.body, headers);
+    const Url& url = x12 ? t.x12_url : is_batch_bundle(e.item.body) ? t.fhir_base : t.fhir_url;
+    const HttpOutcome out = client.post(url, e.item.content_type, e.item.body, headers);
     r.status = out.status;
     if (out.status == 0) {
       r = {Verdict::Retry, out.error, 0};

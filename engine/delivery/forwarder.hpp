@@ -9,9 +9,11 @@
 // Targets: an outbox directory (one file per forwarded batch of up to kOutboxBatch entries due
 // together and per content type, named by its first key: "<key>[+N].x12" = the interchanges
 // one after the other, "<key>[+N].json" = a FHIR batch Bundle whose entries' fullUrl is
-// "urn:claimgate:entry:<key>", and "<key>[+N].keys", the manifest (append_manifest_line); each
+// "urn:claimgate:entry:<key>" (a claim converted for a FHIR target (engine/routing.hpp) adds
+// its Bundle's entries instead), and "<key>[+N].keys", the manifest (append_manifest_line); each
 // written to a temp name, fdatasynced, renamed (manifest last), then the directory fsynced) or
-// an HTTP(S) upstream (X12 POSTed to x12_url, FHIR Claims to <fhir_url>/Claim, with
+// an HTTP(S) upstream (X12 POSTed to x12_url, FHIR Claims to <fhir_url>/Claim and the batch
+// Bundle of a converted claim to <fhir_url>, with
 // "Idempotency-Key: <key>"; one keep-alive connection per worker; a circuit breaker per
 // target: breaker_failures consecutive failures open it for breaker_open_ms, then one probe
 // decides) or a Kafka topic (engine/delivery/kafka_target.hpp: done once the brokers

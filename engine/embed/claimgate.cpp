@@ -248,18 +248,19 @@ int cg_validate(cg_engine* engine, const char* bytes, size_t len, const char* op
     auto r = std::make_unique<cg_result>();
     const transforms::InputKind kind = transforms::detect_input(body.substr(0, 8192));
     r->format = format_name(kind);
+    // The interchanges written (answers, 837s, the 837s of FHIR claims routed to X12 targets).
+    engine::X12DateTime now = engine::local_x12_now();
+    engine::Stamp stamp;
+    stamp.date = std::move(now.date);
+    stamp.time = std::move(now.time);
+    if (opt.control) {
+      stamp.control = *opt.control;  // the caller keeps track
+    } else {
+      stamp.allocate = [cn = engine->control_numbers](std::string_view q, std::string_view id) {
+        return cn->next(q, id);
+      };
+    }
     if (opt.answers && kind == transforms::InputKind::X12) {
-      engine::X12DateTime now = engine::local_x12_now();
-      engine::Stamp stamp;
-      stamp.date = std::move(now.date);
-      stamp.time = std::move(now.time);
-      if (opt.control) {
-        stamp.control = *opt.control;  // the caller keeps track
-      } else {
-        stamp.allocate = [cn = engine->control_numbers](std::string_view q, std::string_view id) {
-          return cn->next(q, id);
-        };
-      }
       engine::X12Result x = p.process_x12(body, opt.source, opt.sender, opt.today, std::move(stamp));
       r->report = std::move(x.report_json);
       r->ack_999 = std::move(x.ack_999);
@@ -269,7 +270,8 @@ int cg_validate(cg_engine* engine, const char* bytes, size_t len, const char* op
       r->usable = x.usable ? 1 : 0;
       fill_counts(*r, x.counts);
     } else if (opt.answers && kind == transforms::InputKind::Fhir) {
-      engine::FhirResult f = p.process_fhir(body, opt.operation, opt.sender, opt.today, {}, opt.source);
+      engine::FhirResult f = p.process_fhir(body, opt.operation, opt.sender, opt.today, {}, opt.source, {}, false,
+                                            std::move(stamp));
       r->report = engine::report_json(f.outcomes, f.input_errors, opt.source);
       r->fhir_answer = std::move(f.body);
       r->http_status = f.http_status;

@@ -112,8 +112,11 @@ const char* cg_result_ack_277ca(const cg_result* result, size_t* len);
 const char* cg_result_ack(const cg_result* result, size_t* len);
 
 /* What goes on to payers: for X12 one re-enveloped 837 per payer id (accepted claims of
- * accepted transaction sets only), for FHIR one Claim resource per accepted claim. index in
- * 0 .. cg_result_forward_count()-1; out of range: NULL. */
+ * accepted transaction sets only), for FHIR one Claim resource per accepted claim. With
+ * routing by target format configured (forward.targets.NAME.format), a claim whose payer's
+ * target takes the other format is converted: one 837 interchange per FHIR claim
+ * ("application/edi-x12"), one FHIR batch Bundle per 837 claim ("application/fhir+json").
+ * index in 0 .. cg_result_forward_count()-1; out of range: NULL. */
 size_t cg_result_forward_count(const cg_result* result);
 const char* cg_result_forward_body(const cg_result* result, size_t index, size_t* len);
 const char* cg_result_forward_payer(const cg_result* result, size_t index); /* "" = default */

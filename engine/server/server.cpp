@@ -1403,14 +1403,14 @@ struct Server::Impl {
     const std::vector<transforms::ClaimOutcome>* outcomes = nullptr;
     X12Result xr;
     FhirResult fr;
+    // The control numbers (durable allocator) and time of the interchanges written: answers,
+    // re-enveloped 837s, and the 837s of FHIR claims routed to X12 targets.
+    Stamp stamp;
+    stamp.allocate = [cn = parts.control_numbers](std::string_view q, std::string_view id) { return cn->next(q, id); };
+    X12DateTime x12_now = local_x12_now();
+    stamp.date = std::move(x12_now.date);
+    stamp.time = std::move(x12_now.time);
     if (endpoint == Endpoint::X12) {
-      Stamp stamp;
-      stamp.allocate = [cn = parts.control_numbers](std::string_view q, std::string_view id) {
-        return cn->next(q, id);
-      };
-      X12DateTime now = local_x12_now();
-      stamp.date = std::move(now.date);
-      stamp.time = std::move(now.time);
       char source[40];
       std::snprintf(source, sizeof source, "request-%llu", static_cast<unsigned long long>(request_id));
       auto x12 = current->begin_x12(source, sender, today, stamp, rid(request_id));
@@ -1485,7 +1485,8 @@ struct Server::Impl {
                                                                   : FhirOperation::Validate;
       co_await offload(c, [&] {
         fault("pipeline");
-        fr = current->process_fhir(body, op, sender, today, {}, "request", rid(request_id), true);
+        fr = current->process_fhir(body, op, sender, today, {}, "request", rid(request_id), true,
+                                   stamp);
       });
       r.counts = std::move(fr.counts);
       if (r.counts.claims > config.limits.max_claims_per_request) co_return body_refusal(BodyStatus::Stopped, true);

@@ -194,17 +194,18 @@ RecordOutcome process_record(const Pipeline& pipeline, ControlNumbers& numbers, 
                           static_cast<std::uint8_t>(tm.tm_mday)};
   const std::string source = output_key(in, "record");
 
+  Stamp stamp;
+  // Every interchange written for the record (TA1/999, 277CA, one 837 per payer, the 837 of a
+  // FHIR claim routed to an X12 topic) takes its ISA13 from the worker's durable allocator,
+  // reserved on disk before it is written: unique per sender identity across records, replays
+  // and restarts (docs/scale-out.md).
+  stamp.allocate = [&numbers](std::string_view q, std::string_view id) { return numbers.next(q, id); };
+  char d[16], t[8];
+  std::strftime(d, sizeof d, "%Y%m%d", &tm);
+  std::strftime(t, sizeof t, "%H%M", &tm);
+  stamp.date = d;
+  stamp.time = t;
   if (kind == Kind::X12) {
-    Stamp stamp;
-    // Every interchange written for the record (TA1/999, 277CA, one 837 per payer) takes its
-    // ISA13 from the worker's durable allocator, reserved on disk before it is written: unique
-    // per sender identity across records, replays and restarts (docs/scale-out.md).
-    stamp.allocate = [&numbers](std::string_view q, std::string_view id) { return numbers.next(q, id); };
-    char d[16], t[8];
-    std::strftime(d, sizeof d, "%Y%m%d", &tm);
-    std::strftime(t, sizeof t, "%H%M", &tm);
-    stamp.date = d;
-    stamp.time = t;
     X12Result x = pipeline.process_x12(in.value, source, sender, today, stamp);
     if (!x.usable) {
       dead_letter(r, config, in, "not_x12", "the record is not an X12 interchange (no ISA segment could be read)");
@@ -222,7 +223,7 @@ RecordOutcome process_record(const Pipeline& pipeline, ControlNumbers& numbers, 
   std::string now_s = now;
   now_s += "." + std::to_string(1000 + ts % 1000).substr(1) + "Z";
   FhirResult f = pipeline.process_fhir(in.value, FhirOperation::Submit, sender, today, now_s, "request",
-                                       answer_id_prefix(in));
+                                       answer_id_prefix(in), false, stamp);
   if (!f.usable) {
     dead_letter(r, config, in, "not_json", "the record is not JSON (no FHIR resource could be read)");
     return r;

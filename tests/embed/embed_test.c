@@ -430,6 +430,45 @@ static int cmd_api(const char* x12_path, const char* fhir_path) {
   cg_string_free(NULL);
 
   cg_engine_free(e);
+
+  /* Routing by target format: the forward bodies are converted for the payer's target. An
+   * accepted 837 claim for a FHIR target is a FHIR batch Bundle; that Bundle sent to an engine
+   * whose target takes X12 is an 837 interchange again (envelope and contact from "identity",
+   * ISA13 from control_number); an X12 target without the submitter contact is a configuration error. */
+  CHECK(cg_engine_new("{\"forward\":{\"targets\":{\"p\":{\"type\":\"outbox\",\"format\":\"x12\"}},"
+                      "\"default_target\":\"p\"}}", &e) == CG_E_CONFIG);
+  CHECK(strstr(cg_engine_last_error(NULL), "identity.contact_name") != NULL);
+  cg_engine* to_fhir = engine_or_die(
+      "{\"forward\":{\"targets\":{\"p\":{\"type\":\"outbox\",\"format\":\"fhir\"}},\"default_target\":\"p\"}}");
+  cg_engine* to_x12 = engine_or_die(
+      "{\"identity\":{\"sender_id\":\"EMBEDTEST\",\"contact_name\":\"EDI DESK\",\"contact_phone\":\"8005551212\"},"
+      "\"forward\":{\"targets\":{\"p\":{\"type\":\"outbox\",\"format\":\"x12\"}},\"default_target\":\"p\"}}");
+  r = NULL;
+  CHECK(cg_validate(to_fhir, x12, x12_len, "{\"today\":\"2026-06-01\",\"control_number\":600}", &r) == CG_OK);
+  CHECK(cg_result_count(r, CG_COUNT_ACCEPTED) == 1 && cg_result_forward_count(r) == 1);
+  if (cg_result_forward_count(r) == 1) {
+    size_t blen = 0;
+    const char* bundle = cg_result_forward_body(r, 0, &blen);
+    CHECK(strcmp(cg_result_forward_content_type(r, 0), "application/fhir+json") == 0);
+    CHECK(strncmp(bundle, "{\"resourceType\":\"Bundle\",\"type\":\"batch\",", 40) == 0);
+    cg_result* back = NULL;
+    CHECK(cg_validate(to_x12, bundle, blen, "{\"today\":\"2026-06-01\",\"control_number\":700,\"fhir_operation\":\"submit\"}",
+                      &back) == CG_OK);
+    CHECK(cg_result_http_status(back) == 200);
+    CHECK(cg_result_forward_count(back) == 1);
+    if (cg_result_forward_count(back) == 1) {
+      const char* x = cg_result_forward_body(back, 0, &n);
+      CHECK(strcmp(cg_result_forward_content_type(back, 0), "application/edi-x12") == 0);
+      CHECK(strncmp(x, "ISA*00*", 7) == 0 && strstr(x, "*ZZ*EMBEDTEST      *") != NULL);
+      CHECK(strstr(x, "*000000700*") != NULL && strstr(x, "PER*IC*EDI DESK*TE*8005551212~") != NULL);
+      CHECK(strstr(x, "CLM*") != NULL && strstr(x, "IEA*1*000000700~") != NULL);
+    }
+    cg_result_free(back);
+  }
+  cg_result_free(r);
+  cg_engine_free(to_fhir);
+  cg_engine_free(to_x12);
+
   free(x12);
   free(fhir);
   printf("api: %s\n", failures ? "FAILED" : "ok");

@@ -289,6 +289,41 @@ BOOST_AUTO_TEST_CASE(trading_partners_reach_the_pipeline) {
   BOOST_TEST(other.receiver.id == "PAYER");
 }
 
+// forward.targets.NAME.format and stream.topic_formats become the pipeline's routing; an X12
+// target needs the identity's submitter contact (1000A PER).
+BOOST_AUTO_TEST_CASE(target_formats_reach_the_pipeline) {
+  const std::string contact = R"("identity": {"contact_name": "EDI DESK", "contact_phone": "8005551212"})";
+  const ServerConfig c = parse_config("{" + contact + R"(, "forward": {"targets": {
+      "x": {"type": "http", "x12_url": "http://127.0.0.1:9/x12", "format": "x12"},
+      "f": {"type": "kafka", "brokers": "127.0.0.1:9", "topic": "claims", "format": "fhir"},
+      "raw": {"type": "outbox"}},
+    "default_target": "x", "by_payer": {"87726": "f", "00590": "raw"}}})");
+  const PipelineOptions o = pipeline_options(c);
+  BOOST_TEST((o.routing.format_for("87726") == WireFormat::Fhir));
+  BOOST_TEST((o.routing.format_for("00590") == WireFormat::AsReceived));
+  BOOST_TEST((o.routing.format_for("12345") == WireFormat::X12));
+  BOOST_TEST(o.identity.contact_phone == "8005551212");
+  BOOST_TEST((pipeline_options(parse_config("{}")).routing.format_for("1") == WireFormat::AsReceived));  // the default
+
+  const ServerConfig s = parse_config("{" + contact + R"(, "stream": {"payer_topics": {"87726": "uhc", "*": "rest"},
+      "topic_formats": {"uhc": "x12"}}})");
+  const Routing r = stream_routing(s.stream);
+  BOOST_TEST((r.format_for("87726") == WireFormat::X12));
+  BOOST_TEST((r.format_for("1") == WireFormat::AsReceived));
+
+  BOOST_TEST(config_error(R"({"forward": {"targets": {"x": {"type": "outbox", "format": "x12"}}, "default_target": "x"}})")
+                 .find("identity.contact_name: is required when a target takes \"format\": \"x12\"") == 0u);
+  BOOST_TEST(config_error(R"({"identity": {"contact_name": "A"}, "stream": {"payer_topics": {"*": "t"}, "topic_formats": {"t": "x12"}}})")
+                 .find("identity.contact_phone: is required") == 0u);
+  BOOST_TEST(config_error(R"({"forward": {"targets": {"x": {"type": "outbox", "format": "X12"}}}})")
+                 .find("forward.targets.x.format: must be \"x12\" or \"fhir\"") == 0u);
+  BOOST_TEST(config_error(R"({"forward": {"targets": {"x": {"type": "http", "x12_url": "http://127.0.0.1:9/", "format": "fhir"}}}})")
+                 .find("forward.targets.x.fhir_url: is required") == 0u);
+  BOOST_TEST(config_error(R"({"stream": {"payer_topics": {"*": "t"}, "topic_formats": {"u": "fhir"}}})")
+                 .find("stream.topic_formats.u: names no topic") == 0u);
+  BOOST_TEST(config_error(R"({"identity": {"contact_phone": "800*555"}})").find("identity.contact_phone: must not hold") == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(security_keys_are_checked) {
   const std::string key = R"("api_key": "0123456789abcdef")";
   BOOST_TEST(config_error(R"({"senders": [{"id": "a"}]})").find("senders[0].api_key: is required") == 0u);

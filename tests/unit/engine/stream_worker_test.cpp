@@ -6,6 +6,7 @@
 // the "stream" configuration section (every error names its key) and process_record.
 #include "engine/config.hpp"
 #include "engine/log.hpp"
+#include "engine/pipeline_config.hpp"
 #include "engine/stream/worker.hpp"
 #include "scratch_dir.hpp"
 #include "tests/support/x12_control.hpp"
@@ -424,6 +425,53 @@ BOOST_AUTO_TEST_CASE(fhir_answer_ids_are_unique_per_record_and_stable_on_replay)
   const std::string l = answer_id(long_topic, 9'000'000'000'000);
   BOOST_TEST(l.size() <= 64u);
   BOOST_TEST(l != answer_id(long_topic + "y", 9'000'000'000'000));
+}
+
+// stream.topic_formats: the worker forwards what the payer's topic takes, converted by the
+// shared pipeline: an 837 claim as a FHIR batch Bundle, and that Bundle (a FHIR record) for an
+// X12 topic as an 837 interchange whose ISA13 comes from the worker's control numbers.
+BOOST_AUTO_TEST_CASE(a_claim_is_produced_in_the_format_of_its_payer_topic) {
+  StreamConfig cfg = stream_config();
+  cfg.payer_topics = {{"*", "payer-fhir"}};
+  cfg.topic_formats = {{"payer-fhir", "fhir"}};
+  PipelineOptions o = pipeline().options();
+  o.routing = stream_routing(cfg);
+  o.identity.contact_name = "EDI DESK";
+  o.identity.contact_phone = "8005551212";
+  const Pipeline to_fhir(o);
+  InRecord in;
+  in.topic = "claims";
+  in.partition = 1;
+  in.offset = 5;
+  in.timestamp_ms = 1'767'225'600'000;
+  in.value = x12_accepted();
+  const RecordOutcome a = process_record(to_fhir, numbers(), cfg, in, {});
+  const OutRecord* bundle = nullptr;
+  for (const auto& r : a.out)
+    if (r.topic == "payer-fhir") bundle = &r;
+  BOOST_TEST_REQUIRE(bundle != nullptr);
+  BOOST_TEST(bundle->header("content-type") == "application/fhir+json");
+  BOOST_TEST(bundle->value.rfind(R"({"resourceType":"Bundle","type":"batch",)", 0) == 0u);
+
+  StreamConfig x12_cfg = cfg;
+  x12_cfg.topic_formats = {{"payer-fhir", "x12"}};
+  o.routing = stream_routing(x12_cfg);
+  const Pipeline to_x12(o);
+  InRecord fhir = in;
+  fhir.offset = 6;
+  fhir.value = bundle->value;
+  fhir.headers = {{"content-type", "application/fhir+json"}};
+  const auto counting = ControlNumbers::counting_from(900);
+  const RecordOutcome b = process_record(to_x12, *counting, x12_cfg, fhir, {});
+  const OutRecord* x12 = nullptr;
+  for (const auto& r : b.out)
+    if (r.topic == "payer-fhir") x12 = &r;
+  BOOST_TEST_REQUIRE(x12 != nullptr);
+  BOOST_TEST(x12->header("content-type") == "application/edi-x12");
+  BOOST_TEST(x12->value.rfind("ISA*00*", 0) == 0u);
+  BOOST_TEST(x12->value.find("*000000900*0*P*:~") != std::string::npos);  // the worker's control numbers
+  BOOST_TEST(x12->value.find("PER*IC*EDI DESK*TE*8005551212~") != std::string::npos);
+  BOOST_TEST(b.counts.accepted == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(stream_configuration_errors_name_their_key) {
