@@ -190,7 +190,7 @@ BOOST_AUTO_TEST_CASE(an_x12_claim_fhir_cannot_hold_is_rejected_in_the_277ca_and_
       "N4*NASHVILLE*TN*372031234~REF*EI*621234567~HL*2*1*22*0~SBR*P*18*GRP7******CI~"
       "NM1*IL*1*DOE*JANE****MI*D987654~N3*9 ELM ST~N4*NASHVILLE*TN*372111186~DMG*D8*19850202*F~"
       "NM1*PR*2*DENTAL PLAN*****PI*87726~CLM*DENT-1*250***11:B:1*Y*A*Y*Y~HI*ABK:K0252~"
-      "LX*1~SV3*AD:D2392*150***1******1~TOO*JP*3*M:O~TOO*JP*4~DTP*472*D8*20240215~LX*2~SV3*AD:D1110*100***1******1~TOO*JP*14~"
+      "LX*1~SV3*AD:D2392*150****1*****1~TOO*JP*3*M:O~TOO*JP*4~DTP*472*D8*20240215~LX*2~SV3*AD:D1110*100****1*****1~TOO*JP*14~"
       "DTP*472*D8*20240215~SE*29*0001~GE*1*2~IEA*1*000000002~";
   const engine::Pipeline p(routed());
   const engine::X12Result r = p.process_x12(two, "t", "", rules::Date{2024, 3, 2}, engine::Stamp{10, "20240302", "0900", {}});
