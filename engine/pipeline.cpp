@@ -32,6 +32,13 @@ void count(Counts& c, const rules::Verdict& v) {
   }
 }
 
+// Pipeline::judge for the claims of one input; safe on any thread.
+transforms::ClaimEvaluator evaluator(const Pipeline& p, const std::string& sender, const rules::RuleEnv& env) {
+  return [&p, &sender, &env](const rules::Claim& c, rules::Findings&& prior) {
+    return p.judge(c, sender, env, std::move(prior));
+  };
+}
+
 // Claims of the open X12 transaction set are held until the next set starts (or the input ends),
 // so that a transaction-level error (SE count, control numbers) reaches them too; FHIR claims
 // pass straight through.
@@ -173,11 +180,11 @@ class X12SessionImpl final : public X12Session {
         stamp_(stamp),
         outputs_(std::move(outputs)),
         reader_(
-            source, limits(),
-            [this](rules::Claim&& c, rules::Findings&& prior) { on_claim(std::move(c), std::move(prior)); },
+            source, limits(), evaluator(p, sender_, env_),
+            [this](transforms::ClaimOutcome&& o) { hold_.claim(std::move(o)); },
             [this](rules::Finding&& f) { on_error(std::move(f)); },
             [this](const x12::SyntaxError& e) { hold_.syntax(e); },
-            transforms::X12ReadOptions{&acks_, true}) {
+            transforms::X12ReadOptions{&acks_, true}, p.options().pool.get()) {
     env_.codes = p.options().codes;
     env_.today = today;
   }
@@ -259,11 +266,6 @@ class X12SessionImpl final : public X12Session {
  private:
   static transforms::InputLimits limits() { return transforms::InputLimits{}; }
 
-  void on_claim(rules::Claim&& c, rules::Findings&& prior) {
-    rules::Verdict v = pipeline_.judge(c, sender_, env_, std::move(prior));
-    hold_.claim(transforms::ClaimOutcome{std::move(c), std::move(v)});
-  }
-
   void on_error(rules::Finding&& f) {
     if (hold_.attach(f)) return;
     if (!outputs_) {
@@ -321,7 +323,7 @@ class X12SessionImpl final : public X12Session {
   Counts counts_;
   std::size_t streamed_errors_ = 0;
   TransactionHold hold_{[this](transforms::ClaimOutcome&& o) { released(std::move(o)); }};
-  transforms::X12ClaimReader reader_;
+  transforms::ParallelX12Reader reader_;
 };
 
 class ValidationStreamImpl final : public ValidationStream {
@@ -335,7 +337,7 @@ class ValidationStreamImpl final : public ValidationStream {
         input_(
             source, transforms::InputLimits{},
             [this](rules::Claim&& c, rules::Findings&& prior) {
-              rules::Verdict v = pipeline_.judge(c, sender_, env_, std::move(prior));
+              rules::Verdict v = evaluate_(c, std::move(prior));
               hold_.claim(transforms::ClaimOutcome{std::move(c), std::move(v)});
             },
             [this](rules::Finding&& f) {
@@ -344,6 +346,8 @@ class ValidationStreamImpl final : public ValidationStream {
             [this](const x12::SyntaxError& e) { hold_.syntax(e); }) {
     env_.codes = p.options().codes;
     env_.today = today;
+    input_.read_x12_with(p.options().pool.get(), evaluate_,
+                         [this](transforms::ClaimOutcome&& o) { hold_.claim(std::move(o)); });
   }
 
   void feed(std::string_view chunk) override { input_.feed(chunk); }
@@ -358,6 +362,7 @@ class ValidationStreamImpl final : public ValidationStream {
   const Pipeline& pipeline_;
   std::string sender_;
   rules::RuleEnv env_;
+  transforms::ClaimEvaluator evaluate_ = evaluator(pipeline_, sender_, env_);
   transforms::ErrorCallback on_error_;
   TransactionHold hold_;
   transforms::InputStream input_;

@@ -11,6 +11,7 @@
 #include "rulesets/core/rule.hpp"
 #include "transforms/input.hpp"
 #include "transforms/x12_out.hpp"
+#include "transforms/x12_parallel.hpp"
 
 #include <functional>
 #include <map>
@@ -51,6 +52,10 @@ struct PipelineOptions {
   // The format each payer's target takes: accepted claims in the other format are converted
   // (engine/routing.hpp); a claim that cannot be is rejected.
   Routing routing;
+  // X12 input is cut at transaction-set boundaries and runs of sets validated on these threads
+  // as well as the caller's (transforms/x12_parallel.hpp); the answers, reports and callbacks
+  // are the same bytes in the same order as without. Null: the caller's thread only.
+  std::shared_ptr<transforms::WorkPool> pool;
 };
 
 // Control numbers and timestamps of generated interchanges: the CLI and the server allocate

@@ -27,9 +27,30 @@ void InputStream::over_limit() {
   on_error_(std::move(f));
 }
 
-void InputStream::feed(std::string_view chunk) {
-  if (x12_) {
+void InputStream::read_x12_with(WorkPool* pool, ClaimEvaluator evaluate, OutcomeSink on_outcome) {
+  pool_ = pool;
+  evaluate_ = std::move(evaluate);
+  on_outcome_ = std::move(on_outcome);
+}
+
+void InputStream::start_x12() {
+  if (evaluate_)
+    px12_ = std::make_unique<ParallelX12Reader>(source_, limits_, evaluate_, on_outcome_, on_error_, on_syntax_,
+                                                X12ReadOptions{}, pool_);
+  else
+    x12_ = std::make_unique<X12ClaimReader>(source_, limits_, on_claim_, on_error_, on_syntax_);
+}
+
+void InputStream::feed_x12(std::string_view chunk) {
+  if (px12_)
+    px12_->feed(chunk);
+  else
     x12_->feed(chunk);
+}
+
+void InputStream::feed(std::string_view chunk) {
+  if (x12_ || px12_) {
+    feed_x12(chunk);
     return;
   }
   if (ndjson_) {
@@ -48,11 +69,11 @@ void InputStream::feed(std::string_view chunk) {
     decided_ = true;
     kind_ = detect_input(head);
     if (kind_ == InputKind::X12) {
-      x12_ = std::make_unique<X12ClaimReader>(source_, limits_, on_claim_, on_error_, on_syntax_);
-      x12_->feed(buffer_);
+      start_x12();
+      feed_x12(buffer_);
       buffer_.clear();
       buffer_.shrink_to_fit();
-      x12_->feed(chunk);
+      feed_x12(chunk);
       return;
     }
     if (kind_ == InputKind::Unknown) {
@@ -82,16 +103,20 @@ ReadSummary InputStream::finish() {
     kind_ = detect_input(buffer_);
   }
   summary.kind = kind_;
-  if (kind_ == InputKind::X12 && !x12_) {
+  if (kind_ == InputKind::X12 && !x12_ && !px12_) {
     // A short X12 input (under kDetectBytes) arrives whole at the end.
-    x12_ = std::make_unique<X12ClaimReader>(source_, limits_, on_claim_, on_error_, on_syntax_);
-    x12_->feed(buffer_);
+    start_x12();
+    feed_x12(buffer_);
     buffer_.clear();
   }
   if (x12_) {
     x12_->finish();
     summary.claims = x12_->claims();
     summary.usable = x12_->interchanges() > 0;
+  } else if (px12_) {
+    px12_->finish();
+    summary.claims = px12_->claims();
+    summary.usable = px12_->interchanges() > 0;
   } else if (ndjson_) {
     const ReadSummary r = ndjson_->finish();
     summary.claims = r.claims;

@@ -13,6 +13,7 @@
 
 #include "transforms/input.hpp"
 #include "transforms/x12_claims.hpp"
+#include "transforms/x12_parallel.hpp"
 
 #include <memory>
 #include <string>
@@ -29,6 +30,11 @@ class InputStream {
   InputStream(const InputStream&) = delete;
   InputStream& operator=(const InputStream&) = delete;
 
+  // Before the first feed: X12 input is read by a ParallelX12Reader on `pool` (null: this
+  // thread): each claim goes through evaluate (on any thread) to on_outcome (this thread, input
+  // order) instead of to on_claim. FHIR input still goes to on_claim.
+  void read_x12_with(WorkPool* pool, ClaimEvaluator evaluate, OutcomeSink on_outcome);
+
   void feed(std::string_view chunk);
   // Ends the input: reads a buffered FHIR document, closes the X12 reader. Call once.
   ReadSummary finish();
@@ -39,6 +45,8 @@ class InputStream {
  private:
   static constexpr std::size_t kDetectBytes = 8192;
   void over_limit();
+  void start_x12();
+  void feed_x12(std::string_view chunk);
 
   std::string source_;
   InputLimits limits_;
@@ -51,6 +59,10 @@ class InputStream {
   std::size_t errors_ = 0;
   std::string buffer_;  // the head until recognized; then the whole FHIR document
   std::unique_ptr<X12ClaimReader> x12_;
+  std::unique_ptr<ParallelX12Reader> px12_;
+  WorkPool* pool_ = nullptr;
+  ClaimEvaluator evaluate_;
+  OutcomeSink on_outcome_;
   std::unique_ptr<FhirNdjsonStream> ndjson_;
 };
 

@@ -144,7 +144,17 @@ class X12ClaimReader::Builder final : public x12::Handler {
     ctx_.component_sep = env.delims.component;
     ctx_.repetition_sep = env.delims.repetition;
     ctx_.segment_term = env.delims.segment;
+    // Nothing of an earlier transaction set carries over (a set is read alone when the input
+    // is split at set boundaries: transforms/x12_parallel.hpp).
     billing_npi_.clear();
+    billing_ = rules::Party{};
+    billing_npi_loc_ = rules::X12Location{};
+    billing_zip_.reset();
+    unmapped_provider_.clear();
+    created_.reset();
+    pending_.clear();
+    pending_claim_id_.clear();
+    party_ = nullptr;
     reset_subscriber();
     block_ = capture_ ? &ctx_.raw_header : nullptr;
   }
@@ -726,5 +736,11 @@ void X12ClaimReader::finish() { reader_->finish(); }
 std::size_t X12ClaimReader::claims() const { return builder_->claims; }
 std::size_t X12ClaimReader::errors() const { return builder_->errors; }
 std::uint32_t X12ClaimReader::interchanges() const { return reader_->interchanges(); }
+x12::Reader& X12ClaimReader::reader() { return *reader_; }
+const x12::Reader& X12ClaimReader::reader() const { return *reader_; }
+void X12ClaimReader::add_counts(std::size_t claims, std::size_t errors) {
+  builder_->claims += claims;
+  builder_->errors += errors;
+}
 
 }  // namespace cg::transforms

@@ -38,6 +38,12 @@ class X12ClaimReader {
   [[nodiscard]] std::size_t errors() const;        // syntax errors of any level
   [[nodiscard]] std::uint32_t interchanges() const;
 
+  // For reading runs of transaction sets elsewhere (transforms/x12_parallel.hpp): the reader,
+  // and the claims and syntax errors of a run another X12ClaimReader read.
+  [[nodiscard]] x12::Reader& reader();
+  [[nodiscard]] const x12::Reader& reader() const;
+  void add_counts(std::size_t claims, std::size_t errors);
+
  private:
   class Builder;
   std::unique_ptr<Builder> builder_;

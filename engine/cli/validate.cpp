@@ -1,5 +1,5 @@
 // claimgate validate FILE... [--format text|json|summary] [--pack NAME]... [--today YYYY-MM-DD]
-//                            [--code-set PATH]
+//                            [--code-set PATH] [--jobs N]
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,6 +70,9 @@ constexpr const char* kHelp =
     "  --state-dir DIR             where the control numbers used are kept, one file per\n"
     "                              sender identity (default: $CLAIMGATE_STATE_DIR, else\n"
     "                              $XDG_STATE_HOME/claimgate, else ~/.local/state/claimgate)\n"
+    "  --jobs N                    threads validating X12 input, cut at transaction-set\n"
+    "                              boundaries; the output is the same for any N (default:\n"
+    "                              the CPUs claimgate may use; 1: one thread)\n"
     "\n"
     "exit codes: 0 every claim accepted, 1 a claim was rejected or the input has syntax\n"
     "errors, 2 an input is unusable (unreadable, not X12 or FHIR) or bad options.\n";
@@ -84,7 +87,14 @@ struct Options {
   bool only_rejected = false;
   std::uint64_t control_start = 0;  // --control-start; 0: from the state directory
   std::string state_dir;            // --state-dir
+  unsigned jobs = 0;                // --jobs; 0: the CPUs this process may use
 };
+
+// The threads that validate X12 besides the main one (--jobs N: N - 1); null for one.
+std::shared_ptr<transforms::WorkPool> work_pool(const Options& o) {
+  const unsigned jobs = o.jobs != 0 ? o.jobs : transforms::WorkPool::available_cpus();
+  return jobs > 1 ? std::make_shared<transforms::WorkPool>(jobs - 1) : nullptr;
+}
 
 // Returns an error message, empty when the options are fine.
 std::string parse_options(const Args& args, Options& o, bool& help) {
@@ -137,6 +147,17 @@ std::string parse_options(const Args& args, Options& o, bool& help) {
       }
       if (!digits || n == 0) return "--control-start needs a number from 1 to 999999999";
       o.control_start = n;
+    } else if (a == "--jobs") {
+      const std::string* v = value("--jobs");
+      if (!v) return "--jobs needs a number of threads";
+      unsigned n = 0;
+      bool digits = !v->empty() && v->size() <= 3;
+      for (const char ch : *v) {
+        digits = digits && ch >= '0' && ch <= '9';
+        if (digits) n = n * 10 + static_cast<unsigned>(ch - '0');
+      }
+      if (!digits || n == 0 || n > 256) return "--jobs needs a number from 1 to 256";
+      o.jobs = n;
     } else if (a == "--state-dir") {
       const std::string* v = value("--state-dir");
       if (!v || v->empty()) return "--state-dir needs a directory";
@@ -383,6 +404,7 @@ int validate_with_answers(const Options& opt, const rules::RuleEnv& env,
   PipelineOptions po;
   po.codes = env.codes;
   po.default_rules = ruleset;
+  po.pool = work_pool(opt);
   const Pipeline pipeline(po);
   ReportWriter report(stdout, opt.format, nullptr);
   report.only_rejected(opt.only_rejected);
@@ -461,7 +483,7 @@ int validate_with_answers(const Options& opt, const rules::RuleEnv& env,
 int cmd_ack(const Args& args) {
   static constexpr const char* kAckHelp =
       "usage: claimgate ack FILE [--today YYYY-MM-DD] [--pack NAME]... [--code-set PATH]\n"
-      "                          [--control-start N | --state-dir DIR]\n"
+      "                          [--control-start N | --state-dir DIR] [--jobs N]\n"
       "\n"
       "Prints the acknowledgments claimgate returns for X12 837 input: the 999 (with a TA1 first\n"
       "when an interchange envelope is bad), then the 277CA for the transaction sets the 999\n"
@@ -494,6 +516,7 @@ int cmd_ack(const Args& args) {
   PipelineOptions po;
   po.codes = env.codes;
   po.default_rules = ruleset;
+  po.pool = work_pool(opt);
   X12Result r;
   try {
     r = Pipeline(po).process_x12(bytes, opt.files[0], "", opt.today, cli_stamp(cli_control_numbers(opt)));
@@ -533,6 +556,7 @@ int cmd_validate(const Args& args) {
   PipelineOptions po;
   po.codes = env.codes;
   po.default_rules = ruleset;
+  po.pool = work_pool(opt);
   const Pipeline pipeline(po);
   ReportWriter report(stdout, opt.format, isatty(2) != 0 ? stderr : nullptr);
   report.only_rejected(opt.only_rejected);

@@ -1615,6 +1615,41 @@ void Reader::feed(std::string_view chunk) {
   }
 }
 
+bool Reader::between_sets() const {
+  return carry_.empty() && !skip_to_terminator_ && mode_ == Mode::InInterchange && walker_->in_gs &&
+         !walker_->in_st;
+}
+
+const Envelope& Reader::envelope() const { return walker_->env; }
+
+std::uint32_t Reader::sets_read() const { return walker_->set_counter; }
+
+bool Reader::st02_used(const std::string& st02) const { return walker_->group_st02.count(st02) != 0; }
+
+void Reader::skip_sets(const SetsRead& run) {
+  Walker& w = *walker_;
+  stream_offset_ += run.bytes;
+  const auto n = static_cast<std::uint32_t>(run.st02.size());
+  w.sets += n;
+  w.set_counter += n;
+  w.sets_accepted += run.accepted;
+  for (const auto& st02 : run.st02) w.group_st02.insert(st02);
+  w.env.st01 = run.last.st01;
+  w.env.st02 = run.last.st02;
+  w.env.st03 = run.last.st03;
+  w.env.st_offset = run.last.st_offset;
+  w.env.set_index = run.last.set_index;
+}
+
+void Reader::resume_at(std::uint64_t offset, std::uint32_t sets_before, std::uint64_t isa_offset,
+                       std::uint64_t gs_offset) {
+  stream_offset_ = offset;
+  carry_offset_ = offset;
+  walker_->set_counter = sets_before;
+  walker_->env.isa_offset = isa_offset;
+  walker_->env.gs_offset = gs_offset;
+}
+
 void Reader::finish() {
   if (!carry_.empty()) {
     const std::size_t used = scan(carry_, carry_offset_, true);

@@ -133,6 +133,33 @@ class Reader {
   [[nodiscard]] std::uint64_t bytes_seen() const { return stream_offset_; }
   [[nodiscard]] std::uint32_t interchanges() const { return interchanges_; }
 
+  // Splitting a stream at transaction-set boundaries (transforms/x12_parallel.hpp): a run of
+  // whole transaction sets of one functional group may be read by a second Reader and skipped
+  // here, with the same events as if this Reader had read it.
+  //
+  // True when the reader stands inside a functional group, between two transaction sets, at a
+  // segment boundary (nothing carried over, not skipping to a terminator).
+  [[nodiscard]] bool between_sets() const;
+  // The envelope values of the open interchange and group (and of the last ST).
+  [[nodiscard]] const Envelope& envelope() const;
+  // The STs read so far in the stream (the last Envelope::set_index).
+  [[nodiscard]] std::uint32_t sets_read() const;
+  // True when a transaction set of the open group used this ST02.
+  [[nodiscard]] bool st02_used(const std::string& st02) const;
+  // What a run of whole transaction sets read elsewhere leaves behind in the envelope state.
+  struct SetsRead {
+    std::uint64_t bytes = 0;         // ST of the first set through the terminator of the last SE
+    std::vector<std::string> st02;   // as received, one per set
+    std::uint32_t accepted = 0;      // sets without transaction, segment or element errors
+    Envelope last;                   // the envelope at the ST of the last set
+  };
+  // At between_sets(): continue after such a run as if it had been read here.
+  void skip_sets(const SetsRead& run);
+  // On a second reader fed an ISA and a GS only: continue at stream offset `offset` (the ST of
+  // the run) as the reader of the whole stream would after `sets_before` transaction sets, with
+  // that ISA and GS at isa_offset and gs_offset.
+  void resume_at(std::uint64_t offset, std::uint32_t sets_before, std::uint64_t isa_offset, std::uint64_t gs_offset);
+
  private:
   struct Walker;  // stage 2 state
 
