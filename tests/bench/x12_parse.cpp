@@ -126,6 +126,7 @@ int main(int argc, char** argv) {
     std::printf("X12 837 parse benchmark (best of 3, one core)\n");
     run("837P", test::Gen837::Kind::Professional, claims);
     run("837I", test::Gen837::Kind::Institutional, claims);
+    run("837D", test::Gen837::Kind::Dental, claims);
   }
   if (stream_mb <= 0) return 0;
 

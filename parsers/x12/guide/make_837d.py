@@ -296,6 +296,11 @@ def claim_2300():
     return l
 
 
+# Area of the oral cavity (ADA): entire, maxillary, mandibular, the six sextants, other, the
+# four quadrants.
+kOralCavity = ['00', '01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '20', '30', '40']
+
+
 def line_2400():
     sv3 = seg('SV3', 'Dental Service', 'R', '3800', 1, [
         comp('SV301', 'C003', 'Composite Medical Procedure Identifier', 'R', '01', [
@@ -309,7 +314,7 @@ def line_2400():
         el('SV303', '1331', 'Facility Code Value', 'S', '03'),
         comp('SV304', 'C006', 'Oral Cavity Designation', 'S', '04', [
             el(f'SV304-{k:02}', '1361', 'Oral Cavity Designation Code', 'R' if k == 1 else 'S', f'{k:02}',
-               ['00', '01', '02', '09', '10', '20', '30', '40']) for k in range(1, 6)]),
+               kOralCavity) for k in range(1, 6)]),
         el('SV305', '1358', 'Prosthesis, Crown or Inlay Code', 'S', '05', ['I', 'R']),
         el('SV306', '380', 'Quantity', 'S', '06'),
         el('SV307', '352', 'Description', 'N', '07'),
