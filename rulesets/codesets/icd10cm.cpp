@@ -7,6 +7,7 @@
 
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -126,6 +127,65 @@ struct Icd10Index::Impl {
   std::uint64_t mask = 0;
   int shift = 0;
 
+  // Derived at load: per code (m.codes order) its first MCE entry (kNone: none), and per MCE
+  // version the day its fiscal year ends (from + 1 year: dates from it are beyond the list).
+  std::vector<std::uint32_t> mce_at;
+  std::vector<Date> mce_until;
+  // Filled on first use and shared by every thread (relaxed atomics: each writer stores the
+  // same value). notes_cache: per code and release, the tabular node whose notes apply (node +
+  // 1; kNone; 0 = not computed yet). chain_bloom: per tabular node, the 3-character categories
+  // its Excludes1 notes and its ancestors' can reach (kBloomDone set once computed). Zeroed
+  // pages from calloc: memory is touched only for the codes and nodes claims use.
+  struct FreeDeleter {
+    void operator()(void* p) const noexcept { std::free(p); }
+  };
+  std::unique_ptr<std::uint32_t[], FreeDeleter> notes_cache;
+  std::unique_ptr<std::uint64_t[], FreeDeleter> chain_bloom;
+  static constexpr std::uint64_t kBloomDone = 1ull << 63;
+  static constexpr std::uint64_t kBloomAll = ~0ull;
+
+  // 0-based ordinal of a code's first three characters in [A-Z][0-9A-Z][0-9A-Z], ordered as
+  // the keys are; -1 outside that alphabet or when the code is shorter.
+  static int category_ordinal(std::uint64_t key) noexcept {
+    const auto at = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'Z' ? c - 'A' + 10 : -1; };
+    const char c0 = key_char(key, 0);
+    const int c1 = at(key_char(key, 1)), c2 = at(key_char(key, 2));
+    if (c0 < 'A' || c0 > 'Z' || c1 < 0 || c2 < 0) return -1;
+    return (c0 - 'A') * 1296 + c1 * 36 + c2;
+  }
+  static std::uint64_t category_bit(int ordinal) noexcept {
+    return 1ull << ((static_cast<std::uint32_t>(ordinal) * 2654435761u >> 16) % 63);
+  }
+  // The categories a reference can match (a superset: "with" patterns only narrow it).
+  static std::uint64_t ref_bloom(const fmt::Ref& rf) noexcept {
+    const int lo = category_ordinal(rf.first);
+    if (lo < 0 || key_len(rf.first) < 3) return kBloomAll;
+    if (!(rf.flags & fmt::kRefRange)) return category_bit(lo);
+    const int hi = category_ordinal(rf.last);
+    if (hi < 0 || key_len(rf.last) < 3 || hi < lo || hi - lo > 256) return kBloomAll;
+    std::uint64_t b = 0;
+    for (int o = lo; o <= hi; ++o) b |= category_bit(o);
+    return b;
+  }
+  std::uint64_t bloom_of(std::uint32_t node) const noexcept {
+    if (!chain_bloom) return kBloomAll;
+    std::atomic_ref<std::uint64_t> cell(chain_bloom[node]);
+    std::uint64_t b = cell.load(std::memory_order_relaxed);
+    if (b != 0) return b;
+    b = kBloomDone;
+    const fmt::Node& x = nodes[node];
+    for (std::uint32_t i = 0; i < x.e1_count; ++i) b |= ref_bloom(refs[x.e1_begin + i]);
+    if (x.parent != fmt::kNone) b |= bloom_of(x.parent);
+    cell.store(b, std::memory_order_relaxed);
+    return b;
+  }
+  // False when no Excludes1 note on node's chain can name `to` (then no need to walk it).
+  bool may_exclude(std::uint32_t node, std::uint64_t to) const noexcept {
+    if (node == fmt::kNone) return false;
+    const int o = category_ordinal(to);
+    return o < 0 || (bloom_of(node) & category_bit(o)) != 0;
+  }
+
   const char* str(std::uint32_t off) const noexcept { return strings + off; }
 
   int release_index(Date dos) const noexcept {
@@ -239,6 +299,18 @@ struct Icd10Index::Impl {
     return {order[0], fmt::kNone};
   }
 
+  // notes_for(key, r).second, cached per code and release.
+  std::uint32_t notes_node(std::uint64_t key, int r) const noexcept {
+    const Slot* s = find(key);
+    if (!s || !notes_cache || r < 0 || static_cast<std::size_t>(r) >= from.size()) return notes_for(key, r).second;
+    std::atomic_ref<std::uint32_t> cell(notes_cache[std::size_t{s->index} * from.size() + static_cast<std::size_t>(r)]);
+    const std::uint32_t v = cell.load(std::memory_order_relaxed);
+    if (v != 0) return v == fmt::kNone ? fmt::kNone : v - 1;
+    const std::uint32_t node = notes_for(key, r).second;
+    cell.store(node == fmt::kNone ? fmt::kNone : node + 1, std::memory_order_relaxed);
+    return node;
+  }
+
   const fmt::MceEntry* mce_entry(std::uint64_t key, Date dos, std::size_t* version) const noexcept {
     if (nmver == 0) return nullptr;
     std::size_t v = 0;
@@ -246,6 +318,11 @@ struct Icd10Index::Impl {
     for (std::size_t i = 0; i < nmver; ++i)
       if (mver[i].from_days <= d) v = i;
     *version = v;
+    if (const Slot* s = find(key); s && !mce_at.empty()) {
+      for (std::uint32_t i = mce_at[s->index]; i != fmt::kNone && i < nmce && mce[i].key == key; ++i)
+        if (mce[i].version == v) return &mce[i];
+      return nullptr;
+    }
     const fmt::MceEntry* e = mce + nmce;
     const fmt::MceEntry* it = std::lower_bound(mce, e, std::pair{key, v}, [](const fmt::MceEntry& m, const auto& k) {
       return m.key != k.first ? m.key < k.first : m.version < k.second;
@@ -414,6 +491,19 @@ std::variant<std::shared_ptr<const Icd10Index>, std::string> Icd10Index::load(co
     while (m.slots[hh].key != 0) hh = (hh + 1) & m.mask;
     m.slots[hh] = Impl::Slot{c.key, c.present, c.billable, c.needs7, static_cast<std::uint32_t>(i)};
   }
+  m.mce_at.assign(m.ncodes, fmt::kNone);
+  for (std::size_t i = 0; i < m.nmce; ++i) {
+    if (i > 0 && m.mce[i].key == m.mce[i - 1].key) continue;
+    if (const auto* s = m.find(m.mce[i].key); s && m.mce_at[s->index] == fmt::kNone)
+      m.mce_at[s->index] = static_cast<std::uint32_t>(i);
+  }
+  for (std::size_t i = 0; i < m.nmver; ++i) {
+    const Date from = Date::from_days(m.mver[i].from_days);
+    m.mce_until.push_back(Date{static_cast<std::int16_t>(from.year + 1), from.month, from.day});
+  }
+  if (!m.from.empty())
+    m.notes_cache.reset(static_cast<std::uint32_t*>(std::calloc(m.ncodes * m.from.size(), sizeof(std::uint32_t))));
+  m.chain_bloom.reset(static_cast<std::uint64_t*>(std::calloc(m.nnodes + 1, sizeof(std::uint64_t))));
   auto procedures = ProcedureCodes::attach(base, impl->size);
   if (auto* err = std::get_if<std::string>(&procedures)) return fail(*err);
   impl->procedures = std::move(std::get<std::unique_ptr<const ProcedureCodes>>(procedures));
@@ -657,35 +747,62 @@ Icd10Index::NotesRef Icd10Index::notes_ref(std::string_view code, Date dos) cons
   ref.key = code_key(code);
   if (ref.key == 0) return ref;
   ref.release = std::max(m.release_index(dos), 0);
-  ref.node = m.notes_for(ref.key, ref.release).second;
+  ref.node = m.notes_node(ref.key, ref.release);
   return ref;
 }
 
-bool Icd10Index::excludes1(const NotesRef& a, const NotesRef& b, CodeRef* why) const {
-  if (a.key == 0 || b.key == 0 || a.release != b.release) return false;
-  const Impl& m = *impl_;
-  const auto one_way = [&](std::uint32_t node, std::uint64_t to) {
-    for (std::uint32_t nd = node; nd != fmt::kNone; nd = m.nodes[nd].parent) {
-      const fmt::Node& x = m.nodes[nd];
-      for (std::uint32_t i = 0; i < x.e1_count; ++i) {
-        const fmt::Ref& rf = m.refs[x.e1_begin + i];
-        if (!ref_matches(rf.first, rf.last, (rf.flags & fmt::kRefRange) != 0, to) || !with_matches(rf.with, to))
-          continue;
-        if (why) {
-          why->first = key_string(rf.first);
-          why->last = (rf.flags & fmt::kRefRange) ? key_string(rf.last) : std::string();
-          why->prefix = (rf.flags & fmt::kRefPrefix) != 0;
-          why->note = m.str(rf.note);
-          why->declared_at = m.str(x.name);
-          why->with_pattern = rf.with;
-          why->with = with_text(rf.with, key_len(rf.first));
-        }
-        return true;
-      }
+namespace {
+
+// The Excludes1 reference on node's chain that names `to`: {node, ref index}, else {kNone, 0}.
+std::pair<std::uint32_t, std::uint32_t> excludes1_match(const Icd10Index::Impl& m, std::uint32_t node,
+                                                        std::uint64_t to) noexcept {
+  if (!m.may_exclude(node, to)) return {fmt::kNone, 0};
+  for (std::uint32_t nd = node; nd != fmt::kNone; nd = m.nodes[nd].parent) {
+    const fmt::Node& x = m.nodes[nd];
+    for (std::uint32_t i = 0; i < x.e1_count; ++i) {
+      const fmt::Ref& rf = m.refs[x.e1_begin + i];
+      if (ref_matches(rf.first, rf.last, (rf.flags & fmt::kRefRange) != 0, to) && with_matches(rf.with, to))
+        return {nd, x.e1_begin + i};
     }
-    return false;
-  };
-  return one_way(a.node, b.key) || one_way(b.node, a.key);
+  }
+  return {fmt::kNone, 0};
+}
+
+std::pair<std::uint32_t, std::uint32_t> excludes1_pair(const Icd10Index::Impl& m, const Icd10Index::NotesRef& a,
+                                                       const Icd10Index::NotesRef& b) noexcept {
+  if (a.key == 0 || b.key == 0 || a.release != b.release) return {fmt::kNone, 0};
+  const auto ab = excludes1_match(m, a.node, b.key);
+  return ab.first != fmt::kNone ? ab : excludes1_match(m, b.node, a.key);
+}
+
+}  // namespace
+
+bool Icd10Index::excludes1(const NotesRef& a, const NotesRef& b, CodeRef* why) const {
+  const Impl& m = *impl_;
+  const auto [nd, i] = excludes1_pair(m, a, b);
+  if (nd == fmt::kNone) return false;
+  if (why) {
+    const fmt::Ref& rf = m.refs[i];
+    why->first = key_string(rf.first);
+    why->last = (rf.flags & fmt::kRefRange) ? key_string(rf.last) : std::string();
+    why->prefix = (rf.flags & fmt::kRefPrefix) != 0;
+    why->note = m.str(rf.note);
+    why->declared_at = m.str(m.nodes[nd].name);
+    why->with_pattern = rf.with;
+    why->with = with_text(rf.with, key_len(rf.first));
+  }
+  return true;
+}
+
+bool Icd10Index::excludes1(const NotesRef& a, const NotesRef& b, NoteView* why) const noexcept {
+  const Impl& m = *impl_;
+  const auto [nd, i] = excludes1_pair(m, a, b);
+  if (nd == fmt::kNone) return false;
+  if (why) {
+    why->note = m.str(m.refs[i].note);
+    why->declared_at = m.str(m.nodes[nd].name);
+  }
+  return true;
 }
 
 bool Icd10Index::excludes1(std::string_view a, std::string_view b, Date dos, CodeRef* why) const {
@@ -698,8 +815,7 @@ bool Icd10Index::is_manifestation(std::string_view code, Date dos) const noexcep
   if (key == 0) return false;
   int r = m.release_index(dos);
   if (r < 0) r = 0;
-  const auto [tab, node] = m.notes_for(key, r);
-  (void)tab;
+  const std::uint32_t node = m.notes_node(key, r);
   for (std::uint32_t nd = node; nd != fmt::kNone; nd = m.nodes[nd].parent) {
     const fmt::Node& x = m.nodes[nd];
     if (x.flags & (fmt::kNodeSection | fmt::kNodeChapter)) break;
@@ -716,23 +832,21 @@ int Icd10Index::chapter(std::string_view code, Date dos) const noexcept {
   if (key == 0) return 0;
   int r = m.release_index(dos);
   if (r < 0) r = 0;
-  const auto [tab, node] = m.notes_for(key, r);
-  (void)tab;
+  const std::uint32_t node = m.notes_node(key, r);
   if (node == fmt::kNone) return 0;
   return static_cast<int>((m.nodes[node].flags >> fmt::kNodeChapterShift) & 0xFF);
 }
 
-DemographicEdits Icd10Index::demographics(std::string_view code, Date dos) const {
-  const Impl& m = *impl_;
-  DemographicEdits d;
-  const std::uint64_t key = code_key(code);
+namespace {
+
+Icd10Index::DemographicsRef demographics_of(const Icd10Index::Impl& m, std::uint64_t key, Date dos) noexcept {
+  Icd10Index::DemographicsRef d;
   if (key == 0 || m.nmver == 0) return d;
   std::size_t v = 0;
   const fmt::MceEntry* me = m.mce_entry(key, dos, &v);
   d.source = m.str(m.mver[v].name);
   // Each MCE version covers one fiscal year from its effective date.
-  const Date from = Date::from_days(m.mver[v].from_days);
-  d.beyond_list = v + 1 == m.nmver && !(dos < Date{static_cast<std::int16_t>(from.year + 1), from.month, from.day});
+  d.beyond_list = v + 1 == m.nmver && !(dos < m.mce_until[v]);
   if (!me) return d;
   if (me->sex == fmt::kMceMale) d.sex = DemographicEdits::Sex::MaleOnly;
   if (me->sex == fmt::kMceFemale) d.sex = DemographicEdits::Sex::FemaleOnly;
@@ -743,6 +857,39 @@ DemographicEdits Icd10Index::demographics(std::string_view code, Date dos) const
     case fmt::kMceAdult: d.age = std::pair{15, 124}; d.age_category = "adult"; break;
     default: break;
   }
+  return d;
+}
+
+}  // namespace
+
+Icd10Index::DemographicsRef Icd10Index::demographics_ref(std::string_view code, Date dos) const noexcept {
+  return demographics_of(*impl_, code_key(code), dos);
+}
+
+Icd10Index::CodeProbe Icd10Index::probe(std::string_view code, Date dos, bool demographics) const noexcept {
+  const Impl& m = *impl_;
+  CodeProbe p;
+  char buf[8];
+  const int n = normalize_code(code, buf);
+  if (n == 0) return p;
+  const std::uint64_t key = pack_code(buf, n);
+  const int r = m.release_index(dos);
+  p.status = m.status_key(key, n, r);
+  p.notes.key = key;
+  p.notes.release = std::max(r, 0);
+  p.notes.node = m.notes_node(key, p.notes.release);
+  if (demographics && p.status == CodeStatus::Billable) p.demographics = demographics_of(m, key, dos);
+  return p;
+}
+
+DemographicEdits Icd10Index::demographics(std::string_view code, Date dos) const {
+  const DemographicsRef r = demographics_ref(code, dos);
+  DemographicEdits d;
+  d.sex = r.sex;
+  d.age = r.age;
+  d.age_category = std::string(r.age_category);
+  d.source = std::string(r.source);
+  d.beyond_list = r.beyond_list;
   return d;
 }
 

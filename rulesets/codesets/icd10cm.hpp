@@ -146,8 +146,34 @@ class Icd10Index {
   };
   [[nodiscard]] NotesRef notes_ref(std::string_view code, Date dos) const noexcept;
   [[nodiscard]] bool excludes1(const NotesRef& a, const NotesRef& b, CodeRef* why = nullptr) const;
+  // The same without allocating: where the matching note sits and its text, as views into the
+  // index.
+  struct NoteView {
+    std::string_view declared_at;  // "M43.0"
+    std::string_view note;
+  };
+  [[nodiscard]] bool excludes1(const NotesRef& a, const NotesRef& b, NoteView* why) const noexcept;
   [[nodiscard]] bool is_manifestation(std::string_view code, Date dos) const noexcept;
   [[nodiscard]] DemographicEdits demographics(std::string_view code, Date dos) const;
+  // The same without allocating (the rules' hot path): the strings view the index's own.
+  struct DemographicsRef {
+    DemographicEdits::Sex sex = DemographicEdits::Sex::Any;
+    std::optional<std::pair<int, int>> age;
+    std::string_view age_category;
+    std::string_view source;
+    bool beyond_list = false;
+  };
+  [[nodiscard]] DemographicsRef demographics_ref(std::string_view code, Date dos) const noexcept;
+
+  // What the rules' per-claim facts need about one code on one date, from one parse and one
+  // probe of the code: status(), notes_ref() and, when `demographics` is set and the code is
+  // billable, demographics_ref(). No allocation.
+  struct CodeProbe {
+    CodeStatus status = CodeStatus::Unknown;
+    NotesRef notes;
+    std::optional<DemographicsRef> demographics;
+  };
+  [[nodiscard]] CodeProbe probe(std::string_view code, Date dos, bool demographics) const noexcept;
   [[nodiscard]] PoaExemption poa_exemption(std::string_view code, Date dos) const;
 
   // The tabular chapter number (1..22) of the code, from the tabular XML that applies on dos;

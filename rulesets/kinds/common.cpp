@@ -1,6 +1,8 @@
 #include "rulesets/kinds/common.hpp"
+#include "rulesets/kinds/procedure_common.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace cg::rules {
 
@@ -62,6 +64,8 @@ void add_date(DxFacts& f, Date date, int line) {
 
 void compute_facts(const Claim& claim, const RuleEnv& env, ClaimFacts& out) noexcept {
   out.claim = &claim;
+  out.statuses = 0;
+  out.mce_age = out.mce_sex = out.beyond_newest = false;
   out.dx.clear();
   out.dx.resize(claim.diagnoses.size());
   for (const auto& line : claim.lines) {
@@ -90,15 +94,26 @@ void compute_facts(const Claim& claim, const RuleEnv& env, ClaimFacts& out) noex
               [](const DxDate& a, const DxDate& b) { return a.date < b.date; });
     const auto& d = claim.diagnoses[i];
     if (index == nullptr || !is_cm(d)) continue;
-    for (auto& x : f.dates) {
+    for (std::size_t k = 0; k < f.dates.size(); ++k) {
+      auto& x = f.dates[k];
+      out.beyond_newest = out.beyond_newest || index->beyond_newest(x.date);
       if (x.date < kIcd10CmCutover) continue;
-      x.status = index->status(d.code, x.date);
       x.checked = true;
-    }
-    if (want_mce && f.was_checked(0) && f.dates[0].status == codesets::CodeStatus::Billable) {
-      const auto e = index->demographics(d.code, f.dates[0].date);
+      if (k > 0) {
+        x.status = index->status(d.code, x.date);
+        out.statuses |= 1u << static_cast<unsigned>(x.status);
+        continue;
+      }
+      const auto p = index->probe(d.code, x.date, want_mce);
+      x.status = p.status;
+      out.statuses |= 1u << static_cast<unsigned>(x.status);
+      f.notes = p.notes;
+      if (!p.demographics) continue;
+      const auto& e = *p.demographics;
       f.mce_done = true;
       f.mce_sex = e.sex;
+      out.mce_sex = out.mce_sex || e.sex != codesets::DemographicEdits::Sex::Any;
+      out.mce_age = out.mce_age || e.age.has_value();
       f.mce_source = e.source;
       f.mce_newer_than_list = e.beyond_list;
       if (e.age) {
@@ -108,6 +123,21 @@ void compute_facts(const Claim& claim, const RuleEnv& env, ClaimFacts& out) noex
       }
     }
   }
+  out.lines.clear();
+  out.lines.resize(claim.lines.size());
+  const auto* codes = kinds::procedure_codes(env);
+  for (std::size_t i = 0; i < claim.lines.size(); ++i) {
+    const auto& l = claim.lines[i];
+    auto& x = out.lines[i];
+    x.date = line_date(claim, l);
+    x.system = procedure_system(l.procedure.system, l.procedure.code);
+    x.pcs = x.date && kinds::pcs_on_line(l, *x.date, env);
+    const auto catalog = kinds::line_catalog(l, env);
+    if (!catalog || !x.date || l.procedure.code.empty() || x.pcs) continue;
+    x.coded = true;
+    x.catalog = *catalog;
+    x.status = codes ? codes->status(*catalog, l.procedure.code, *x.date) : codesets::ProcedureStatus::NotLoaded;
+  }
 }
 
 const ClaimFacts& facts_for(const Claim& claim, const RuleEnv& env, ClaimFacts& scratch) noexcept {
@@ -116,18 +146,50 @@ const ClaimFacts& facts_for(const Claim& claim, const RuleEnv& env, ClaimFacts& 
   return scratch;
 }
 
+void append_dx_display(std::string& out, const Diagnosis& d) {
+  if (d.system == CodeSystem::Icd10Cm && !d.code.empty()) {
+    for (std::size_t i = 0; i < d.code.size(); ++i) {  // dotted()
+      if (i == 3 && d.code.find('.') == std::string::npos) out += '.';
+      out += d.code[i];
+    }
+    return;
+  }
+  out += d.code_as_sent.empty() ? d.code : d.code_as_sent;
+}
+
 std::string dx_display(const Diagnosis& d) {
-  if (d.system == CodeSystem::Icd10Cm && !d.code.empty()) return dotted(d.code);
-  return d.code_as_sent.empty() ? d.code : d.code_as_sent;
+  std::string out;
+  append_dx_display(out, d);
+  return out;
+}
+
+void append_dx_label(std::string& out, const Diagnosis& d) {
+  // A FHIR diagnosis whose sequence was not a positive integer has no position to name.
+  if (d.position > 0) {
+    out += "Diagnosis ";
+    char buf[16];
+    const int n = std::snprintf(buf, sizeof buf, "%d", d.position);
+    out.append(buf, static_cast<std::size_t>(n));
+  } else {
+    out += "The diagnosis at ";
+    if (d.src.fhirpath.empty())
+      out += "an invalid position";
+    else
+      out.append(std::string_view(d.src.fhirpath).substr(0, d.src.fhirpath.find(".diagnosisCodeableConcept")));
+  }
+  const std::size_t before = out.size();
+  out += " (";
+  append_dx_display(out, d);
+  if (out.size() == before + 2) {
+    out.resize(before);  // no code to show
+    return;
+  }
+  out += ')';
 }
 
 std::string dx_label(const Diagnosis& d) {
-  // A FHIR diagnosis whose sequence was not a positive integer has no position to name.
-  std::string out = d.position > 0 ? "Diagnosis " + std::to_string(d.position)
-                                   : "The diagnosis at " + (d.src.fhirpath.empty() ? std::string("an invalid position")
-                                                                                    : d.src.fhirpath.substr(0, d.src.fhirpath.find(".diagnosisCodeableConcept")));
-  const std::string code = dx_display(d);
-  if (!code.empty()) out += " (" + code + ')';
+  std::string out;
+  append_dx_label(out, d);
   return out;
 }
 

@@ -44,8 +44,9 @@ struct DxFacts {
   bool mce_has_age = false;
   std::int16_t mce_age_lo = 0;
   std::int16_t mce_age_hi = 0;
-  std::string mce_source;  // "MCE v37"
+  std::string_view mce_source;  // "MCE v37" (the index's own string)
   bool mce_newer_than_list = false;  // the date is past the newest MCE list's fiscal year
+  codesets::Icd10Index::NotesRef notes;  // the tabular notes on the first date (when checked)
 
   [[nodiscard]] bool dated() const noexcept { return !dates.empty(); }
   [[nodiscard]] Date first_date() const noexcept { return dates.empty() ? Date{} : dates[0].date; }
@@ -60,12 +61,32 @@ struct DxFacts {
   }
 };
 
-struct ClaimFacts {
-  const Claim* claim = nullptr;
-  boost::container::small_vector<DxFacts, 16> dx;  // parallel to claim.diagnoses
+// A service line's procedure code, classified once for the line-code rules.
+struct LineFacts {
+  std::optional<Date> date;                             // line_date()
+  ProcedureSystem system = ProcedureSystem::None;       // procedure_system(system, code)
+  bool pcs = false;  // dated, and an ICD-10-PCS code where only HCPCS/CPT belongs (pcs_on_line)
+  // A HCPCS (or loaded CPT) code with a date that is not ICD-10-PCS: its status in `catalog`.
+  bool coded = false;
+  codesets::ProcedureCatalog catalog = codesets::ProcedureCatalog::Hcpcs;
+  codesets::ProcedureStatus status = codesets::ProcedureStatus::NotLoaded;
 };
 
-// Fills `out` for `claim` (one status() probe per diagnosis and distinct date).
+struct ClaimFacts {
+  const Claim* claim = nullptr;
+  boost::container::small_vector<DxFacts, 16> dx;     // parallel to claim.diagnoses
+  boost::container::small_vector<LineFacts, 8> lines;  // parallel to claim.lines
+  // Summaries that let most rules return at once on a clean claim.
+  std::uint32_t statuses = 0;  // bit 1 << CodeStatus of every checked date
+  bool mce_age = false;        // some diagnosis has an MCE age edit
+  bool mce_sex = false;        // some diagnosis has an MCE sex edit
+  bool beyond_newest = false;  // some ICD-10-CM diagnosis date is past the newest loaded release
+  [[nodiscard]] bool any_status(codesets::CodeStatus s) const noexcept {
+    return (statuses >> static_cast<unsigned>(s)) & 1u;
+  }
+};
+
+// Fills `out` for `claim` (one status() probe per diagnosis and distinct date, one per line code).
 void compute_facts(const Claim& claim, const RuleEnv& env, ClaimFacts& out) noexcept;
 // The facts RuleSet::evaluate computed for this claim, else computes them into `scratch`.
 [[nodiscard]] const ClaimFacts& facts_for(const Claim& claim, const RuleEnv& env,
@@ -87,8 +108,10 @@ void compute_facts(const Claim& claim, const RuleEnv& env, ClaimFacts& out) noex
 
 // "Diagnosis 2 (M54.5)": position and the code with its dot (as sent when not ICD-10-CM).
 [[nodiscard]] std::string dx_label(const Diagnosis& d);
+void append_dx_label(std::string& out, const Diagnosis& d);
 // The code as shown to people: dotted for ICD-10-CM, else as sent.
 [[nodiscard]] std::string dx_display(const Diagnosis& d);
+void append_dx_display(std::string& out, const Diagnosis& d);
 // "Line 2 (99213)" or "Line 2".
 [[nodiscard]] std::string line_label(const ServiceLine& l);
 // The element that carries pointers: SV107 (837P), SV311 (837D), diagnosisSequence (FHIR).
@@ -99,6 +122,7 @@ void compute_facts(const Claim& claim, const RuleEnv& env, ClaimFacts& out) noex
 template <class F>
 void for_each_status(const Claim& claim, const ClaimFacts& facts, codesets::CodeStatus status,
                      F&& f) {
+  if (!facts.any_status(status)) return;
   for (std::size_t i = 0; i < claim.diagnoses.size(); ++i) {
     const DxFacts& x = facts.dx[i];
     for (std::size_t k = 0; k < x.dates.size(); ++k) {

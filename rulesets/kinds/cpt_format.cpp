@@ -14,15 +14,17 @@
 namespace cg::rules::kinds {
 
 void check_cpt_format(const Claim& claim, const RuleEnv& env, const BuiltinRule& rule, Findings& out) noexcept {
-  for (const auto& l : claim.lines) {
+  ClaimFacts scratch;
+  const ClaimFacts& facts = facts_for(claim, env, scratch);
+  for (std::size_t i = 0; i < claim.lines.size(); ++i) {
+    const auto& l = claim.lines[i];
     const std::string& c = l.procedure.code;
-    if (c.empty() || procedure_system(l.procedure.system, c) != ProcedureSystem::Cpt) continue;
+    if (c.empty() || facts.lines[i].system != ProcedureSystem::Cpt) continue;
     const auto digit = [](char ch) { return ch >= '0' && ch <= '9'; };
     const bool shaped = c.size() == 5 && digit(c[0]) && digit(c[1]) && digit(c[2]) && digit(c[3]) &&
                         (digit(c[4]) || c[4] == 'F' || c[4] == 'T' || c[4] == 'U');
     if (shaped) continue;
-    const auto date = line_date(claim, l);
-    if (date && pcs_on_line(l, *date, env)) continue;  // icd10pcs.on-service-line says it
+    if (facts.lines[i].pcs) continue;  // icd10pcs.on-service-line says it
     add_finding(out, rule.id, rule.severity,
                 line_label(l) + ": '" + c +
                     "' is not a CPT code: CPT codes are five digits, or four digits and F, T or U.",

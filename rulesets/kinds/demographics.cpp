@@ -17,8 +17,8 @@ std::string age_category(const codesets::Icd10Index* index, const Diagnosis& d, 
 
 std::string edit_source(const DxFacts& f) {
   if (f.mce_source.empty()) return {};
-  if (!f.mce_newer_than_list) return " (" + f.mce_source + ')';
-  return " (" + f.mce_source + ", the newest Medicare Code Editor list bundled; no list for " +
+  if (!f.mce_newer_than_list) return " (" + std::string(f.mce_source) + ')';
+  return " (" + std::string(f.mce_source) + ", the newest Medicare Code Editor list bundled; no list for " +
          f.first_date().iso() + " is loaded)";
 }
 

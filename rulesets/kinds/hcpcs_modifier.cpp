@@ -16,14 +16,21 @@ namespace cg::rules::kinds {
 void check_hcpcs_modifier(const Claim& claim, const RuleEnv& env, const BuiltinRule& rule, Findings& out) noexcept {
   const auto* codes = procedure_codes(env);
   if (!codes || !codes->loaded(codesets::ProcedureCatalog::HcpcsModifier)) return;
-  for (const auto& l : claim.lines) {
-    const auto sys = procedure_system(l.procedure.system, l.procedure.code);
+  ClaimFacts scratch;
+  const ClaimFacts& facts = facts_for(claim, env, scratch);
+  for (std::size_t i = 0; i < claim.lines.size(); ++i) {
+    const auto& l = claim.lines[i];
+    const auto sys = facts.lines[i].system;
     if (sys != ProcedureSystem::Hcpcs && sys != ProcedureSystem::Cpt) continue;
-    const auto date = line_date(claim, l);
+    const auto& date = facts.lines[i].date;
     if (!date) continue;
     for (std::size_t k = 0; k < l.procedure.modifiers.size(); ++k) {
       const std::string& m = l.procedure.modifiers[k];
       if (std::all_of(m.begin(), m.end(), [](char c) { return c >= '0' && c <= '9'; })) continue;
+      const auto status = codes->status(codesets::ProcedureCatalog::HcpcsModifier, m, *date);
+      if (status != codesets::ProcedureStatus::Unknown && status != codesets::ProcedureStatus::Deleted &&
+          status != codesets::ProcedureStatus::NotYetEffective)
+        continue;  // valid: no explanation to build
       const auto ex = codes->lookup(codesets::ProcedureCatalog::HcpcsModifier, m, *date);
       std::string why;
       switch (ex.status) {

@@ -17,6 +17,7 @@ void check_icd10cm_age_conflict(const Claim& claim, const RuleEnv& env, const Bu
   if (!claim.birth_date) return;
   ClaimFacts scratch;
   const ClaimFacts& facts = facts_for(claim, env, scratch);
+  if (!facts.mce_age) return;  // no diagnosis has such an edit
   for (std::size_t i = 0; i < claim.diagnoses.size(); ++i) {
     const auto& d = claim.diagnoses[i];
     const auto& f = facts.dx[i];

@@ -27,6 +27,7 @@ void check_icd10cm_code_set_not_loaded(const Claim& claim, const RuleEnv& env,
   }
   ClaimFacts scratch;
   const ClaimFacts& facts = facts_for(claim, env, scratch);
+  if (!facts.beyond_newest) return;
   for (std::size_t i = 0; i < claim.diagnoses.size(); ++i) {
     const auto& d = claim.diagnoses[i];
     if (!is_cm(d)) continue;

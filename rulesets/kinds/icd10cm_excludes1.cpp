@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 
 namespace cg::rules::kinds {
 
@@ -28,38 +29,53 @@ void check_icd10cm_excludes1(const Claim& claim, const RuleEnv& env, const Built
   // Pairwise: bounded so a claim with hundreds of diagnoses cannot cost quadratic time.
   constexpr std::size_t kMaxDx = 48;
   const std::size_t n = std::min(claim.diagnoses.size(), kMaxDx);
-  const auto usable = [&](std::size_t i) {
+  // Each code's notes are resolved once on its own date; a pair is compared on the later
+  // diagnosis's date (re-resolved only when the two dates fall in different releases).
+  std::array<codesets::Icd10Index::NotesRef, kMaxDx> refs;
+  std::array<bool, kMaxDx> usable;
+  std::size_t usable_count = 0;
+  for (std::size_t i = 0; i < n; ++i) {
     const auto& x = facts.dx[i];
     // The admitting diagnosis (ABJ) and the patient's reason for visit (APR) describe the
     // situation at admission, not the conditions coded for the stay: no Excludes1 with them.
     const DxRole role = claim.diagnoses[i].role;
-    if (role == DxRole::Admitting || role == DxRole::ReasonForVisit) return false;
-    return is_cm(claim.diagnoses[i]) && x.first_status() &&
-           *x.first_status() != codesets::CodeStatus::Unknown;
-  };
-  // Each code's notes are resolved once on its own date; a pair is compared on the later
-  // diagnosis's date (re-resolved only when the two dates fall in different releases).
-  std::array<codesets::Icd10Index::NotesRef, kMaxDx> refs;
-  for (std::size_t i = 0; i < n; ++i)
-    if (usable(i)) refs[i] = index->notes_ref(claim.diagnoses[i].code, facts.dx[i].first_date());
+    usable[i] = role != DxRole::Admitting && role != DxRole::ReasonForVisit && is_cm(claim.diagnoses[i]) &&
+                x.first_status() && *x.first_status() != codesets::CodeStatus::Unknown;
+    if (!usable[i]) continue;
+    ++usable_count;
+    refs[i] = x.notes;
+  }
+  if (usable_count < 2) return;
   for (std::size_t j = 1; j < n; ++j) {
-    if (!usable(j)) continue;
+    if (!usable[j]) continue;
     const auto& b = claim.diagnoses[j];
     for (std::size_t i = 0; i < j; ++i) {
-      if (!usable(i)) continue;
+      if (!usable[i]) continue;
       const auto& a = claim.diagnoses[i];
       if (a.code == b.code) continue;  // dx.duplicate-code
       const auto ref_a = refs[i].release == refs[j].release
                              ? refs[i]
                              : index->notes_ref(a.code, facts.dx[j].first_date());
-      if (!index->excludes1(ref_a, refs[j], nullptr)) continue;
-      codesets::CodeRef why;
-      (void)index->excludes1(ref_a, refs[j], &why);
-      std::string msg = dx_label(b) + " and diagnosis " + std::to_string(a.position) + " (" +
-                        dx_display(a) + ") may not be reported together";
+      codesets::Icd10Index::NoteView why;
+      if (!index->excludes1(ref_a, refs[j], &why)) continue;
+      // One allocation: the message is written into its final buffer.
+      std::string msg;
+      msg.reserve(160 + why.declared_at.size() + why.note.size());
+      append_dx_label(msg, b);
+      msg += " and diagnosis ";
+      char num[16];
+      msg.append(num, static_cast<std::size_t>(std::snprintf(num, sizeof num, "%d", a.position)));
+      msg += " (";
+      append_dx_display(msg, a);
+      msg += ") may not be reported together";
       if (!why.declared_at.empty()) {
-        msg += " (Excludes1 note at " + why.declared_at;
-        if (!why.note.empty()) msg += ": \"" + why.note + '"';
+        msg += " (Excludes1 note at ";
+        msg += why.declared_at;
+        if (!why.note.empty()) {
+          msg += ": \"";
+          msg += why.note;
+          msg += '"';
+        }
         msg += ')';
       } else {
         msg += " (Excludes1)";

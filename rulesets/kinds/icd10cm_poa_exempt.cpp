@@ -13,13 +13,17 @@
 #include "rulesets/kinds/builtin.hpp"
 #include "rulesets/kinds/icd10cm_poa.hpp"
 
+#include <algorithm>
+
 namespace cg::rules::kinds {
 
 void check_icd10cm_poa_exempt(const Claim& claim, const RuleEnv& env, const BuiltinRule& rule,
                               Findings& out) noexcept {
+  const auto sent = [](const Diagnosis& d) { return d.poa == 'Y' || d.poa == 'N' || d.poa == 'U' || d.poa == 'W'; };
+  if (std::none_of(claim.diagnoses.begin(), claim.diagnoses.end(), sent)) return;  // most claims: no lookups
   for_each_poa_dx(claim, env, [&](const Diagnosis& d, const DxFacts& f, const codesets::PoaExemption& p, Date date) {
     // No indicator is right; any value other than Y/N/U/W is the reader's x12.element error.
-    if (!p.exempt || (d.poa != 'Y' && d.poa != 'N' && d.poa != 'U' && d.poa != 'W')) return;
+    if (!p.exempt || !sent(d)) return;
     add_finding(out, rule.id, rule.severity,
                 dx_label(d) + " is exempt from present-on-admission reporting on " + date.iso() + poa_list_text(p) +
                     ", but the POA indicator '" + std::string(1, d.poa) + "' was sent; leave it empty for an " +

@@ -33,11 +33,12 @@ void check_icd10cm_qualifier_mismatch(const Claim& claim, const RuleEnv& env,
     };
     // Advice names the code system in force on the diagnosis's (first) date.
     const bool icd9_era = f.dated() && f.first_date() < kIcd10CmCutover;
-    const std::string advice =
-        icd9_era ? std::string("send the ICD-9-CM code, in force on ") + f.first_date().iso() +
+    const auto advice = [&] {
+      return icd9_era ? std::string("send the ICD-9-CM code, in force on ") + f.first_date().iso() +
                        (x12 ? " (qualifier BK/BF)." : " (system http://hl7.org/fhir/sid/icd-9-cm).")
                  : std::string("send the ICD-10-CM code") +
                        (x12 ? " with qualifier ABK/ABF." : " (system http://hl7.org/fhir/sid/icd-10-cm).");
+    };
     // 837I HI*ABN (external cause of injury) carries only V00-Y99 (chapter 20).
     if (d.system == CodeSystem::Icd10Cm && d.role == DxRole::ExternalCause &&
         !(d.code[0] >= 'V' && d.code[0] <= 'Y')) {
@@ -77,7 +78,7 @@ void check_icd10cm_qualifier_mismatch(const Claim& claim, const RuleEnv& env,
       case CodeSystem::Icd10Who:
         add_finding(out, rule.id, Severity::Warn,
                     dx_label(d) + " is coded in WHO ICD-10" + sent_as() +
-                        ", not ICD-10-CM, so it was not checked against the US code set; " + advice,
+                        ", not ICD-10-CM, so it was not checked against the US code set; " + advice(),
                     d.src, d.code_as_sent, f.first_line(), d.position);
         break;
       case CodeSystem::Other:
@@ -85,7 +86,7 @@ void check_icd10cm_qualifier_mismatch(const Claim& claim, const RuleEnv& env,
         add_finding(out, rule.id, Severity::Warn,
                     dx_label(d) + " is not coded in ICD-10-CM" +
                         (d.system_as_sent.empty() ? std::string(" (no code system given)") : sent_as()) +
-                        ", so it was not checked; " + advice,
+                        ", so it was not checked; " + advice(),
                     d.src, d.code_as_sent, f.first_line(), d.position);
         break;
     }

@@ -15,6 +15,7 @@ void check_icd10cm_sex_conflict(const Claim& claim, const RuleEnv& env, const Bu
   if (claim.sex != 'M' && claim.sex != 'F') return;
   ClaimFacts scratch;
   const ClaimFacts& facts = facts_for(claim, env, scratch);
+  if (!facts.mce_sex) return;  // no diagnosis has such an edit
   using Sex = codesets::DemographicEdits::Sex;
   for (std::size_t i = 0; i < claim.diagnoses.size(); ++i) {
     const auto& d = claim.diagnoses[i];

@@ -14,9 +14,11 @@ namespace cg::rules::kinds {
 void check_icd10pcs_on_service_line(const Claim& claim, const RuleEnv& env, const BuiltinRule& rule,
                                     Findings& out) noexcept {
   const bool x12 = claim.format != Format::Fhir;
-  for (const auto& l : claim.lines) {
-    const auto date = line_date(claim, l);
-    if (l.procedure.code.empty() || !date || !pcs_on_line(l, *date, env)) continue;
+  ClaimFacts scratch;
+  const ClaimFacts& facts = facts_for(claim, env, scratch);
+  for (std::size_t i = 0; i < claim.lines.size(); ++i) {
+    const auto& l = claim.lines[i];
+    if (l.procedure.code.empty() || !facts.lines[i].pcs) continue;
     add_finding(out, rule.id, rule.severity,
                 std::string(x12 ? "(IK403 7) " : "") + line_label(l) +
                     " carries an ICD-10-PCS code where only a HCPCS or CPT code belongs; " +

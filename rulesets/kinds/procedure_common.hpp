@@ -45,19 +45,18 @@ void for_each_pcs(const Claim& claim, const RuleEnv& env, Fn&& fn) {
 [[nodiscard]] bool pcs_on_line(const ServiceLine& l, Date date, const RuleEnv& env);
 
 // Calls fn(line, catalog, date, status) for each service line with a HCPCS / CPT code to check.
+// Calls fn(line, catalog, date, status) for each line with a HCPCS (or loaded CPT) code and a
+// date that is not an ICD-10-PCS code (LineFacts::coded).
 template <class Fn>
 void for_each_line_code(const Claim& claim, const RuleEnv& env, Fn&& fn) {
-  const auto* codes = procedure_codes(env);
-  for (const auto& l : claim.lines) {
-    const auto catalog = line_catalog(l, env);
-    const auto date = line_date(claim, l);
-    if (!catalog || !date || l.procedure.code.empty() || pcs_on_line(l, *date, env)) continue;
-    const auto status = codes ? codes->status(*catalog, l.procedure.code, *date) : codesets::ProcedureStatus::NotLoaded;
-    fn(l, *catalog, *date, status);
+  ClaimFacts scratch;
+  const ClaimFacts& facts = facts_for(claim, env, scratch);
+  for (std::size_t i = 0; i < claim.lines.size(); ++i) {
+    const LineFacts& x = facts.lines[i];
+    if (x.coded) fn(claim.lines[i], x.catalog, *x.date, x.status);
   }
 }
 
-// "CPT" / "HCPCS Level II" for messages.
 [[nodiscard]] std::string_view catalog_name(codesets::ProcedureCatalog c);
 
 }  // namespace cg::rules::kinds

@@ -9,6 +9,7 @@
 #include "rulesets/core/packs.hpp"
 #include "rulesets/core/rule.hpp"
 #include "rulesets/kinds/common.hpp"
+#include "tests/support/count_allocations.hpp"  // counts heap allocations: clean claims make none
 
 #include <algorithm>
 #include <chrono>
@@ -21,16 +22,6 @@
 #include <vector>
 
 using namespace cg::rules;
-
-// Counts heap allocations, to show that a clean claim is evaluated without any.
-static std::size_t g_allocations = 0;
-void* operator new(std::size_t n) {
-  ++g_allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -173,11 +164,11 @@ int main(int argc, char** argv) {
   std::printf("\n");
   std::size_t clean = 0, clean_allocs = 0;
   for (const auto& c : claims) {
-    const std::size_t before = g_allocations;
+    const std::size_t before = cg::test::allocation_count();
     const auto v = builtins->evaluate(c, env);
     if (!v.findings.empty()) continue;
     ++clean;
-    clean_allocs += g_allocations - before;
+    clean_allocs += cg::test::allocation_count() - before;
   }
   std::printf("heap allocations while evaluating the %zu claims without findings: %zu\n\n", clean,
               clean_allocs);

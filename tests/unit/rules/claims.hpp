@@ -6,6 +6,8 @@
 #include "rulesets/core/claim.hpp"
 #include "rulesets/core/rule.hpp"
 
+#include <boost/test/unit_test.hpp>
+
 #include <algorithm>
 #include <initializer_list>
 #include <memory>
@@ -134,6 +136,15 @@ inline std::shared_ptr<const codesets::Icd10Index> shared_index() {
   }();
   return index;
 }
+
+// A Boost.Test precondition: the suite runs only when the build compiled the index.
+struct IndexLoaded {
+  boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {
+    boost::test_tools::assertion_result r(shared_index() != nullptr);
+    if (!r) r.message() << "no ICD-10-CM index at " CG_BINARY_DIR "/icd10cm.cgx";
+    return r;
+  }
+};
 
 inline RuleEnv env_with_index(const char* today = "2026-01-15") {
   RuleEnv env;

@@ -7,18 +7,6 @@
 using namespace cg::rules;
 using namespace cg::rules::test;
 
-namespace {
-
-struct IndexLoaded {
-  boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {
-    boost::test_tools::assertion_result r(shared_index() != nullptr);
-    if (!r) r.message() << "no ICD-10-CM index at " CG_BINARY_DIR "/icd10cm.cgx";
-    return r;
-  }
-};
-
-}  // namespace
-
 BOOST_AUTO_TEST_SUITE(rules_codeset, *boost::unit_test::precondition(IndexLoaded()))
 
 BOOST_AUTO_TEST_CASE(seed_m545_header_from_fy2022) {
