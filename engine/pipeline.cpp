@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <span>
+#include <type_traits>
 
 #include "engine/report.hpp"
 #include "transforms/fhir_answers.hpp"
@@ -39,24 +41,40 @@ transforms::ClaimEvaluator evaluator(const Pipeline& p, const std::string& sende
   };
 }
 
+// A Claim is moved, never copied, from the reader to the report and the answers: vectors of
+// outcomes relocate by moving. A move still walks a few hundred strings, so each stage below
+// moves a claim at most once (into the hold) and hands held claims over a set at a time.
+static_assert(std::is_nothrow_move_constructible_v<transforms::ClaimOutcome>);
+static_assert(std::is_nothrow_move_assignable_v<transforms::ClaimOutcome>);
+
+// The outcomes of one X12 transaction set, in input order; the receiver may take them (swap or
+// move them out): the hold clears the vector after the call and keeps its capacity.
+using SetCallback = std::function<void(std::vector<transforms::ClaimOutcome>&)>;
+
 // Claims of the open X12 transaction set are held until the next set starts (or the input ends),
 // so that a transaction-level error (SE count, control numbers) reaches them too; FHIR claims
-// pass straight through.
+// pass straight through. Released one by one, or a set at a time with a SetCallback.
 class TransactionHold {
  public:
-  explicit TransactionHold(OutcomeCallback release) : release_(std::move(release)) {}
+  explicit TransactionHold(OutcomeCallback release, SetCallback release_set = {})
+      : release_(std::move(release)), release_set_(std::move(release_set)) {}
 
   void claim(transforms::ClaimOutcome&& o) {
     if (o.claim.format == rules::Format::Fhir) {
       release_(std::move(o));
       return;
     }
-    // By the set's ordinal in the input: control numbers may repeat (IK502 23).
-    if (o.claim.x12.set_index != open_) {
-      flush();
-      open_ = o.claim.x12.set_index;
-    }
+    open(o.claim);
     held_.push_back(std::move(o));
+  }
+  // The same, building the outcome in place (one move of the claim instead of two).
+  void claim(rules::Claim&& c, rules::Verdict&& v) {
+    if (c.format == rules::Format::Fhir) {
+      release_(transforms::ClaimOutcome{std::move(c), std::move(v)});
+      return;
+    }
+    open(c);
+    held_.emplace_back(std::move(c), std::move(v));
   }
 
   void syntax(const x12::SyntaxError& e) {
@@ -80,14 +98,28 @@ class TransactionHold {
   }
 
   void flush() {
-    for (auto& o : held_) release_(std::move(o));
+    if (held_.empty()) return;
+    if (release_set_) {
+      release_set_(held_);
+    } else {
+      for (auto& o : held_) release_(std::move(o));
+    }
     held_.clear();
   }
 
   [[nodiscard]] std::size_t held() const { return held_.size(); }
 
  private:
+  // By the set's ordinal in the input: control numbers may repeat (IK502 23).
+  void open(const rules::Claim& c) {
+    if (c.x12.set_index != open_) {
+      flush();
+      open_ = c.x12.set_index;
+    }
+  }
+
   OutcomeCallback release_;
+  SetCallback release_set_;
   std::vector<transforms::ClaimOutcome> held_;
   std::uint32_t open_ = 0;
   x12::SyntaxError last_;
@@ -280,15 +312,23 @@ class X12SessionImpl final : public X12Session {
     return a.x12.set_index == b.x12.set_index;  // control numbers may repeat (IK502 23)
   }
 
-  // A claim's final outcome. Streaming: the claims of one set are kept until the next set
-  // starts, then reported and answered, and let go.
-  void released(transforms::ClaimOutcome&& o) {
+  // The final outcomes of one transaction set (the hold releases a set at a time). Streaming:
+  // they are kept until the next set starts, then reported and answered, and let go.
+  void released(std::vector<transforms::ClaimOutcome>& set) {
     if (!outputs_) {
-      outcomes_.push_back(std::move(o));
+      append(outcomes_, set);
       return;
     }
-    if (!set_.empty() && !same_set(set_.front().claim, o.claim)) answer_set();
-    set_.push_back(std::move(o));
+    if (!set_.empty() && !same_set(set_.front().claim, set.front().claim)) answer_set();
+    append(set_, set);
+  }
+
+  static void append(std::vector<transforms::ClaimOutcome>& to, std::vector<transforms::ClaimOutcome>& from) {
+    if (to.empty()) {
+      to.swap(from);  // no claim moves; `from` gets to's capacity back
+      return;
+    }
+    to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
   }
 
   void answer_set() {
@@ -322,7 +362,8 @@ class X12SessionImpl final : public X12Session {
   std::unique_ptr<SetAnswers> streamed_;
   Counts counts_;
   std::size_t streamed_errors_ = 0;
-  TransactionHold hold_{[this](transforms::ClaimOutcome&& o) { released(std::move(o)); }};
+  TransactionHold hold_{[](transforms::ClaimOutcome&&) {},  // FHIR never reaches an X12 session
+                        [this](std::vector<transforms::ClaimOutcome>& set) { released(set); }};
   transforms::ParallelX12Reader reader_;
 };
 
@@ -338,7 +379,7 @@ class ValidationStreamImpl final : public ValidationStream {
             source, transforms::InputLimits{},
             [this](rules::Claim&& c, rules::Findings&& prior) {
               rules::Verdict v = evaluate_(c, std::move(prior));
-              hold_.claim(transforms::ClaimOutcome{std::move(c), std::move(v)});
+              hold_.claim(std::move(c), std::move(v));
             },
             [this](rules::Finding&& f) {
               if (!hold_.attach(f)) on_error_(std::move(f));
@@ -439,7 +480,7 @@ FhirResult Pipeline::process_fhir(std::string_view body, FhirOperation op, std::
       [&](rules::Claim&& c, rules::Findings&& prior) {
         rules::Verdict v = judge(c, sender, env, std::move(prior));
         entry_item.push_back(static_cast<int>(items.size()));
-        items.push_back(Item{std::move(c), std::move(v)});
+        items.emplace_back(std::move(c), std::move(v));
       },
       [&](rules::Finding&& f) {
         entry_item.push_back(-1);
