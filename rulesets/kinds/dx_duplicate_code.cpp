@@ -10,6 +10,8 @@
 #include "rulesets/kinds/builtin.hpp"
 #include "rulesets/kinds/common.hpp"
 
+#include <cstdio>
+
 namespace cg::rules::kinds {
 
 void check_dx_duplicate_code(const Claim& claim, const RuleEnv&, const BuiltinRule& rule,
@@ -23,11 +25,17 @@ void check_dx_duplicate_code(const Claim& claim, const RuleEnv&, const BuiltinRu
     for (std::size_t j = 0; j < i; ++j) {
       if (separate_field(ds[j])) continue;
       if (ds[j].code != ds[i].code || ds[j].system != ds[i].system) continue;
-      add_finding(out, rule.id, rule.severity,
-                  dx_label(ds[i]) + " repeats diagnosis " + std::to_string(ds[j].position) +
-                      "; remove the repeat and point lines at diagnosis " +
-                      std::to_string(ds[j].position) + '.',
-                  ds[i].src, ds[i].code_as_sent, 0, ds[i].position);
+      std::string msg;  // one allocation: written into its final buffer
+      msg.reserve(128);
+      append_dx_label(msg, ds[i]);
+      char n[16];
+      const std::string_view position(n, static_cast<std::size_t>(std::snprintf(n, sizeof n, "%d", ds[j].position)));
+      msg += " repeats diagnosis ";
+      msg += position;
+      msg += "; remove the repeat and point lines at diagnosis ";
+      msg += position;
+      msg += '.';
+      add_finding(out, rule.id, rule.severity, std::move(msg), ds[i].src, ds[i].code_as_sent, 0, ds[i].position);
       break;
     }
   }

@@ -17,10 +17,11 @@ void check_dx_unreferenced(const Claim& claim, const RuleEnv& env, const Builtin
   for (std::size_t i = 0; i < claim.diagnoses.size(); ++i) {
     if (facts.dx[i].pointed) continue;
     const auto& d = claim.diagnoses[i];
-    add_finding(out, rule.id, rule.severity,
-                dx_label(d) + " is not pointed to by any service line; point the line it "
-                "supports at it, or remove it.",
-                d.src, d.code_as_sent, 0, d.position);
+    std::string msg;  // one allocation: written into its final buffer
+    msg.reserve(120);
+    append_dx_label(msg, d);
+    msg += " is not pointed to by any service line; point the line it supports at it, or remove it.";
+    add_finding(out, rule.id, rule.severity, std::move(msg), d.src, d.code_as_sent, 0, d.position);
   }
 }
 

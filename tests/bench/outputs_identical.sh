@@ -8,8 +8,8 @@
 #   FHIR: outcomes.ndjson, accepted.ndjson),
 #   ack (the 999 and 277CA of the whole-body path), per X12 input.
 # Time stamps are pinned (--today, --control-start; TZ=UTC) except where an output embeds the
-# clock (X12 ISA09/ISA10, GS04/GS05, BHT04/05, FHIR dateTimes): those are masked before the
-# comparison. Prints one line per difference; exit 0 when everything is identical.
+# clock (X12 ISA09/ISA10, GS04/GS05, BHT04/05, FHIR dateTimes) or is unique per run (the
+# 32-hex-digit run id of generated FHIR ids, engine/ids): those are masked before the comparison. Prints one line per difference; exit 0 when everything is identical.
 #
 #   tests/bench/outputs_identical.sh BEFORE_EXE AFTER_EXE [CODE_SET] [CLAIMS=20000]
 set -u
@@ -39,7 +39,8 @@ mask() {
   sed -E -e 's/(ISA(.[^~]*){8}.)[0-9]{6}.[0-9]{4}/\1DATE*TIME/g' \
     -e 's/(GS(.[^~]*){3}.)[0-9]{8}.[0-9]{4,8}/\1DATE*TIME/g' \
     -e 's/(BHT(.[^~]*){3}.)[0-9]{8}.[0-9]{4,8}/\1DATE*TIME/g' \
-    -e 's/"(created|lastUpdated|timestamp|date)":"[0-9T:.+Z-]*"/"\1":"NOW"/g' "$1"
+    -e 's/"(created|lastUpdated|timestamp|date)":"[0-9T:.+Z-]*"/"\1":"NOW"/g' \
+    -e 's/[0-9a-f]{32}-([0-9])/RUN-\1/g' "$1"
 }
 
 fail=0

@@ -80,4 +80,22 @@ BOOST_AUTO_TEST_CASE(a_finding_allocates_only_itself) {
   BOOST_TEST(n == 1 + finding_allocations(v.findings[0]));  // + the findings array
 }
 
+BOOST_AUTO_TEST_CASE(findings_of_the_common_rules_allocate_only_themselves) {
+  const auto env = env_with_index();
+  const auto rules = RuleSet::builtins();
+  // dx.unreferenced (diagnosis 4 unpointed) and dx.duplicate-code (diagnosis 3 repeats 1): the
+  // findings most generated batches carry, on one claim.
+  auto c = make_837p({"M5416", "G8929", "M5416", "E785"}, {{"99213", {"1", "2"}}, {"97110", {"1", "3"}}});
+  c.birth_date = d("1961-06-15");
+  c.sex = 'F';
+  Verdict v;
+  (void)allocations(*rules, c, env, &v);
+  BOOST_REQUIRE(v.findings.size() == 2u);
+  BOOST_TEST(v.findings[0].rule == "dx.unreferenced");
+  BOOST_TEST(v.findings[1].rule == "dx.duplicate-code");
+  const std::size_t n = allocations(*rules, c, env);
+  // + the findings array, which grows once (capacity 1, then 2)
+  BOOST_TEST(n == 2 + finding_allocations(v.findings[0]) + finding_allocations(v.findings[1]));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
