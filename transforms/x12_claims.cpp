@@ -48,9 +48,9 @@ std::optional<double> parse_units(std::string_view v) {
 // D8 "20240115" or RD8 "20240115-20240117".
 void parse_dates(std::string_view qual, std::string_view v, std::optional<rules::Date>& from,
                  std::optional<rules::Date>& to) {
-  if (qual == "D8") {
+  if (x12::eq(qual, "D8")) {
     from = to = rules::parse_d8(v);
-  } else if (qual == "RD8" && v.size() == 17 && v[8] == '-') {
+  } else if (x12::eq(qual, "RD8") && v.size() == 17 && v[8] == '-') {
     from = rules::parse_d8(v.substr(0, 8));
     to = rules::parse_d8(v.substr(9));
   }
@@ -67,6 +67,10 @@ rules::DxRole role_of(x12::DxKind k) {
 }
 
 }  // namespace
+
+// Assigned to reset a party: copies empty strings into the existing ones (no temporary Party
+// constructed, moved and destroyed per HL).
+const rules::Party kNoParty{};
 
 rules::Finding to_finding(const x12::SyntaxError& e) {
   Finding f;
@@ -170,7 +174,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
       party_ = nullptr;
       if (b.hl_level == 20) {
         billing_npi_.clear();
-        billing_ = rules::Party{};
+        billing_ = kNoParty;
         unmapped_provider_.clear();
         billing_zip_.reset();
         ctx_.billing_name.clear();
@@ -186,7 +190,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
         patient_level_ = true;
         pat_birth_.reset();
         pat_sex_ = 0;
-        patient_ = rules::Party{};
+        patient_ = kNoParty;
         pat01_.clear();
         unmapped_patient_.clear();
         begin_block(ctx_.raw_patient, ctx_.patient_hl, s);
@@ -242,7 +246,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
   }
 
   static void name_party(rules::Party& p, const x12::Segment& s) {
-    p.person = s.el(2) == "1";
+    p.person = x12::eq(s.el(2), "1");
     p.last_or_org = std::string(s.el(3));
     p.first = std::string(s.el(4));
     p.middle = std::string(s.el(5));
@@ -264,12 +268,12 @@ class X12ClaimReader::Builder final : public x12::Handler {
       p.state = std::string(s.el(2));
       p.zip = std::string(s.el(3));
       p.country = std::string(s.el(4));
-    } else if (s.code == x12::seg_code("REF") && (s.el(1) == "EI" || s.el(1) == "SY") && p.tax_id.empty()) {
+    } else if (s.code == x12::seg_code("REF") && (x12::eq(s.el(1), "EI") || x12::eq(s.el(1), "SY")) && p.tax_id.empty()) {
       p.tax_qualifier = std::string(s.el(1));
       p.tax_id = std::string(s.el(2));
-    } else if (s.code == x12::seg_code("PRV") && s.el(2) == "PXC") {
+    } else if (s.code == x12::seg_code("PRV") && x12::eq(s.el(2), "PXC")) {
       p.taxonomy = std::string(s.el(3));
-    } else if (s.code == x12::seg_code("DMG") && s.el(1) == "D8") {
+    } else if (s.code == x12::seg_code("DMG") && x12::eq(s.el(1), "D8")) {
       p.birth_date = rules::parse_d8(s.el(2));
       p.sex = s.el(3).size() == 1 ? s.el(3)[0] : 0;
     } else {
@@ -285,34 +289,34 @@ class X12ClaimReader::Builder final : public x12::Handler {
       created_ = rules::parse_d8(s.el(4));
       return true;
     }
-    if (b.loop == "1000A" || b.loop == "1000B") {
+    if (x12::eq(b.loop, "1000A") || x12::eq(b.loop, "1000B")) {
       if (s.code == x12::seg_code("NM1")) {
-        (b.loop == "1000A" ? ctx_.submitter_name : ctx_.receiver_name) = std::string(s.el(3));
-        (b.loop == "1000A" ? ctx_.submitter_id : ctx_.receiver_nm1_id) = std::string(s.el(9));
-      } else if (s.code == x12::seg_code("PER") && b.loop == "1000A" && ctx_.submitter_phone.empty()) {
+        (x12::eq(b.loop, "1000A") ? ctx_.submitter_name : ctx_.receiver_name) = std::string(s.el(3));
+        (x12::eq(b.loop, "1000A") ? ctx_.submitter_id : ctx_.receiver_nm1_id) = std::string(s.el(9));
+      } else if (s.code == x12::seg_code("PER") && x12::eq(b.loop, "1000A") && ctx_.submitter_phone.empty()) {
         ctx_.submitter_contact = std::string(s.el(2));
-        if (s.el(3) == "TE") ctx_.submitter_phone = std::string(s.el(4));
+        if (x12::eq(s.el(3), "TE")) ctx_.submitter_phone = std::string(s.el(4));
       }
       return true;  // the envelope parties: the writer's configuration, not the claim's
     }
     if (s.code == x12::seg_code("NM1")) {
       party_ = nullptr;
-      if (b.loop == "2010AA") {
-        if (s.el(8) == "XX") {
+      if (x12::eq(b.loop, "2010AA")) {
+        if (x12::eq(s.el(8), "XX")) {
           billing_npi_ = std::string(s.el(9));
           billing_npi_loc_ = where(s, b.position, b.loop, 9, 0, 67);
         }
         ctx_.billing_name = std::string(s.el(3));
         party_ = &billing_;
-      } else if (b.loop == "2010BB") {
+      } else if (x12::eq(b.loop, "2010BB")) {
         payer_id_ = std::string(s.el(9));
         party_ = &payer_;
-      } else if (b.loop == "2010BA") {
+      } else if (x12::eq(b.loop, "2010BA")) {
         sub_last_ = std::string(s.el(3));
         sub_first_ = std::string(s.el(4));
         member_id_ = std::string(s.el(9));
         party_ = &subscriber_;
-      } else if (b.loop == "2010CA") {
+      } else if (x12::eq(b.loop, "2010CA")) {
         pat_last_ = std::string(s.el(3));
         pat_first_ = std::string(s.el(4));
         party_ = &patient_;
@@ -322,7 +326,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
       name_party(*party_, s);
       return true;
     }
-    if (s.code == x12::seg_code("PRV") && b.loop == "2000A" && s.el(2) == "PXC") {
+    if (s.code == x12::seg_code("PRV") && x12::eq(b.loop, "2000A") && x12::eq(s.el(2), "PXC")) {
       billing_.taxonomy = std::string(s.el(3));
       return true;
     }
@@ -334,21 +338,21 @@ class X12ClaimReader::Builder final : public x12::Handler {
       pat01_ = std::string(s.el(1));
       return s.size() <= 1;
     }
-    if (s.code == x12::seg_code("N4") && b.loop == "2010AA") billing_zip_ = check_billing_zip(s, b);
+    if (s.code == x12::seg_code("N4") && x12::eq(b.loop, "2010AA")) billing_zip_ = check_billing_zip(s, b);
     if (s.code == x12::seg_code("DMG")) {
-      auto birth = s.el(1) == "D8" ? rules::parse_d8(s.el(2)) : std::nullopt;
+      auto birth = x12::eq(s.el(1), "D8") ? rules::parse_d8(s.el(2)) : std::nullopt;
       const char sex = s.el(3).size() == 1 ? s.el(3)[0] : 0;
-      if (b.loop == "2010BA") {
+      if (x12::eq(b.loop, "2010BA")) {
         sub_birth_ = birth;
         sub_birth_loc_ = where(s, b.position, b.loop, 2, 0, 1251);
         sub_sex_ = sex;
-      } else if (b.loop == "2010CA") {
+      } else if (x12::eq(b.loop, "2010CA")) {
         pat_birth_ = birth;
         pat_birth_loc_ = where(s, b.position, b.loop, 2, 0, 1251);
         pat_sex_ = sex;
       }
     }
-    if (s.code == x12::seg_code("REF") && b.loop == "2010AA" && s.el(1) != "EI" && s.el(1) != "SY") return false;
+    if (s.code == x12::seg_code("REF") && x12::eq(b.loop, "2010AA") && !x12::eq(s.el(1), "EI") && !x12::eq(s.el(1), "SY")) return false;
     return party_detail(s);
   }
 
@@ -356,7 +360,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
   bool map_claim_segment(const x12::BodySegment& b) {
     const x12::Segment& s = b.seg;
     rules::Claim& c = *claim_;
-    if (s.code == x12::seg_code("HI") && b.loop == "2300") return add_hi(b);
+    if (s.code == x12::seg_code("HI") && x12::eq(b.loop, "2300")) return add_hi(b);
     if (s.code == x12::seg_code("LX")) {
       party_ = nullptr;
       start_line(b);
@@ -367,18 +371,18 @@ class X12ClaimReader::Builder final : public x12::Handler {
       return true;
     }
     if (s.code == x12::seg_code("DTP")) return add_date(b);
-    if (s.code == x12::seg_code("TOO") && b.loop == "2400" && !c.lines.empty() && s.el(1) == "JP") {
+    if (s.code == x12::seg_code("TOO") && x12::eq(b.loop, "2400") && !c.lines.empty() && x12::eq(s.el(1), "JP")) {
       rules::Tooth& t = c.lines.back().teeth.emplace_back();
       t.code = std::string(s.el(2));
       for (std::size_t k = 1; k <= s.comp_count(3); ++k)
         if (!s.comp(3, k).empty()) t.surfaces.emplace_back(s.comp(3, k));
       return true;
     }
-    if (b.loop == "2300" && s.code == x12::seg_code("REF") && (s.el(1) == "F8" || s.el(1) == "G1")) {
-      (s.el(1) == "F8" ? c.details.original_reference : c.details.prior_authorization) = std::string(s.el(2));
+    if (x12::eq(b.loop, "2300") && s.code == x12::seg_code("REF") && (x12::eq(s.el(1), "F8") || x12::eq(s.el(1), "G1"))) {
+      (x12::eq(s.el(1), "F8") ? c.details.original_reference : c.details.prior_authorization) = std::string(s.el(2));
       return true;
     }
-    if (b.loop == "2300" && s.code == x12::seg_code("CL1")) {
+    if (x12::eq(b.loop, "2300") && s.code == x12::seg_code("CL1")) {
       c.details.admission_type = std::string(s.el(1));
       c.details.admission_source = std::string(s.el(2));
       c.details.patient_status = std::string(s.el(3));
@@ -386,10 +390,10 @@ class X12ClaimReader::Builder final : public x12::Handler {
     }
     if (b.loop.starts_with("2310") && s.code == x12::seg_code("NM1")) {
       const std::string_view e = s.el(1);
-      party_ = e == "82"   ? &c.parties.rendering
-               : e == "71" ? &c.parties.attending
-               : e == "77" ? &c.parties.facility
-               : e == "DN" ? &c.parties.referring
+      party_ = x12::eq(e, "82")   ? &c.parties.rendering
+               : x12::eq(e, "71") ? &c.parties.attending
+               : x12::eq(e, "77") ? &c.parties.facility
+               : x12::eq(e, "DN") ? &c.parties.referring
                            : nullptr;
       if (party_ == nullptr) return false;
       name_party(*party_, s);
@@ -424,9 +428,9 @@ class X12ClaimReader::Builder final : public x12::Handler {
     pat_birth_.reset();
     pat_sex_ = 0;
     patient_level_ = false;
-    subscriber_ = rules::Party{};
-    patient_ = rules::Party{};
-    payer_ = rules::Party{};
+    subscriber_ = kNoParty;
+    patient_ = kNoParty;
+    payer_ = kNoParty;
     sbr_ = {};
     pat01_.clear();
     unmapped_subscriber_.clear();
@@ -441,7 +445,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
     const bool digits9 = zip.size() == 9 && std::all_of(zip.begin(), zip.end(), [](char c) {
       return c >= '0' && c <= '9';
     });
-    if (!country.empty() && country != "US") return std::nullopt;
+    if (!country.empty() && !x12::eq(country, "US")) return std::nullopt;
     if (digits9) return std::nullopt;
     Finding f;
     f.rule = "claim.billing-zip";
@@ -518,14 +522,14 @@ class X12ClaimReader::Builder final : public x12::Handler {
   // 837I HI of UB-04 codes: BH/BE/BG/BI (occurrence, value, condition, occurrence span).
   bool add_institutional_codes(const x12::Segment& s) {
     const std::string_view q = s.comp(1, 1);
-    if (type_ != x12::TransactionType::Institutional || (q != "BH" && q != "BE" && q != "BG" && q != "BI"))
+    if (type_ != x12::TransactionType::Institutional || (!x12::eq(q, "BH") && !x12::eq(q, "BE") && !x12::eq(q, "BG") && !x12::eq(q, "BI")))
       return false;
     for (std::uint16_t el = 1; el <= s.size(); ++el) {
       if (s.el(el).empty()) continue;
       rules::InstitutionalCode& ic = claim_->details.codes.emplace_back();
       ic.qualifier = std::string(s.comp(el, 1));
       ic.code = std::string(s.comp(el, 2));
-      if (ic.qualifier == "BE") {
+      if (x12::eq(ic.qualifier, "BE")) {
         if (auto a = rules::parse_amount(s.comp(el, 5))) ic.amount = *a;
       } else {
         parse_dates(s.comp(el, 3), s.comp(el, 4), ic.from, ic.to);
@@ -574,7 +578,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
   // 837I loop 2300 HI Principal Procedure Information (BBR, ICD-9-CM BR) and Other Procedure
   // Information (BBQ, BQ): HI0n-2 the code, HI0n-3 D8 and HI0n-4 the procedure date.
   static bool is_procedure_qualifier(std::string_view q) {
-    return q == "BBR" || q == "BBQ" || q == "BR" || q == "BQ";
+    return x12::eq(q, "BBR") || x12::eq(q, "BBQ") || x12::eq(q, "BR") || x12::eq(q, "BQ");
   }
 
   void add_procedures(const x12::BodySegment& b) {
@@ -592,20 +596,18 @@ class X12ClaimReader::Builder final : public x12::Handler {
       p.system = qual.size() == 3 ? rules::ProcedureSystem::Icd10Pcs : rules::ProcedureSystem::Icd9Cm;
       p.role = qual.back() == 'R' ? rules::ProcedureRole::Principal : rules::ProcedureRole::Other;
       p.src.x12 = where(s, b.position, b.loop, el, 2, 1271);
-      if (s.comp(el, 3) == "D8") p.date = rules::parse_d8(s.comp(el, 4));
+      if (x12::eq(s.comp(el, 3), "D8")) p.date = rules::parse_d8(s.comp(el, 4));
       if (!s.comp(el, 4).empty()) p.date_src.x12 = where(s, b.position, b.loop, el, 4, 1251);
     }
   }
 
   void start_line(const x12::BodySegment& b) {
-    rules::ServiceLine l;
+    rules::ServiceLine& l = claim_->lines.emplace_back();
     const std::string_view n = b.seg.el(1);
     int v = 0;
     const auto r = std::from_chars(n.data(), n.data() + n.size(), v);
-    l.number = r.ec == std::errc() ? v : static_cast<int>(claim_->lines.size()) + 1;
+    l.number = r.ec == std::errc() ? v : static_cast<int>(claim_->lines.size());
     l.src.x12 = where(b.seg, b.position, b.loop, 1, 0, 554);
-    l.pointers.reserve(4);
-    claim_->lines.push_back(std::move(l));
   }
 
   void add_service(const x12::BodySegment& b) {
@@ -639,6 +641,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
     l.pointers_present = !ptrs.empty();
     if (ptrs.empty()) return;
     const std::size_t n = s.comp_count(ptr_el);
+    l.pointers.reserve(n);
     for (std::size_t k = 1; k <= n; ++k) {
       rules::DiagnosisPointer p;
       const std::string_view raw = s.comp(ptr_el, k);
@@ -660,15 +663,15 @@ class X12ClaimReader::Builder final : public x12::Handler {
     const std::string_view qual = s.el(1);
     std::optional<rules::Date> from, to;
     parse_dates(s.el(2), s.el(3), from, to);
-    if (b.loop == "2400" && qual == "472" && !c.lines.empty()) {
+    if (x12::eq(b.loop, "2400") && x12::eq(qual, "472") && !c.lines.empty()) {
       auto& l = c.lines.back();
       l.service_from = from;
       l.service_to = to;
       l.date_src.x12 = where(s, b.position, b.loop, 3, 0, 1251);
-    } else if (b.loop == "2300" && (qual == "434" || qual == "472")) {
+    } else if (x12::eq(b.loop, "2300") && (x12::eq(qual, "434") || x12::eq(qual, "472"))) {
       c.date_from = from;
       c.date_to = to;
-    } else if (b.loop == "2300" && qual == "435") {
+    } else if (x12::eq(b.loop, "2300") && x12::eq(qual, "435")) {
       c.details.admission_date = rules::parse_d8(s.el(3).substr(0, 8));
       return s.el(3).size() == 8;  // DT with an hour: the hour is not carried
     } else {

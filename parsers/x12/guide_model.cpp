@@ -42,7 +42,60 @@ Tables tables(TransactionType type) {
 
 }  // namespace
 
+namespace detail {
+const std::uint64_t* const guide_code_keys = generated::kCodeKeys;
+}  // namespace detail
+
 std::span<const ElementRule> guide_rules(TransactionType type) { return tables(type).rules; }
+
+PlaceIndex::PlaceIndex(TransactionType type) {
+  const Tables t = tables(type);
+  std::size_t size = 64;
+  while (size < 2 * t.entries.size()) size *= 2;
+  mask_ = size - 1;
+  loops_ = t.loops.size();
+  keys_.assign(size, kEmpty);
+  first_.assign(size, kNoPlace);
+  next_.assign(t.entries.size(), kNoPlace);
+  child_.assign(loops_ * loops_, kNoPlace);
+  places_at_.push_back(0);
+  children_at_.push_back(0);
+  for (std::size_t li = 0; li < loops_; ++li) {
+    const LoopRule& l = t.loops[li];
+    // Backwards, so that each chain starts at the loop's first place of the id.
+    for (std::size_t i = l.entries_begin + l.entries_count; i-- > l.entries_begin;) {
+      const std::uint64_t key = (std::uint64_t{li} << 32) | t.entries[i].rules.segment;
+      std::size_t k = slot(key);
+      while (keys_[k] != kEmpty && keys_[k] != key) k = (k + 1) & mask_;
+      keys_[k] = key;
+      next_[i] = first_[k];
+      first_[k] = static_cast<std::uint16_t>(i);
+    }
+    for (std::size_t i = l.entries_begin + 1; i < std::size_t{l.entries_begin} + l.entries_count; ++i)
+      if (t.entries[i].usage == 'R' && !t.entries[i].walker_checked)
+        required_places_.push_back(static_cast<std::uint16_t>(i));
+    places_at_.push_back(required_places_.size());
+    for (std::size_t c = l.children_begin; c < std::size_t{l.children_begin} + l.children_count; ++c) {
+      const LoopChild& ch = t.children[c];
+      if (child_[li * loops_ + ch.loop] == kNoPlace) child_[li * loops_ + ch.loop] = static_cast<std::uint16_t>(c);
+      if (ch.usage == 'R' && !ch.walker_checked) required_children_.push_back(static_cast<std::uint16_t>(c));
+    }
+    children_at_.push_back(required_children_.size());
+  }
+}
+
+const PlaceIndex& guide_place_index(TransactionType type) {
+  static const PlaceIndex professional(TransactionType::Professional);
+  static const PlaceIndex institutional(TransactionType::Institutional);
+  static const PlaceIndex dental(TransactionType::Dental);
+  static const PlaceIndex none(TransactionType::Unknown);
+  switch (type) {
+    case TransactionType::Professional: return professional;
+    case TransactionType::Institutional: return institutional;
+    case TransactionType::Dental: return dental;
+    default: return none;
+  }
+}
 
 std::span<const std::string_view> guide_codes() { return generated::kCodes; }
 std::span<const SyntaxNote> guide_syntax() { return generated::kSyntax; }
@@ -73,9 +126,7 @@ bool guide_code_in_list(const ElementRule& rule, std::string_view value) {
   const std::span<const std::uint64_t> keys =
       std::span<const std::uint64_t>(generated::kCodeKeys).subspan(rule.codes_begin, rule.codes_count);
   if (value.size() <= 8) {
-    std::uint64_t k = 0;
-    for (char c : value) k = (k << 8) | static_cast<unsigned char>(c);
-    k <<= 8 * (8 - value.size());
+    const std::uint64_t k = detail::pack_code(value);
     if (keys.size() == 1) return keys[0] == k;  // most qualifiers: one code
     return std::binary_search(keys.begin(), keys.end(), k);
   }

@@ -14,7 +14,8 @@
 // and which segment each loop admits, and checks each segment against the rules of its place.
 //
 // Tables are constexpr, sorted by (segment, element, component); a lookup is a binary search
-// and allocates nothing. Thread safety: immutable.
+// and allocates nothing. PlaceIndex (the places of a segment id in a loop) is built once per
+// guide on first use. Thread safety: immutable (the index is built under a static's guard).
 #pragma once
 
 #include "parsers/x12/reader.hpp"
@@ -22,6 +23,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace cg::x12 {
 
@@ -104,9 +106,75 @@ struct LoopRule {
 [[nodiscard]] const ElementRule* guide_element(TransactionType type, const SegmentRule& seg,
                                                std::uint8_t element, std::uint8_t component);
 [[nodiscard]] bool guide_code_in_list(const ElementRule& rule, std::string_view value);
-// Whether value is a code of the rule's list (any value when it has none).
-[[nodiscard]] inline bool guide_code_allowed(const ElementRule& rule, std::string_view value) {
-  return rule.codes_count == 0 || guide_code_in_list(rule, value);
+
+namespace detail {
+extern const std::uint64_t* const guide_code_keys;  // the generated kCodeKeys
+// A code of at most 8 characters as the big-endian integer the code-list keys are sorted by.
+[[nodiscard]] inline std::uint64_t pack_code(std::string_view value) {
+  std::uint64_t k = 0;
+  for (char c : value) k = (k << 8) | static_cast<unsigned char>(c);
+  return value.empty() ? 0 : k << (8 * (8 - value.size()));
 }
+}  // namespace detail
+
+// Whether value is a code of the rule's list (any value when it has none). A list of one code
+// (most qualifiers) is one integer compare, here without a call.
+[[nodiscard]] inline bool guide_code_allowed(const ElementRule& rule, std::string_view value) {
+  if (rule.codes_count == 0) return true;
+  if (rule.codes_count == 1 && value.size() <= 8)
+    return detail::guide_code_keys[rule.codes_begin] == detail::pack_code(value);
+  return guide_code_in_list(rule, value);
+}
+
+// Look-ups the walker makes for every segment, precomputed once per guide from the tables
+// above so that none walks a loop's entries or children: the places (SegmentEntry) of one
+// segment id in one loop in the map's order, the child entry of a loop under a parent, and
+// per loop the required places and child loops it must check when an instance closes.
+// Indices are into guide_entries(type) / guide_children(type); kNoPlace ends a chain or means
+// none.
+inline constexpr std::uint16_t kNoPlace = 0xFFFF;
+class PlaceIndex {
+ public:
+  // The first place of segment `code` in loop `loop`.
+  [[nodiscard]] std::uint16_t first(std::size_t loop, std::uint32_t code) const {
+    const std::uint64_t key = (std::uint64_t{loop} << 32) | code;
+    for (std::size_t i = slot(key);; i = (i + 1) & mask_) {
+      if (keys_[i] == key) return first_[i];
+      if (keys_[i] == kEmpty) return kNoPlace;
+    }
+  }
+  // The place after entry `entry` in its loop with the same segment id.
+  [[nodiscard]] std::uint16_t next(std::uint16_t entry) const { return next_[entry]; }
+  // The first LoopChild of `parent` whose loop is `loop` (kNoPlace: not a child of it).
+  [[nodiscard]] std::uint16_t child(std::size_t parent, std::size_t loop) const {
+    return child_[parent * loops_ + loop];
+  }
+  // The places of the loop, after its first, with usage R that the walker does not check
+  // itself; and its child loops with usage R likewise. Both in the map's order.
+  [[nodiscard]] std::span<const std::uint16_t> required_places(std::size_t loop) const {
+    return std::span<const std::uint16_t>(required_places_).subspan(places_at_[loop], places_at_[loop + 1] - places_at_[loop]);
+  }
+  [[nodiscard]] std::span<const std::uint16_t> required_children(std::size_t loop) const {
+    return std::span<const std::uint16_t>(required_children_)
+        .subspan(children_at_[loop], children_at_[loop + 1] - children_at_[loop]);
+  }
+
+  explicit PlaceIndex(TransactionType type);
+
+ private:
+  static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
+  std::size_t slot(std::uint64_t key) const {
+    return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 40) & mask_;
+  }
+  std::size_t mask_ = 0;
+  std::size_t loops_ = 0;
+  std::vector<std::uint64_t> keys_;
+  std::vector<std::uint16_t> first_;
+  std::vector<std::uint16_t> next_;
+  std::vector<std::uint16_t> child_;  // loops_ x loops_
+  std::vector<std::uint16_t> required_places_, required_children_;
+  std::vector<std::size_t> places_at_, children_at_;  // per loop, and one past the last
+};
+[[nodiscard]] const PlaceIndex& guide_place_index(TransactionType type);
 
 }  // namespace cg::x12

@@ -116,6 +116,8 @@ struct Reader::Walker {
 
   bool any_set = false;
   bool guide_model = true;
+  // Reader::scan saw a control character between the segment's start and its terminator.
+  bool maybe_control = true;
 
   // Structure the walker checks itself: required loops and segments of each HL level, the
   // header, the service line date, control numbers unique in the group.
@@ -274,7 +276,8 @@ struct Reader::Walker {
       std::uint8_t defined = 0;
       std::size_t at = 1;  // the component p starts
       bool more = true;
-      for (std::size_t j = i + 1; j < rules.size() && rules[j].element == r.element; ++j) {
+      std::size_t j = i + 1;
+      for (; j < rules.size() && rules[j].element == r.element; ++j) {
         const ElementRule& c = rules[j];
         defined = c.component;
         while (more && at < c.component) {
@@ -315,6 +318,7 @@ struct Reader::Walker {
         element_error(s, r.element, static_cast<std::uint16_t>(defined + 1), r.data_element, "13", v,
                       std::string(s.id) + two(r.element) + " has " + std::to_string(comps) +
                           " components; the guide defines " + std::to_string(defined));
+      i = j - 1;  // the composite's component rules are done
     }
     check_syntax(s, *seg);
   }
@@ -445,6 +449,7 @@ struct Reader::Walker {
   std::span<const LoopChild> m_children;
   std::span<const std::uint16_t> m_keys;
   std::span<const ElementRule> m_rules;
+  const PlaceIndex* m_index = nullptr;
   std::array<std::uint16_t, kMaxGuideLoops> m_stack{};  // the open loop instances, outermost first
   std::size_t m_depth = 0;
   std::array<std::uint16_t, kMaxGuideLoops> m_loop_count{};     // instances within the parent's instance
@@ -472,6 +477,7 @@ struct Reader::Walker {
     m_children = guide_children(type);
     m_keys = guide_keys(type);
     m_rules = guide_rules(type);
+    m_index = &guide_place_index(type);
     m_depth = 0;
     m_lost = m_loops.empty();
     if (m_cache_type != type) m_loop_cache = {}, m_cache_type = type;
@@ -499,9 +505,8 @@ struct Reader::Walker {
     return m_children.subspan(m_loops[li].children_begin, m_loops[li].children_count);
   }
   const LoopChild* child_of(std::size_t parent, std::size_t li) const {
-    for (const LoopChild& c : children_of(parent))
-      if (c.loop == li) return &c;
-    return nullptr;
+    const std::uint16_t c = m_index->child(parent, li);
+    return c == kNoPlace ? nullptr : &m_children[c];
   }
 
   void push(std::size_t li) {
@@ -524,21 +529,22 @@ struct Reader::Walker {
     const std::size_t li = m_stack[--m_depth];
     const LoopRule& l = m_loops[li];
     const auto own = entries_of(li);
-    for (std::size_t i = 1; i < own.size(); ++i) {
-      const SegmentEntry& e = own[i];
-      if (e.usage != 'R' || e.walker_checked || m_entry_count[l.entries_begin + i] != 0) continue;
+    for (const std::uint16_t index : m_index->required_places(li)) {
+      const SegmentEntry& e = m_entries[index];
+      if (m_entry_count[index] != 0) continue;
       // Variants of one segment at one position (REF*EI or REF*SY): one of them is enough.
       bool other = false;
       for (std::size_t j = 1; j < own.size(); ++j)
-        other = other || (j != i && own[j].rules.segment == e.rules.segment && own[j].pos == e.pos &&
+        other = other || (&own[j] != &e && own[j].rules.segment == e.rules.segment && own[j].pos == e.pos &&
                           m_entry_count[l.entries_begin + j] != 0);
       if (other) continue;
       missing_segment(id_of(e.rules.segment), l.id, next.offset,
                       "loop " + std::string(l.id) + " requires segment " + id_of(e.rules.segment) + key_text(e) +
                           ", which is missing");
     }
-    for (const LoopChild& c : children_of(li)) {
-      if (c.usage != 'R' || c.walker_checked || m_loop_count[c.loop] != 0) continue;
+    for (const std::uint16_t index : m_index->required_children(li)) {
+      const LoopChild& c = m_children[index];
+      if (m_loop_count[c.loop] != 0) continue;
       const auto first = entries_of(c.loop);
       if (first.empty()) continue;
       missing_segment(id_of(first.front().rules.segment), m_loops[c.loop].id, next.offset,
@@ -683,8 +689,8 @@ struct Reader::Walker {
   // place with the id when none does.
   const SegmentEntry* match(std::size_t li, const Segment& s, const SegmentEntry*& closest) const {
     int fewest = 1 << 20;
-    for (const SegmentEntry& e : entries_of(li)) {
-      if (e.rules.segment != s.code) continue;
+    for (std::uint16_t i = m_index->first(li, s.code); i != kNoPlace; i = m_index->next(i)) {
+      const SegmentEntry& e = m_entries[i];
       const int wrong = keys_wrong(s, e);
       if (wrong == 0) return &e;
       if (wrong < fewest) fewest = wrong, closest = &e;
@@ -799,7 +805,7 @@ struct Reader::Walker {
     if (env.isa12.size() != 5 || !all_digits(env.isa12))
       interchange_error("017", "ISA12 version '" + env.isa12 + "' is not a 5-digit version number",
                         s.offset);
-    else if (env.isa12 != "00501")
+    else if (!eq(env.isa12, "00501"))
       interchange_error("003", "ISA12 version " + env.isa12 +
                                    " is not supported; HIPAA claims use 00501", s.offset);
   }
@@ -843,9 +849,9 @@ struct Reader::Walker {
     group_st02.clear();
     group_ok = true;
     h.on_group(env);
-    if (any_set && env.gs01 != "HC") {
+    if (any_set && !eq(env.gs01, "HC")) {
       // envelope checks only
-    } else if (env.gs01 != "HC")
+    } else if (!eq(env.gs01, "HC"))
       group_error("1", "functional group '" + env.gs01 + "' is not supported (expected HC, claims)",
                   s.offset);
     else if (guide_type(env.gs08) == TransactionType::Unknown)
@@ -914,9 +920,9 @@ struct Reader::Walker {
     const std::string_view guide = env.st03.empty() ? std::string_view(env.gs08) : env.st03;
     type = guide_type(guide);
     supported = false;
-    if (env.st01 != "837" && any_set) {
+    if (!eq(env.st01, "837") && any_set) {
       // another transaction set: counted and checked at envelope level, body skipped
-    } else if (env.st01 != "837") {
+    } else if (!eq(env.st01, "837")) {
       transaction_error("1", "transaction set " + env.st01 + " is not supported (expected 837)",
                         s.offset);
     } else if (env.st02.size() < 4 || env.st02.size() > 9 || !all_digits(env.st02)) {
@@ -1116,7 +1122,7 @@ struct Reader::Walker {
       header_done(s);
       seen_hl = true;
       const std::string_view level = s.el(3);
-      const int new_level = level == "20" ? 20 : level == "22" ? 22 : level == "23" ? 23 : 0;
+      const int new_level = eq(level, "20") ? 20 : eq(level, "22") ? 22 : eq(level, "23") ? 23 : 0;
       if (new_level == 20 || new_level == 0) close_level(23, s), close_level(22, s), close_level(20, s);
       if (new_level == 22) close_level(23, s), close_level(22, s), check_own(20, s), ++l20.children;
       if (new_level == 23) close_level(23, s), check_own(22, s), ++l22.children;
@@ -1185,7 +1191,7 @@ struct Reader::Walker {
         }
         break;
       case seg_code("HI"):
-        if (loop != "2300") {
+        if (!eq(loop, "2300")) {
           segment_error(s, "2", "HI belongs to the claim information (loop 2300), after the CLM and before "
                                 "the claim's other loops and service lines");
           return false;
@@ -1201,7 +1207,7 @@ struct Reader::Walker {
     }
     if (s.code == seg_code("SBR") && hl_level == 22) {
       l22.sbr = true;
-      l22.self_patient = s.el(2) == "18";
+      l22.self_patient = eq(s.el(2), "18");
     }
     if (s.code == seg_code("PAT") && hl_level == 23) l23.pat = true;
     if (s.code == seg_code("LIN")) {
@@ -1228,21 +1234,21 @@ struct Reader::Walker {
         const int opens = nm1_model_loop(s);
         if (opens >= 0) next = m_loops[static_cast<std::size_t>(opens)].id;
       } else if (hl_level == 0) {
-        next = entity == "41" ? "1000A" : entity == "40" ? "1000B" : "";
+        next = eq(entity, "41") ? "1000A" : eq(entity, "40") ? "1000B" : "";
       } else {
         next = nm1_loop(type, loop, entity);
       }
       if (!next.empty()) loop = next, opened = true;
-      if (loop == "1000A" && next == loop) seen_1000a = true;
-      if (loop == "1000B" && next == loop) seen_1000b = true;
-      if (loop == "2010AA" && next == loop) l20.name = true;
-      if (loop == "2010BA" && next == loop) l22.name = true;
-      if (loop == "2010BB" && next == loop) l22.payer = true;
-      if (loop == "2010CA" && next == loop) l23.name = true;
+      if (eq(loop, "1000A") && next == loop) seen_1000a = true;
+      if (eq(loop, "1000B") && next == loop) seen_1000b = true;
+      if (eq(loop, "2010AA") && next == loop) l20.name = true;
+      if (eq(loop, "2010BA") && next == loop) l22.name = true;
+      if (eq(loop, "2010BB") && next == loop) l22.payer = true;
+      if (eq(loop, "2010CA") && next == loop) l23.name = true;
       return true;
     }
-    if (s.code == seg_code("N3") && loop == "2010AA") l20.n3 = true;
-    if (s.code == seg_code("N4") && loop == "2010AA") l20.n4 = true;
+    if (s.code == seg_code("N3") && eq(loop, "2010AA")) l20.n3 = true;
+    if (s.code == seg_code("N4") && eq(loop, "2010AA")) l20.n4 = true;
     return true;
   }
 
@@ -1292,7 +1298,7 @@ struct Reader::Walker {
                     "HL01 is " + std::string(id) + " but hierarchical ids start at 1 in each transaction set "
                     "and go up by one; expected " + std::to_string(hl_count));
     }
-    if (level != "20" && level != "22" && level != "23")
+    if (!eq(level, "20") && !eq(level, "22") && !eq(level, "23"))
       element_error(s, 3, 0, 735, "7", level,
                     "HL03 level code '" + std::string(level) + "' is not 20, 22 or 23");
     int parent_level = 0;
@@ -1304,28 +1310,28 @@ struct Reader::Walker {
       else
         parent_level = level_of_parent;
     }
-    if (level == "20" && !parent.empty())
+    if (eq(level, "20") && !parent.empty())
       element_error(s, 2, 0, 734, "I12", parent, "a billing provider HL (level 20) has no parent");
-    if (level == "22" && parent_level != 0 && parent_level != 20)
+    if (eq(level, "22") && parent_level != 0 && parent_level != 20)
       element_error(s, 2, 0, 734, "I12", parent,
                     "a subscriber HL (level 22) must have a billing provider HL (20) as parent");
-    if (level == "22" && parent.empty())
+    if (eq(level, "22") && parent.empty())
       element_error(s, 2, 0, 734, "1", parent, "a subscriber HL (level 22) needs HL02, its billing provider");
-    if (level == "23" && parent_level != 0 && parent_level != 22)
+    if (eq(level, "23") && parent_level != 0 && parent_level != 22)
       element_error(s, 2, 0, 734, "I12", parent,
                     "a patient HL (level 23) must have a subscriber HL (22) as parent");
-    if (level == "23" && parent.empty())
+    if (eq(level, "23") && parent.empty())
       element_error(s, 2, 0, 734, "1", parent, "a patient HL (level 23) needs HL02, its subscriber");
     if (hl_level_of(id) < 0) set_hl_level(id, hl_level);
   }
 
   void check_date_element(const Segment& s, std::uint16_t qual_el, std::uint16_t date_el) {
     const std::string_view qual = s.el(qual_el), value = s.el(date_el);
-    if (qual == "D8") {
+    if (eq(qual, "D8")) {
       if (!valid_d8(value))
         element_error(s, date_el, 0, 1251, "8", value,
                       std::string(s.id) + " date '" + std::string(value) + "' is not a valid CCYYMMDD date");
-    } else if (qual == "RD8") {
+    } else if (eq(qual, "RD8")) {
       const auto dash = value.find('-');
       const bool ok = dash == 8 && value.size() == 17 && valid_d8(value.substr(0, 8)) &&
                       valid_d8(value.substr(9)) && value.substr(0, 8) <= value.substr(9);
@@ -1370,6 +1376,8 @@ struct Reader::Walker {
   // Control characters are outside the X12 basic and extended character sets: a CR, LF or TAB
   // inside an element would be written into every output that carries the value.
   void check_characters(const Segment& s) {
+    // The tokenizer saw none before the terminator (Reader::scan): nothing to look at.
+    if (!maybe_control) return;
     // One pass over the whole segment first: control characters are rare (delimiters may be
     // control characters themselves, then each element is looked at).
     const char* p = s.raw.data();
@@ -1444,9 +1452,9 @@ struct Reader::Walker {
     } else if (s.code == seg_code("SV1") || s.code == seg_code("SV2") || s.code == seg_code("SV3")) {
       check_service(s);
     } else if (s.code == seg_code("DTP")) {
-      if (s.el(1) == "472") {
-        if (loop == "2400") line_has_date = true;
-        if (s.el(2) != "D8" && s.el(2) != "RD8")
+      if (eq(s.el(1), "472")) {
+        if (eq(loop, "2400")) line_has_date = true;
+        if (!eq(s.el(2), "D8") && !eq(s.el(2), "RD8"))
           element_error(s, 2, 0, 1250, s.el(2).empty() ? "1" : "7", s.el(2),
                         "DTP02 of a service date (DTP*472) is '" + std::string(s.el(2)) +
                             "'; it must be D8 (a date) or RD8 (a date range)");
@@ -1455,7 +1463,7 @@ struct Reader::Walker {
     } else if (s.code == seg_code("DMG")) {
       check_date_element(s, 1, 2);
       const std::string_view sex = s.el(3);
-      if (!sex.empty() && sex != "F" && sex != "M" && sex != "U")
+      if (!sex.empty() && !eq(sex, "F") && !eq(sex, "M") && !eq(sex, "U"))
         element_error(s, 3, 0, 1068, "7", sex, "DMG03 sex code '" + std::string(sex) + "' is not F, M or U");
     }
   }
@@ -1511,11 +1519,11 @@ struct Reader::Walker {
       const std::string_view poa = s.comp(el, 9);
       // 005010X223A2: Y, N, U, W, or the element left out for a POA-exempt code; "1" (exempt)
       // was the 4010 value and is not allowed in 5010.
-      if (!poa.empty() && poa != "Y" && poa != "N" && poa != "U" && poa != "W")
+      if (!poa.empty() && !eq(poa, "Y") && !eq(poa, "N") && !eq(poa, "U") && !eq(poa, "W"))
         element_error(s, el, 9, 1073, "7", poa,
                       "HI" + two(el) + "-9 present-on-admission indicator '" + std::string(poa) +
                           "' is not Y, N, U or W" +
-                          (poa == "1" ? " (\"1\" was the 4010 exempt value; in 5010 leave HI" + two(el) +
+                          (eq(poa, "1") ? " (\"1\" was the 4010 exempt value; in 5010 leave HI" + two(el) +
                                             "-9 empty for a POA-exempt code)"
                                       : std::string()));
     }
@@ -1533,7 +1541,7 @@ struct Reader::Walker {
     if (!check_composite(s, 1, 235)) return;
     const std::string_view qual = s.comp(1, 1), code = s.comp(1, 2);
     const bool sv1 = s.code == seg_code("SV1");
-    const bool qual_ok = sv1 ? (qual == "HC" || qual == "ER" || qual == "IV" || qual == "WK") : qual == "AD";
+    const bool qual_ok = sv1 ? (eq(qual, "HC") || eq(qual, "ER") || eq(qual, "IV") || eq(qual, "WK")) : eq(qual, "AD");
     if (!qual_ok)
       element_error(s, 1, 1, 235, "7", qual,
                     std::string(id) + "01-1 product/service qualifier '" + std::string(qual) + "' is not " +
@@ -1562,7 +1570,8 @@ Reader::Reader(Handler& handler, ReaderLimits limits)
     : handler_(handler), limits_(limits), walker_(new Walker(handler)) {
   walker_->any_set = limits.any_transaction_set;
   walker_->guide_model = limits.guide_model;
-  elements_.reserve(64);
+  // Written by index, never grown: max_elements of a body segment, 17 of an ISA.
+  elements_.resize(std::max<std::size_t>(limits.max_elements, 17));
 }
 
 Reader::~Reader() { delete walker_; }
@@ -1697,34 +1706,45 @@ std::size_t Reader::scan(std::string_view buf, std::uint64_t base, bool final) {
            buf[pos] != delims_.element)
       ++pos;
     if (pos >= buf.size()) break;
-    // One pass finds the terminator and the element boundaries.
-    elements_.clear();
+    // One pass finds the terminator, the element boundaries and whether a control character
+    // (below 0x20, or DEL) stands anywhere before the terminator: check_characters looks at
+    // the segment again only then.
     const char term = delims_.segment, sep = delims_.element;
     const char* const first = buf.data() + pos;
     const char* const last = buf.data() + buf.size();
     const char* start = first;
     const char* q = first;
     std::size_t count = 0;
-    // 16 bytes at a time: one compare each for the terminator and the element separator, then
-    // only the positions that hit are visited. The scalar loop finishes the tail.
+    std::string_view* const els = elements_.data();
+    const std::size_t max_elements = limits_.max_elements;
+    unsigned control = 0;
+    // 16 bytes at a time: one compare each for the terminator, the element separator and the
+    // control characters; only the separators before the terminator are visited. The scalar
+    // loop finishes the tail.
     bool found = false;
     const __m128i vterm = _mm_set1_epi8(term), vsep = _mm_set1_epi8(sep);
-    while (!found && last - q >= 16) {
+    const __m128i space = _mm_set1_epi8(0x20), minus1 = _mm_set1_epi8(-1), del = _mm_set1_epi8(0x7F);
+    while (last - q >= 16) {
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
-      unsigned mask = static_cast<unsigned>(
-          _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, vterm), _mm_cmpeq_epi8(v, vsep))));
+      const auto tmask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, vterm)));
+      // signed bytes: 0x00-0x1F are >= 0 and < 0x20; bytes from 0x80 are negative (allowed)
+      const __m128i ctl = _mm_or_si128(_mm_and_si128(_mm_cmplt_epi8(v, space), _mm_cmpgt_epi8(v, minus1)),
+                                       _mm_cmpeq_epi8(v, del));
+      const unsigned before = tmask != 0 ? (tmask & (0u - tmask)) - 1 : 0xFFFFu;
+      control |= static_cast<unsigned>(_mm_movemask_epi8(ctl)) & before;
+      unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, vsep))) & before;
       while (mask != 0) {
         const char* hit = q + __builtin_ctz(mask);
-        if (*hit == term) {
-          q = hit;
-          found = true;
-          break;
-        }
-        if (count++ < limits_.max_elements) elements_.emplace_back(start, static_cast<std::size_t>(hit - start));
+        if (count++ < max_elements) els[count - 1] = std::string_view(start, static_cast<std::size_t>(hit - start));
         start = hit + 1;
         mask &= mask - 1;
       }
-      if (!found) q += 16;
+      if (tmask != 0) {
+        q += __builtin_ctz(tmask);
+        found = true;
+        break;
+      }
+      q += 16;
     }
     for (; !found && q != last; ++q) {
       const char c = *q;
@@ -1732,8 +1752,10 @@ std::size_t Reader::scan(std::string_view buf, std::uint64_t base, bool final) {
         found = true;
         break;
       }
+      const auto u = static_cast<unsigned char>(c);
+      control |= static_cast<unsigned>(u < 0x20) | static_cast<unsigned>(u == 0x7F);
       if (c == sep) {
-        if (count++ < limits_.max_elements) elements_.emplace_back(start, static_cast<std::size_t>(q - start));
+        if (count++ < max_elements) els[count - 1] = std::string_view(start, static_cast<std::size_t>(q - start));
         start = q + 1;
       }
     }
@@ -1745,14 +1767,16 @@ std::size_t Reader::scan(std::string_view buf, std::uint64_t base, bool final) {
       raw.remove_suffix(1);
       if (!tail.empty()) tail.remove_suffix(1);
     }
-    if (count++ < limits_.max_elements) elements_.push_back(tail);
-    if (raw.size() > 3 && raw.substr(0, 3) == "ISA" && raw[3] == sep) {
+    if (count++ < max_elements) els[count - 1] = tail;
+    elements_count_ = std::min(count, max_elements);
+    if (raw.size() > 3 && eq(raw.substr(0, 3), "ISA") && raw[3] == sep) {
       // A new interchange before the IEA of the current one: close it and re-read delimiters.
       walker_->end_interchange(base + pos, false);
       mode_ = Mode::SeekIsa;
       continue;
     }
-    segment(raw, base + pos, count > limits_.max_elements);
+    walker_->maybe_control = control != 0;
+    segment(raw, base + pos, count > max_elements);
     pos = end + 1;
   }
   return pos;
@@ -1762,9 +1786,9 @@ std::size_t Reader::scan_isa(std::string_view buf, std::uint64_t base, bool fina
   std::size_t p = 0;
   if (at_stream_start_) {
     if (buf.size() < 3 && !final) return 0;
-    if (buf.substr(0, 3) == "\xEF\xBB\xBF") p = 3;
+    if (eq(buf.substr(0, 3), "\xEF\xBB\xBF")) p = 3;
     at_stream_start_ = false;
-    if (buf.size() >= 2 && (buf.substr(0, 2) == "\xFF\xFE" || buf.substr(0, 2) == "\xFE\xFF" ||
+    if (buf.size() >= 2 && (eq(buf.substr(0, 2), "\xFF\xFE") || eq(buf.substr(0, 2), "\xFE\xFF") ||
                             buf[0] == '\0' || buf[1] == '\0')) {
       SyntaxError e;
       e.level = ErrorLevel::Interchange;
@@ -1779,7 +1803,7 @@ std::size_t Reader::scan_isa(std::string_view buf, std::uint64_t base, bool fina
   if (p == buf.size()) return p;
   const std::string_view rest = buf.substr(p);
   if (rest.size() < 4 && !final) return p;
-  if (rest.substr(0, 3) != "ISA") {
+  if (!eq(rest.substr(0, 3), "ISA")) {
     // Junk: skip to the next "ISA" and say so once per run of junk.
     std::size_t next = rest.find("ISA", 1);
     const std::size_t skip = next != std::string_view::npos ? next
@@ -1856,15 +1880,17 @@ std::size_t Reader::scan_isa(std::string_view buf, std::uint64_t base, bool fina
   mode_ = Mode::InInterchange;
   ++interchanges_;
   std::string_view raw = rest.substr(0, isa_len - 1);
-  elements_.clear();
+  // Exactly 16 separators stand in raw (the loop above found them): 17 elements.
   std::size_t start = 0;
-  while (true) {
+  elements_count_ = 0;
+  while (elements_count_ < elements_.size()) {
     const std::size_t next = raw.find(sep, start);
-    elements_.push_back(raw.substr(start, next == std::string_view::npos ? raw.npos : next - start));
+    elements_[elements_count_++] = raw.substr(start, next == std::string_view::npos ? raw.npos : next - start);
     if (next == std::string_view::npos) break;
     start = next + 1;
   }
-  Segment s{"ISA", raw, elements_, base + p, &delims_, seg_code("ISA")};
+  Segment s{"ISA", raw, std::span<const std::string_view>(elements_.data(), elements_count_), base + p, &delims_,
+            seg_code("ISA")};
   walker_->isa(s);
   if (!fixed) {
     SyntaxError e = walker_->make(ErrorLevel::Interchange, "022",
@@ -1877,7 +1903,8 @@ std::size_t Reader::scan_isa(std::string_view buf, std::uint64_t base, bool fina
 }
 
 void Reader::segment(std::string_view raw, std::uint64_t offset, bool too_many) {
-  Segment s{elements_[0], raw, elements_, offset, &delims_, seg_code(elements_[0])};
+  const std::span<const std::string_view> elements(elements_.data(), elements_count_);
+  Segment s{elements[0], raw, elements, offset, &delims_, seg_code(elements[0])};
   const std::string_view id = s.id;
   Walker& w = *walker_;
   switch (s.code) {

@@ -181,7 +181,8 @@ class Reader {
   bool skip_to_terminator_ = false;
   bool utf16_ = false;
   std::uint32_t interchanges_ = 0;
-  std::vector<std::string_view> elements_;
+  std::vector<std::string_view> elements_;  // the current segment's elements (the first elements_count_)
+  std::size_t elements_count_ = 0;
   Walker* walker_;
 };
 
