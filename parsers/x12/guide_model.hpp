@@ -117,12 +117,17 @@ extern const std::uint64_t* const guide_code_keys;  // the generated kCodeKeys
 }
 }  // namespace detail
 
-// Whether value is a code of the rule's list (any value when it has none). A list of one code
-// (most qualifiers) is one integer compare, here without a call.
+// Whether value is a code of the rule's list (any value when it has none). A short list (most
+// qualifiers have one to a dozen codes) is a few integer compares, here without a call.
 [[nodiscard]] inline bool guide_code_allowed(const ElementRule& rule, std::string_view value) {
   if (rule.codes_count == 0) return true;
-  if (rule.codes_count == 1 && value.size() <= 8)
-    return detail::guide_code_keys[rule.codes_begin] == detail::pack_code(value);
+  if (rule.codes_count <= 16 && value.size() <= 8) {
+    const std::uint64_t k = detail::pack_code(value);
+    const std::uint64_t* keys = detail::guide_code_keys + rule.codes_begin;
+    for (std::uint16_t i = 0; i < rule.codes_count; ++i)
+      if (keys[i] == k) return true;
+    return false;
+  }
   return guide_code_in_list(rule, value);
 }
 

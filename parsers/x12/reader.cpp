@@ -266,7 +266,7 @@ struct Reader::Walker {
         continue;
       }
       if (r.type != 'C') {
-        if (!plain_ok(r, v) && !(keys_verified && r.key)) check_value(s, r, v, r.element, 0);
+        if (!(keys_verified && r.key) && !value_ok(r, v)) check_value(s, r, v, r.element, 0);
         continue;
       }
       // A composite: its components follow its own rule in the table (in order), walked once.
@@ -300,7 +300,7 @@ struct Reader::Walker {
           element_error(s, r.element, c.component, c.data_element, "I10", cv,
                         std::string(s.id) + two(r.element) + "-" + std::to_string(c.component) +
                             " is not used by the " + std::string(guide_name(type)) + " guide");
-        } else if (!plain_ok(c, cv) && !(keys_verified && c.key)) {
+        } else if (!(keys_verified && c.key) && !value_ok(c, cv)) {
           check_value(s, c, cv, r.element, c.component);
         }
       }
@@ -383,10 +383,32 @@ struct Reader::Walker {
     return out;
   }
 
-  // The common case without a call: text within its lengths and no code list.
-  static bool plain_ok(const ElementRule& r, std::string_view v) {
-    return (r.type == 'A' || r.type == 'I') && r.codes_count == 0 && v.size() >= r.min_length &&
-           v.size() <= r.max_length;
+  // Whether check_value would find nothing wrong with v, decided without building anything:
+  // check_value (which words the error) runs only when this is false.
+  static bool value_ok(const ElementRule& r, std::string_view v) {
+    std::size_t length = v.size();
+    switch (r.type) {
+      case 'A':
+      case 'I':
+        if (r.codes_count == 0) return length >= r.min_length && length <= r.max_length;
+        break;
+      case 'N': {
+        std::size_t i = !v.empty() && v[0] == '-' ? 1 : 0;
+        if (i == v.size()) return false;
+        for (; i < v.size(); ++i)
+          if (v[i] < '0' || v[i] > '9') return false;
+        length = v.size() - (v[0] == '-' ? 1 : 0);
+        break;
+      }
+      case 'R':
+        if (!valid_decimal(v)) return false;
+        length = static_cast<std::size_t>(std::count_if(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }));
+        break;
+      case 'D': return v.size() == 8 && valid_d8(v);
+      case 'T': return valid_time(v);
+      default: break;
+    }
+    return length >= r.min_length && length <= r.max_length && guide_code_allowed(r, v);
   }
 
   void check_value(const Segment& s, const ElementRule& r, std::string_view v, std::uint16_t el,
