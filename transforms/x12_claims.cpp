@@ -151,7 +151,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
     // Nothing of an earlier transaction set carries over (a set is read alone when the input
     // is split at set boundaries: transforms/x12_parallel.hpp).
     billing_npi_.clear();
-    billing_ = rules::Party{};
+    billing_ = kNoParty;
     billing_npi_loc_ = rules::X12Location{};
     billing_zip_.reset();
     unmapped_provider_.clear();
