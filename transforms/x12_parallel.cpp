@@ -191,7 +191,7 @@ ParallelX12Reader::ParallelX12Reader(std::string_view source_name, const InputLi
           },
           std::move(on_error), std::move(on_syntax), options),
       pool_(pool != nullptr && pool->threads() > 0 ? pool : nullptr),
-      window_(pool_ != nullptr ? pool_->threads() + 1 : 0) {
+      window_(pool_ != nullptr ? pool_->threads() + 2 : 0) {
   shared_->source = std::string(source_name);
   shared_->limits = limits;
   shared_->evaluate = std::move(evaluate);
@@ -363,14 +363,18 @@ void ParallelX12Reader::hand_on_run() {
   job->sets_before = run_base_;
   job->sets = run_sets_;
   handed_ = run_end_;
-  // The run before it goes to the pool now; the newest waits, so that an input of one run is
-  // read here with no hand-over at all.
-  for (auto& item : queue_)
-    if (item.job && !item.job->submitted) {
-      item.job->submitted = true;
-      pool_->submit([sh = shared_, j = item.job] { j->try_run(*sh); });
-    }
+  // The first run waits for a second one, so that an input of one run is read here with no
+  // hand-over at all; from then on every run goes to the pool at once (an idle pool thread
+  // would make this thread the bottleneck).
   queue_.push_back(Item{{}, std::move(job)});
+  if (!first_run_) {
+    for (auto& item : queue_)
+      if (item.job && !item.job->submitted) {
+        item.job->submitted = true;
+        pool_->submit([sh = shared_, j = item.job] { j->try_run(*sh); });
+      }
+  }
+  first_run_ = false;
   std::size_t jobs = 0;
   for (const auto& item : queue_) jobs += item.job ? 1 : 0;
   while (jobs > window_ && !queue_.empty()) {

@@ -13,7 +13,7 @@
 // set count, no ST02 reused across runs) and that the run read cleanly (no envelope events or
 // errors inside), replays the recording and skips the run (x12::Reader::skip_sets); otherwise
 // it reads the run itself. Input the pre-scan does not follow (junk, truncation, sets without
-// SE, giant sets or segments) is read here as bytes, as before. Memory: at most pool threads + 1
+// SE, giant sets or segments) is read here as bytes, as before. Memory: at most pool threads + 2
 // runs in flight (each at most kMaxRunBytes of input), with the outcomes of their claims.
 //
 // The observer (X12ReadOptions::observer) sees every event but on_segment for runs read on the
@@ -130,6 +130,7 @@ class ParallelX12Reader {
   std::uint32_t run_sets_ = 0, run_base_ = 0;
 
   std::deque<Item> queue_;  // handed on, not yet read here; in input order
+  bool first_run_ = true;
 };
 
 }  // namespace cg::transforms
