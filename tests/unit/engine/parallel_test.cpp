@@ -220,9 +220,23 @@ BOOST_AUTO_TEST_CASE(runs_are_read_on_the_pool) {
   BOOST_TEST(claims == 200u);
   BOOST_TEST(r.claims() == 200u);
   BOOST_TEST(r.errors() == 0u);
-  // 20 sets: the last run is read on the calling thread without a hand-over, the others on
-  // the pool (or by the calling thread while it waits) and replayed.
-  BOOST_TEST(r.runs_replayed() == 19u);
+  // 20 sets, 20 runs: each read on the pool (or by the calling thread while it waits) and
+  // replayed; none had to be read again in place.
+  BOOST_TEST(r.runs_replayed() == 20u);
+}
+
+// One transaction set: one run, read on the calling thread with no hand-over at all.
+BOOST_AUTO_TEST_CASE(a_single_set_is_not_handed_over) {
+  transforms::WorkPool pool(1, 1);
+  const std::string text = batch(Gen837::Kind::Professional, 30, 100, 5);
+  std::size_t claims = 0;
+  transforms::ParallelX12Reader r(
+      "in", transforms::InputLimits{}, [](const rules::Claim&, rules::Findings&&) { return rules::Verdict{}; },
+      [&](transforms::ClaimOutcome&&) { ++claims; }, [](rules::Finding&&) {}, {}, {}, &pool);
+  r.feed(text);
+  r.finish();
+  BOOST_TEST(claims == 30u);
+  BOOST_TEST(r.runs_replayed() == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
