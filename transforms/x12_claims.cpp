@@ -137,7 +137,9 @@ class X12ClaimReader::Builder final : public x12::Handler {
     ctx_.st02 = env.st02;
     ctx_.set_index = env.set_index;
     ctx_.guide = env.st03.empty() ? env.gs08 : env.st03;
+    ctx_.sender_qualifier = env.isa05;
     ctx_.sender_id = env.isa06;
+    ctx_.receiver_qualifier = env.isa07;
     ctx_.receiver_id = env.isa08;
     ctx_.isa09 = env.isa09;
     ctx_.isa10 = env.isa10;

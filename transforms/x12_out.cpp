@@ -343,7 +343,8 @@ void Ack277Writer::add_set(std::span<const ClaimOutcome* const> set) {
   std::string out;
   if (!open_) {
     control_ = stamp_.take(source_.qualifier, source_.id);
-    const X12Party to{"ZZ", x.sender_id, x.submitter_name, ""};
+    // Back to the submitter as it named itself (ISA05/ISA06, GS02), like the 999.
+    const X12Party to{x.sender_qualifier.empty() ? "ZZ" : x.sender_qualifier, x.sender_id, x.submitter_name, ""};
     out = make_isa(source_.qualifier, source_.id, to.qualifier, to.id, stamp_, control_, x.isa15);
     gs06_ = std::to_string(control_);
     out += "GS*HN*" + clean(source_.gs_id(), 15) + "*" + clean(x.gs02.empty() ? x.sender_id : x.gs02, 15) + "*" +

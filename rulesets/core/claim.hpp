@@ -118,7 +118,8 @@ struct X12Context {
   std::string st02;    // transaction set control number
   std::uint32_t set_index = 0;  // ordinal of the transaction set in the input (unique)
   std::string guide;   // GS08 / ST03 implementation guide id
-  std::string sender_id, receiver_id;  // ISA06 / ISA08, trimmed
+  std::string sender_qualifier, receiver_qualifier;  // ISA05 / ISA07, trimmed
+  std::string sender_id, receiver_id;                // ISA06 / ISA08, trimmed
   std::uint64_t claim_begin = 0;  // byte offset of the CLM segment
   std::uint64_t claim_end = 0;    // byte offset just past the claim's last segment terminator
   std::string isa09, isa10;       // interchange date and time (for the TA1 / 277CA)

@@ -5,6 +5,7 @@
 #include "engine/pipeline.hpp"
 #include "tests/support/gen837.hpp"
 #include "tests/support/printing.hpp"
+#include "tests/support/x12_control.hpp"
 #include "transforms/x12_claims.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -399,6 +400,28 @@ BOOST_AUTO_TEST_CASE(five_payers_get_five_837s_and_no_number_twice) {
   const auto acks = isa13s(r.ack_999);
   BOOST_TEST(calls.size() == ours.size() + acks.size());  // one number per interchange written
   BOOST_TEST(next["ZZ/CLAIMGATE"] == ours.size());
+}
+
+// Issue 15: the 277CA's ISA07 was "ZZ" whatever the submitter's qualifier. It goes back to the
+// submitter as it named itself (ISA05/ISA06, GS02), like the 999; claimgate's side (ISA05/ISA06)
+// is its identity.
+BOOST_AUTO_TEST_CASE(the_277ca_is_addressed_with_the_submitters_own_qualifier) {
+  std::string text = slurp(fs::path(CG_SOURCE_DIR) / "conformance/x12/defects/none.x12");
+  BOOST_REQUIRE(text.compare(0, 4, "ISA*") == 0);
+  const auto isa = test::split(text.substr(0, 106), '*');
+  BOOST_REQUIRE(isa.at(5) == "ZZ");
+  text.replace(4 + isa[1].size() + 1 + isa[2].size() + 1 + isa[3].size() + 1 + isa[4].size() + 1, 2, "01");
+  engine::PipelineOptions o = pipeline().options();
+  o.identity.sender_qualifier = "30";
+  const engine::X12Result r = engine::Pipeline(o).process_x12(text, "q", "", kToday, kStamp);
+  BOOST_REQUIRE(!r.ack_277ca.empty());
+  const auto a277 = test::split(r.ack_277ca.substr(0, 106), '*');
+  BOOST_TEST(a277.at(5) == "30");
+  BOOST_TEST(a277.at(6) == "CLAIMGATE      ");
+  BOOST_TEST(a277.at(7) == "01");
+  BOOST_TEST(a277.at(8) == isa.at(6));
+  const auto a999 = test::split(r.ack_999.substr(0, 106), '*');
+  BOOST_TEST(a999.at(7) == "01");  // the 999 mirrors the envelope too
 }
 
 BOOST_AUTO_TEST_CASE(trading_partners_give_each_payer_its_envelope) {
