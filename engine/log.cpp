@@ -46,6 +46,12 @@ void configure(int fd, Level min_level) {
   g_min.store(static_cast<int>(min_level));
 }
 
+void set_min_level(Level min_level) noexcept { g_min.store(static_cast<int>(min_level)); }
+
+Level level_named(std::string_view name) noexcept {
+  return name == "debug" ? Level::Debug : name == "warn" ? Level::Warn : name == "error" ? Level::Error : Level::Info;
+}
+
 bool enabled(Level level) noexcept { return static_cast<int>(level) >= g_min.load(std::memory_order_relaxed); }
 
 std::string_view to_string(Level level) noexcept {

@@ -22,6 +22,10 @@ enum class Level { Debug = 0, Info = 1, Warn = 2, Error = 3 };
 // Where lines go (a file descriptor, 2 = stderr) and the lowest level written. Call once at
 // startup before other threads log.
 void configure(int fd, Level min_level);
+// The lowest level written from now on (a reload of log.level).
+void set_min_level(Level min_level) noexcept;
+// "debug", "info", "warn", "error" (log.level); anything else: Info.
+[[nodiscard]] Level level_named(std::string_view name) noexcept;
 [[nodiscard]] bool enabled(Level level) noexcept;
 [[nodiscard]] std::string_view to_string(Level level) noexcept;
 

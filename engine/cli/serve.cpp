@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -110,9 +111,10 @@ std::string config_text(const CommonOptions& o) {
   return ss.str();
 }
 
-// The top-level settings that differ between two configuration texts, except those a reload
-// applies (code_set, rules, identity, trading_partners) and comments ("_..."): they take effect
-// only at a restart.
+// The settings that differ between two configuration texts, except those a reload applies
+// (code_set, rules, identity, trading_partners, senders, admins, limits but
+// limits.spool_max_bytes, log.level, log.requests) and comments ("_..."): they take effect only
+// at a restart. Named by their top-level key, or "limits.spool_max_bytes" / "log.file".
 std::vector<std::string> restart_only_changes(const std::string& before, const std::string& after) {
   constexpr unsigned kFlags = rapidjson::kParseCommentsFlag | rapidjson::kParseTrailingCommasFlag;
   rapidjson::Document a, b;
@@ -123,12 +125,26 @@ std::vector<std::string> restart_only_changes(const std::string& before, const s
   std::set<std::string> keys;
   for (const auto* d : {&a, &b})
     for (auto it = d->MemberBegin(); it != d->MemberEnd(); ++it) keys.emplace(it->name.GetString(), it->name.GetStringLength());
+  // Sections a reload applies but for some members: only those are compared.
+  const std::map<std::string, std::vector<const char*>> partly{{"limits", {"spool_max_bytes"}}, {"log", {"file"}}};
+  static const rapidjson::Value kNull;
+  const auto find = [](const rapidjson::Value& o, const char* k) -> const rapidjson::Value& {
+    if (!o.IsObject()) return kNull;
+    const auto it = o.FindMember(k);
+    return it == o.MemberEnd() ? kNull : it->value;
+  };
   for (const auto& k : keys) {
-    if (k.empty() || k[0] == '_' || k == "code_set" || k == "rules" || k == "identity" || k == "trading_partners") continue;
-    const auto ia = a.FindMember(k.c_str());
-    const auto ib = b.FindMember(k.c_str());
-    const bool in_a = ia != a.MemberEnd(), in_b = ib != b.MemberEnd();
-    if (in_a != in_b || (in_a && ia->value != ib->value)) changed.push_back(k);
+    if (k.empty() || k[0] == '_' || k == "code_set" || k == "rules" || k == "identity" || k == "trading_partners" ||
+        k == "senders" || k == "admins")
+      continue;
+    const rapidjson::Value& va = find(a, k.c_str());
+    const rapidjson::Value& vb = find(b, k.c_str());
+    if (const auto p = partly.find(k); p != partly.end()) {
+      for (const char* member : p->second)
+        if (find(va, member) != find(vb, member)) changed.push_back(k + "." + member);
+    } else if (va != vb) {
+      changed.push_back(k);
+    }
   }
   return changed;
 }
@@ -291,6 +307,7 @@ int cmd_serve(const Args& args) {
       }
       r.restart_needed = restart_only_changes(started_with, config_text(opt));
       r.pipeline = std::make_shared<const Pipeline>(std::move(po));
+      r.config = std::make_shared<const ServerConfig>(next);
     } catch (const ConfigError& e) {
       r.error = std::string("bad configuration: ") + e.what();
     }

@@ -18,11 +18,7 @@ int open_log(const ServerConfig& config, std::string& error) {
       return -1;
     }
   }
-  const std::string& l = config.log.level;
-  log::configure(fd, l == "debug"  ? log::Level::Debug
-                     : l == "warn"  ? log::Level::Warn
-                     : l == "error" ? log::Level::Error
-                                    : log::Level::Info);
+  log::configure(fd, log::level_named(config.log.level));
   return fd;
 }
 

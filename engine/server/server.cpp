@@ -311,20 +311,28 @@ struct Server::Impl {
   // Heavy work off the io threads (whole-body FHIR, the end of an X12 stream, fsyncs of
   // stored answers), so probes and other connections keep being served.
   asio::thread_pool work{threads_wanted()};
-  Authenticator auth{config};
   RateLimiter rates;
   std::vector<std::string> allowed_hosts;  // lowercase; empty: any
   std::mutex clients_mutex;
   std::map<std::string, std::uint32_t> per_client;  // open connections by client address
   std::atomic<std::uint32_t> probe_slots{0};
   std::atomic<std::uint64_t> buffered_bytes{0};
-  mutable std::mutex pipeline_mutex;  // parts.pipeline (swapped by a reload)
+  // What a reload swaps besides the pipeline: the senders and admins (keys, bindings, rates,
+  // quotas), the limits, log.requests (and log.level, set globally). A request takes it once.
+  struct Live {
+    std::shared_ptr<const ServerConfig> config;
+    Authenticator auth;
+    explicit Live(std::shared_ptr<const ServerConfig> c) : config(std::move(c)), auth(*config) {}
+  };
+  std::shared_ptr<const Live> live_;  // under pipeline_mutex
+  mutable std::mutex pipeline_mutex;  // parts.pipeline and live_ (swapped by a reload)
   std::mutex reload_mutex;            // one reload at a time
   std::unique_ptr<Console> console;  // /admin/console, /admin/status
 
   Impl(ServerConfig c, ServerParts p)
       : config(std::move(c)), parts(std::move(p)), ioc(static_cast<int>(threads_wanted())) {
     console = std::make_unique<Console>(config, *parts.metrics, parts.spool);
+    live_ = std::make_shared<const Live>(std::make_shared<const ServerConfig>(config));
     // Never a per-run counter: numbers must not repeat across restarts (throws at startup).
     if (!parts.control_numbers) parts.control_numbers = ControlNumbers::durable(config.data_dir + "/control-numbers", 64);
     for (const auto& h : config.allowed_hosts) allowed_hosts.push_back(lower(h));
@@ -369,8 +377,15 @@ struct Server::Impl {
     return parts.pipeline;
   }
 
-  // A reload (SIGHUP, POST /admin/reload): a new pipeline from parts.reload, swapped in; a bad
-  // new file keeps the running one and the answer (and the log) says why.
+  [[nodiscard]] std::shared_ptr<const Live> live() const {
+    std::lock_guard lock(pipeline_mutex);
+    return live_;
+  }
+  [[nodiscard]] Limits limits() const { return live()->config->limits; }
+
+  // A reload (SIGHUP, POST /admin/reload): a new pipeline and settings from parts.reload,
+  // swapped in together; a bad new file keeps the running ones and the answer (and the log)
+  // says why.
   Reload reload(std::string_view by) {
     std::lock_guard serial(reload_mutex);
     Reload r;
@@ -385,8 +400,13 @@ struct Server::Impl {
       }
     }
     if (r.pipeline) {
+      std::shared_ptr<const Live> next = r.config ? std::make_shared<const Live>(r.config) : nullptr;
       std::lock_guard lock(pipeline_mutex);
       parts.pipeline = r.pipeline;
+      if (next) {
+        live_ = std::move(next);
+        log::set_min_level(log::level_named(live_->config->log.level));
+      }
     }
     if (r.error.empty() && !r.pipeline) r.error = "the reload produced no pipeline";
     log::Line line(r.pipeline ? log::Level::Info : log::Level::Error, r.pipeline ? "reload.done" : "reload.failed");
@@ -483,12 +503,12 @@ struct Server::Impl {
     auto conn = std::make_shared<Conn>(std::move(socket));
     conn->id = next_conn.fetch_add(1);
     conn->admin_listener = admin_listener;
-    conn->buffer.max_size(config.limits.max_header_bytes + 2048);
+    conn->buffer.max_size(limits().max_header_bytes + 2048);
     error_code ignored;
     conn->socket.set_option(tcp::no_delay(true), ignored);
     const auto peer = conn->socket.remote_endpoint(ignored);
     if (!ignored) conn->address = peer.address().to_string();
-    const auto& lim = config.limits;
+    const Limits lim = limits();
     const bool over_total = connections.fetch_add(1) >= lim.max_connections;
     bool over_client = false;
     {
@@ -520,14 +540,14 @@ struct Server::Impl {
       if (refuse) {
         const std::string why = over_client ? "too many connections from this address; retry later" : "too many connections; retry later";
         Answer a{503, "application/json", error_json(over_client ? "max_connections_per_client" : "max_connections", why), {}, true};
-        a.headers.emplace_back("Retry-After", std::to_string(config.limits.retry_after_s));
+        a.headers.emplace_back("Retry-After", std::to_string(limits().retry_after_s));
         audit(AuditRecord("refusal").num("status", 503).str("reason", over_client ? "max_connections_per_client" : "max_connections")
                   .str("address", conn->address));
         co_await write_answer(*conn, conn->socket, a, 11, false, Endpoint::Other, Clock::now());
         co_await linger_close(*conn);
       } else if (ssl_ctx) {
         conn->tls = std::make_unique<asio::ssl::stream<tcp::socket&>>(conn->socket, *ssl_ctx);
-        conn->arm(std::chrono::milliseconds(config.limits.header_timeout_ms));
+        conn->arm(std::chrono::milliseconds(limits().header_timeout_ms));
         error_code ec;
         co_await conn->tls->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
         conn->disarm();
@@ -625,7 +645,7 @@ struct Server::Impl {
 
   template <class Stream>
   asio::awaitable<void> session(Conn& c, Stream& stream) {
-    const auto& lim = config.limits;
+    const Limits lim = limits();
     for (;;) {
       error_code ec;
       constexpr bool kPlain = std::is_same_v<Stream, tcp::socket>;
@@ -751,7 +771,7 @@ struct Server::Impl {
     res.keep_alive(!a.close);
     res.body() = a.body;
     res.prepare_payload();
-    c.arm(std::chrono::milliseconds(config.limits.write_timeout_ms));
+    c.arm(std::chrono::milliseconds(limits().write_timeout_ms));
     error_code ec;
     co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
     c.disarm();
@@ -786,7 +806,7 @@ struct Server::Impl {
   template <class Stream, class OnChunk>
   asio::awaitable<BodyStatus> read_body(Conn& c, Stream& stream, http::request_parser<http::buffer_body>& parser,
                                         Clock::time_point started, OnChunk&& on_chunk) {
-    const auto& lim = config.limits;
+    const Limits lim = limits();
     const auto deadline = started + std::chrono::milliseconds(lim.request_timeout_ms);
     if (c.chunk.empty()) c.chunk.resize(kChunk);
     if (const auto expect = parser.get()[http::field::expect]; !parser.is_done() && beast::iequals(expect, "100-continue")) {
@@ -827,8 +847,8 @@ struct Server::Impl {
   }
 
   [[nodiscard]] std::string refusal_message(BodyStatus s) const {
-    return s == BodyStatus::TooLarge ? "the body exceeds " + std::to_string(config.limits.max_body_bytes) + " bytes"
-                                     : "more than " + std::to_string(config.limits.max_claims_per_request) + " claims in one request";
+    return s == BodyStatus::TooLarge ? "the body exceeds " + std::to_string(limits().max_body_bytes) + " bytes"
+                                     : "more than " + std::to_string(limits().max_claims_per_request) + " claims in one request";
   }
 
   Answer body_refusal(BodyStatus s, bool fhir) {
@@ -853,7 +873,7 @@ struct Server::Impl {
     } else if (s == BodyStatus::OverBudget) {
       parts.metrics->refusal(Refusal::BodyBudget);
       a.status = 503;
-      a.headers.emplace_back("Retry-After", std::to_string(config.limits.retry_after_s));
+      a.headers.emplace_back("Retry-After", std::to_string(limits().retry_after_s));
       const std::string msg = "the gateway holds too many request bodies now; nothing was accepted, retry later";
       a.body = fhir ? operation_outcome("transient", msg) : error_json("busy", msg);
     } else {
@@ -941,7 +961,7 @@ struct Server::Impl {
       a = Answer{};
       a.status = 503;
       a.close = true;
-      a.headers.emplace_back("Retry-After", std::to_string(config.limits.retry_after_s));
+      a.headers.emplace_back("Retry-After", std::to_string(limits().retry_after_s));
       const std::string msg = "the spool cannot be written; nothing was accepted, retry later";
       if (fhir) {
         a.content_type = "application/fhir+json";
@@ -972,6 +992,7 @@ struct Server::Impl {
     Counts counts;
     std::vector<std::string> control_numbers, claim_ids, keys;
     std::string client_request_id;  // the client's X-Request-Id, when usable
+    std::shared_ptr<const Live> live;  // senders, admins, limits as of the request's start
   };
 
   // What a request did, into an audit record or a log line (never PHI: claim ids only hashed).
@@ -1031,9 +1052,9 @@ struct Server::Impl {
   Answer entry_status(Req& r, const http::request<http::buffer_body>& req, std::string_view key, bool fhir_read) {
     Answer a;
     // Without senders anyone may submit (as anonymous or X-Claimgate-Sender), so anyone may look.
-    bool sees_all = config.senders.empty();
+    bool sees_all = r.live->config->senders.empty();
     bool basic = false;
-    if (const auto out = auth.identify(presented_key(req, false, basic), r.c.cert_cn); out.result == Authenticator::Result::Ok) {
+    if (const auto out = r.live->auth.identify(presented_key(req, false, basic), r.c.cert_cn); out.result == Authenticator::Result::Ok) {
       r.sender = out.who.id;
       r.auth_method = out.who.method;
       sees_all = sees_all || out.who.kind == Principal::Kind::Admin;
@@ -1085,7 +1106,7 @@ struct Server::Impl {
     const bool admin = wanted == Principal::Kind::Admin;
     bool basic = false;
     const std::string key = presented_key(req, admin, basic);
-    const auto out = auth.identify(key, r.c.cert_cn);
+    const auto out = r.live->auth.identify(key, r.c.cert_cn);
     std::string reason;
     if (out.result == Authenticator::Result::Missing) reason = "missing_credential";
     else if (out.result == Authenticator::Result::Unknown) reason = key.empty() ? "unknown_client_certificate" : "unknown_api_key";
@@ -1180,6 +1201,7 @@ struct Server::Impl {
     // Every error under /fhir is an OperationOutcome.
     const bool fhir = fhir_path(target);
     Req r{c, endpoint, request_id, fhir};
+    r.live = live();
     r.client_request_id = client_request_id(req);
     Answer a;
     const auto method_not_allowed = [&](const char* allow) {
@@ -1199,7 +1221,7 @@ struct Server::Impl {
     if (c.probe_only && !probe) {
       co_return refuse(r, 503, Refusal::MaxConnections, "max_connections", "transient",
                        "too many connections; only /healthz, /readyz and /metrics are answered now; retry later",
-                       config.limits.retry_after_s);
+                       limits().retry_after_s);
     }
     // With admin_listen the admin endpoints and /metrics live there, and only there.
     if (!config.admin_listen_address.empty()) {
@@ -1229,7 +1251,7 @@ struct Server::Impl {
         co_return a;
       case Endpoint::Metrics: {
         if (!get) co_return method_not_allowed("GET");
-        if (config.authenticated()) {
+        if (r.live->config->authenticated()) {
           Principal who;
           Answer refusal;
           if (!authenticate(r, req, Principal::Kind::Admin, who, refusal)) co_return refusal;
@@ -1248,7 +1270,7 @@ struct Server::Impl {
         a.body = std::string(kCapabilityStatement);
         co_return a;
       case Endpoint::Admin: {
-        if (config.admins.empty()) {
+        if (r.live->config->admins.empty()) {
           co_return refuse(r, 403, Refusal::Forbidden, "forbidden", "forbidden",
                            "admin endpoints are disabled: no admin credential is configured (admins)", 0, !parser.is_done());
         }
@@ -1299,10 +1321,10 @@ struct Server::Impl {
 
     // Who is sending.
     Principal who;
-    if (!config.senders.empty()) {
+    if (!r.live->config->senders.empty()) {
       Answer refusal;
       if (!authenticate(r, req, Principal::Kind::Sender, who, refusal)) co_return refusal;
-    } else if (!config.authenticated()) {
+    } else if (!r.live->config->authenticated()) {
       if (const auto s = req["X-Claimgate-Sender"]; valid_token(std::string_view(s.data(), s.size()), 64)) {
         r.sender.assign(s.data(), s.size());
         r.auth_method = "header";
@@ -1330,7 +1352,7 @@ struct Server::Impl {
       const bool full = ready();
       co_return refuse(r, 503, draining.load() ? Refusal::ShuttingDown : Refusal::SpoolFull, full ? "spool_full" : "not_ready",
                        "transient", full ? "the forwarding spool is full; retry later" : "the gateway is not ready; retry later",
-                       config.limits.retry_after_s);
+                       limits().retry_after_s);
     }
 
     // Idempotency-Key: a retry gets the stored answer.
@@ -1365,7 +1387,7 @@ struct Server::Impl {
       }
     }
 
-    BodyLease lease(buffered_bytes, config.limits.max_buffered_body_bytes);
+    BodyLease lease(buffered_bytes, limits().max_buffered_body_bytes);
     std::unique_ptr<Sha256> digest;
     if (idem.store || replay) digest = std::make_unique<Sha256>();
     if (replay) {
@@ -1414,10 +1436,10 @@ struct Server::Impl {
       char source[40];
       std::snprintf(source, sizeof source, "request-%llu", static_cast<unsigned long long>(request_id));
       auto x12 = current->begin_x12(source, sender, today, stamp, rid(request_id));
-      const std::size_t max_claims = config.limits.max_claims_per_request;
+      const std::size_t max_claims = limits().max_claims_per_request;
       // Over the size limit by its Content-Length: only the interchange header is read, for the TA1.
       const auto length = parser.content_length();
-      const bool oversize = length && *length > config.limits.max_body_bytes;
+      const bool oversize = length && *length > limits().max_body_bytes;
       std::uint64_t fed = 0;
       const BodyStatus bs = co_await read_body(c, stream, parser, started, [&](std::string_view chunk) {
         fault("body");
@@ -1467,7 +1489,7 @@ struct Server::Impl {
     } else {
       std::string body;
       const auto length = parser.content_length();
-      if (length && *length <= config.limits.max_body_bytes) {
+      if (length && *length <= limits().max_body_bytes) {
         if (!lease.grow(*length)) co_return body_refusal(BodyStatus::OverBudget, true);
         body.reserve(static_cast<std::size_t>(*length));
       }
@@ -1489,7 +1511,7 @@ struct Server::Impl {
                                    stamp);
       });
       r.counts = std::move(fr.counts);
-      if (r.counts.claims > config.limits.max_claims_per_request) co_return body_refusal(BodyStatus::Stopped, true);
+      if (r.counts.claims > limits().max_claims_per_request) co_return body_refusal(BodyStatus::Stopped, true);
       a.status = fr.http_status;
       a.content_type = fr.content_type;
       a.body = std::move(fr.body);
@@ -1535,7 +1557,7 @@ struct Server::Impl {
       describe(record.str("auth", r.auth_method).str("address", c.address), r, a.status, claim_hashes, 1000);
       audit(record);
     }
-    if (config.log.requests && log::enabled(log::Level::Info)) {
+    if (r.live->config->log.requests && log::enabled(log::Level::Info)) {
       std::vector<std::string> rule_ids;
       for (const auto& [rule, n] : r.counts.findings_by_rule) rule_ids.push_back(rule);
       log::Line line(log::Level::Info, "request");
@@ -1606,7 +1628,7 @@ struct Server::Impl {
       }
     }
     if (target == "/admin/reload" && method == http::verb::post) {
-      // Blocks this io thread while the code set loads (milliseconds): an operator action.
+      // On the work pool (admin() is offloaded): the io threads keep serving while the code set loads.
       const Reload result = reload("admin:" + r.sender);
       a.status = result.pipeline ? 200 : 422;
       a.body = reload_json(result);
@@ -1652,7 +1674,7 @@ struct Server::Impl {
     error_code ec;
     acceptor.close(ec);
     admin_acceptor.close(ec);
-    const auto deadline = Clock::now() + std::chrono::milliseconds(config.limits.shutdown_grace_ms);
+    const auto deadline = Clock::now() + std::chrono::milliseconds(limits().shutdown_grace_ms);
     asio::steady_timer tick(ioc);
     for (;;) {
       std::vector<std::shared_ptr<Conn>> conns;

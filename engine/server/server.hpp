@@ -55,6 +55,9 @@ class Receipts;
 // What a reload (SIGHUP, POST /admin/reload) produced.
 struct Reload {
   std::shared_ptr<const Pipeline> pipeline;  // null: nothing changed, `error` says why
+  // The new configuration: its senders and admins (keys, bindings, rates, quotas), limits (but
+  // spool_max_bytes), log.level and log.requests take effect with the pipeline; null: kept.
+  std::shared_ptr<const ServerConfig> config;
   std::string error;
   std::vector<std::string> restart_needed;  // changed settings that take effect only at a restart
 };
