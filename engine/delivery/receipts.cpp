@@ -62,6 +62,10 @@ bool Receipts::open_current(std::string& error) {
     error = "cannot open " + path + ": " + std::strerror(errno);
     return false;
   }
+  if (!fsync_dir(dir_)) {  // the file's name is as durable as what fdatasync writes into it
+    error = "cannot fsync " + dir_ + ": " + std::strerror(errno);
+    return false;
+  }
   return true;
 }
 
@@ -88,7 +92,10 @@ void Receipts::forwarded(Receipt r) {
       if (!open_current(error)) log::Line(log::Level::Error, "receipts.write_failed").str("error", error);
     }
   }
-  if (fd_ >= 0 && !write_all(fd_, line.data(), line.size()))
+  // Durable before the forwarder writes the entry's done record to the spool (it calls this
+  // first): after a crash an entry is still pending in the spool or has its receipt, never
+  // neither (GET /claims/{key} would say "unknown" of a claim the payer has).
+  if (fd_ >= 0 && (!write_all(fd_, line.data(), line.size()) || ::fdatasync(fd_) != 0))
     log::Line(log::Level::Error, "receipts.write_failed").str("error", std::strerror(errno));
   const std::string key = r.key;
   current_[key] = std::move(r);

@@ -2,8 +2,11 @@
 // GET /claims/{key} can still answer "forwarded (when, where)" after the journal segment holding
 // the entry is gone. One JSON line per entry forwarded, appended to <dir>/receipts.log:
 //   {"key","state":"forwarded","at_ms","target","payer_id","sender"}
-// No fsync of its own (like the spool's done records): a crash may lose the last few receipts,
-// never an entry. Bounded: once receipts.log holds `keep` lines it becomes receipts.log.1 (the
+// Each receipt is written and fdatasync'd before the forwarder writes the entry's done record
+// to the spool (Forwarder::settle calls forwarded() first), so after a crash an entry forwarded
+// is still pending in the spool (and is forwarded again under its key) or has its receipt: a
+// status lookup never answers "unknown" for a claim the payer has. One fdatasync per entry
+// forwarded, on the forwarder's thread (not a request's). Bounded: once receipts.log holds `keep` lines it becomes receipts.log.1 (the
 // older generation is dropped), so at most 2 x keep receipts are kept on disk and in memory.
 // Dead-lettered entries are answered from the dead-letter folder itself.
 //
