@@ -3,6 +3,8 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include "rulesets/core/json_keys.hpp"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -522,6 +524,8 @@ ServerConfig parse_config(const std::string& json_text) {
                       rapidjson::GetParseError_En(doc.GetParseError()));
   }
   if (!doc.IsObject()) throw ConfigError("(top level): must be a JSON object");
+  if (const std::string key = rules::repeated_key_path(doc); !key.empty())
+    fail(key, "is given twice in the same object (which one was meant?); give it once");
   ServerConfig c;
   c.forward.targets["outbox"] = TargetConfig{};
   const Value& o = doc;

@@ -13,6 +13,20 @@ namespace {
 
 std::atomic<int> g_fd{2};
 std::atomic<int> g_min{static_cast<int>(Level::Info)};
+std::atomic<bool> g_text{false};
+
+// A text-format value: JSON-escaped, quoted when empty or holding ' ', '"' or '='.
+void append_text_value(std::string& out, std::string_view v) {
+  std::string escaped;
+  append_json_escaped(escaped, v);
+  if (escaped.empty() || escaped.find_first_of(" \"=") != std::string::npos) {
+    out += '"';
+    out += escaped;
+    out += '"';
+  } else {
+    out += escaped;
+  }
+}
 
 void write_all(int fd, const char* p, std::size_t n) {
   while (n > 0) {
@@ -46,6 +60,18 @@ void configure(int fd, Level min_level) {
   g_min.store(static_cast<int>(min_level));
 }
 
+void set_format(Format format) noexcept { g_text.store(format == Format::Text); }
+
+bool choose_format(std::string_view name, int fd) noexcept {
+  if (name == "text" || name == "json") {
+    set_format(name == "text" ? Format::Text : Format::Json);
+    return true;
+  }
+  if (name != "auto" && !name.empty()) return false;
+  set_format(::isatty(fd) == 1 ? Format::Text : Format::Json);
+  return true;
+}
+
 void set_min_level(Level min_level) noexcept { g_min.store(static_cast<int>(min_level)); }
 
 Level level_named(std::string_view name) noexcept {
@@ -64,9 +90,16 @@ std::string_view to_string(Level level) noexcept {
   return "info";
 }
 
-Line::Line(Level level, std::string_view event) : on_(enabled(level)) {
+Line::Line(Level level, std::string_view event) : on_(enabled(level)), text_(g_text.load(std::memory_order_relaxed)) {
   if (!on_) return;
   buf_.reserve(256);
+  if (text_) {
+    append_time(buf_);
+    static constexpr const char* kNames[] = {" DEBUG ", " INFO  ", " WARN  ", " ERROR "};
+    buf_ += kNames[static_cast<int>(level)];
+    append_text_value(buf_, event);
+    return;
+  }
   buf_ += "{\"time\":\"";
   append_time(buf_);
   buf_ += "\",\"level\":\"";
@@ -78,63 +111,71 @@ Line::Line(Level level, std::string_view event) : on_(enabled(level)) {
 
 Line::~Line() {
   if (!on_) return;
-  buf_ += "}\n";
+  buf_ += text_ ? "\n" : "}\n";
   write_all(g_fd.load(std::memory_order_relaxed), buf_.data(), buf_.size());
 }
 
-Line& Line::str(std::string_view key, std::string_view value) {
+// ,"key": (JSON) or " key=" (text).
+void Line::key(std::string_view k) {
+  buf_ += text_ ? " " : ",\"";
+  append_json_escaped(buf_, k);
+  buf_ += text_ ? "=" : "\":";
+}
+
+Line& Line::str(std::string_view k, std::string_view value) {
   if (!on_) return *this;
-  buf_ += ",\"";
-  append_json_escaped(buf_, key);
-  buf_ += "\":\"";
+  key(k);
+  if (text_) {
+    append_text_value(buf_, value);
+    return *this;
+  }
+  buf_ += '"';
   append_json_escaped(buf_, value);
   buf_ += '"';
   return *this;
 }
 
-Line& Line::num(std::string_view key, std::int64_t value) {
+Line& Line::num(std::string_view k, std::int64_t value) {
   if (!on_) return *this;
-  buf_ += ",\"";
-  append_json_escaped(buf_, key);
-  buf_ += "\":";
+  key(k);
   buf_ += std::to_string(value);
   return *this;
 }
 
-Line& Line::real(std::string_view key, double value) {
+Line& Line::real(std::string_view k, double value) {
   if (!on_) return *this;
   char b[32];
   const int n = std::snprintf(b, sizeof b, "%.3f", value);
-  buf_ += ",\"";
-  append_json_escaped(buf_, key);
-  buf_ += "\":";
+  key(k);
   buf_.append(b, static_cast<std::size_t>(n));
   return *this;
 }
 
-Line& Line::boolean(std::string_view key, bool value) {
+Line& Line::boolean(std::string_view k, bool value) {
   if (!on_) return *this;
-  buf_ += ",\"";
-  append_json_escaped(buf_, key);
-  buf_ += value ? "\":true" : "\":false";
+  key(k);
+  buf_ += value ? "true" : "false";
   return *this;
 }
 
-Line& Line::list(std::string_view key, const std::vector<std::string>& values, std::size_t max) {
+Line& Line::list(std::string_view k, const std::vector<std::string>& values, std::size_t max) {
   if (!on_) return *this;
-  buf_ += ",\"";
-  append_json_escaped(buf_, key);
-  buf_ += "\":[";
+  key(k);
+  buf_ += '[';
   const std::size_t n = values.size() < max ? values.size() : max;
   for (std::size_t i = 0; i < n; ++i) {
     if (i) buf_ += ',';
+    if (text_) {
+      append_text_value(buf_, values[i]);
+      continue;
+    }
     buf_ += '"';
     append_json_escaped(buf_, values[i]);
     buf_ += '"';
   }
   buf_ += ']';
   if (values.size() > n) {
-    std::string more(key);
+    std::string more(k);
     more += "_more";
     num(more, static_cast<std::int64_t>(values.size() - n));
   }

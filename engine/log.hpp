@@ -22,6 +22,16 @@ enum class Level { Debug = 0, Info = 1, Warn = 2, Error = 3 };
 // Where lines go (a file descriptor, 2 = stderr) and the lowest level written. Call once at
 // startup before other threads log.
 void configure(int fd, Level min_level);
+
+// How lines are written: Json (default) one JSON object per line; Text for people at a
+// terminal: "<time> <LEVEL> <event> key=value ...", values escaped as in JSON (control
+// characters never reach the terminal raw) and quoted when they hold a space, '"' or '=' or are
+// empty, lists as [a,b]. The same fields in both formats (so never PHI in either).
+enum class Format { Json, Text };
+void set_format(Format format) noexcept;
+// "--log-format": "text", "json" or "auto" (Text when `fd` is a terminal, else Json). False
+// for anything else.
+[[nodiscard]] bool choose_format(std::string_view name, int fd) noexcept;
 // The lowest level written from now on (a reload of log.level).
 void set_min_level(Level min_level) noexcept;
 // "debug", "info", "warn", "error" (log.level); anything else: Info.
@@ -46,7 +56,9 @@ class Line {
   Line& list(std::string_view key, const std::vector<std::string>& values, std::size_t max = 20);
 
  private:
+  void key(std::string_view k);
   bool on_;
+  bool text_;
   std::string buf_;
 };
 

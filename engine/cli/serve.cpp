@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -55,6 +56,8 @@ constexpr const char* kServeHelp =
     "  --data-dir DIR      overrides \"data_dir\" (spool, outbox, dead-letter, control numbers\n"
     "                      beneath it)\n"
     "  --port-file FILE    write the bound port to FILE once listening (for supervisors, tests)\n"
+    "  --log-format F      text (one readable line per event), json (one JSON object per\n"
+    "                      line) or auto (default: text when the log goes to a terminal)\n"
     "\n"
     "exit codes: 0 after a graceful shutdown, 2 bad options or configuration, 1 startup failure.\n";
 
@@ -67,7 +70,7 @@ constexpr const char* kDeadLetterHelp =
     "the spool to itself: with the server running use POST /admin/dead-letters/replay[?key=KEY].\n";
 
 struct CommonOptions {
-  std::string config_file, listen, data_dir, port_file;
+  std::string config_file, listen, data_dir, port_file, log_format = "auto";
   std::vector<std::string> positional;
   bool json = false;
   bool help = false;
@@ -86,6 +89,10 @@ std::string parse_common(const Args& args, CommonOptions& o, bool serve) {
     else if (a == "--data-dir") { if (!value(o.data_dir)) return "--data-dir needs a directory"; }
     else if (serve && a == "--listen") { if (!value(o.listen)) return "--listen needs ADDR:PORT"; }
     else if (serve && a == "--port-file") { if (!value(o.port_file)) return "--port-file needs a file"; }
+    else if (serve && a == "--log-format") {
+      if (!value(o.log_format) || (o.log_format != "text" && o.log_format != "json" && o.log_format != "auto"))
+        return "--log-format needs text, json or auto";
+    }
     else if (!serve && a == "--json") o.json = true;
     else if (!a.empty() && a[0] == '-') return "unknown option '" + a + "'";
     else if (serve) return "unexpected argument '" + a + "'";
@@ -153,7 +160,7 @@ std::vector<std::string> restart_only_changes(const std::string& before, const s
 // (and for serve the pipeline options). Returns the exit code when the command is done (help
 // printed: 0; bad options or configuration: 2), nullopt to go on.
 std::optional<int> start_command(const Args& args, bool serve, CommonOptions& opt, ServerConfig& config,
-                                 PipelineOptions* popts) {
+                                 PipelineOptions* popts, const std::function<std::string(const CommonOptions&)>& check = {}) {
   const char* name = serve ? "serve" : "dead-letter";
   const char* help = serve ? kServeHelp : kDeadLetterHelp;
   if (const std::string err = parse_common(args, opt, serve); !err.empty()) {
@@ -163,6 +170,11 @@ std::optional<int> start_command(const Args& args, bool serve, CommonOptions& op
   if (opt.help) {
     std::fputs(help, stdout);
     return 0;
+  }
+  // The command line is checked whole before the configuration is read.
+  if (const std::string err = check ? check(opt) : std::string(); !err.empty()) {
+    std::fprintf(stderr, "claimgate %s: %s\n\n%s", name, err.c_str(), help);
+    return 2;
   }
   try {
     config = effective_config(opt);
@@ -188,6 +200,7 @@ int cmd_serve(const Args& args) {
     std::fprintf(stderr, "claimgate serve: bad configuration: %s\n", error.c_str());
     return 2;
   }
+  (void)log::choose_format(opt.log_format, log_fd);  // checked by parse_common
 
   const auto t0 = std::chrono::steady_clock::now();
   if (!load_code_set(config, popts, error)) {
@@ -345,12 +358,15 @@ int cmd_serve(const Args& args) {
 int cmd_dead_letter(const Args& args) {
   CommonOptions opt;
   ServerConfig config;
-  if (const auto done = start_command(args, false, opt, config, nullptr)) return *done;
-  if (opt.positional.empty() || (opt.positional[0] != "list" && opt.positional[0] != "replay") ||
-      opt.positional.size() > (opt.positional[0] == "replay" ? 2u : 1u)) {
-    std::fprintf(stderr, "claimgate dead-letter: expected 'list' or 'replay [KEY]'\n\n%s", kDeadLetterHelp);
-    return 2;
-  }
+  const auto subcommand = [](const CommonOptions& o) -> std::string {
+    if (o.positional.empty()) return "expected 'list' or 'replay [KEY]'";
+    if (o.positional[0] != "list" && o.positional[0] != "replay")
+      return "unknown subcommand '" + o.positional[0] + "': expected 'list' or 'replay [KEY]'";
+    if (o.positional.size() > (o.positional[0] == "replay" ? 2u : 1u))
+      return "unexpected argument '" + o.positional.back() + "' after '" + o.positional[0] + "'";
+    return {};
+  };
+  if (const auto done = start_command(args, false, opt, config, nullptr, subcommand)) return *done;
   log::configure(2, log::Level::Warn);
   std::string error;
   if (opt.positional[0] == "list") {

@@ -1117,17 +1117,26 @@ struct Server::Impl {
       r.auth_method = basic ? "basic" : who.method;
       return true;
     }
-    log::Line(log::Level::Warn, "auth.failed")
-        .str("request_id", rid(r.id))
-        .str("address", r.c.address)
-        .str("endpoint", to_string(r.endpoint))
-        .str("reason", reason);
-    audit(AuditRecord("auth_failed")
-              .str("request_id", rid(r.id))
-              .str("address", r.c.address)
-              .str("endpoint", to_string(r.endpoint))
-              .str("reason", reason)
-              .str("identity", out.result == Authenticator::Result::Ok ? out.who.id : std::string()));
+    if (out.result == Authenticator::Result::Missing) {
+      // No credential at all: the challenge round trip a browser makes before it asks for the
+      // key (or a client that forgot it). A 401 refusal, not a failed authentication.
+      log::Line(log::Level::Debug, "auth.challenge")
+          .str("request_id", rid(r.id))
+          .str("address", r.c.address)
+          .str("endpoint", to_string(r.endpoint));
+    } else {
+      log::Line(log::Level::Warn, "auth.failed")
+          .str("request_id", rid(r.id))
+          .str("address", r.c.address)
+          .str("endpoint", to_string(r.endpoint))
+          .str("reason", reason);
+      audit(AuditRecord("auth_failed")
+                .str("request_id", rid(r.id))
+                .str("address", r.c.address)
+                .str("endpoint", to_string(r.endpoint))
+                .str("reason", reason)
+                .str("identity", out.result == Authenticator::Result::Ok ? out.who.id : std::string()));
+    }
     if (out.result == Authenticator::Result::Ok) {
       refusal = refuse(r, 403, Refusal::Forbidden, "forbidden", "forbidden",
                        admin ? "this endpoint needs an admin credential; a sender credential is not one"

@@ -1,5 +1,6 @@
 #include "rulesets/core/packs.hpp"
 
+#include "rulesets/core/json_keys.hpp"
 #include "rulesets/kinds/pack_support.hpp"
 
 #include <rapidjson/error/en.h>
@@ -63,6 +64,8 @@ std::shared_ptr<const RulePack> parse_pack(std::string_view json, std::string_vi
     throw PackError(origin + ": JSON syntax error at offset " + std::to_string(doc.GetErrorOffset()) +
                     ": " + rapidjson::GetParseError_En(doc.GetParseError()));
   }
+  if (const std::string key = repeated_key_path(doc); !key.empty())
+    throw PackError(origin + ": " + key + ": is given twice in the same object (which one was meant?); give it once");
   auto pack = std::make_shared<RulePack>();
   pack->origin = std::string(origin_view);
   JsonFields top(doc, origin);

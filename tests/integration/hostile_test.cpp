@@ -298,6 +298,11 @@ BOOST_AUTO_TEST_CASE(authentication_bindings_limits_and_audit) {
   BOOST_TEST(request(port, http::verb::get, "/admin/dead-letters", "", a).status == 403);
   BOOST_TEST(request(port, http::verb::get, "/metrics", "", a).status == 403);
   BOOST_TEST(get(port, "/metrics").status == 401);
+  // A browser's first round trip to the console: no credential, a 401 with the Basic challenge
+  // (not a failed authentication: below, nothing is logged or audited as auth_failed for it).
+  const Response challenge = get(port, "/admin/console");
+  BOOST_TEST(challenge.status == 401);
+  BOOST_TEST(challenge.header("WWW-Authenticate").find("Basic") != std::string::npos, challenge.header("WWW-Authenticate"));
   BOOST_TEST(request(port, http::verb::get, "/metrics", "", admin).status == 200);
   BOOST_TEST(request(port, http::verb::get, "/admin/dead-letters", "", admin).status == 200);
   // Accepted for the bound sender.
@@ -359,6 +364,9 @@ BOOST_AUTO_TEST_CASE(authentication_bindings_limits_and_audit) {
   const std::string text = read_text(audit);
   BOOST_TEST(text.find("\"event\":\"auth_failed\"") != std::string::npos);
   BOOST_TEST(text.find("\"reason\":\"unknown_api_key\"") != std::string::npos);
+  BOOST_TEST(text.find("missing_credential") == std::string::npos);  // challenges are no failures
+  BOOST_TEST(srv.log().find("\"reason\":\"unknown_api_key\"") != std::string::npos);
+  BOOST_TEST(srv.log().find("missing_credential") == std::string::npos);
   BOOST_TEST(text.find("\"event\":\"admin\",\"request_id\"") != std::string::npos);
   BOOST_TEST(text.find("\"admin\":\"ops\"") != std::string::npos);
   BOOST_TEST(text.find("\"reason\":\"sender_binding\"") != std::string::npos);

@@ -45,6 +45,12 @@ for input in /nonexistent/claims.x12 deploy deploy/claimgate.sample.json; do
     [ "$(wc -l <"$scratch/err")" -eq 1 ] || fail "validate $input --format summary: exit $rc: $summary / $(cat "$scratch/err")"
 done
 
+# dead-letter checks its subcommand before it reads the configuration.
+out="$("$cg" dead-letter bogus --config /nonexistent/claimgate.json 2>&1)"
+rc=$?
+[ "$rc" -eq 2 ] && [[ "$out" == *"unknown subcommand 'bogus'"* ]] && [[ "$out" != *nonexistent* ]] ||
+  fail "dead-letter bogus: exit $rc: ${out:0:200}"
+
 # An impossible date says so.
 out="$("$cg" code M54.5 --dos 2024-02-30 2>&1)"
 rc=$?

@@ -152,6 +152,34 @@ BOOST_AUTO_TEST_CASE(x12_with_invalid_utf8_in_every_json_output) {
   line.pop_back();  // the newline
   BOOST_TEST(json_problem(line).empty(), json_problem(line));
   BOOST_TEST(line.find("\"control_number\":\"00\xEF\xBF\xBD\\u0001\"") != std::string::npos, line);
+
+  // The text format (a terminal): the same fields, escaped the same way, one line per event.
+  char text_path[] = "/tmp/cg-log-XXXXXX";
+  const int tfd = ::mkstemp(text_path);
+  BOOST_TEST_REQUIRE(tfd >= 0);
+  engine::log::configure(tfd, engine::log::Level::Info);
+  BOOST_TEST(engine::log::choose_format("text", tfd));
+  engine::log::Line(engine::log::Level::Warn, "auth.failed")
+      .str("reason", "unknown_api_key")
+      .str("note", "two words\nand a line break")
+      .num("status", 401)
+      .list("control_numbers", {"000000101", ""});
+  BOOST_TEST(!engine::log::choose_format("xml", tfd));
+  BOOST_TEST(engine::log::choose_format("auto", tfd));  // a file is no terminal: JSON
+  engine::log::Line(engine::log::Level::Info, "after");
+  engine::log::configure(2, engine::log::Level::Info);
+  ::close(tfd);
+  const std::string text = slurp(text_path);
+  ::unlink(text_path);
+  const auto nl = text.find('\n');
+  BOOST_TEST_REQUIRE(nl != std::string::npos);
+  const std::string first = text.substr(0, nl);
+  BOOST_TEST(first.size() > 28u);
+  BOOST_TEST(first.substr(27) ==
+                 " WARN  auth.failed reason=unknown_api_key note=\"two words\\nand a line break\" status=401 "
+                 "control_numbers=[000000101,\"\"]",
+             first);
+  BOOST_TEST(text.substr(nl + 1, 9) == "{\"time\":\"");
   (void)summary;
 }
 

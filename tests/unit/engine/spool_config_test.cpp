@@ -197,6 +197,18 @@ BOOST_AUTO_TEST_CASE(embedded_default) {
   BOOST_TEST(c.forward.targets.at("outbox").dir == "var/outbox");
 }
 
+// A key given twice (the second silently ignored before) is refused with its path; comment
+// keys ("_...") may repeat.
+BOOST_AUTO_TEST_CASE(a_key_given_twice_is_refused_with_its_path) {
+  BOOST_TEST(config_error(R"({"limits": {"max_body_bytes": 2048, "max_body_bytes": 4096}})") ==
+             "limits.max_body_bytes: is given twice in the same object (which one was meant?); give it once");
+  BOOST_TEST(config_error(R"({"senders": [{"id": "a", "api_key": "0123456789abcdef0"},
+                                          {"id": "b", "api_key": "0123456789abcdefX", "id": "c"}]})") ==
+             "senders[1].id: is given twice in the same object (which one was meant?); give it once");
+  BOOST_TEST(config_error(R"({"listen": "127.0.0.1:1", "listen": "0.0.0.0:1"})").rfind("listen: is given twice", 0) == 0u);
+  BOOST_TEST(config_error(R"({"_comment": "a", "_comment": "b", "limits": {"_c": 1, "_c": 2}})").empty());
+}
+
 BOOST_AUTO_TEST_CASE(comments_and_overrides) {
   ServerConfig c = parse_config(R"({
     // comments are allowed, and so are "_comment" keys

@@ -91,6 +91,15 @@ BOOST_AUTO_TEST_CASE(loader_errors_name_file_entry_and_field) {
   BOOST_CHECK_THROW(load_pack("../etc", CG_SOURCE_DIR "/rulesets/packs"), PackError);
 }
 
+// A key given twice was read as its first occurrence: now refused, naming it.
+BOOST_AUTO_TEST_CASE(a_key_given_twice_is_refused_with_its_path) {
+  BOOST_TEST(load_error(R"({"pack": "t", "rules": [{"id": "t.a", "kind": "forbidden-combination",
+      "params": {"first": ["M96.1"], "second": ["M96.3"], "first": ["M96.2"]}}]})") ==
+             "t.json: rules[0].params.first: is given twice in the same object (which one was meant?); give it once");
+  BOOST_TEST(load_error(R"({"pack": "t", "pack": "u", "rules": []})") ==
+             "t.json: pack: is given twice in the same object (which one was meant?); give it once");
+}
+
 BOOST_AUTO_TEST_CASE(shipped_packs_load) {
   const auto dir = std::string(CG_SOURCE_DIR "/rulesets/packs");
   const auto names = list_packs(dir);
