@@ -311,6 +311,7 @@ class BundleWriter {
     sub("ISA13", c_.x12.isa13);
     sub("GS06", c_.x12.gs06);
     sub("ST02", c_.x12.st02);
+    sub("BHT05", d.created_time);
     sub("CLM01", c_.id);
     sub("CLM05-1", c_.facility_code);
     sub("CLM05-3", c_.frequency_code);

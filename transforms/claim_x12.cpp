@@ -202,6 +202,9 @@ void Claim837Writer::Impl::write_set(const Claim& c, ClaimKind kind, const X12Wr
   if (inst && d.patient_status.empty())
     b.missing("the patient status (CL103)", at("Claim.supportingInfo"), "Claim.supportingInfo discharge-status");
   if (c.lines.empty()) b.missing("at least one service line (loop 2400)", at("Claim.item"), "Claim.item");
+  if (const auto& t = d.created_time; !t.empty() && ((t.size() != 4 && t.size() < 6) || t.size() > 8 ||
+                                                     t.find_first_not_of("0123456789") != std::string::npos))
+    b.unmappable("the creation time '" + t + "' is not an X12 time HHMM[SS[D[D]]] (BHT05)", at("Claim"), t);
   if (o.contact_phone.empty())
     b.missing("the submitter contact phone (1000A PER04): configure it (--contact-phone)", none, "");
   if (o.sender.id.empty() || o.receiver.id.empty())
@@ -263,8 +266,12 @@ void Claim837Writer::Impl::write_set(const Claim& c, ClaimKind kind, const X12Wr
 
   // --- the transaction set
   b.seg({"ST", "837", st02, guide_of(kind)});
+  // BHT04/BHT05: the claim's own creation date and time when it carries them (X12 -> X12 and
+  // X12 -> FHIR -> X12 give back the original BHT); else the time this transaction set is
+  // written (what BHT05 means for a new set: no claim fact is made up).
   const std::string created = d.created ? d8(*d.created) : stamp.date;
-  b.seg({"BHT", "0019", "00", st02, created, stamp.time, "CH"});
+  const bool own_time = d.created && !d.created_time.empty();
+  b.seg({"BHT", "0019", "00", st02, created, own_time ? std::string_view(d.created_time) : std::string_view(stamp.time), "CH"});
   b.seg({"NM1", "41", "2", o.sender.name.empty() ? std::string_view(o.sender.id) : std::string_view(o.sender.name), "",
          "", "", "", "46", o.sender.id});
   b.seg({"PER", "IC", o.contact_name, "TE", o.contact_phone});

@@ -1483,6 +1483,7 @@ void ClaimMapper::translation(const Value& res) {
         if (url == "CLM05-1") claim_.facility_code = v;
         else if (url == "CLM05-3") claim_.frequency_code = v;
         else if (url == "CLM06") d.provider_signature = v;
+        else if (url == "BHT05") d.created_time = v;
         else if (url == "CLM07") d.assignment = v;
         else if (url == "CLM08") d.benefits_assignment = v;
         else if (url == "CLM09") d.release_of_info = v;

@@ -158,6 +158,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
     billing_zip_.reset();
     unmapped_provider_.clear();
     created_.reset();
+    created_time_.clear();
     pending_.clear();
     pending_claim_id_.clear();
     party_ = nullptr;
@@ -289,6 +290,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
     const x12::Segment& s = b.seg;
     if (s.code == x12::seg_code("BHT")) {
       created_ = rules::parse_d8(s.el(4));
+      created_time_ = std::string(s.el(5));
       return true;
     }
     if (x12::eq(b.loop, "1000A") || x12::eq(b.loop, "1000B")) {
@@ -509,6 +511,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
     c.details.benefits_assignment = std::string(s.el(8));
     c.details.release_of_info = std::string(s.el(9));
     c.details.created = created_;
+    c.details.created_time = created_time_;
     c.x12.unmapped = unmapped_provider_;
     for (const auto* v : {&unmapped_subscriber_, &unmapped_patient_})
       c.x12.unmapped.insert(c.x12.unmapped.end(), v->begin(), v->end());
@@ -715,6 +718,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
   std::array<std::string, 4> sbr_;  // SBR01, SBR02, SBR03, SBR09
   std::string pat01_;
   std::optional<rules::Date> created_;
+  std::string created_time_;
   std::vector<std::string> unmapped_provider_, unmapped_subscriber_, unmapped_patient_;
   rules::X12Location billing_npi_loc_;
   std::optional<Finding> billing_zip_;

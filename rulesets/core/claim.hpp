@@ -226,6 +226,7 @@ struct ClaimDetails {
   std::string benefits_assignment;   // CLM08 Y/N/W
   std::string release_of_info;       // CLM09 I/Y
   std::optional<Date> created;       // BHT04: when the 837 was created / Claim.created
+  std::string created_time;          // BHT05 (HHMM[SS[D[D]]]) as sent / the x12-claim extension 'BHT05'
   std::string original_reference;    // 2300 REF*F8 payer claim control number / Claim.related
   std::string prior_authorization;   // 2300 REF*G1 / insurance.preAuthRef
   std::optional<Date> admission_date;  // 837I DTP*435 / supportingInfo admissionperiod

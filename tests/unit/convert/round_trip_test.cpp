@@ -109,7 +109,7 @@ std::string canonical(const rules::Claim& c) {
   const auto& d = c.details;
   o << "details " << d.payer_responsibility << '|' << d.relationship << '|' << d.group_number << '|'
     << d.filing_indicator << '|' << d.provider_signature << '|' << d.assignment << '|'
-    << d.benefits_assignment << '|' << d.release_of_info << '|' << date(d.created) << '|' << d.original_reference
+    << d.benefits_assignment << '|' << d.release_of_info << '|' << date(d.created) << '|' << d.created_time << '|' << d.original_reference
     << '|' << d.prior_authorization << '|' << date(d.admission_date) << '|' << d.admission_type << '|'
     << d.admission_source << '|' << d.patient_status << '\n';
   for (const auto& ic : d.codes)
@@ -299,6 +299,39 @@ BOOST_AUTO_TEST_CASE(dental_teeth_and_replacement_round_trip) {
   round_trip_x12(c, "837D sample", t);
   BOOST_TEST(t.x12_ok == 1u);
   round_trip_fhir(transforms::claim_to_fhir(c, transforms::FhirBundleType::Collection).text, "837D sample as FHIR");
+}
+
+// BHT05: the original's creation time survives X12 -> X12 and X12 -> FHIR -> X12 (the x12-claim
+// extension 'BHT05'); a claim without one gets the time the set is written (the stamp's), and a
+// value that is not an X12 time is refused, not written.
+BOOST_AUTO_TEST_CASE(the_original_creation_time_is_kept_and_none_is_made_up) {
+  const Read r = read(kDental);
+  BOOST_TEST_REQUIRE(r.claims.size() == 1u);
+  BOOST_TEST(r.claims[0].details.created_time == "1200");
+  transforms::Conversion x;
+  BOOST_TEST(to_x12(r.claims[0], x).find("BHT*0019*00*0001*20240301*1200*CH~") != std::string::npos);
+  const transforms::Conversion f = transforms::claim_to_fhir(r.claims[0], transforms::FhirBundleType::Collection);
+  BOOST_TEST_REQUIRE(f.ok());
+  BOOST_TEST(f.text.find(R"({"url":"BHT05","valueString":"1200"})") != std::string::npos);
+  const Read back = read(f.text);
+  BOOST_TEST_REQUIRE(back.claims.size() == 1u);
+  BOOST_TEST(to_x12(back.claims[0], x).find("BHT*0019*00*0001*20240301*1200*CH~") != std::string::npos);
+
+  std::string no_time = f.text;
+  const std::string bht05 = R"({"url":"BHT05","valueString":"1200"},)";
+  BOOST_TEST_REQUIRE(no_time.find(bht05) != std::string::npos);
+  no_time.erase(no_time.find(bht05), bht05.size());
+  const Read plain = read(no_time);
+  BOOST_TEST_REQUIRE(plain.claims.size() == 1u);
+  BOOST_TEST(plain.claims[0].details.created_time.empty());
+  BOOST_TEST(to_x12(plain.claims[0], x).find("BHT*0019*00*0001*20240301*0000*CH~") != std::string::npos);  // the stamp's time
+
+  rules::Claim odd = back.claims[0];
+  odd.details.created_time = "12";
+  to_x12(odd, x);
+  BOOST_TEST_REQUIRE(x.errors.size() == 1u);
+  BOOST_TEST(x.errors[0].rule == "convert.unmappable");
+  BOOST_TEST(x.errors[0].message.find("BHT05") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(what_fhir_cannot_hold_is_refused_with_a_location) {
