@@ -17,7 +17,7 @@ PACKAGES=(cmake ninja-build g++ pkg-config xz-utils
 PACKAGES+=(${CG_EXTRA_PACKAGES:-})
 missing=()
 for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" == *"install ok installed"* ]] || missing+=("$p")
 done
 if ((${#missing[@]})); then
   SUDO=""

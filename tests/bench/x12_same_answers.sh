@@ -53,7 +53,7 @@ run() {  # binary file out
 n=0
 bad=0
 while IFS= read -r f; do
-  head -c 200 "$f" | grep -q 'ISA' || continue
+  grep -q ISA <(head -c 200 "$f") || continue
   n=$((n + 1))
   run "$ref" "$f" "$work/a"
   run "$cur" "$f" "$work/b"

@@ -36,10 +36,14 @@ CMAKE
 cmake -S "$work/consumer" -B "$work/consumer/build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" \
   -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$work/consumer/build" >/dev/null
-ldd "$work/consumer/build/embed_test_shared" | grep -q "$libdir/libclaimgate.so.1" ||
-  { echo "embed_test_shared does not load the installed library"; exit 1; }
-if ldd "$work/consumer/build/embed_test_static" | grep -q libclaimgate; then
-  echo "embed_test_static loads libclaimgate.so"; exit 1
+# ldd's whole output is read before it is searched: `ldd | grep -q` under pipefail fails whenever
+# grep exits at its match before ldd has written the rest (SIGPIPE).
+loads=$(ldd "$work/consumer/build/embed_test_shared")
+grep -qF "$libdir/libclaimgate.so.1" <<<"$loads" ||
+  { echo "embed_test_shared does not load the installed library ($libdir):"; echo "$loads"; exit 1; }
+loads=$(ldd "$work/consumer/build/embed_test_static")
+if grep -q libclaimgate <<<"$loads"; then
+  echo "embed_test_static loads libclaimgate.so:"; echo "$loads"; exit 1
 fi
 
 # A program linking libclaimgate.a has no library folder to find the index from: it names it.
@@ -65,4 +69,4 @@ done
 echo "$n examples: cg_validate (with and without answers) and cg_stream_*, through the shared and the static library, match the CLI byte for byte"
 "$work/embed_test_pc" api "$src/conformance/cases/837p/clean-office-visit/input.x12" \
   "$src/conformance/fhir/corpus/claim/hl7r4ex__Claim-100150.json"
-"${static_env[@]}" "$work/consumer/build/embed_test_static" threads 4 2 $(echo "$files" | head -20)
+"${static_env[@]}" "$work/consumer/build/embed_test_static" threads 4 2 $(head -20 <<<"$files")
