@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <initializer_list>
+#include <span>
 
 namespace cg::transforms {
 namespace {
@@ -36,14 +37,30 @@ std::string d8(const rules::Date& d) {
   return iso.substr(0, 4) + iso.substr(5, 2) + iso.substr(8, 2);
 }
 
+// Why a value cannot be written into an 837 element (empty when it can): X12 has no escape for
+// its delimiters, and the reader (like payers' translators) refuses control characters, which
+// would also split the lines of whatever stores the file. A composite element's own component
+// separators are allowed.
+std::string_view unwritable(std::string_view v, bool composite) {
+  for (const char ch : v) {
+    if (ch == kEl || ch == kRep || ch == kTerm || (ch == kComp && !composite)) return "holds an X12 delimiter (* : ^ ~)";
+    const auto u = static_cast<unsigned char>(ch);
+    if (u < 0x20 || u == 0x7F) return "holds a control character";
+  }
+  return {};
+}
+
 // One transaction set being built: segments, the count, and what could not be written.
 class SetBuilder {
  public:
   SetBuilder(const Claim& c, Conversion& out) : c_(c), out_(out) {}
 
-  // A segment from its elements; trailing empty elements dropped. A value holding a delimiter
-  // cannot be written (X12 has no escape): an error located at the value's source.
-  void seg(std::initializer_list<std::string_view> els, const rules::SourceRef& src = {}) {
+  // A segment from its elements; trailing empty elements dropped. A value that cannot be
+  // written (a delimiter: X12 has no escape; a control character) is an error located at the
+  // value's source. `composites`: the positions of elements built by comp(), whose component
+  // separators are the only ones allowed (their components were checked there).
+  void seg(std::initializer_list<std::string_view> els, const rules::SourceRef& src = {},
+           std::initializer_list<std::size_t> composites = {}) {
     std::size_t last = 0, i = 0;
     for (auto e : els) {
       if (!e.empty()) last = i;
@@ -53,9 +70,10 @@ class SetBuilder {
     for (auto e : els) {
       if (i > last) break;
       if (i) text_ += kEl;
-      if (e.find_first_of("*:^~") != std::string_view::npos && i > 0 && !composite_) {
+      const bool composite = std::find(composites.begin(), composites.end(), i) != composites.end();
+      if (const std::string_view why = unwritable(e, composite); i > 0 && !why.empty()) {
         unmappable(std::string(*els.begin()) + (i < 10 ? "0" : "") + std::to_string(i) + " value '" + std::string(e) +
-                       "' holds an X12 delimiter (* : ^ ~)",
+                       "' " + std::string(why),
                    src.empty() ? c_.src : src, std::string(e));
       }
       text_ += e;
@@ -67,6 +85,9 @@ class SetBuilder {
   }
   // A composite element value from its components (trailing empty ones dropped).
   std::string comp(std::initializer_list<std::string_view> parts, const rules::SourceRef& src = {}) {
+    return comp(std::span<const std::string_view>(parts.begin(), parts.size()), src);
+  }
+  std::string comp(std::span<const std::string_view> parts, const rules::SourceRef& src = {}) {
     std::size_t last = 0, i = 0;
     for (auto p : parts) {
       if (!p.empty()) last = i;
@@ -77,19 +98,12 @@ class SetBuilder {
     for (auto p : parts) {
       if (i > last) break;
       if (i) s += kComp;
-      if (p.find_first_of("*:^~") != std::string_view::npos)
-        unmappable("value '" + std::string(p) + "' holds an X12 delimiter (* : ^ ~)", src.empty() ? c_.src : src,
-                   std::string(p));
+      if (const std::string_view why = unwritable(p, false); !why.empty())
+        unmappable("value '" + std::string(p) + "' " + std::string(why), src.empty() ? c_.src : src, std::string(p));
       s += p;
       ++i;
     }
-    marked_.push_back(s);
     return s;
-  }
-  void composite_segment(std::initializer_list<std::string_view> els) {
-    composite_ = true;
-    seg(els);
-    composite_ = false;
   }
 
   // `where`: the element the value would come from (an X12 location, or a FHIRPath for a FHIR
@@ -112,8 +126,6 @@ class SetBuilder {
  private:
   const Claim& c_;
   Conversion& out_;
-  bool composite_ = false;
-  std::vector<std::string> marked_;
 };
 
 }  // namespace
@@ -151,6 +163,15 @@ void Claim837Writer::Impl::write_set(const Claim& c, ClaimKind kind, const X12Wr
     if (fhir) r.fhirpath = std::string(fhirpath);
     return r;
   };
+
+  // --- the envelope (ISA/GS are written once per interchange, from the options)
+  for (const auto& [v, what] : {std::pair<std::string_view, const char*>{o.sender.qualifier, "ISA05"},
+                                {o.sender.id, "ISA06"}, {o.sender.gs_id(), "GS02"},
+                                {o.receiver.qualifier, "ISA07"}, {o.receiver.id, "ISA08"}, {o.receiver.gs_id(), "GS03"}}) {
+    if (const std::string_view why = unwritable(v, false); !why.empty())
+      b.unmappable(std::string("the envelope's ") + what + " value '" + std::string(v) + "' " + std::string(why), none,
+                   std::string(v));
+  }
 
   // --- what the 837 requires
   if (c.id.empty()) b.missing("CLM01, the patient control number", at("Claim.identifier"), "Claim.identifier[0].value");
@@ -316,8 +337,9 @@ void Claim837Writer::Impl::write_set(const Claim& c, ClaimKind kind, const X12Wr
   }
   // 2300
   const std::string clm05 = b.comp({c.facility_code, inst ? "A" : "B", c.frequency_code});
-  b.composite_segment({"CLM", c.id, c.total.to_string(), "", "", clm05, inst ? "" : std::string_view(d.provider_signature),
-                       d.assignment, d.benefits_assignment, d.release_of_info});
+  b.seg({"CLM", c.id, c.total.to_string(), "", "", clm05, inst ? "" : std::string_view(d.provider_signature), d.assignment,
+         d.benefits_assignment, d.release_of_info},
+        {}, {5});
   if (inst && c.date_from && c.date_to) b.seg({"DTP", "434", "RD8", d8(*c.date_from) + "-" + d8(*c.date_to)});
   if (d.admission_date && !dental) b.seg({"DTP", "435", "D8", d8(*d.admission_date)});
   if (inst) b.seg({"CL1", d.admission_type, d.admission_source, d.patient_status});
@@ -433,9 +455,8 @@ void Claim837Writer::Impl::write_set(const Claim& c, ClaimKind kind, const X12Wr
     b.seg({"LX", std::to_string(l.number)});
     std::vector<std::string_view> proc_parts{cs::line_procedure_qualifier(l.procedure), l.procedure.code};
     for (const auto& m : l.procedure.modifiers) proc_parts.push_back(m);
-    std::string proc;
-    if (!l.procedure.code.empty())
-      for (std::size_t k = 0; k < proc_parts.size() && k < 6; ++k) proc += (k ? ":" : "") + std::string(proc_parts[k]);
+    if (proc_parts.size() > 6) proc_parts.resize(6);
+    const std::string proc = l.procedure.code.empty() ? std::string() : b.comp(proc_parts, l.src);
     std::string ptrs;
     for (std::size_t k = 0; k < l.pointers.size() && k < 4; ++k)
       ptrs += (k ? ":" : "") + std::to_string(l.pointers[k].value);
@@ -443,16 +464,15 @@ void Claim837Writer::Impl::write_set(const Claim& c, ClaimKind kind, const X12Wr
     const std::string_view basis = l.unit_basis.empty() ? std::string_view("UN") : std::string_view(l.unit_basis);
     const std::string_view pos = l.place_of_service == c.facility_code ? "" : std::string_view(l.place_of_service);
     if (inst) {
-      b.composite_segment({"SV2", l.revenue_code, proc, l.charge.to_string(), basis, units});
+      b.seg({"SV2", l.revenue_code, proc, l.charge.to_string(), basis, units}, l.src, {2});
     } else if (dental) {
-      b.composite_segment({"SV3", proc, l.charge.to_string(), pos, "", "", units, "", "", "", "", ptrs});
+      b.seg({"SV3", proc, l.charge.to_string(), pos, "", "", units, "", "", "", "", ptrs}, l.src, {1, 11});
       for (const auto& t : l.teeth) {
-        std::string surf;
-        for (std::size_t k = 0; k < t.surfaces.size() && k < 5; ++k) surf += (k ? ":" : "") + t.surfaces[k];
-        b.composite_segment({"TOO", "JP", t.code, surf});
+        std::vector<std::string_view> surfaces(t.surfaces.begin(), t.surfaces.begin() + std::min<std::size_t>(t.surfaces.size(), 5));
+        b.seg({"TOO", "JP", t.code, b.comp(surfaces, l.src)}, l.src, {3});
       }
     } else {
-      b.composite_segment({"SV1", proc, l.charge.to_string(), basis, units, pos, "", ptrs});
+      b.seg({"SV1", proc, l.charge.to_string(), basis, units, pos, "", ptrs}, l.src, {1, 7});
     }
     if (l.service_from) {
       if (l.service_to && *l.service_to != *l.service_from)

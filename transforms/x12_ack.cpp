@@ -18,17 +18,7 @@ std::string digits(std::uint64_t v, int width) {
   return buf;
 }
 
-// Values copied into the answer must not contain the answer's own delimiters, nor control
-// characters (CR, LF, TAB ... would forge lines in whatever stores the answer).
-std::string clean(std::string_view v, std::size_t max) {
-  std::string out;
-  for (char c : v.substr(0, max)) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '*' || c == ':' || c == '^' || c == '~' || u < 0x20 || u == 0x7F) continue;
-    out.push_back(c);
-  }
-  return out;
-}
+std::string clean(std::string_view v, std::size_t max) { return answer_value(v, max); }
 
 // IK303 (data element 447, AN 1/4, 005010X231A1): "the loop ID number given on the transaction
 // set diagram", the 837 standard's loop (1000, 2000, 2010, 2300, 2310, 2320, 2330, 2400, 2410,
@@ -71,13 +61,26 @@ struct SetWriter {
 
 }  // namespace
 
+std::string answer_value(std::string_view v, std::size_t max) {
+  std::string out;
+  for (char c : v.substr(0, max)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '*' || c == ':' || c == '^' || c == '~' || u < 0x20 || u == 0x7F) continue;
+    out.push_back(c);
+  }
+  return out;
+}
+
 std::string make_isa(std::string_view sender_qual, std::string_view sender_id,
                      std::string_view receiver_qual, std::string_view receiver_id,
                      const X12Stamp& stamp, std::uint64_t control, std::string_view usage,
                      char ack_requested) {
   const std::string date = stamp.date.size() == 8 ? stamp.date.substr(2) : pad(stamp.date, 6);
-  std::string isa = "ISA*00*" + pad("", 10) + "*00*" + pad("", 10) + "*" + pad(sender_qual, 2) + "*" +
-                    pad(sender_id, 15) + "*" + pad(receiver_qual, 2) + "*" + pad(receiver_id, 15) + "*" +
+  // The ids are mirrored from the submitter's ISA, which was written with its own delimiters:
+  // ours are dropped from them like from every other value copied into an answer.
+  std::string isa = "ISA*00*" + pad("", 10) + "*00*" + pad("", 10) + "*" + pad(answer_value(sender_qual, 2), 2) + "*" +
+                    pad(answer_value(sender_id, 15), 15) + "*" + pad(answer_value(receiver_qual, 2), 2) + "*" +
+                    pad(answer_value(receiver_id, 15), 15) + "*" +
                     date + "*" + pad(stamp.time, 4) + "*^*00501*" + digits(control, 9) + "*" +
                     std::string(1, ack_requested) + "*" + (usage == "T" ? "T" : "P") + "*:~\n";
   return isa;

@@ -96,7 +96,13 @@ class AckCollector final : public x12::Handler {
 // The interchange-level verdict: 'A' accepted, 'R' rejected (TA1 acknowledgment code).
 [[nodiscard]] char ta1_code(const AckCollector::Interchange& ic);
 
-// Writes an ISA segment of the fixed 106-character layout (with its terminator '~').
+// A value copied into an answer (ids, control numbers, CLM01 ...), at most max bytes: without the
+// answer's delimiters (* : ^ ~) and control characters (CR, LF, TAB ... would forge segments or
+// lines in whatever stores the answer).
+[[nodiscard]] std::string answer_value(std::string_view v, std::size_t max);
+
+// Writes an ISA segment of the fixed 106-character layout (with its terminator '~'); the ids
+// cleaned by answer_value.
 [[nodiscard]] std::string make_isa(std::string_view sender_qual, std::string_view sender_id,
                                    std::string_view receiver_qual, std::string_view receiver_id,
                                    const X12Stamp& stamp, std::uint64_t control,

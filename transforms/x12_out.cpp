@@ -287,12 +287,7 @@ std::string bht03(const std::string& raw_header, char el, char term) {
   return std::string(bht.substr(start, stop == std::string_view::npos ? bht.npos : stop - start));
 }
 
-std::string clean(std::string_view v, std::size_t max = 60) {
-  std::string out;
-  for (char c : v.substr(0, max))
-    if (c != '*' && c != ':' && c != '^' && c != '~' && c != '\r' && c != '\n') out.push_back(c);
-  return out;
-}
+std::string clean(std::string_view v, std::size_t max = 60) { return answer_value(v, max); }
 
 std::string dates(const std::optional<rules::Date>& from, const std::optional<rules::Date>& to) {
   const auto d8 = [](const rules::Date& d) {

@@ -424,6 +424,50 @@ BOOST_AUTO_TEST_CASE(the_277ca_is_addressed_with_the_submitters_own_qualifier) {
   BOOST_TEST(a999.at(7) == "01");  // the 999 mirrors the envelope too
 }
 
+// A submitter writing with other delimiters ('|' and '!') may put ours into the ISA05/06/08 and
+// GS02/03 that the answers mirror: they must not split the TA1, 999 or 277CA into forged segments.
+BOOST_AUTO_TEST_CASE(mirrored_envelope_ids_cannot_forge_answer_segments) {
+  std::string text = slurp(fs::path(CG_SOURCE_DIR) / "conformance/x12/defects/none.x12");
+  BOOST_REQUIRE(text.compare(0, 4, "ISA*") == 0);
+  for (char& ch : text) ch = ch == '*' ? '|' : ch == '~' ? '!' : ch;
+  auto isa = test::split(text.substr(0, 105), '|');
+  BOOST_REQUIRE(isa.size() == 17u);
+  isa[5] = "Z~";
+  isa[6] = "A~ST*999*9~IK5 ";  // 15 characters, like every ISA06
+  isa[8] = "B~AK9*A*1*1*1~ ";
+  isa[14] = "1";  // a TA1 too
+  std::string head;
+  for (std::size_t k = 0; k < isa.size(); ++k) head += (k ? "|" : "") + isa[k];
+  BOOST_REQUIRE(head.size() == 105u);
+  text.replace(0, 105, head);
+  const std::size_t gs = text.find("GS|");
+  auto gs_els = test::split(text.substr(gs, text.find('!', gs) - gs), '|');
+  gs_els[2] = "C~GE*1*1";
+  gs_els[3] = "D:E^F";
+  std::string gs_seg;
+  for (std::size_t k = 0; k < gs_els.size(); ++k) gs_seg += (k ? "|" : "") + gs_els[k];
+  text.replace(gs, text.find('!', gs) - gs, gs_seg);
+  const engine::X12Result r = pipeline().process_x12(text, "hostile", "", kToday, kStamp);
+  BOOST_REQUIRE(r.usable);
+  BOOST_REQUIRE(!r.ack_999.empty());
+  BOOST_REQUIRE(!r.ack_277ca.empty());
+  for (const std::string* answer : {&r.ack_999, &r.ack_277ca}) {
+    const Parsed p = reparse(*answer, true);
+    BOOST_TEST(p.errors.empty(), describe(p.errors));
+    // One segment a line, its terminator the line's last character: nothing split off.
+    std::istringstream lines(*answer);
+    for (std::string line; std::getline(lines, line);) BOOST_TEST(line.find('~') == line.size() - 1, line);
+    const auto a = test::split(answer->substr(0, 106), '*');
+    BOOST_REQUIRE(a.size() == 17u);
+    BOOST_TEST(a[6].size() == 15u);
+    BOOST_TEST(a[8].size() == 15u);
+  }
+  const auto a999 = test::split(r.ack_999.substr(0, 106), '*');
+  BOOST_TEST(a999.at(6) == "BAK9A111       ");  // ISA08 mirrored without our delimiters
+  BOOST_TEST(a999.at(7) == "Z ");
+  BOOST_TEST(a999.at(8) == "AST9999IK5     ");
+}
+
 BOOST_AUTO_TEST_CASE(trading_partners_give_each_payer_its_envelope) {
   engine::PipelineOptions o = pipeline().options();
   engine::TradingPartner uhc;
