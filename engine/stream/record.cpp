@@ -181,6 +181,14 @@ RecordOutcome process_record(const Pipeline& pipeline, ControlNumbers& numbers, 
                     std::to_string(limits.max_record_bytes) + ")");
     return r;
   }
+  // The producer sets the timestamp (CreateTime): any int64. X12 dates have four-digit years.
+  constexpr std::int64_t kLastMs = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+  if (in.timestamp_ms > kLastMs) {
+    dead_letter(r, config, in, "bad_timestamp",
+                "the record's timestamp (" + std::to_string(in.timestamp_ms) +
+                    " ms) is after 9999-12-31; the answers and the rules' today come from it");
+    return r;
+  }
   const Kind kind = detect(in);
   if (kind == Kind::Unknown) {
     dead_letter(r, config, in, "not_claims", "the record is neither an X12 interchange nor FHIR JSON");

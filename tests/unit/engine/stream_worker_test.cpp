@@ -15,6 +15,7 @@
 #include <rapidjson/document.h>
 
 #include <deque>
+#include <limits>
 #include <set>
 #include <fstream>
 #include <sstream>
@@ -504,3 +505,44 @@ BOOST_AUTO_TEST_CASE(stream_configuration_errors_name_their_key) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// The record timestamp is the producer's (CreateTime): a hostile or broken producer may set any
+// int64. The answers' dates come from it: beyond year 9999 it wrote a 13-digit GS04. Such a
+// record is dead-lettered with the reason; one at the limit or before 1970 gets well-formed answers.
+BOOST_AUTO_TEST_CASE(a_record_timestamp_beyond_year_9999_is_dead_lettered) {
+  const StreamConfig cfg = stream_config();
+  for (const std::int64_t ts : {std::numeric_limits<std::int64_t>::max(), std::int64_t{253'402'300'800'000},
+                                std::int64_t{253'402'300'799'999}, std::int64_t{-5}}) {
+    InRecord in;
+    in.topic = "claims";
+    in.offset = 7;
+    in.timestamp_ms = ts;
+    in.value = x12_accepted();
+    const RecordOutcome r = process_record(pipeline(), numbers(), cfg, in, {});
+    BOOST_TEST_REQUIRE(!r.out.empty());
+    const bool too_late = ts > 253'402'300'799'999;
+    BOOST_TEST(r.dead_lettered == too_late, "timestamp " << ts);
+    if (too_late) BOOST_TEST(r.out.front().header("claimgate-reason").rfind("bad_timestamp: ", 0) == 0u);
+    for (const auto& o : r.out) {
+      if (o.topic == cfg.dead_letter_topic || o.value.rfind("ISA", 0) != 0) continue;  // the record as received
+      BOOST_TEST(!too_late);
+      std::istringstream lines(o.value);
+      for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("GS*", 0) != 0) continue;
+        std::vector<std::string> el;
+        std::string cur;
+        for (char ch : line) {
+          if (ch == '*' || ch == '~') {
+            el.push_back(cur);
+            cur.clear();
+          } else {
+            cur += ch;
+          }
+        }
+        BOOST_TEST_REQUIRE(el.size() > 5u);
+        BOOST_TEST(el[4].size() == 8u, "GS04 " << el[4] << " of timestamp " << ts);
+        BOOST_TEST(el[5].size() == 4u, "GS05 " << el[5] << " of timestamp " << ts);
+      }
+    }
+  }
+}
