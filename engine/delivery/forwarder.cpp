@@ -217,11 +217,19 @@ void Forwarder::write_outbox(Target& t, std::vector<SpoolEntry>& batch, std::mt1
   std::string err;
   const bool ok = write_files_durable(t.config.dir, files, err);
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+  // The receipts of the whole batch first, in one fdatasync (settle then only marks them done).
+  if (ok && receipts_) {
+    std::vector<Receipt> rs;
+    rs.reserve(batch.size());
+    const std::uint64_t now_ms = unix_now_ms();
+    for (const auto& e : batch) rs.push_back(Receipt{e.item.key, t.name, e.item.payer_id, e.item.sender, now_ms});
+    receipts_->forwarded(std::move(rs));
+  }
   for (auto& e : batch) {
     SendResult r;
     r.verdict = ok ? Verdict::Done : Verdict::Retry;
     r.reason = err;
-    settle(e, t, r, ms, rng);
+    settle(e, t, r, ms, rng, ok);
   }
 }
 
@@ -308,10 +316,12 @@ void Forwarder::send_one(SpoolEntry& e, Target& t, HttpClient& client, std::mt19
   settle(e, t, r, ms, rng);
 }
 
-void Forwarder::settle(SpoolEntry& e, Target& t, const SendResult& r, double ms, std::mt19937_64& rng) {
+void Forwarder::settle(SpoolEntry& e, Target& t, const SendResult& r, double ms, std::mt19937_64& rng,
+                       bool receipted) {
   if (r.verdict == Verdict::Done) {
     // The receipt first: a status lookup in between finds the entry still queued, never lost.
-    if (receipts_) receipts_->forwarded(Receipt{e.item.key, t.name, e.item.payer_id, e.item.sender, unix_now_ms()});
+    if (receipts_ && !receipted)
+      receipts_->forwarded({Receipt{e.item.key, t.name, e.item.payer_id, e.item.sender, unix_now_ms()}});
     spool_.done(e.seq);
     metrics_.forward_success(t.index);
     log::Line(log::Level::Debug, "forward.done")

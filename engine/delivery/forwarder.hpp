@@ -70,7 +70,8 @@ class Forwarder {
   void worker();
   void send_one(SpoolEntry& e, Target& t, HttpClient& client, std::mt19937_64& rng);
   void write_outbox(Target& t, std::vector<SpoolEntry>& batch, std::mt19937_64& rng);
-  void settle(SpoolEntry& e, Target& t, const SendResult& r, double ms, std::mt19937_64& rng);
+  // receipted: its receipt was already written with its batch's (write_outbox).
+  void settle(SpoolEntry& e, Target& t, const SendResult& r, double ms, std::mt19937_64& rng, bool receipted = false);
   [[nodiscard]] Target& route(const std::string& payer_id);
 
   ForwardConfig config_;

@@ -69,36 +69,45 @@ bool Receipts::open_current(std::string& error) {
   return true;
 }
 
-void Receipts::forwarded(Receipt r) {
-  std::string line = "{\"key\":\"";
-  log::append_json_escaped(line, r.key);
-  line += "\",\"state\":\"forwarded\",\"at_ms\":" + std::to_string(r.at_ms) + ",\"target\":\"";
-  log::append_json_escaped(line, r.target);
-  line += "\",\"payer_id\":\"";
-  log::append_json_escaped(line, r.payer_id);
-  line += "\",\"sender\":\"";
-  log::append_json_escaped(line, r.sender);
-  line += "\"}\n";
+void Receipts::forwarded(std::vector<Receipt> rs) {
   std::lock_guard lock(mutex_);
-  if (current_.size() >= keep_) {
-    // A new generation: the current file becomes the previous one.
-    const std::string path = dir_ + "/receipts.log";
-    if (::rename(path.c_str(), (path + ".1").c_str()) == 0) {
-      ::close(fd_);
-      fd_ = -1;
-      previous_ = std::move(current_);
-      current_.clear();
-      std::string error;
-      if (!open_current(error)) log::Line(log::Level::Error, "receipts.write_failed").str("error", error);
-    }
-  }
-  // Durable before the forwarder writes the entry's done record to the spool (it calls this
+  // Durable before the forwarder writes the entries' done records to the spool (it calls this
   // first): after a crash an entry is still pending in the spool or has its receipt, never
-  // neither (GET /claims/{key} would say "unknown" of a claim the payer has).
-  if (fd_ >= 0 && (!write_all(fd_, line.data(), line.size()) || ::fdatasync(fd_) != 0))
-    log::Line(log::Level::Error, "receipts.write_failed").str("error", std::strerror(errno));
-  const std::string key = r.key;
-  current_[key] = std::move(r);
+  // neither (GET /claims/{key} would say "unknown" of a claim the payer has). One write and
+  // one fdatasync for the whole batch (and one more at each change of generation).
+  std::string lines;
+  const auto flush = [&] {
+    if (fd_ >= 0 && !lines.empty() && (!write_all(fd_, lines.data(), lines.size()) || ::fdatasync(fd_) != 0))
+      log::Line(log::Level::Error, "receipts.write_failed").str("error", std::strerror(errno));
+    lines.clear();
+  };
+  for (auto& r : rs) {
+    if (current_.size() >= keep_) {
+      flush();
+      // A new generation: the current file becomes the previous one.
+      const std::string path = dir_ + "/receipts.log";
+      if (::rename(path.c_str(), (path + ".1").c_str()) == 0) {
+        ::close(fd_);
+        fd_ = -1;
+        previous_ = std::move(current_);
+        current_.clear();
+        std::string error;
+        if (!open_current(error)) log::Line(log::Level::Error, "receipts.write_failed").str("error", error);
+      }
+    }
+    lines += "{\"key\":\"";
+    log::append_json_escaped(lines, r.key);
+    lines += "\",\"state\":\"forwarded\",\"at_ms\":" + std::to_string(r.at_ms) + ",\"target\":\"";
+    log::append_json_escaped(lines, r.target);
+    lines += "\",\"payer_id\":\"";
+    log::append_json_escaped(lines, r.payer_id);
+    lines += "\",\"sender\":\"";
+    log::append_json_escaped(lines, r.sender);
+    lines += "\"}\n";
+    const std::string key = r.key;
+    current_[key] = std::move(r);
+  }
+  flush();
 }
 
 std::optional<Receipt> Receipts::find(const std::string& key) const {

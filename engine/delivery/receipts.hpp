@@ -5,8 +5,10 @@
 // Each receipt is written and fdatasync'd before the forwarder writes the entry's done record
 // to the spool (Forwarder::settle calls forwarded() first), so after a crash an entry forwarded
 // is still pending in the spool (and is forwarded again under its key) or has its receipt: a
-// status lookup never answers "unknown" for a claim the payer has. One fdatasync per entry
-// forwarded, on the forwarder's thread (not a request's). Bounded: once receipts.log holds `keep` lines it becomes receipts.log.1 (the
+// status lookup never answers "unknown" for a claim the payer has. One fdatasync per batch of
+// entries forwarded together (an outbox batch file: one fdatasync, not one per entry, since
+// every fdatasync on the file system delays the spool's group commits), on the forwarder's
+// thread (not a request's). Bounded: once receipts.log holds `keep` lines it becomes receipts.log.1 (the
 // older generation is dropped), so at most 2 x keep receipts are kept on disk and in memory.
 // Dead-lettered entries are answered from the dead-letter folder itself.
 //
@@ -19,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace cg::engine {
 
@@ -36,7 +39,8 @@ class Receipts {
   Receipts(const Receipts&) = delete;
   Receipts& operator=(const Receipts&) = delete;
 
-  void forwarded(Receipt r);
+  // Written and fdatasync'd (all of them at once) before it returns.
+  void forwarded(std::vector<Receipt> rs);
   [[nodiscard]] std::optional<Receipt> find(const std::string& key) const;
 
  private:

@@ -492,7 +492,12 @@ void Spool::writer_loop() {
       all += b.bytes;
     }
     ok = write_all(active->fd, all.data(), all.size());
-    if (ok && options_.fsync && (!batches.empty() || recovering)) ok = sync_data(active->fd);
+    std::uint64_t sync_ns = 0;
+    if (ok && options_.fsync && (!batches.empty() || recovering)) {
+      const auto t0 = std::chrono::steady_clock::now();
+      ok = sync_data(active->fd);
+      sync_ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+    }
     const int write_errno = ok ? 0 : errno;
     std::vector<std::pair<AppendCallback, std::vector<std::string>>> callbacks;
     {
@@ -514,6 +519,7 @@ void Spool::writer_loop() {
         if (recovering) log::Line(log::Level::Warn, "spool.write_recovered").num("failures", static_cast<std::int64_t>(write_failures_));
         active->size += all.size();
         if (!batches.empty()) ++fsyncs_;
+        fsync_ns_ += sync_ns;
         const auto now = std::chrono::steady_clock::now();
         const std::uint64_t now_ms = unix_ms();
         for (std::size_t bi = 0; bi < batches.size(); ++bi) {
@@ -556,6 +562,7 @@ SpoolStats Spool::stats() const {
   s.in_flight = in_flight_;
   s.appended = appended_;
   s.fsyncs = fsyncs_;
+  s.fsync_ns = fsync_ns_;
   s.segments = segments_.size();
   s.healthy = healthy_;
   s.write_failures = write_failures_;

@@ -83,6 +83,7 @@ struct SpoolPending {
 struct SpoolStats {
   std::uint64_t pending_entries = 0, pending_bytes = 0, in_flight = 0;
   std::uint64_t appended = 0, fsyncs = 0, segments = 0;
+  std::uint64_t fsync_ns = 0;  // time spent in the group commits' fdatasync (the disk's latency)
   bool healthy = true;
   std::uint64_t write_failures = 0;          // failed journal writes or fsyncs
   std::uint64_t unwritten_record_bytes = 0;  // done/dead/void/attempt records waiting for the disk
@@ -176,7 +177,7 @@ class Spool {
   std::uint64_t next_seq_ = 1;
   std::uint64_t pending_bytes_ = 0;
   std::uint64_t in_flight_ = 0;
-  std::uint64_t appended_ = 0, fsyncs_ = 0;
+  std::uint64_t appended_ = 0, fsyncs_ = 0, fsync_ns_ = 0;
   bool healthy_ = true;
   std::uint64_t write_failures_ = 0;
   std::chrono::steady_clock::time_point retry_at_{};

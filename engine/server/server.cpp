@@ -883,6 +883,12 @@ struct Server::Impl {
     return a;
   }
 
+  // Bodies up to this size are validated on the connection's io thread: for one claim or a few
+  // (tens to hundreds of microseconds) the handoff to the work pool and back (two thread
+  // wake-ups) costs as much as the validation itself. Larger ones go to the work pool, so
+  // probes and other connections keep being served.
+  static constexpr std::size_t kInlineBody = 64u << 10;
+
   // Runs `job` on the work pool and resumes the caller on its connection's strand; an exception
   // from the job is rethrown in the caller.
   void offload_start(std::function<void()> job, const asio::any_io_executor& exec, std::function<void()> done) {
@@ -1460,27 +1466,32 @@ struct Server::Impl {
         return x12->claims_so_far() <= max_claims ? BodyStatus::Ok : BodyStatus::Stopped;
       });
       if (bs == BodyStatus::Ok && oversize) co_return body_refusal(BodyStatus::TooLarge, false);
-      if (bs != BodyStatus::Ok) {
-        Answer refusal = body_refusal(bs, false);
-        // The sender asked for X12: a TA1 rejecting the interchange (TA105 024), the limit in
-        // X-Claimgate-Error.
-        if ((bs == BodyStatus::TooLarge || bs == BodyStatus::Stopped) && answer != X12Answer::Json) {
+      // Over a limit: refused whole; the sender who asked for X12 gets a TA1 rejecting the
+      // interchange (TA105 024), the limit in X-Claimgate-Error.
+      const auto x12_refusal = [&](BodyStatus why) {
+        Answer refusal = body_refusal(why, false);
+        if ((why == BodyStatus::TooLarge || why == BodyStatus::Stopped) && answer != X12Answer::Json) {
           if (std::string ta1 = x12->refuse("024"); !ta1.empty()) {
-            refusal.headers.emplace_back("X-Claimgate-Error", refusal_message(bs));
+            refusal.headers.emplace_back("X-Claimgate-Error", refusal_message(why));
             refusal.content_type = std::string(kEdiX12);
             refusal.body = std::move(ta1);
           }
         }
-        co_return refusal;
-      }
-      co_await offload(c, [&] {
+        return refusal;
+      };
+      if (bs != BodyStatus::Ok) co_return x12_refusal(bs);
+      const auto finish_x12 = [&] {
         fault("pipeline");
         xr = x12->finish();
-        x12.reset();
-      });
+      };
+      if (fed <= kInlineBody) finish_x12();
+      else co_await offload(c, finish_x12);
+      // Transaction sets read on the work pool count their claims only once they are handed
+      // back, so a body over the limit may be read to its end: the same refusal then.
       r.counts = std::move(xr.counts);
       r.control_numbers = std::move(xr.control_numbers);
-      if (r.counts.claims > max_claims) co_return body_refusal(BodyStatus::Stopped, false);
+      if (r.counts.claims > max_claims) co_return x12_refusal(BodyStatus::Stopped);
+      x12.reset();
       if (!xr.usable) {
         a.status = 400;
         a.body = error_json("not_x12", "the body is not an X12 interchange");
@@ -1514,11 +1525,12 @@ struct Server::Impl {
                                : endpoint == Endpoint::FhirSubmit ? FhirOperation::Submit
                                : endpoint == Endpoint::FhirBatch  ? FhirOperation::Batch
                                                                   : FhirOperation::Validate;
-      co_await offload(c, [&] {
+      const auto validate_fhir = [&] {
         fault("pipeline");
-        fr = current->process_fhir(body, op, sender, today, {}, "request", rid(request_id), true,
-                                   stamp);
-      });
+        fr = current->process_fhir(body, op, sender, today, {}, "request", rid(request_id), true, stamp);
+      };
+      if (body.size() <= kInlineBody) validate_fhir();
+      else co_await offload(c, validate_fhir);
       r.counts = std::move(fr.counts);
       if (r.counts.claims > limits().max_claims_per_request) co_return body_refusal(BodyStatus::Stopped, true);
       a.status = fr.http_status;

@@ -75,7 +75,8 @@ struct ServerParts {
   IdempotencyStore* idempotency = nullptr;  // optional: without it Idempotency-Key is ignored
   Receipts* receipts = nullptr;             // optional: forwarded entries for GET /claims/{key}
   // Tests only: called at each stage of a request ("accept", "header", "route", "body",
-  // "pipeline" (on a worker thread), "spool_done" (inside a completion handler), "answer");
+  // "pipeline" (on a worker thread for bodies over 64 KiB, else on the io thread), "spool_done"
+  // (inside a completion handler), "answer");
   // a throw there must cost one request, never a slot or the server.
   std::function<void(std::string_view stage)> fault;
 };

@@ -5,11 +5,14 @@
 //   bench_server_load --port 8080 --path /healthz --method GET
 //   bench_server_load --port 8080 --path /fhir/Claim --body claim.json --connections 32
 //   bench_server_load --port 8080 --path /x12 --x12-claims 100
+//   bench_server_load --fsync-probe DIR --count 300    the disk's baseline: N x (a 200-byte
+//       append + fdatasync) to a file in DIR (the spool's file system), each timed; p50/p99/mean
 #include "tests/support/gen837.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -35,7 +38,7 @@ using Clock = std::chrono::steady_clock;
 struct Options {
   int port = 8080;
   std::string method = "POST", path = "/healthz", body_file, content_type = "application/fhir+json";
-  int x12_claims = 0;
+  int x12_claims = 0, x12_per_set = 5000;
   int connections = 32, threads = 1;
   double duration = 5, warmup = 1;
 };
@@ -147,10 +150,43 @@ void run(const Options& o, const std::string& request, int nconn, Clock::time_po
   ::close(ep);
 }
 
+// The disk alone: what one group commit of the spool costs at least, measured the way the
+// spool does it (append, fdatasync), one at a time.
+int fsync_probe(const std::string& dir, int count) {
+  const std::string path = dir + "/fsync-probe.tmp";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    std::fprintf(stderr, "cannot open %s: %s\n", path.c_str(), std::strerror(errno));
+    return 1;
+  }
+  const std::string record(200, 'x');
+  std::vector<double> ms;
+  for (int i = 0; i < count; ++i) {
+    const auto t0 = Clock::now();
+    if (::write(fd, record.data(), record.size()) != static_cast<ssize_t>(record.size()) || ::fdatasync(fd) != 0) {
+      std::fprintf(stderr, "write/fdatasync failed: %s\n", std::strerror(errno));
+      break;
+    }
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  }
+  ::close(fd);
+  ::unlink(path.c_str());
+  if (ms.empty()) return 1;
+  double sum = 0;
+  for (const double m : ms) sum += m;
+  std::sort(ms.begin(), ms.end());
+  const auto pct = [&](double p) { return ms[std::min(ms.size() - 1, static_cast<std::size_t>(p * static_cast<double>(ms.size())))]; };
+  std::printf("%-30s %9zu x  200-byte append + fdatasync  p50 %7.3f ms  p99 %7.3f ms  mean %7.3f ms  max %8.3f ms\n",
+              "fsync probe (disk)", ms.size(), pct(0.5), pct(0.99), sum / static_cast<double>(ms.size()), ms.back());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o;
+  if (argc >= 3 && std::string(argv[1]) == "--fsync-probe")
+    return fsync_probe(argv[2], argc >= 5 && std::string(argv[3]) == "--count" ? std::atoi(argv[4]) : 300);
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
     if (k == "--port") o.port = std::stoi(v);
@@ -159,6 +195,7 @@ int main(int argc, char** argv) {
     else if (k == "--body") o.body_file = v;
     else if (k == "--content-type") o.content_type = v;
     else if (k == "--x12-claims") o.x12_claims = std::stoi(v);
+    else if (k == "--x12-per-set") o.x12_per_set = std::stoi(v);
     else if (k == "--connections") o.connections = std::stoi(v);
     else if (k == "--threads") o.threads = std::stoi(v);
     else if (k == "--duration") o.duration = std::stod(v);
@@ -176,7 +213,7 @@ int main(int argc, char** argv) {
     body = ss.str();
   } else if (o.x12_claims > 0) {
     cg::test::Gen837 g(cg::test::Gen837::Kind::Professional, 5);
-    g.begin(body, 5000);
+    g.begin(body, o.x12_per_set);
     for (int i = 0; i < o.x12_claims; ++i) g.claim(body);
     g.end(body);
     o.content_type = "application/edi-x12";
@@ -210,8 +247,12 @@ int main(int argc, char** argv) {
   };
   std::string statuses;
   for (auto& [k, v] : all.statuses) statuses += (statuses.empty() ? "" : ",") + std::to_string(k) + ":" + std::to_string(v);
-  std::printf("%-22s %7zu B  %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms  max %8.3f ms  statuses %s  reconnects %llu\n",
-              (o.method + " " + o.path + (o.x12_claims ? " (" + std::to_string(o.x12_claims) + " claims)" : "")).c_str(),
+  std::printf("%-30s %9zu B  %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms  max %8.3f ms  statuses %s  reconnects %llu\n",
+              (o.method + " " + o.path +
+               (o.x12_claims ? " (" + std::to_string(o.x12_claims) + " claims" +
+                                   (o.x12_claims > o.x12_per_set ? ", " + std::to_string(o.x12_claims / o.x12_per_set) + " sets" : "") + ")"
+                             : ""))
+                  .c_str(),
               body.size(), static_cast<double>(all.latencies_us.size()) / o.duration, pct(0.50), pct(0.99),
               all.latencies_us.empty() ? 0.0 : all.latencies_us.back() / 1000.0, statuses.c_str(),
               static_cast<unsigned long long>(all.errors));

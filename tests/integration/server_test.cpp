@@ -485,6 +485,42 @@ BOOST_AUTO_TEST_CASE(kill9_loses_no_accepted_claim) {
   BOOST_TEST(srv.wait_exit(10s) == 0);
 }
 
+// A large X12 body is cut at transaction-set boundaries and validated on the server's work pool
+// (threads 2: the io thread and one pool thread; runs of 256 KiB) with the answers one thread
+// gives (threads 1: no pool), byte for byte: the 999 + 277CA, and the JSON report once each
+// server's spool instance id (the prefix of the entry keys) is masked.
+BOOST_AUTO_TEST_CASE(large_x12_body_on_the_pool_same_answers) {
+  cg::test::Gen837 g(cg::test::Gen837::Kind::Professional, 7);
+  std::string body;
+  g.begin(body, 300);
+  for (int i = 0; i < 1800; ++i) g.claim(body);  // 6 sets, about 1 MB
+  g.end(body);
+  std::string ack[2], report[2];
+  for (int threads = 1; threads <= 2; ++threads) {
+    std::string cfg = config(0);
+    cfg.replace(cfg.find("\"threads\": 2"), 12, "\"threads\": " + std::to_string(threads));
+    ServerProcess srv(scratch("pool-" + std::to_string(threads)), cfg);
+    BOOST_REQUIRE_MESSAGE(srv.start(), srv.log());
+    const Response a = post(srv.port(), "/x12", body, {{"Accept", "application/edi-x12"}});
+    BOOST_TEST_REQUIRE(a.status == 200);
+    const Response r = post(srv.port(), "/x12", body);
+    BOOST_TEST_REQUIRE(r.status == 200);
+    const std::string first_key = r.header("X-Claimgate-Entry-Keys").substr(0, r.header("X-Claimgate-Entry-Keys").find(','));
+    BOOST_TEST_REQUIRE(first_key.find('-') != std::string::npos);
+    const std::string instance = first_key.substr(0, first_key.find('-'));
+    std::string masked = r.body;
+    for (std::size_t at = masked.find(instance); at != std::string::npos; at = masked.find(instance, at))
+      masked.replace(at, instance.size(), "INSTANCE");
+    ack[threads - 1] = a.body;
+    report[threads - 1] = masked;
+  }
+  BOOST_TEST(ack[0].find("ST*999*") != std::string::npos);
+  BOOST_TEST(ack[0].find("AK9*A*6*6*6") != std::string::npos);
+  BOOST_TEST(report[0].find("\"claim_id\":\"GEN1800\"") != std::string::npos);
+  BOOST_TEST((ack[0] == ack[1]));
+  BOOST_TEST((report[0] == report[1]));
+}
+
 BOOST_AUTO_TEST_CASE(bad_configuration_refuses_to_start) {
   const fs::path dir = scratch("bad-config");
   write_text(dir / "c.json", "{\"limits\": {\"max_body_bytes\": \"big\"}}");
