@@ -82,6 +82,49 @@ PlaceIndex::PlaceIndex(TransactionType type) {
     }
     children_at_.push_back(required_children_.size());
   }
+  tail_required_.assign(t.rules.size(), 0);
+  const auto tails = [&](const SegmentRule& seg) {
+    bool required = false;
+    for (std::size_t k = std::size_t{seg.rules_begin} + seg.rules_count; k-- > seg.rules_begin;) {
+      const ElementRule& r = t.rules[k];
+      if (r.component == 0) {
+        required = false;
+        continue;
+      }
+      required = required || r.usage == 'R';
+      tail_required_[k] = required;
+    }
+  };
+  for (const SegmentEntry& e : t.entries) entry_checks_.push_back(compile(e.rules, t.rules)), tails(e.rules);
+  for (const SegmentRule& seg : t.segments) segment_checks_.push_back(compile(seg, t.rules)), tails(seg);
+}
+
+PlaceCheck PlaceIndex::compile(const SegmentRule& seg, std::span<const ElementRule> all) {
+  PlaceCheck c;
+  if (seg.max_elements >= 63) return c;
+  const auto rules = all.subspan(seg.rules_begin, seg.rules_count);
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const ElementRule& r = rules[i];
+    if (r.component != 0) continue;
+    if (r.element >= 64 || i > 255) return c;
+    const std::uint64_t bit = std::uint64_t{1} << r.element;
+    (r.usage == 'R' ? c.required : r.usage == 'N' ? c.unused : c.valued) |= bit;
+    if (r.key) c.keys |= bit;
+    c.rule[r.element] = static_cast<std::uint8_t>(i);
+  }
+  c.beyond = ~std::uint64_t{0} << (seg.max_elements + 1);
+  c.syntax_begin = static_cast<std::uint16_t>(syntax_masks_.size());
+  for (const SyntaxNote& n : guide_syntax().subspan(seg.syntax_begin, seg.syntax_count)) {
+    SyntaxMask m{n.type, 0, n.count > 0 ? std::uint64_t{1} << n.elements[0] : 0};
+    for (std::uint8_t k = 0; k < n.count; ++k) {
+      if (n.elements[k] >= 64) return PlaceCheck{};
+      m.all |= std::uint64_t{1} << n.elements[k];
+    }
+    syntax_masks_.push_back(m);
+  }
+  c.syntax_count = static_cast<std::uint8_t>(seg.syntax_count);
+  c.usable = true;
+  return c;
 }
 
 const PlaceIndex& guide_place_index(TransactionType type) {
@@ -99,6 +142,7 @@ const PlaceIndex& guide_place_index(TransactionType type) {
 
 std::span<const std::string_view> guide_codes() { return generated::kCodes; }
 std::span<const SyntaxNote> guide_syntax() { return generated::kSyntax; }
+std::span<const SegmentRule> guide_segments(TransactionType type) { return tables(type).segments; }
 std::span<const LoopRule> guide_loops(TransactionType type) { return tables(type).loops; }
 std::span<const SegmentEntry> guide_entries(TransactionType type) { return tables(type).entries; }
 std::span<const LoopChild> guide_children(TransactionType type) { return tables(type).children; }

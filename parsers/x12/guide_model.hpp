@@ -20,6 +20,7 @@
 
 #include "parsers/x12/reader.hpp"
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -94,6 +95,8 @@ struct LoopRule {
 
 // The segment's rules for this guide, nullptr when the model does not know the segment.
 [[nodiscard]] const SegmentRule* guide_segment(TransactionType type, std::uint32_t segment);
+// Every segment's merged rules, sorted by segment code (guide_segment's table).
+[[nodiscard]] std::span<const SegmentRule> guide_segments(TransactionType type);
 [[nodiscard]] std::span<const ElementRule> guide_rules(TransactionType type);
 [[nodiscard]] std::span<const std::string_view> guide_codes();
 [[nodiscard]] std::span<const SyntaxNote> guide_syntax();
@@ -109,11 +112,20 @@ struct LoopRule {
 
 namespace detail {
 extern const std::uint64_t* const guide_code_keys;  // the generated kCodeKeys
-// A code of at most 8 characters as the big-endian integer the code-list keys are sorted by.
+// A code of at most 8 characters as the big-endian integer the code-list keys are sorted by:
+// its bytes read by two loads that overlap (no loop over the characters).
 [[nodiscard]] inline std::uint64_t pack_code(std::string_view value) {
-  std::uint64_t k = 0;
-  for (char c : value) k = (k << 8) | static_cast<unsigned char>(c);
-  return value.empty() ? 0 : k << (8 * (8 - value.size()));
+  const auto* p = reinterpret_cast<const unsigned char*>(value.data());
+  const std::size_t n = value.size();
+  if (n >= 4) {
+    std::uint32_t head, tail;
+    __builtin_memcpy(&head, p, 4);
+    __builtin_memcpy(&tail, p + n - 4, 4);
+    return (std::uint64_t{__builtin_bswap32(head)} << 32) | (std::uint64_t{__builtin_bswap32(tail)} << (64 - 8 * n));
+  }
+  if (n == 0) return 0;
+  return (std::uint64_t{p[0]} << 56) | (std::uint64_t{p[n / 2]} << (56 - 8 * (n / 2))) |
+         (std::uint64_t{p[n - 1]} << (56 - 8 * (n - 1)));
 }
 }  // namespace detail
 
@@ -130,6 +142,28 @@ extern const std::uint64_t* const guide_code_keys;  // the generated kCodeKeys
   }
   return guide_code_in_list(rule, value);
 }
+
+// The element rules and syntax notes of one place (or of a segment's merged rules) as bit
+// masks over element positions 1..63, for a first pass that decides without wording anything
+// whether the segment breaks a rule: which elements are required, not used, or have a value
+// rule; and per element position the index of its rule (relative to rules_begin). The walker
+// reports (and words) the errors with the full rules only when that pass finds one.
+struct SyntaxMask {
+  char type;            // as SyntaxNote::type
+  std::uint64_t all;    // the note's elements
+  std::uint64_t first;  // its first element
+};
+struct PlaceCheck {
+  std::uint64_t required = 0;  // usage R
+  std::uint64_t unused = 0;    // usage N
+  std::uint64_t valued = 0;    // any other defined element (a value, length or code rule)
+  std::uint64_t beyond = 0;    // positions past max_elements
+  std::uint64_t keys = 0;      // key elements (ElementRule::key) of the place
+  std::uint16_t syntax_begin = 0;  // into PlaceIndex::syntax_masks()
+  std::uint8_t syntax_count = 0;
+  bool usable = false;  // false: more than 63 element positions, check with the full rules only
+  std::array<std::uint8_t, 64> rule{};  // element position -> its rule index - rules_begin
+};
 
 // Look-ups the walker makes for every segment, precomputed once per guide from the tables
 // above so that none walks a loop's entries or children: the places (SegmentEntry) of one
@@ -164,6 +198,17 @@ class PlaceIndex {
         .subspan(children_at_[loop], children_at_[loop + 1] - children_at_[loop]);
   }
 
+  // The compiled checks of place `entry` (an index into guide_entries) and of the merged rules
+  // of segment `segment` (an index into guide_segments).
+  [[nodiscard]] const PlaceCheck& entry_check(std::size_t entry) const { return entry_checks_[entry]; }
+  [[nodiscard]] const PlaceCheck& segment_check(std::size_t segment) const { return segment_checks_[segment]; }
+  // Per rule of guide_rules (a component): whether it or a later component of its composite
+  // is required (once a value has no more components, only such a one can be wrong).
+  [[nodiscard]] const std::uint8_t* tail_required() const { return tail_required_.data(); }
+  [[nodiscard]] std::span<const SyntaxMask> syntax_masks(const PlaceCheck& c) const {
+    return std::span<const SyntaxMask>(syntax_masks_).subspan(c.syntax_begin, c.syntax_count);
+  }
+
   explicit PlaceIndex(TransactionType type);
 
  private:
@@ -179,6 +224,10 @@ class PlaceIndex {
   std::vector<std::uint16_t> child_;  // loops_ x loops_
   std::vector<std::uint16_t> required_places_, required_children_;
   std::vector<std::size_t> places_at_, children_at_;  // per loop, and one past the last
+  std::vector<PlaceCheck> entry_checks_, segment_checks_;
+  std::vector<SyntaxMask> syntax_masks_;
+  std::vector<std::uint8_t> tail_required_;
+  PlaceCheck compile(const SegmentRule& seg, std::span<const ElementRule> rules);
 };
 [[nodiscard]] const PlaceIndex& guide_place_index(TransactionType type);
 

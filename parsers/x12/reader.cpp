@@ -233,10 +233,107 @@ struct Reader::Walker {
 
   // --- the guide model (guide_model.hpp): element counts, usage, types, lengths, code lists ---
 
+  // The components of a composite value, read in increasing position order (the rules list a
+  // composite's components in order), each split once.
+  struct ComponentCursor {
+    const char* p;
+    const char* end;
+    char sep;
+    std::size_t at = 1;  // the component p starts
+    bool more = true;
+    ComponentCursor(std::string_view v, char separator) : p(v.data()), end(v.data() + v.size()), sep(separator) {}
+    std::string_view get(std::size_t component) {
+      while (more && at < component) {
+        while (p != end && *p != sep) ++p;
+        if (p == end) more = false;
+        else ++p;
+        ++at;
+      }
+      const char* q = p;
+      if (more)
+        while (q != end && *q != sep) ++q;
+      return more ? std::string_view(p, static_cast<std::size_t>(q - p)) : std::string_view{};
+    }
+    // The number of components up to the last non-empty one, given that the last one read was
+    // `defined` (0: none read).
+    std::size_t count(std::size_t defined) {
+      std::size_t comps = defined;
+      if (more && defined > 0) {
+        while (p != end && *p != sep) ++p;  // the end of the last defined component
+        std::size_t k = defined;
+        for (; p != end; ++p) {
+          if (*p == sep) ++k;
+          else comps = k;
+        }
+      }
+      return comps;
+    }
+  };
+
   // The element rules of seg (the place the structure matched, else the segment's merged rules).
   // keys_verified: the segment matched its place by the key elements, whose codes are then known.
-  void check_model(const Segment& s, const SegmentRule* seg, bool keys_verified) {
+  // check: seg compiled to masks (nullptr: the full rules only). A segment that the masks find
+  // nothing wrong with is done; else report_model words what is wrong.
+  void check_model(const Segment& s, const SegmentRule* seg, const PlaceCheck* check, bool keys_verified) {
     if (seg == nullptr) return;
+    if (check != nullptr && check->usable && model_ok(s, *seg, *check, keys_verified)) return;
+    report_model(s, *seg, keys_verified);
+  }
+
+  // Whether report_model would find nothing to report (a conservative no: it then runs).
+  bool model_ok(const Segment& s, const SegmentRule& seg, const PlaceCheck& c, bool keys_verified) const {
+    const std::size_t n = s.size();
+    if (n >= 64) return false;
+    std::uint64_t present = 0;
+    for (std::size_t i = 1; i <= n; ++i) present |= std::uint64_t{!s.elements[i].empty()} << i;
+    if (((c.required & ~present) | ((c.unused | c.beyond) & present)) != 0) return false;
+    for (const SyntaxMask& m : m_index->syntax_masks(c)) {
+      const std::uint64_t p = present & m.all;
+      switch (m.type) {
+        case 'P': if (p != 0 && p != m.all) return false; break;
+        case 'R': if (p == 0) return false; break;
+        case 'C': if ((p & m.first) != 0 && p != m.all) return false; break;
+        case 'L': if (p == m.first) return false; break;
+        case 'E': if ((p & (p - 1)) != 0) return false; break;
+        default: break;
+      }
+    }
+    const ElementRule* const rules = m_rules.data() + seg.rules_begin;
+    const std::uint8_t* const tail_required = m_index->tail_required() + seg.rules_begin;
+    // The key elements of a place matched by its keys hold (their codes were probed).
+    const std::uint64_t skip = keys_verified ? c.keys : 0;
+    for (std::uint64_t bits = present & (c.required | c.valued) & ~skip; bits != 0; bits &= bits - 1) {
+      const auto el = static_cast<std::size_t>(__builtin_ctzll(bits));
+      const std::size_t i = c.rule[el];
+      const ElementRule& r = rules[i];
+      const std::string_view v = s.elements[el];
+      if (r.type != 'C') {
+        if (!value_ok(r, v)) return false;
+        continue;
+      }
+      ComponentCursor cur(v, s.delims->component);
+      std::uint8_t defined = 0;
+      for (std::size_t j = i + 1; j < seg.rules_count && rules[j].element == r.element; ++j) {
+        const ElementRule& cr = rules[j];
+        defined = cr.component;
+        const std::string_view cv = cur.get(cr.component);
+        if (cv.empty()) {
+          if (!cur.more) {  // no more components: only a required one can be wrong
+            if (tail_required[j]) return false;
+            break;
+          }
+          if (cr.usage == 'R') return false;
+        } else if (cr.usage == 'N' || (!(keys_verified && cr.key) && !value_ok(cr, cv))) {
+          return false;
+        }
+      }
+      if (defined > 0 && cur.count(defined) > defined) return false;
+    }
+    return true;
+  }
+
+  void report_model(const Segment& s, const SegmentRule& seg_rule, bool keys_verified) {
+    const SegmentRule* const seg = &seg_rule;
     std::size_t last = s.size();
     while (last > 0 && s.el(last).empty()) --last;
     if (last > seg->max_elements) {
@@ -270,26 +367,13 @@ struct Reader::Walker {
         continue;
       }
       // A composite: its components follow its own rule in the table (in order), walked once.
-      const char sep = s.delims->component;
-      const char* p = v.data();
-      const char* const end = p + v.size();
+      ComponentCursor cur(v, s.delims->component);
       std::uint8_t defined = 0;
-      std::size_t at = 1;  // the component p starts
-      bool more = true;
       std::size_t j = i + 1;
       for (; j < rules.size() && rules[j].element == r.element; ++j) {
         const ElementRule& c = rules[j];
         defined = c.component;
-        while (more && at < c.component) {
-          while (p != end && *p != sep) ++p;
-          if (p == end) more = false;
-          else ++p;
-          ++at;
-        }
-        const char* q = p;
-        if (more)
-          while (q != end && *q != sep) ++q;
-        const std::string_view cv = more ? std::string_view(p, static_cast<std::size_t>(q - p)) : std::string_view{};
+        const std::string_view cv = cur.get(c.component);
         if (already_reported(r.element, c.component)) continue;
         if (cv.empty()) {
           if (c.usage == 'R')
@@ -305,15 +389,7 @@ struct Reader::Walker {
         }
       }
       // Components past the last defined one: an error when one of them is not empty.
-      std::size_t comps = defined;
-      if (more && defined > 0) {
-        while (p != end && *p != sep) ++p;  // the end of the last defined component
-        std::size_t k = defined;
-        for (; p != end; ++p) {
-          if (*p == sep) ++k;
-          else comps = k;
-        }
-      }
+      const std::size_t comps = cur.count(defined);
       if (defined > 0 && comps > defined)
         element_error(s, r.element, static_cast<std::uint16_t>(defined + 1), r.data_element, "13", v,
                       std::string(s.id) + two(r.element) + " has " + std::to_string(comps) +
@@ -386,12 +462,14 @@ struct Reader::Walker {
   // Whether check_value would find nothing wrong with v, decided without building anything:
   // check_value (which words the error) runs only when this is false.
   static bool value_ok(const ElementRule& r, std::string_view v) {
+    // Most elements are identifiers and texts: a length and at most a short code list, inline.
+    if (r.type == 'A' || r.type == 'I')
+      return v.size() >= r.min_length && v.size() <= r.max_length && guide_code_allowed(r, v);
+    return typed_value_ok(r, v);
+  }
+  [[gnu::noinline]] static bool typed_value_ok(const ElementRule& r, std::string_view v) {
     std::size_t length = v.size();
     switch (r.type) {
-      case 'A':
-      case 'I':
-        if (r.codes_count == 0) return length >= r.min_length && length <= r.max_length;
-        break;
       case 'N': {
         std::size_t i = !v.empty() && v[0] == '-' ? 1 : 0;
         if (i == v.size()) return false;
@@ -400,10 +478,19 @@ struct Reader::Walker {
         length = v.size() - (v[0] == '-' ? 1 : 0);
         break;
       }
-      case 'R':
-        if (!valid_decimal(v)) return false;
-        length = static_cast<std::size_t>(std::count_if(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }));
+      case 'R': {  // valid_decimal, and its digits counted in the same pass
+        std::size_t digits = 0;
+        bool dot = false;
+        for (std::size_t i = !v.empty() && v[0] == '-' ? 1 : 0; i < v.size(); ++i) {
+          const char c = v[i];
+          if (c >= '0' && c <= '9') ++digits;
+          else if (c == '.' && !dot) dot = true;
+          else return false;
+        }
+        if (digits == 0) return false;
+        length = digits;
         break;
+      }
       case 'D': return v.size() == 8 && valid_d8(v);
       case 'T': return valid_time(v);
       default: break;
@@ -471,12 +558,22 @@ struct Reader::Walker {
   std::span<const LoopChild> m_children;
   std::span<const std::uint16_t> m_keys;
   std::span<const ElementRule> m_rules;
+  std::span<const SegmentRule> m_segments;
   const PlaceIndex* m_index = nullptr;
   std::array<std::uint16_t, kMaxGuideLoops> m_stack{};  // the open loop instances, outermost first
   std::size_t m_depth = 0;
   std::array<std::uint16_t, kMaxGuideLoops> m_loop_count{};     // instances within the parent's instance
   std::array<std::uint16_t, kMaxGuideLoops> m_last_pos{};       // position of the last segment or child loop
-  std::array<std::uint8_t, kMaxGuideEntries> m_entry_count{};  // uses within the loop's instance
+  // Uses of each place within its loop's instance: valid while m_entry_instance of the place is
+  // the loop's m_instance (a push numbers the instance instead of clearing the loop's places).
+  std::array<std::uint8_t, kMaxGuideEntries> m_entry_count{};
+  std::array<std::uint64_t, kMaxGuideEntries> m_entry_instance{};
+  std::array<std::uint64_t, kMaxGuideLoops> m_instance{};
+  std::uint64_t m_pushes = 0;
+  std::uint8_t& entry_count(std::size_t li, std::size_t index) {
+    if (m_entry_instance[index] != m_instance[li]) m_entry_instance[index] = m_instance[li], m_entry_count[index] = 0;
+    return m_entry_count[index];
+  }
   // Loop ids are string literals or ids of the model's table: their index, cached by address.
   struct LoopCacheSlot {
     const char* id = nullptr;
@@ -499,6 +596,7 @@ struct Reader::Walker {
     m_children = guide_children(type);
     m_keys = guide_keys(type);
     m_rules = guide_rules(type);
+    m_segments = guide_segments(type);
     m_index = &guide_place_index(type);
     m_depth = 0;
     m_lost = m_loops.empty();
@@ -535,7 +633,7 @@ struct Reader::Walker {
     m_stack[m_depth++] = static_cast<std::uint16_t>(li);
     const auto own = entries_of(li);
     m_last_pos[li] = own.empty() ? 0 : own.front().pos;
-    std::fill_n(m_entry_count.begin() + m_loops[li].entries_begin, own.size(), std::uint8_t{0});
+    m_instance[li] = ++m_pushes;
     for (const LoopChild& c : children_of(li)) m_loop_count[c.loop] = 0;
   }
 
@@ -553,12 +651,12 @@ struct Reader::Walker {
     const auto own = entries_of(li);
     for (const std::uint16_t index : m_index->required_places(li)) {
       const SegmentEntry& e = m_entries[index];
-      if (m_entry_count[index] != 0) continue;
+      if (entry_count(li, index) != 0) continue;
       // Variants of one segment at one position (REF*EI or REF*SY): one of them is enough.
       bool other = false;
       for (std::size_t j = 1; j < own.size(); ++j)
         other = other || (&own[j] != &e && own[j].rules.segment == e.rules.segment && own[j].pos == e.pos &&
-                          m_entry_count[l.entries_begin + j] != 0);
+                          entry_count(li, l.entries_begin + j) != 0);
       if (other) continue;
       missing_segment(id_of(e.rules.segment), l.id, next.offset,
                       "loop " + std::string(l.id) + " requires segment " + id_of(e.rules.segment) + key_text(e) +
@@ -671,8 +769,9 @@ struct Reader::Walker {
       } else {
         m_last_pos[top] = e->pos;
       }
-      if (m_entry_count[index] < 255) ++m_entry_count[index];
-      if (e->max_use != 0 && m_entry_count[index] == e->max_use + 1)
+      std::uint8_t& uses = entry_count(top, index);
+      if (uses < 255) ++uses;
+      if (e->max_use != 0 && uses == e->max_use + 1)
         segment_error(s, "5", "segment " + std::string(s.id) + key_text(*e) + " may occur at most " +
                                   std::to_string(e->max_use) + " time(s) in loop " + std::string(m_loops[top].id));
       return e;
@@ -778,7 +877,7 @@ struct Reader::Walker {
       return nullptr;
     }
     push(L);
-    m_entry_count[m_loops[L].entries_begin] = 1;
+    entry_count(L, m_loops[L].entries_begin) = 1;
     const SegmentEntry& trigger = entries_of(L).front();
     if (keys_wrong(s, trigger) != 0) m_key_mismatch = &trigger;
     return &trigger;
@@ -1128,9 +1227,17 @@ struct Reader::Walker {
     const SegmentEntry* place_entry = follow(s);
     check(s);
     if (guide_model) {
-      report_keys(s);
-      check_model(s, place_entry != nullptr ? &place_entry->rules : guide_segment(type, s.code),
-                  place_entry != nullptr && m_key_mismatch == nullptr);
+      if (m_key_mismatch != nullptr) report_keys(s);
+      if (place_entry != nullptr) {
+        check_model(s, &place_entry->rules, &m_index->entry_check(static_cast<std::size_t>(place_entry - m_entries.data())),
+                    m_key_mismatch == nullptr);
+      } else {
+        const SegmentRule* merged = guide_segment(type, s.code);
+        check_model(s, merged,
+                    merged != nullptr ? &m_index->segment_check(static_cast<std::size_t>(merged - m_segments.data()))
+                                      : nullptr,
+                    false);
+      }
     }
     h.on_segment(BodySegment{s, position, loop, hl_level, place_entry}, env);
   }

@@ -2,7 +2,7 @@
 # Behaviour check for speed work on the X12 reader and the claim builder: runs two claimgate
 # binaries (a reference built before the change, and the current one) on every X12 file of the
 # corpus (../shared/corpus when present, conformance/x12, tests/fuzz corpora) and on generated
-# 837P/I batches and mutated copies of them, and requires byte-identical output from `parse --format json` (the canonical
+# 837P/I/D batches and mutated copies of them, and requires byte-identical output from `parse --format json` (the canonical
 # claims and every syntax error), `ack` (the 999 / TA1 and the 277CA) and
 # `validate --format json` (the report). Only the answer's own creation date and time (ISA09,
 # ISA10, GS04, GS05, BHT04, BHT05 of the answers) are masked.
@@ -26,9 +26,10 @@ done
 if [ -x "$gen" ]; then
   "$gen" 2000 > "$work/gen_p.x12"
   "$gen" 2000 institutional > "$work/gen_i.x12"
+  "$gen" 2000 dental > "$work/gen_d.x12"
   # The same batches with one-change defects: every 37th segment dropped, every 53rd
   # duplicated, some codes and values changed, so that the error paths are compared too.
-  for k in p i; do
+  for k in p i d; do
     awk 'NR % 37 == 5 { next } NR % 53 == 7 { print } { print }' "$work/gen_$k.x12" |
       sed -E '50~41s/\*85\*/*87*/; 60~43s/\*ABF:/*ABX:/; 70~47s/\*D8\*/*D9*/; 80~59s/\*HC:/*HX:/' \
         > "$work/mut_$k.x12"
@@ -53,7 +54,8 @@ run() {  # binary file out
 n=0
 bad=0
 while IFS= read -r f; do
-  grep -q ISA <(head -c 200 "$f") || continue
+  head -c 200 "$f" > "$work/head"
+  grep -q ISA "$work/head" || continue
   n=$((n + 1))
   run "$ref" "$f" "$work/a"
   run "$cur" "$f" "$work/b"
