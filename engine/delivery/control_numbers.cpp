@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "engine/files.hpp"
 
@@ -73,7 +75,8 @@ class FileLock {
 // The number stored in the state file; first_ when there is none yet. Throws on a damaged file
 // rather than guess (a guess could repeat numbers).
 std::uint64_t ControlNumbers::read_state(const std::string& path) const {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO put in its place reads as empty (damaged) instead of blocking.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     if (errno == ENOENT) return first_;
     fail("open", path);
@@ -162,9 +165,31 @@ void ControlNumbers::reserve(const std::string& path, Identity& id) {
   id.remaining = block_;
 }
 
+std::string ControlNumbers::bounded(std::string path) {
+  if (ids_.count(path) != 0) return path;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) return path;
+  if (!full_) {
+    // Only when an identity is new (its reservation costs three fsyncs anyway).
+    std::size_t files = 0;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (!name.ends_with(".lock") && !name.ends_with(".tmp") && !name.starts_with("+pool")) ++files;
+    }
+    full_ = files >= kMaxIdentities;
+  }
+  if (!full_) return path;
+  // '+' never starts an identity's key.
+  std::string pool = dir_ + "/+pool";
+  if (first_ != 1 || last_ != kMax) pool += "+" + std::to_string(first_) + "+" + std::to_string(last_);
+  return pool;
+}
+
 std::uint64_t ControlNumbers::next(std::string_view qualifier, std::string_view id) {
-  const std::string key = state_file(qualifier, id);
+  std::string key = state_file(qualifier, id);
   const std::lock_guard<std::mutex> guard(mutex_);
+  if (!dir_.empty()) key = bounded(std::move(key));
   Identity& st = ids_[key];
   if (dir_.empty()) {
     if (st.next == 0) st.next = start_;

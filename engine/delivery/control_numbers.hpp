@@ -16,6 +16,12 @@
 // [first, last] configured per process, disjoint from the others': its state is a file of its
 // own ("<identity>+<first>+<last>"), and numbers wrap from last to first.
 //
+// Identities are bounded: the 999 and TA1 are written under the identity the submitter's ISA08
+// named, so a hostile sender could otherwise make a state file (and a lock file) per interchange.
+// Once the directory holds kMaxIdentities state files, an identity without a file of its own
+// draws from one shared pool ("+pool"); its numbers are still never repeated, since it never had
+// a file of its own.
+//
 // Thread safety: next() may be called from any number of threads at once.
 #pragma once
 
@@ -37,6 +43,7 @@ class ControlNumberError : public std::runtime_error {
 class ControlNumbers {
  public:
   static constexpr std::uint64_t kMax = 999'999'999;
+  static constexpr std::size_t kMaxIdentities = 1024;
 
   // Durable: state in `dir` (created), `block` numbers reserved per write to disk (1 for
   // exactness, more for a busy server). Throws ControlNumberError when dir is unusable.
@@ -70,6 +77,8 @@ class ControlNumbers {
     std::uint64_t remaining = 0; // numbers left in the reservation
   };
   void reserve(const std::string& key, Identity& id);
+  // The state file next() uses for `path`: itself, or the shared pool once the directory is full.
+  [[nodiscard]] std::string bounded(std::string path);
 
   std::string dir_;  // empty: not persisted
   std::uint64_t block_;
@@ -77,6 +86,7 @@ class ControlNumbers {
   std::uint64_t first_, last_;  // the range numbers are drawn from
   std::mutex mutex_;
   std::map<std::string, Identity> ids_;
+  bool full_ = false;  // the directory held kMaxIdentities state files (it never holds fewer again)
 };
 
 }  // namespace cg::engine

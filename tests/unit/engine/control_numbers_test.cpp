@@ -10,6 +10,8 @@
 #include <set>
 #include <thread>
 
+#include <sys/stat.h>
+
 namespace fs = std::filesystem;
 using namespace cg::engine;
 
@@ -95,6 +97,45 @@ BOOST_AUTO_TEST_CASE(a_damaged_state_file_is_an_error_not_a_guess) {
   BOOST_CHECK_EXCEPTION((void)cn->next("ZZ", "X"), ControlNumberError, [](const ControlNumberError& e) {
     return std::string(e.what()).find("is damaged") != std::string::npos;
   });
+}
+
+// A FIFO (or another file that never ends) in place of a state file: an error, not a hang.
+BOOST_AUTO_TEST_CASE(a_fifo_as_state_file_is_an_error_not_a_hang) {
+  const fs::path dir = fresh_dir("cn-fifo");
+  auto cn = ControlNumbers::durable(dir.string());
+  BOOST_TEST_REQUIRE(::mkfifo(cn->state_file("ZZ", "X").c_str(), 0600) == 0);
+  BOOST_CHECK_EXCEPTION((void)cn->next("ZZ", "X"), ControlNumberError, [](const ControlNumberError& e) {
+    return std::string(e.what()).find("is damaged") != std::string::npos;
+  });
+}
+
+// The 999/TA1 go out under the identity the submitter's ISA08 named: a hostile sender varying it
+// must not get a state file per interchange. Beyond kMaxIdentities files, new identities share
+// one pool; identities with a file keep theirs; no number is handed out twice.
+BOOST_AUTO_TEST_CASE(identities_beyond_the_limit_share_one_pool) {
+  const fs::path dir = fresh_dir("cn-many");
+  auto cn = ControlNumbers::durable(dir.string());
+  for (std::size_t i = 0; i < ControlNumbers::kMaxIdentities - 1; ++i)
+    std::ofstream(cn->state_file("ZZ", "OLD" + std::to_string(i))) << "5\n";
+  BOOST_TEST(cn->next("ZZ", "LAST") == 1u);  // the limit's last own file
+  BOOST_TEST(fs::exists(cn->state_file("ZZ", "LAST")));
+  std::set<std::uint64_t> pool;
+  for (int i = 0; i < 50; ++i) {
+    const std::string id = "HOSTILE" + std::to_string(i);
+    BOOST_TEST(pool.insert(cn->next("ZZ", id)).second);
+    BOOST_TEST(!fs::exists(cn->state_file("ZZ", id)), id << " got a state file");
+    BOOST_TEST(!fs::exists(cn->state_file("ZZ", id) + ".lock"), id << " got a lock file");
+  }
+  BOOST_TEST(cn->next("ZZ", "OLD7") == 5u);  // its own file, as before
+  BOOST_TEST(cn->next("ZZ", "LAST") == 2u);
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) files += e.path().extension() == ".lock" ? 0 : 1;
+  BOOST_TEST(files == ControlNumbers::kMaxIdentities + 1);  // the identities' and the pool's
+  // A second process (or a restart) on the full directory continues the pool.
+  cn->close();
+  auto again = ControlNumbers::durable(dir.string());
+  BOOST_TEST(pool.insert(again->next("ZZ", "HOSTILE0")).second);
+  BOOST_TEST(pool.insert(again->next("ZZ", "NEWCOMER")).second);
 }
 
 BOOST_AUTO_TEST_CASE(identities_never_share_a_file) {
