@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include "engine/files.hpp"
 #include "rulesets/core/json_keys.hpp"
 
 #include <cerrno>
@@ -82,11 +83,8 @@ std::string secret_value(const Value& v, const std::string& key) {
     if (e == nullptr || *e == '\0') fail(key + ".env", "the environment variable " + ref + " is not set (or empty)");
     out = e;
   } else {
-    std::ifstream in(ref, std::ios::binary);
-    if (!in) fail(key + ".file", "cannot read " + ref + ": " + std::strerror(errno));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    out = ss.str();
+    if (const std::string err = read_regular_file(ref, kMaxSecretBytes, out); !err.empty())
+      fail(key + ".file", "cannot read " + ref + ": " + err);
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
     if (out.empty()) fail(key + ".file", ref + " is empty");
   }
@@ -162,7 +160,11 @@ void parse_limits(const Value& o, Limits& l) {
 }
 
 void check_readable(const std::string& file, const std::string& key) {
-  if (!file.empty() && !std::ifstream(file)) fail(key, "cannot read " + file);
+  if (file.empty()) return;
+  std::string ignored;
+  // A regular file of reasonable size (a FIFO would block the check, /dev/zero never end it).
+  if (const std::string err = read_regular_file(file, kMaxConfigBytes, ignored); !err.empty())
+    fail(key, "cannot read " + file + ": " + err);
 }
 
 void parse_tls(const Value& t, TlsConfig& tls) {
@@ -648,13 +650,17 @@ ServerConfig parse_config(const std::string& json_text) {
   return c;
 }
 
+std::string read_config_text(const std::string& path) {
+  std::string text;
+  if (const std::string err = read_regular_file(path, kMaxConfigBytes, text); !err.empty())
+    throw ConfigError(path + ": cannot read the configuration file: " + err);
+  return text;
+}
+
 ServerConfig load_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path + ": cannot read the configuration file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  const std::string text = read_config_text(path);
   try {
-    return parse_config(ss.str());
+    return parse_config(text);
   } catch (const ConfigError& e) {
     throw ConfigError(path + ": " + e.what());
   }

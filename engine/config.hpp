@@ -231,6 +231,11 @@ void require_stream(const StreamConfig& s);
 
 [[nodiscard]] ServerConfig parse_config(const std::string& json_text);
 [[nodiscard]] ServerConfig load_config(const std::string& path);
+// The text of a configuration file: a regular file of at most kMaxConfigBytes (a FIFO or
+// /dev/zero put in its place is a ConfigError, not a hang). Secret files: kMaxSecretBytes.
+inline constexpr std::size_t kMaxConfigBytes = 16u << 20;
+inline constexpr std::size_t kMaxSecretBytes = 1u << 20;
+[[nodiscard]] std::string read_config_text(const std::string& path);
 // The embedded default (what `claimgate serve` runs without --config), resolved.
 [[nodiscard]] ServerConfig default_config();
 

@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
+#include <cstring>
 
 namespace cg::engine {
 namespace {
@@ -23,6 +25,39 @@ bool injected(FileOp op) {
 }
 
 }  // namespace
+
+std::string read_regular_file(const std::string& path, std::size_t max_bytes, std::string& out) {
+  out.clear();
+  // O_NONBLOCK: opening a FIFO must not wait for a writer.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return std::strerror(errno);
+  struct stat st {};
+  std::string error;
+  if (::fstat(fd, &st) != 0) {
+    error = std::strerror(errno);
+  } else if (!S_ISREG(st.st_mode)) {
+    error = "not a regular file";
+  } else if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
+    error = "larger than " + std::to_string(max_bytes) + " bytes";
+  } else {
+    out.resize(static_cast<std::size_t>(st.st_size));
+    std::size_t got = 0;
+    while (got < out.size()) {
+      const ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        error = std::strerror(errno);
+        break;
+      }
+      if (n == 0) break;  // shrunk meanwhile
+      got += static_cast<std::size_t>(n);
+    }
+    out.resize(got);
+  }
+  ::close(fd);
+  if (!error.empty()) out.clear();
+  return error;
+}
 
 void set_fault_hook(FaultHook hook) noexcept { g_hook.store(hook, std::memory_order_release); }
 

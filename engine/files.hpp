@@ -22,6 +22,11 @@ namespace cg::engine {
 [[nodiscard]] bool sync_data(int fd);  // fdatasync(2)
 [[nodiscard]] bool sync_file(int fd);  // fsync(2)
 
+// The whole of a regular file of at most max_bytes into out (configuration, secrets): a FIFO, a
+// device (/dev/zero) or a directory is refused rather than read, since it could block or never
+// end. Returns why it could not be read; empty on success.
+[[nodiscard]] std::string read_regular_file(const std::string& path, std::size_t max_bytes, std::string& out);
+
 enum class FileOp { Write, Sync };
 using FaultHook = int (*)(FileOp);
 // Tests only; nullptr removes the hook. Thread-safe.

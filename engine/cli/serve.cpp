@@ -120,10 +120,7 @@ ServerConfig effective_config(const CommonOptions& o) {
 
 std::string config_text(const CommonOptions& o) {
   if (o.config_file.empty()) return "{}";
-  std::ifstream in(o.config_file, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return read_config_text(o.config_file);
 }
 
 // The settings that differ between two configuration texts, except those a reload applies

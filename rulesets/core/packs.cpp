@@ -168,6 +168,9 @@ std::shared_ptr<const RulePack> parse_pack(std::string_view json, std::string_vi
 }
 
 std::shared_ptr<const RulePack> load_pack_file(const std::string& path) {
+  // Not a FIFO or a device, which could block or never end (a reload would hang on it).
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw PackError(path + ": cannot read the rule pack: not a regular file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw PackError(path + ": cannot read the rule pack");
   std::ostringstream ss;

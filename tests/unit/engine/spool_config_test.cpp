@@ -6,9 +6,11 @@
 #include "engine/metrics.hpp"
 #include "engine/pipeline_config.hpp"
 #include "engine/delivery/spool.hpp"
+#include "rulesets/core/packs.hpp"
 
 #include <boost/test/unit_test.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -279,6 +281,27 @@ BOOST_AUTO_TEST_CASE(secrets_from_files_and_the_environment) {
   // The checks on the value still apply to a secret read from elsewhere.
   ::setenv("CG_TEST_SHORT", "short", 1);
   BOOST_TEST(config_error(R"({"admins": [{"id": "o", "api_key": {"env": "CG_TEST_SHORT"}}]})").find("admins[0].api_key: must have at least 16") == 0u);
+  fs::remove_all(dir);
+}
+
+// A careless operator (or a swapped symlink) puts a FIFO or /dev/zero where a file was: the
+// configuration, a secret, a TLS file or a rule pack. Startup and every reload must get a clear
+// error, not block forever on the FIFO or read /dev/zero until memory runs out.
+BOOST_AUTO_TEST_CASE(a_fifo_or_a_device_in_place_of_a_file_is_an_error_not_a_hang) {
+  const fs::path dir = fs::temp_directory_path() / ("cg-fifo-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string fifo = (dir / "fifo").string();
+  BOOST_TEST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  for (const std::string& path : {fifo, std::string("/dev/zero"), dir.string()}) {
+    BOOST_CHECK_EXCEPTION((void)load_config(path), ConfigError, [&](const ConfigError& e) {
+      return std::string(e.what()).find(path + ": cannot read the configuration file: ") == 0;
+    });
+    BOOST_TEST(config_error(R"({"admins": [{"id": "o", "api_key": {"file": ")" + path + R"("}}]})")
+                   .find("admins[0].api_key.file: cannot read " + path + ": ") == 0u);
+    BOOST_TEST(config_error(R"({"tls": {"cert_file": ")" + path + R"(", "key_file": ")" + path + R"("}})")
+                   .find("tls.cert_file: cannot read " + path + ": ") == 0u);
+    BOOST_CHECK_THROW((void)cg::rules::load_pack_file(path), cg::rules::PackError);
+  }
   fs::remove_all(dir);
 }
 
