@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 namespace cg::codesets {
@@ -338,6 +339,10 @@ std::variant<std::shared_ptr<const Icd10Index>, std::string> Icd10Index::load(co
   auto impl = std::make_unique<Impl>();
   const auto fail = [&](const std::string& why) { return path + ": not a usable ICD-10-CM index: " + why; };
   {
+    // Not a FIFO or a device (opening a FIFO blocks; a reload would hang on it).
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+      return fail("not a regular file");
     std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in) return path + ": cannot open the ICD-10-CM index (build it with `claimgate code-set build`)";
     const std::streamoff len = in.tellg();

@@ -301,6 +301,7 @@ BOOST_AUTO_TEST_CASE(a_fifo_or_a_device_in_place_of_a_file_is_an_error_not_a_han
     BOOST_TEST(config_error(R"({"tls": {"cert_file": ")" + path + R"(", "key_file": ")" + path + R"("}})")
                    .find("tls.cert_file: cannot read " + path + ": ") == 0u);
     BOOST_CHECK_THROW((void)cg::rules::load_pack_file(path), cg::rules::PackError);
+    BOOST_TEST(std::holds_alternative<std::string>(cg::codesets::Icd10Index::load(path)));
   }
   fs::remove_all(dir);
 }
