@@ -47,34 +47,31 @@ transforms::ClaimEvaluator evaluator(const Pipeline& p, const std::string& sende
 static_assert(std::is_nothrow_move_constructible_v<transforms::ClaimOutcome>);
 static_assert(std::is_nothrow_move_assignable_v<transforms::ClaimOutcome>);
 
-// The outcomes of one X12 transaction set, in input order; the receiver may take them (swap or
-// move them out): the hold clears the vector after the call and keeps its capacity.
-using SetCallback = std::function<void(std::vector<transforms::ClaimOutcome>&)>;
+rules::Format format_of(const transforms::ClaimOutcome& o) { return o.claim.format; }
+rules::Format format_of(const transforms::ClaimVerdict& v) { return v.format; }
+std::uint32_t set_of(const transforms::ClaimOutcome& o) { return o.claim.x12.set_index; }
+std::uint32_t set_of(const transforms::ClaimVerdict& v) { return v.set_index; }
 
 // Claims of the open X12 transaction set are held until the next set starts (or the input ends),
 // so that a transaction-level error (SE count, control numbers) reaches them too; FHIR claims
-// pass straight through. Released one by one, or a set at a time with a SetCallback.
+// pass straight through. Released one by one, or a set at a time (the receiver may take them:
+// swap or move them out; the hold clears the vector after the call and keeps its capacity).
+// Outcome: ClaimOutcome (answers) or ClaimVerdict (a validation stream).
+template <class Outcome>
 class TransactionHold {
  public:
-  explicit TransactionHold(OutcomeCallback release, SetCallback release_set = {})
+  using Release = std::function<void(Outcome&&)>;
+  using ReleaseSet = std::function<void(std::vector<Outcome>&)>;
+  explicit TransactionHold(Release release, ReleaseSet release_set = {})
       : release_(std::move(release)), release_set_(std::move(release_set)) {}
 
-  void claim(transforms::ClaimOutcome&& o) {
-    if (o.claim.format == rules::Format::Fhir) {
+  void claim(Outcome&& o) {
+    if (format_of(o) == rules::Format::Fhir) {
       release_(std::move(o));
       return;
     }
-    open(o.claim);
+    open(set_of(o));
     held_.push_back(std::move(o));
-  }
-  // The same, building the outcome in place (one move of the claim instead of two).
-  void claim(rules::Claim&& c, rules::Verdict&& v) {
-    if (c.format == rules::Format::Fhir) {
-      release_(transforms::ClaimOutcome{std::move(c), std::move(v)});
-      return;
-    }
-    open(c);
-    held_.emplace_back(std::move(c), std::move(v));
   }
 
   void syntax(const x12::SyntaxError& e) {
@@ -111,16 +108,16 @@ class TransactionHold {
 
  private:
   // By the set's ordinal in the input: control numbers may repeat (IK502 23).
-  void open(const rules::Claim& c) {
-    if (c.x12.set_index != open_) {
+  void open(std::uint32_t set_index) {
+    if (set_index != open_) {
       flush();
-      open_ = c.x12.set_index;
+      open_ = set_index;
     }
   }
 
-  OutcomeCallback release_;
-  SetCallback release_set_;
-  std::vector<transforms::ClaimOutcome> held_;
+  Release release_;
+  ReleaseSet release_set_;
+  std::vector<Outcome> held_;
   std::uint32_t open_ = 0;
   x12::SyntaxError last_;
   bool has_syntax_ = false;
@@ -213,7 +210,7 @@ class X12SessionImpl final : public X12Session {
         outputs_(std::move(outputs)),
         reader_(
             source, limits(), evaluator(p, sender_, env_),
-            [this](transforms::ClaimOutcome&& o) { hold_.claim(std::move(o)); },
+            [this](transforms::ClaimOutcome&& o) { hold_.claim(std::move(o)); }, transforms::VerdictSink{},
             [this](rules::Finding&& f) { on_error(std::move(f)); },
             [this](const x12::SyntaxError& e) { hold_.syntax(e); },
             transforms::X12ReadOptions{&acks_, true}, p.options().pool.get()) {
@@ -362,7 +359,7 @@ class X12SessionImpl final : public X12Session {
   std::unique_ptr<SetAnswers> streamed_;
   Counts counts_;
   std::size_t streamed_errors_ = 0;
-  TransactionHold hold_{[](transforms::ClaimOutcome&&) {},  // FHIR never reaches an X12 session
+  TransactionHold<transforms::ClaimOutcome> hold_{[](transforms::ClaimOutcome&&) {},  // FHIR never reaches an X12 session
                         [this](std::vector<transforms::ClaimOutcome>& set) { released(set); }};
   transforms::ParallelX12Reader reader_;
 };
@@ -370,16 +367,16 @@ class X12SessionImpl final : public X12Session {
 class ValidationStreamImpl final : public ValidationStream {
  public:
   ValidationStreamImpl(const Pipeline& p, std::string_view source, std::string_view sender, rules::Date today,
-                       OutcomeCallback on_outcome, transforms::ErrorCallback on_error)
+                       VerdictCallback on_verdict, transforms::ErrorCallback on_error)
       : pipeline_(p),
         sender_(sender),
         on_error_(std::move(on_error)),
-        hold_(std::move(on_outcome)),
+        hold_(std::move(on_verdict)),
         input_(
             source, transforms::InputLimits{},
             [this](rules::Claim&& c, rules::Findings&& prior) {
               rules::Verdict v = evaluate_(c, std::move(prior));
-              hold_.claim(std::move(c), std::move(v));
+              hold_.claim(transforms::ClaimVerdict::of(std::move(c), std::move(v)));
             },
             [this](rules::Finding&& f) {
               if (!hold_.attach(f)) on_error_(std::move(f));
@@ -388,7 +385,7 @@ class ValidationStreamImpl final : public ValidationStream {
     env_.codes = p.options().codes;
     env_.today = today;
     input_.read_x12_with(p.options().pool.get(), evaluate_,
-                         [this](transforms::ClaimOutcome&& o) { hold_.claim(std::move(o)); });
+                         [this](transforms::ClaimVerdict&& v) { hold_.claim(std::move(v)); });
   }
 
   void feed(std::string_view chunk) override { input_.feed(chunk); }
@@ -405,7 +402,7 @@ class ValidationStreamImpl final : public ValidationStream {
   rules::RuleEnv env_;
   transforms::ClaimEvaluator evaluate_ = evaluator(pipeline_, sender_, env_);
   transforms::ErrorCallback on_error_;
-  TransactionHold hold_;
+  TransactionHold<transforms::ClaimVerdict> hold_;
   transforms::InputStream input_;
 };
 
@@ -444,9 +441,9 @@ std::unique_ptr<X12Session> Pipeline::begin_x12(std::string_view source, std::st
 }
 
 std::unique_ptr<ValidationStream> Pipeline::begin_validation(std::string_view source, std::string_view sender,
-                                                             rules::Date today, OutcomeCallback on_outcome,
+                                                             rules::Date today, VerdictCallback on_verdict,
                                                              transforms::ErrorCallback on_error) const {
-  return std::make_unique<ValidationStreamImpl>(*this, source, sender, today, std::move(on_outcome),
+  return std::make_unique<ValidationStreamImpl>(*this, source, sender, today, std::move(on_verdict),
                                                 std::move(on_error));
 }
 

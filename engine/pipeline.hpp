@@ -117,6 +117,8 @@ class ValidationStream;
 
 // A claim's final outcome (its verdict no longer changes), in input order.
 using OutcomeCallback = std::function<void(transforms::ClaimOutcome&&)>;
+// The same for a validation stream: the claim's identity and final verdict only.
+using VerdictCallback = std::function<void(transforms::ClaimVerdict&&)>;
 
 // Where a streaming X12 session writes as transaction sets complete (`validate --out` on a
 // batch of any size): each claim's final outcome, the 277CA and each payer's re-enveloped 837
@@ -165,12 +167,15 @@ class Pipeline {
                                         Stamp stamp = {}) const;
 
   // Validation only, in bounded memory (`claimgate validate`, the C ABI's cg_stream_*): the
-  // bytes of one input (X12 or FHIR, recognized by content) in any chunking; each claim goes to
-  // on_outcome as soon as its verdict is final, input errors not tied to a claim to on_error. No
-  // answers are built and nothing is kept once handed over.
+  // bytes of one input (X12 or FHIR, recognized by content) in any chunking; each claim's
+  // ClaimVerdict (its id, format and final verdict; every claim's source is `source`) goes to
+  // on_verdict as soon as the verdict is final, input errors not tied to a claim to on_error. No
+  // answers are built and nothing is kept once handed over: the claims themselves are destroyed
+  // where they were judged (X12 on the pool's threads), so memory stays bounded by the runs in
+  // flight's verdicts.
   [[nodiscard]] std::unique_ptr<ValidationStream> begin_validation(std::string_view source,
                                                                    std::string_view sender, rules::Date today,
-                                                                   OutcomeCallback on_outcome,
+                                                                   VerdictCallback on_verdict,
                                                                    transforms::ErrorCallback on_error) const;
 
   [[nodiscard]] const PipelineOptions& options() const { return options_; }

@@ -49,15 +49,14 @@ long now_ms() {
                                .count());
 }
 
-}  // namespace
-
-std::string claim_report_json(const rules::Claim& c, const rules::Verdict& v, std::string_view entry_key) {
+std::string claim_json(std::string_view id, rules::Format format, std::string_view source, const rules::Verdict& v,
+                       std::string_view entry_key) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
-  kv(w, "claim_id", c.id);
-  kv(w, "format", rules::to_string(c.format));
-  kv(w, "source", c.source_name);
+  kv(w, "claim_id", id);
+  kv(w, "format", rules::to_string(format));
+  kv(w, "source", source);
   kv(w, "verdict", v.name());
   if (!entry_key.empty()) kv(w, "entry_key", entry_key);
   w.Key("findings");
@@ -66,6 +65,16 @@ std::string claim_report_json(const rules::Claim& c, const rules::Verdict& v, st
   w.EndArray();
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
+}
+
+}  // namespace
+
+std::string claim_report_json(const rules::Claim& c, const rules::Verdict& v, std::string_view entry_key) {
+  return claim_json(c.id, c.format, c.source_name, v, entry_key);
+}
+
+std::string claim_report_json(const transforms::ClaimVerdict& c, std::string_view source) {
+  return claim_json(c.id, c.format, source, c.verdict, {});
 }
 
 JsonReportBuffer::JsonReportBuffer(bool list_claims) : mem_(open_memstream(&data_, &size_)) {
@@ -101,6 +110,15 @@ ReportWriter::ReportWriter(std::FILE* out, ReportFormat format, std::FILE* progr
     : out_(out), format_(format), progress_(progress), list_claims_(list_claims) {}
 
 void ReportWriter::claim(const rules::Claim& c, const rules::Verdict& v, std::string_view entry_key) {
+  claim(c.id, c.format, c.source_name, v, entry_key);
+}
+
+void ReportWriter::claim(const transforms::ClaimVerdict& c, std::string_view source) {
+  claim(c.id, c.format, source, c.verdict, {});
+}
+
+void ReportWriter::claim(std::string_view id, rules::Format format, std::string_view source, const rules::Verdict& v,
+                         std::string_view entry_key) {
   ++claims_;
   if (v.accepted)
     ++accepted_;
@@ -128,14 +146,14 @@ void ReportWriter::claim(const rules::Claim& c, const rules::Verdict& v, std::st
     case ReportFormat::Json: {
       if (!list_claims_) break;
       std::fputs(++listed_ == 1 ? "{\"claims\":[" : ",", out_);
-      const std::string s = claim_report_json(c, v, entry_key);
+      const std::string s = claim_json(id, format, source, v, entry_key);
       std::fwrite(s.data(), 1, s.size(), out_);
       break;
     }
     case ReportFormat::Text: {
-      std::fprintf(out_, "%s  %s  %s  (%s)\n", c.id.empty() ? "(no claim id)" : c.id.c_str(),
-                   std::string(rules::to_string(c.format)).c_str(), std::string(v.name()).c_str(),
-                   c.source_name.c_str());
+      std::fprintf(out_, "%s  %s  %s  (%.*s)\n", id.empty() ? "(no claim id)" : std::string(id).c_str(),
+                   std::string(rules::to_string(format)).c_str(), std::string(v.name()).c_str(),
+                   static_cast<int>(source.size()), source.data());
       for (const auto& f : v.findings) {
         const std::string where = f.src.render();
         std::fprintf(out_, "    %-6s %-30s %s%s%s\n", std::string(rules::to_string(f.severity)).c_str(),

@@ -33,6 +33,8 @@ class ReportWriter {
   ReportWriter(std::FILE* out, ReportFormat format, std::FILE* progress = nullptr, bool list_claims = true);
   // entry_key: the spool entry the claim was queued under (the server's answer), else empty.
   void claim(const rules::Claim& claim, const rules::Verdict& verdict, std::string_view entry_key = {});
+  // The same for a validation stream's claim read from `source`.
+  void claim(const transforms::ClaimVerdict& claim, std::string_view source);
   // Text and JSON list only the rejected claims (the summary still counts every claim).
   void only_rejected(bool on) { only_rejected_ = on; }
   void input_error(std::string_view source, const rules::Finding& f);
@@ -45,6 +47,8 @@ class ReportWriter {
   [[nodiscard]] std::size_t input_errors() const { return errors_; }
 
  private:
+  void claim(std::string_view id, rules::Format format, std::string_view source, const rules::Verdict& verdict,
+             std::string_view entry_key);
   void progress();
   std::FILE* out_;
   ReportFormat format_;
@@ -92,5 +96,6 @@ class JsonReportBuffer {
 // "verdict" when one is given.
 [[nodiscard]] std::string claim_report_json(const rules::Claim& claim, const rules::Verdict& verdict,
                                             std::string_view entry_key = {});
+[[nodiscard]] std::string claim_report_json(const transforms::ClaimVerdict& claim, std::string_view source);
 
 }  // namespace cg::engine

@@ -27,16 +27,16 @@ void InputStream::over_limit() {
   on_error_(std::move(f));
 }
 
-void InputStream::read_x12_with(WorkPool* pool, ClaimEvaluator evaluate, OutcomeSink on_outcome) {
+void InputStream::read_x12_with(WorkPool* pool, ClaimEvaluator evaluate, VerdictSink on_verdict) {
   pool_ = pool;
   evaluate_ = std::move(evaluate);
-  on_outcome_ = std::move(on_outcome);
+  on_verdict_ = std::move(on_verdict);
 }
 
 void InputStream::start_x12() {
   if (evaluate_)
-    px12_ = std::make_unique<ParallelX12Reader>(source_, limits_, evaluate_, on_outcome_, on_error_, on_syntax_,
-                                                X12ReadOptions{}, pool_);
+    px12_ = std::make_unique<ParallelX12Reader>(source_, limits_, evaluate_, OutcomeSink{}, on_verdict_, on_error_,
+                                                on_syntax_, X12ReadOptions{}, pool_);
   else
     x12_ = std::make_unique<X12ClaimReader>(source_, limits_, on_claim_, on_error_, on_syntax_);
 }

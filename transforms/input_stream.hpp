@@ -31,9 +31,9 @@ class InputStream {
   InputStream& operator=(const InputStream&) = delete;
 
   // Before the first feed: X12 input is read by a ParallelX12Reader on `pool` (null: this
-  // thread): each claim goes through evaluate (on any thread) to on_outcome (this thread, input
-  // order) instead of to on_claim. FHIR input still goes to on_claim.
-  void read_x12_with(WorkPool* pool, ClaimEvaluator evaluate, OutcomeSink on_outcome);
+  // thread): each claim goes through evaluate (on any thread) and its ClaimVerdict to on_verdict
+  // (this thread, input order) instead of to on_claim. FHIR input still goes to on_claim.
+  void read_x12_with(WorkPool* pool, ClaimEvaluator evaluate, VerdictSink on_verdict);
 
   void feed(std::string_view chunk);
   // Ends the input: reads a buffered FHIR document, closes the X12 reader. Call once.
@@ -62,7 +62,7 @@ class InputStream {
   std::unique_ptr<ParallelX12Reader> px12_;
   WorkPool* pool_ = nullptr;
   ClaimEvaluator evaluate_;
-  OutcomeSink on_outcome_;
+  VerdictSink on_verdict_;
   std::unique_ptr<FhirNdjsonStream> ndjson_;
 };
 

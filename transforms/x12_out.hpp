@@ -35,6 +35,20 @@ struct ClaimOutcome {
   rules::Verdict verdict;
 };
 
+// A judged claim as a report needs it: its identity and verdict, a hundred bytes instead of the
+// whole Claim. Validation streams hand these over; the claim itself is destroyed on the thread
+// that built and judged it, so only this crosses threads (transforms/x12_parallel.hpp).
+struct ClaimVerdict {
+  std::string id;  // Claim::id
+  rules::Format format = rules::Format::X12_837P;
+  std::uint32_t set_index = 0;  // Claim::x12.set_index (X12)
+  rules::Verdict verdict;
+
+  [[nodiscard]] static ClaimVerdict of(rules::Claim&& c, rules::Verdict&& v) {
+    return ClaimVerdict{std::move(c.id), c.format, c.x12.set_index, std::move(v)};
+  }
+};
+
 // One interchange holding the given claims (in order), one functional group per guide and one
 // transaction set per transaction set they came from. Empty when claims is empty. Claims that
 // came with different delimiters or usage indicators (ISA15 P/T) are written in separate

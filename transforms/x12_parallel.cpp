@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cctype>
 #include <cstring>
+#include <type_traits>
 #include <variant>
 
 namespace cg::transforms {
@@ -39,10 +40,13 @@ WorkPool::~WorkPool() {
   for (auto& t : threads_) t.join();
 }
 
-void WorkPool::submit(std::function<void()> task) {
+void WorkPool::submit(std::function<void()> task, bool first) {
   {
     std::lock_guard lock(m_);
-    tasks_.push_back(std::move(task));
+    if (first)
+      tasks_.push_front(std::move(task));
+    else
+      tasks_.push_back(std::move(task));
   }
   cv_.notify_one();
 }
@@ -75,7 +79,11 @@ struct ObserverError {
 struct SyntaxSeen {
   x12::SyntaxError error;
 };
-using Event = std::variant<TransactionStart, TransactionEnd, ObserverError, SyntaxSeen, rules::Finding, ClaimOutcome>;
+// What a run hands over, in order. A claim's verdict is the event of almost every step, so the
+// recording is a vector of ClaimVerdicts (96 bytes) with the rest (envelopes of 700 bytes, whole
+// claims of 6.5 KB) behind a pointer.
+using Other = std::variant<TransactionStart, TransactionEnd, ObserverError, SyntaxSeen, rules::Finding, ClaimOutcome>;
+using Event = std::variant<ClaimVerdict, std::unique_ptr<Other>>;
 
 bool is_blank(char c) { return c == '\r' || c == '\n' || c == ' ' || c == '\t' || c == '\0'; }
 
@@ -85,6 +93,7 @@ struct ParallelX12Reader::Shared {
   std::string source;
   InputLimits limits;
   ClaimEvaluator evaluate;
+  bool verdicts = false;  // record ClaimVerdicts (the claims die on the pool thread)
   bool capture_raw = false;
   bool observed = false;  // replay observer events
   bool syntax = false;    // replay on_syntax
@@ -99,10 +108,19 @@ struct ParallelX12Reader::Job {
   std::uint64_t offset = 0, isa_offset = 0, gs_offset = 0;
   std::uint32_t sets_before = 0, sets = 0;
   bool submitted = false;
+  bool on_pool = false;  // read by a pool thread: its memory is that thread's to free
   std::atomic<int> state{Queued};
   // Results (written by the thread that ran it, read after state == Done).
   bool ok = false;
-  std::deque<Event> events;  // a deque: no reallocation of thousands of claims
+  std::vector<Event> events;
+
+  template <class T>
+  void record(T&& e) {
+    if constexpr (std::is_same_v<std::decay_t<T>, ClaimVerdict>)
+      events.emplace_back(std::forward<T>(e));
+    else
+      events.emplace_back(std::make_unique<Other>(std::forward<T>(e)));
+  }
   x12::Reader::SetsRead run;
   std::size_t claims = 0, errors = 0;
 
@@ -121,29 +139,32 @@ struct ParallelX12Reader::Job {
         if (!on) return;
         job.run.st02.push_back(env.st02);
         job.run.last = env;
-        if (sh.observed) job.events.emplace_back(TransactionStart{env, type});
+        if (sh.observed) job.record(TransactionStart{env, type});
       }
       void on_transaction_end(const x12::Envelope& env, const x12::TransactionResult& r) override {
         if (!on) return;
         if (r.accepted) ++job.run.accepted;
-        if (sh.observed) job.events.emplace_back(TransactionEnd{env, r});
+        if (sh.observed) job.record(TransactionEnd{env, r});
       }
       void on_error(const x12::SyntaxError& e) override {
         if (!on) return;
         if (e.level == x12::ErrorLevel::Interchange || e.level == x12::ErrorLevel::Group) bad = true;
-        if (sh.observed) job.events.emplace_back(ObserverError{e});
+        if (sh.observed) job.record(ObserverError{e});
       }
     } recorder(*this, sh);
 
     SyntaxErrorCallback on_syntax;
-    if (sh.syntax) on_syntax = [this](const x12::SyntaxError& e) { events.emplace_back(SyntaxSeen{e}); };
+    if (sh.syntax) on_syntax = [this](const x12::SyntaxError& e) { record(SyntaxSeen{e}); };
     X12ClaimReader reader(
         sh.source, sh.limits,
         [this, &sh](rules::Claim&& c, rules::Findings&& prior) {
           rules::Verdict v = sh.evaluate(c, std::move(prior));
-          events.emplace_back(ClaimOutcome{std::move(c), std::move(v)});
+          if (sh.verdicts)
+            record(ClaimVerdict::of(std::move(c), std::move(v)));
+          else
+            record(ClaimOutcome{std::move(c), std::move(v)});
         },
-        [this](rules::Finding&& f) { events.emplace_back(std::move(f)); }, std::move(on_syntax),
+        [this](rules::Finding&& f) { record(std::move(f)); }, std::move(on_syntax),
         X12ReadOptions{&recorder, sh.capture_raw});
     reader.feed(prefix);
     if (!reader.reader().between_sets()) return;
@@ -160,9 +181,10 @@ struct ParallelX12Reader::Job {
   }
 
   // Runs it when no one has; true when this call did.
-  bool try_run(Shared& sh) {
+  bool try_run(Shared& sh, bool pool_thread) {
     int expected = Queued;
     if (!state.compare_exchange_strong(expected, Running)) return false;
+    on_pool = pool_thread;
     read(sh);
     {
       std::lock_guard lock(sh.m);
@@ -176,18 +198,22 @@ struct ParallelX12Reader::Job {
 // ---------------------------------------------------------------------------------------------
 
 ParallelX12Reader::ParallelX12Reader(std::string_view source_name, const InputLimits& limits, ClaimEvaluator evaluate,
-                                     OutcomeSink on_outcome, ErrorCallback on_error, SyntaxErrorCallback on_syntax,
-                                     X12ReadOptions options, WorkPool* pool)
+                                     OutcomeSink on_outcome, VerdictSink on_verdict, ErrorCallback on_error,
+                                     SyntaxErrorCallback on_syntax, X12ReadOptions options, WorkPool* pool)
     : shared_(std::make_shared<Shared>()),
       on_outcome_(on_outcome),
+      on_verdict_(on_verdict),
       on_error_(on_error),
       on_syntax_(on_syntax),
       observer_(options.observer),
       main_(
           source_name, limits,
-          [evaluate, on_outcome](rules::Claim&& c, rules::Findings&& prior) {
+          [evaluate, on_outcome, on_verdict](rules::Claim&& c, rules::Findings&& prior) {
             rules::Verdict v = evaluate(c, std::move(prior));
-            on_outcome(ClaimOutcome{std::move(c), std::move(v)});
+            if (on_verdict)
+              on_verdict(ClaimVerdict::of(std::move(c), std::move(v)));
+            else
+              on_outcome(ClaimOutcome{std::move(c), std::move(v)});
           },
           std::move(on_error), std::move(on_syntax), options),
       pool_(pool != nullptr && pool->threads() > 0 ? pool : nullptr),
@@ -195,6 +221,7 @@ ParallelX12Reader::ParallelX12Reader(std::string_view source_name, const InputLi
   shared_->source = std::string(source_name);
   shared_->limits = limits;
   shared_->evaluate = std::move(evaluate);
+  shared_->verdicts = static_cast<bool>(on_verdict_);
   shared_->capture_raw = options.capture_raw;
   shared_->observed = options.observer != nullptr;
   shared_->syntax = static_cast<bool>(on_syntax_);
@@ -288,7 +315,9 @@ void ParallelX12Reader::scan(bool final) {
     }
     const std::size_t end = static_cast<std::size_t>(static_cast<const char*>(t) - buf_.data());
     const std::string_view seg(buf_.data() + s, end - s);
-    const std::string_view id = seg.substr(0, seg.find(sep_));
+    std::size_t id_len = 0;  // an id longer than 3 is none of those below
+    while (id_len < 4 && id_len < seg.size() && seg[id_len] != sep_) ++id_len;
+    const std::string_view id = seg.substr(0, id_len);
     if (id == "ISA") {  // a new interchange (its delimiters may differ)
       close_run();
       term_ = sep_ = 0;
@@ -356,6 +385,10 @@ void ParallelX12Reader::hand_on(std::size_t end) {
 void ParallelX12Reader::hand_on_run() {
   auto job = std::make_shared<Job>();
   job->prefix = isa_ + gs_;
+  if (!spare_.empty()) {  // a buffer of a run replayed before: no fresh pages to fault in
+    job->bytes = std::move(spare_.back());
+    spare_.pop_back();
+  }
   job->bytes.assign(buf_, run_start_, run_end_ - run_start_);
   job->offset = buf_at_ + run_start_;
   job->isa_offset = isa_at_;
@@ -371,7 +404,7 @@ void ParallelX12Reader::hand_on_run() {
     for (auto& item : queue_)
       if (item.job && !item.job->submitted) {
         item.job->submitted = true;
-        pool_->submit([sh = shared_, j = item.job] { j->try_run(*sh); });
+        pool_->submit([sh = shared_, j = item.job] { j->try_run(*sh, true); });
       }
   }
   first_run_ = false;
@@ -397,16 +430,20 @@ void ParallelX12Reader::drain_front() {
   }
   wait(job);
   replay(job);
+  if (spare_.size() <= window_) spare_.push_back(std::move(job.bytes));
+  // What a pool thread allocated is freed by a pool thread, first thing: this thread freeing it
+  // would take the lock of that thread's malloc arena against it, claim after claim.
+  if (job.on_pool) pool_->submit([j = std::move(item.job)] {}, true);
 }
 
 // Until the run is read: reads it here when no pool thread has started it, else helps with a
 // later run, else waits.
 void ParallelX12Reader::wait(Job& job) {
   while (job.state.load() != Job::Done) {
-    if (job.try_run(*shared_)) return;
+    if (job.try_run(*shared_, false)) return;
     bool helped = false;
     for (auto& item : queue_)
-      if (item.job && item.job->submitted && item.job->try_run(*shared_)) {
+      if (item.job && item.job->submitted && item.job->try_run(*shared_, false)) {
         helped = true;
         break;
       }
@@ -426,17 +463,24 @@ void ParallelX12Reader::replay(Job& job) {
     return;
   }
   for (auto& e : job.events) {
-    if (auto* o = std::get_if<ClaimOutcome>(&e)) {
+    if (auto* cv = std::get_if<ClaimVerdict>(&e)) {
+      // A copy, made and later freed on this thread (its malloc cache recycles the same blocks),
+      // when the original is the pool thread's to free (drain_front).
+      on_verdict_(job.on_pool ? ClaimVerdict(*cv) : std::move(*cv));
+      continue;
+    }
+    Other& other = *std::get<std::unique_ptr<Other>>(e);
+    if (auto* o = std::get_if<ClaimOutcome>(&other)) {
       on_outcome_(std::move(*o));
-    } else if (auto* f = std::get_if<rules::Finding>(&e)) {
+    } else if (auto* f = std::get_if<rules::Finding>(&other)) {
       on_error_(std::move(*f));
-    } else if (auto* s = std::get_if<SyntaxSeen>(&e)) {
+    } else if (auto* s = std::get_if<SyntaxSeen>(&other)) {
       on_syntax_(s->error);
-    } else if (auto* ts = std::get_if<TransactionStart>(&e)) {
+    } else if (auto* ts = std::get_if<TransactionStart>(&other)) {
       observer_->on_transaction(ts->env, ts->type);
-    } else if (auto* te = std::get_if<TransactionEnd>(&e)) {
+    } else if (auto* te = std::get_if<TransactionEnd>(&other)) {
       observer_->on_transaction_end(te->env, te->result);
-    } else if (auto* oe = std::get_if<ObserverError>(&e)) {
+    } else if (auto* oe = std::get_if<ObserverError>(&other)) {
       observer_->on_error(oe->error);
     }
   }

@@ -14,7 +14,14 @@
 // errors inside), replays the recording and skips the run (x12::Reader::skip_sets); otherwise
 // it reads the run itself. Input the pre-scan does not follow (junk, truncation, sets without
 // SE, giant sets or segments) is read here as bytes, as before. Memory: at most pool threads + 2
-// runs in flight (each at most kMaxRunBytes of input), with the outcomes of their claims.
+// runs in flight (each at most kMaxRunBytes of input), with the outcomes of their claims (with a
+// VerdictSink: ClaimVerdicts of about 100 bytes, the claims destroyed on the thread that built
+// them), and as many replayed runs whose memory waits to be freed by a pool thread (first thing).
+//
+// CPU: only small results cross threads. A run read on a pool thread is freed by a pool thread
+// (else this thread would take that thread's malloc arena lock claim after claim: futex storms),
+// its ClaimVerdicts are copied here (this thread's malloc cache recycles the copies), its input
+// buffer is reused for the next run (no fresh pages to fault in).
 //
 // The observer (X12ReadOptions::observer) sees every event but on_segment for runs read on the
 // pool. Thread safety: one reader belongs to one thread at a time; `evaluate` runs on pool
@@ -45,7 +52,8 @@ class WorkPool {
   WorkPool(const WorkPool&) = delete;
   WorkPool& operator=(const WorkPool&) = delete;
 
-  void submit(std::function<void()> task);
+  // first: before the tasks waiting (freeing memory), else after them.
+  void submit(std::function<void()> task, bool first = false);
   [[nodiscard]] unsigned threads() const { return static_cast<unsigned>(threads_.size()); }
   [[nodiscard]] std::size_t run_bytes() const { return run_bytes_; }
 
@@ -62,7 +70,11 @@ class WorkPool {
 };
 
 using ClaimEvaluator = std::function<rules::Verdict(const rules::Claim&, rules::Findings&&)>;
+// Where each judged claim goes, on the reader's thread in input order: the whole claim with its
+// verdict (answers need it), or only its ClaimVerdict (a report): then the claim is destroyed
+// on the thread that built and judged it, and a run's recording holds ClaimVerdicts only.
 using OutcomeSink = std::function<void(ClaimOutcome&&)>;
+using VerdictSink = std::function<void(ClaimVerdict&&)>;
 
 class ParallelX12Reader {
  public:
@@ -70,10 +82,11 @@ class ParallelX12Reader {
   static constexpr std::size_t kMaxRunSegment = 64u << 10; // a longer segment is read here
 
   // pool null (or without threads): one thread, exactly an X12ClaimReader whose claims are
-  // evaluated and handed to on_outcome. The observer and callbacks are used on this thread only.
+  // evaluated and handed to on_outcome (or on_verdict: exactly one of the two is set). The
+  // observer and callbacks are used on this thread only.
   ParallelX12Reader(std::string_view source_name, const InputLimits& limits, ClaimEvaluator evaluate,
-                    OutcomeSink on_outcome, ErrorCallback on_error, SyntaxErrorCallback on_syntax,
-                    X12ReadOptions options, WorkPool* pool);
+                    OutcomeSink on_outcome, VerdictSink on_verdict, ErrorCallback on_error,
+                    SyntaxErrorCallback on_syntax, X12ReadOptions options, WorkPool* pool);
   ~ParallelX12Reader();
   ParallelX12Reader(const ParallelX12Reader&) = delete;
   ParallelX12Reader& operator=(const ParallelX12Reader&) = delete;
@@ -107,6 +120,7 @@ class ParallelX12Reader {
 
   std::shared_ptr<Shared> shared_;
   OutcomeSink on_outcome_;
+  VerdictSink on_verdict_;
   ErrorCallback on_error_;
   SyntaxErrorCallback on_syntax_;
   x12::Handler* observer_ = nullptr;
@@ -130,6 +144,7 @@ class ParallelX12Reader {
   std::uint32_t run_sets_ = 0, run_base_ = 0;
 
   std::deque<Item> queue_;  // handed on, not yet read here; in input order
+  std::vector<std::string> spare_;  // the byte buffers of runs replayed, for the next runs
   bool first_run_ = true;
 };
 

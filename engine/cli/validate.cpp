@@ -562,9 +562,9 @@ int cmd_validate(const Args& args) {
   report.only_rejected(opt.only_rejected);
   int exit_code = 0;
   for (const auto& file : opt.files) {
+    const std::string source = file == "-" ? "<stdin>" : file;
     const auto stream = pipeline.begin_validation(
-        file == "-" ? "<stdin>" : file, "", opt.today,
-        [&](transforms::ClaimOutcome&& o) { report.claim(o.claim, o.verdict); },
+        source, "", opt.today, [&](transforms::ClaimVerdict&& v) { report.claim(v, source); },
         [&](rules::Finding&& f) { report.input_error(file, f); });
     bool read = false;
     const std::string io_error = read_in_chunks(file, [&](std::string_view chunk) {

@@ -283,7 +283,7 @@ int cg_validate(cg_engine* engine, const char* bytes, size_t len, const char* op
       engine::JsonReportBuffer report;
       engine::ReportWriter& w = report.writer();
       const auto stream = p.begin_validation(
-          opt.source, opt.sender, opt.today, [&](transforms::ClaimOutcome&& o) { w.claim(o.claim, o.verdict); },
+          opt.source, opt.sender, opt.today, [&](transforms::ClaimVerdict&& v) { w.claim(v, opt.source); },
           [&](rules::Finding&& f) { w.input_error(opt.source, f); });
       stream->feed(body);
       const transforms::ReadSummary s = stream->finish();
@@ -377,11 +377,11 @@ int cg_stream_begin(cg_engine* engine, const char* options_json, cg_claim_callba
     s->report = std::make_unique<engine::JsonReportBuffer>(false);
     s->validation = engine->pipeline->begin_validation(
         opt.source, opt.sender, opt.today,
-        [sp](transforms::ClaimOutcome&& o) {
-          sp->report->writer().claim(o.claim, o.verdict);
+        [sp](transforms::ClaimVerdict&& v) {
+          sp->report->writer().claim(v, sp->source);
           if (sp->stopped) return;
-          const std::string json = engine::claim_report_json(o.claim, o.verdict);
-          if (sp->on_claim(sp->user, json.data(), json.size(), o.verdict.accepted ? 1 : 0) != 0) sp->stopped = true;
+          const std::string json = engine::claim_report_json(v, sp->source);
+          if (sp->on_claim(sp->user, json.data(), json.size(), v.verdict.accepted ? 1 : 0) != 0) sp->stopped = true;
         },
         [sp](rules::Finding&& f) { sp->report->writer().input_error(sp->source, f); });
     *out = s.release();

@@ -165,8 +165,8 @@ std::vector<Got> run(const engine::Pipeline& pipeline, const std::vector<std::st
   rules::Findings errors;
   auto stream = pipeline.begin_validation(
       "agreement.x12", "", Date{2030, 1, 1},
-      [&](transforms::ClaimOutcome&& o) {
-        const std::size_t i = std::stoul(o.claim.id.substr(3));
+      [&](transforms::ClaimVerdict&& o) {
+        const std::size_t i = std::stoul(o.id.substr(3));
         BOOST_REQUIRE_LT(i, got.size());
         ++seen;
         Got& g = got[i];

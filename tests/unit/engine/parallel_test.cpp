@@ -141,14 +141,13 @@ std::string counts(const engine::Counts& c) {
 std::string outputs(const engine::Pipeline& p, std::string_view text, std::size_t chunk) {
   std::string out;
   {
-    std::vector<transforms::ClaimOutcome> outcomes;
-    rules::Findings errors;
+    engine::JsonReportBuffer report;
     auto s = p.begin_validation(
-        "in", "", kToday, [&](transforms::ClaimOutcome&& o) { outcomes.push_back(std::move(o)); },
-        [&](rules::Finding&& f) { errors.push_back(std::move(f)); });
+        "in", "", kToday, [&](transforms::ClaimVerdict&& v) { report.writer().claim(v, "in"); },
+        [&](rules::Finding&& f) { report.writer().input_error("in", f); });
     feed(*s, text, chunk);
     const transforms::ReadSummary sum = s->finish();
-    out += "== validation\n" + engine::report_json(outcomes, errors, "in") + "\nsummary " +
+    out += "== validation\n" + report.finish() + "\nsummary " +
            std::to_string(sum.claims) + " " + std::to_string(sum.errors) + " " + std::to_string(sum.usable) + "\n";
   }
   {
@@ -214,7 +213,8 @@ BOOST_AUTO_TEST_CASE(runs_are_read_on_the_pool) {
         v.findings = std::move(prior);
         return v;
       },
-      [&](transforms::ClaimOutcome&&) { ++claims; }, [](rules::Finding&&) {}, {}, {}, &pool);
+      [&](transforms::ClaimOutcome&&) { ++claims; }, transforms::VerdictSink{}, [](rules::Finding&&) {}, {}, {},
+      &pool);
   r.feed(text);
   r.finish();
   BOOST_TEST(claims == 200u);
@@ -232,7 +232,8 @@ BOOST_AUTO_TEST_CASE(a_single_set_is_not_handed_over) {
   std::size_t claims = 0;
   transforms::ParallelX12Reader r(
       "in", transforms::InputLimits{}, [](const rules::Claim&, rules::Findings&&) { return rules::Verdict{}; },
-      [&](transforms::ClaimOutcome&&) { ++claims; }, [](rules::Finding&&) {}, {}, {}, &pool);
+      [&](transforms::ClaimOutcome&&) { ++claims; }, transforms::VerdictSink{}, [](rules::Finding&&) {}, {}, {},
+      &pool);
   r.feed(text);
   r.finish();
   BOOST_TEST(claims == 30u);
