@@ -294,7 +294,7 @@ void parse_stream(const Value& o, StreamConfig& s) {
              {"brokers", "group_id", "input_topic", "answers_topic", "verdicts_topic", "dead_letter_topic",
               "payer_topics", "topic_formats", "transactional_id_prefix", "instance_id", "librdkafka", "max_in_flight_records",
               "max_in_flight_bytes", "transaction_ms", "transaction_timeout_ms", "control_number_first",
-              "control_number_last"});
+              "control_number_last", "threads"});
   get_string(o, "brokers", p, s.brokers, false);
   get_string(o, "group_id", p, s.group_id, false);
   for (auto [name, out] : {std::pair{"input_topic", &s.input_topic}, {"answers_topic", &s.answers_topic},
@@ -322,6 +322,7 @@ void parse_stream(const Value& o, StreamConfig& s) {
   get_uint(o, "transaction_timeout_ms", p, s.transaction_timeout_ms, 1000, 900'000);
   get_uint(o, "control_number_first", p, s.control_number_first, 1, 999'999'999);
   get_uint(o, "control_number_last", p, s.control_number_last, 1, 999'999'999);
+  get_uint(o, "threads", p, s.threads, 0, 256);
   if (s.control_number_first > s.control_number_last)
     fail(join(p, "control_number_last"), "must not be below stream.control_number_first (" +
                                              std::to_string(s.control_number_first) + ")");

@@ -180,6 +180,9 @@ struct StreamConfig {
   std::uint64_t max_in_flight_bytes = 32ull << 20;  // inbound bytes in one transaction, at most
   std::uint32_t transaction_ms = 100;             // longest a transaction waits for more records
   std::uint32_t transaction_timeout_ms = 60'000;  // broker aborts a transaction older than this
+  // Threads validating a batch's records (and the transaction sets of a large X12 record); 0:
+  // the CPUs this process may use.
+  std::uint32_t threads = 0;
   // The ISA13 range this worker draws from (state in <data_dir>/control-numbers); workers on
   // several hosts sending under one identity each need a range disjoint from the others'.
   std::uint64_t control_number_first = 1, control_number_last = 999'999'999;

@@ -118,15 +118,20 @@ int cmd_stream(const Args& args) {
     std::fprintf(stderr, "claimgate stream: %s\n", error.c_str());
     return 1;
   }
-  const Pipeline pipeline(std::move(popts));
-
-  // Signals are taken by one thread (sigtimedwait); every other thread, librdkafka's
-  // included, is created with them blocked.
+  // Signals are taken by one thread (sigtimedwait); every other thread, librdkafka's and the
+  // work pool's included, is created with them blocked.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  // stream.threads: the records of a batch (and the transaction sets of a large X12 record)
+  // are validated on this pool and the worker's thread.
+  const unsigned threads =
+      config.stream.threads != 0 ? config.stream.threads : transforms::WorkPool::available_cpus();
+  if (threads > 1) popts.pool = std::make_shared<transforms::WorkPool>(threads - 1);
+  const Pipeline pipeline(std::move(popts));
 
   stream::StreamMetrics metrics;
   std::unique_ptr<stream::KafkaClient> client;

@@ -173,7 +173,8 @@ std::string output_key(const InRecord& in, std::string_view kind) {
 }
 
 RecordOutcome process_record(const Pipeline& pipeline, ControlNumbers& numbers, const StreamConfig& config,
-                             const InRecord& in, const RecordLimits& limits) {
+                             const InRecord& in, const RecordLimits& limits,
+                             const std::function<void()>& before_numbers) {
   RecordOutcome r;
   if (in.value.size() > limits.max_record_bytes) {
     dead_letter(r, config, in, "too_large",
@@ -207,7 +208,10 @@ RecordOutcome process_record(const Pipeline& pipeline, ControlNumbers& numbers, 
   // FHIR claim routed to an X12 topic) takes its ISA13 from the worker's durable allocator,
   // reserved on disk before it is written: unique per sender identity across records, replays
   // and restarts (docs/scale-out.md).
-  stamp.allocate = [&numbers](std::string_view q, std::string_view id) { return numbers.next(q, id); };
+  stamp.allocate = [&numbers, &before_numbers](std::string_view q, std::string_view id) {
+    if (before_numbers) before_numbers();
+    return numbers.next(q, id);
+  };
   char d[16], t[8];
   std::strftime(d, sizeof d, "%Y%m%d", &tm);
   std::strftime(t, sizeof t, "%H%M", &tm);

@@ -73,10 +73,13 @@ struct RecordLimits {
 };
 
 // Throws ControlNumberError when a control number cannot be reserved durably (nothing of the
-// record may then be written).
+// record may then be written). before_numbers (optional) is called before each control number
+// the record draws: the worker waits there until the records before it are finished, so that
+// records processed on several threads draw their numbers in batch order (as on one thread).
 [[nodiscard]] RecordOutcome process_record(const Pipeline& pipeline, ControlNumbers& numbers,
                                            const StreamConfig& config, const InRecord& in,
-                                           const RecordLimits& limits);
+                                           const RecordLimits& limits,
+                                           const std::function<void()>& before_numbers = {});
 
 // "<topic>/<partition>/<offset>/<kind>"
 [[nodiscard]] std::string output_key(const InRecord& in, std::string_view kind);

@@ -3,6 +3,8 @@
 #include "engine/log.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <exception>
 #include <thread>
 
 namespace cg::engine::stream {
@@ -86,9 +88,8 @@ bool Worker::run_batch(std::string& error) {
   if (batch.empty()) return true;
 
   std::vector<RecordOutcome> outcomes;
-  outcomes.reserve(batch.size());
   try {
-    for (const InRecord& r : batch) outcomes.push_back(process_record(pipeline_, numbers_, config_, r, limits_.record));
+    outcomes = process_batch(batch);
   } catch (const ControlNumberError& e) {
     error = e.what();  // nothing produced yet: the records go to the next owner
     return false;
@@ -128,6 +129,66 @@ bool Worker::run_batch(std::string& error) {
       .num("accepted", static_cast<std::int64_t>(accepted))
       .num("rejected", static_cast<std::int64_t>(rejected));
   return true;
+}
+
+std::vector<RecordOutcome> Worker::process_batch(const std::vector<InRecord>& batch) {
+  const std::size_t n = batch.size();
+  std::vector<RecordOutcome> outcomes(n);
+  transforms::WorkPool* pool = pipeline_.options().pool.get();
+  const std::size_t helpers = pool == nullptr ? 0 : std::min<std::size_t>(pool->threads(), n - 1);
+  if (helpers == 0) {
+    for (std::size_t i = 0; i < n; ++i)
+      outcomes[i] = process_record(pipeline_, numbers_, config_, batch[i], limits_.record);
+    return outcomes;
+  }
+
+  // Each thread takes the next record nobody has taken, so every record before one in hand is
+  // in hand or finished: a record waiting for its turn to draw control numbers (until all
+  // before it are finished) never waits on one that has not started.
+  struct State {
+    std::mutex m;
+    std::condition_variable cv;
+    std::vector<char> finished;
+    std::size_t finished_below = 0;  // every record before this one is finished
+    std::size_t helpers_running = 0;
+    std::atomic<std::size_t> next{0};
+    std::vector<std::exception_ptr> errors;
+  } st;
+  st.finished.assign(n, 0);
+  st.errors.resize(n);
+  const auto work = [&] {
+    for (std::size_t i; (i = st.next.fetch_add(1)) < n;) {
+      const auto my_turn = [&st, i] {
+        std::unique_lock lock(st.m);
+        st.cv.wait(lock, [&] { return st.finished_below >= i; });
+      };
+      try {
+        outcomes[i] = process_record(pipeline_, numbers_, config_, batch[i], limits_.record, my_turn);
+      } catch (...) {
+        st.errors[i] = std::current_exception();
+      }
+      std::lock_guard lock(st.m);
+      st.finished[i] = 1;
+      while (st.finished_below < n && st.finished[st.finished_below] != 0) ++st.finished_below;
+      st.cv.notify_all();
+    }
+  };
+  st.helpers_running = helpers;
+  for (std::size_t h = 0; h < helpers; ++h)
+    pool->submit([&] {
+      work();
+      std::lock_guard lock(st.m);
+      --st.helpers_running;
+      st.cv.notify_all();
+    });
+  work();
+  {
+    std::unique_lock lock(st.m);
+    st.cv.wait(lock, [&] { return st.helpers_running == 0; });
+  }
+  for (const std::exception_ptr& e : st.errors)
+    if (e) std::rethrow_exception(e);  // the first in batch order, as on one thread
+  return outcomes;
 }
 
 Status Worker::transact(const std::vector<InRecord>& batch, const std::vector<RecordOutcome>& outcomes) {

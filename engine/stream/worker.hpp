@@ -96,6 +96,10 @@ class Worker {
   void stop() { stopping_.store(true); }
 
  private:
+  // Every record through process_record(), on the pipeline's WorkPool (PipelineOptions::pool)
+  // and this thread; the outcomes and the control numbers drawn are those of one thread, in
+  // batch order. Throws ControlNumberError.
+  std::vector<RecordOutcome> process_batch(const std::vector<InRecord>& batch);
   // Returns Ok, Abortable (aborted and rewound) or Fatal.
   Status transact(const std::vector<InRecord>& batch, const std::vector<RecordOutcome>& outcomes);
 

@@ -9,7 +9,9 @@
 #include "engine/pipeline_config.hpp"
 #include "engine/stream/worker.hpp"
 #include "scratch_dir.hpp"
+#include "tests/support/gen837.hpp"
 #include "tests/support/x12_control.hpp"
+#include "transforms/x12_parallel.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <rapidjson/document.h>
@@ -35,14 +37,16 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+PipelineOptions pipeline_options() {
+  PipelineOptions o;
+  auto loaded = codesets::Icd10Index::load(CG_BINARY_DIR "/icd10cm.cgx");
+  BOOST_TEST_REQUIRE(std::holds_alternative<std::shared_ptr<const codesets::Icd10Index>>(loaded));
+  o.codes = std::get<std::shared_ptr<const codesets::Icd10Index>>(loaded);
+  return o;
+}
+
 const Pipeline& pipeline() {
-  static const Pipeline p = [] {
-    PipelineOptions o;
-    auto loaded = codesets::Icd10Index::load(CG_BINARY_DIR "/icd10cm.cgx");
-    BOOST_TEST_REQUIRE(std::holds_alternative<std::shared_ptr<const codesets::Icd10Index>>(loaded));
-    o.codes = std::get<std::shared_ptr<const codesets::Icd10Index>>(loaded);
-    return Pipeline(std::move(o));
-  }();
+  static const Pipeline p(pipeline_options());
   return p;
 }
 
@@ -367,6 +371,59 @@ BOOST_AUTO_TEST_CASE(a_batch_holds_at_most_max_in_flight_records) {
   BOOST_TEST(m.transactions.load() == 3u);
 }
 
+// stream.threads: the records of a batch validated on a pool of threads yield the records of
+// one thread, byte for byte and in the same order, control numbers included (they are drawn in
+// batch order); large X12 records are cut into runs on the same pool.
+BOOST_AUTO_TEST_CASE(a_batch_on_two_or_three_threads_yields_the_records_of_one) {
+  std::vector<std::string> values;
+  for (int i = 0; i < 30; ++i) {
+    switch (i % 6) {
+      case 0: values.push_back(x12_accepted()); break;
+      case 1: values.push_back(x12_rejected()); break;
+      case 2: values.push_back(read_file(CG_SOURCE_DIR "/conformance/cases/fhir/clean-professional/input.json")); break;
+      case 3: values.push_back(i == 3 ? "not a claim at all" : read_file(CG_SOURCE_DIR "/conformance/answers/fhir/rejected/input.json")); break;
+      default: {
+        cg::test::Gen837 g(cg::test::Gen837::Kind::Professional, static_cast<std::uint64_t>(i));
+        std::string x;
+        g.begin(x, 7);  // several transaction sets: runs for the pool
+        for (int k = 0; k < 40 + i; ++k) g.claim(x);
+        g.end(x);
+        values.push_back(std::move(x));
+      }
+    }
+  }
+  const StreamConfig cfg = stream_config();
+  const auto run = [&](const Pipeline& p) {
+    FakeClient c;
+    for (std::size_t i = 0; i < values.size(); ++i) c.input[static_cast<std::int32_t>(i % 3)].push_back(values[i]);
+    StreamMetrics m;
+    const auto n = ControlNumbers::counting_from(1);
+    WorkerLimits l = fast_limits();
+    l.max_records = 12;  // three batches
+    Worker w(p, *n, cfg, c, m, l);
+    std::string error;
+    for (int b = 0; b < 20 && m.records_in.load() < values.size(); ++b) BOOST_TEST_REQUIRE(w.run_batch(error));
+    BOOST_TEST(m.records_in.load() == values.size());
+    BOOST_TEST(m.transactions.load() == 3u);
+    std::string all;
+    for (const auto& r : c.committed_out) {
+      all += r.topic + " " + r.key + "\n";
+      for (const auto& [k, v] : r.headers) all += k + "=" + v + "\n";
+      all += r.value + "\n";
+    }
+    return all;
+  };
+  const std::string one = run(pipeline());
+  BOOST_TEST(one.find("claims/2/9/") != std::string::npos);
+  for (unsigned threads : {1u, 2u}) {
+    PipelineOptions o = pipeline_options();
+    o.pool = std::make_shared<transforms::WorkPool>(threads, 1);  // and every transaction set a run
+    const Pipeline pooled(std::move(o));
+    const std::string got = run(pooled);
+    BOOST_TEST((got == one), "with " << threads + 1 << " threads");
+  }
+}
+
 BOOST_AUTO_TEST_CASE(outputs_are_a_function_of_the_record) {
   const StreamConfig cfg = stream_config();
   InRecord in;
@@ -498,6 +555,9 @@ BOOST_AUTO_TEST_CASE(stream_configuration_errors_name_their_key) {
   BOOST_TEST(error_of(R"({"stream":{"librdkafka":{"linger.ms":5}}})").rfind("stream.librdkafka.linger.ms:", 0) == 0u);
   BOOST_TEST(error_of(R"({"stream":{"max_in_flight_records":0}})").rfind("stream.max_in_flight_records:", 0) == 0u);
   BOOST_TEST(error_of(R"({"stream":{"group":"x"}})").rfind("stream.group:", 0) == 0u);
+  BOOST_TEST(error_of(R"({"stream":{"threads":257}})").rfind("stream.threads:", 0) == 0u);
+  BOOST_TEST(error_of(R"({"stream":{"threads":"2"}})").rfind("stream.threads:", 0) == 0u);
+  BOOST_TEST(parse_config(R"({"stream":{"threads":3}})").stream.threads == 3u);
   BOOST_TEST(error_of(R"({"forward":{"targets":{"k":{"type":"kafka","topic":"t"}}}})")
                  .rfind("forward.targets.k.brokers:", 0) == 0u);
   BOOST_TEST(error_of(R"({"forward":{"targets":{"k":{"type":"kafka","brokers":"b","topic":"t","dir":"x"}}}})")
