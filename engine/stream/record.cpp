@@ -174,7 +174,8 @@ std::string output_key(const InRecord& in, std::string_view kind) {
 
 RecordOutcome process_record(const Pipeline& pipeline, ControlNumbers& numbers, const StreamConfig& config,
                              const InRecord& in, const RecordLimits& limits,
-                             const std::function<void()>& before_numbers) {
+                             const std::function<void()>& before_numbers,
+                             const std::function<void()>& after_numbers) {
   RecordOutcome r;
   if (in.value.size() > limits.max_record_bytes) {
     dead_letter(r, config, in, "too_large",
@@ -219,6 +220,7 @@ RecordOutcome process_record(const Pipeline& pipeline, ControlNumbers& numbers, 
   stamp.time = t;
   if (kind == Kind::X12) {
     X12Result x = pipeline.process_x12(in.value, source, sender, today, stamp);
+    if (after_numbers) after_numbers();
     if (!x.usable) {
       dead_letter(r, config, in, "not_x12", "the record is not an X12 interchange (no ISA segment could be read)");
       return r;
@@ -236,6 +238,7 @@ RecordOutcome process_record(const Pipeline& pipeline, ControlNumbers& numbers, 
   now_s += "." + std::to_string(1000 + ts % 1000).substr(1) + "Z";
   FhirResult f = pipeline.process_fhir(in.value, FhirOperation::Submit, sender, today, now_s, "request",
                                        answer_id_prefix(in), false, stamp);
+  if (after_numbers) after_numbers();
   if (!f.usable) {
     dead_letter(r, config, in, "not_json", "the record is not JSON (no FHIR resource could be read)");
     return r;

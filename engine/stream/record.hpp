@@ -74,12 +74,14 @@ struct RecordLimits {
 
 // Throws ControlNumberError when a control number cannot be reserved durably (nothing of the
 // record may then be written). before_numbers (optional) is called before each control number
-// the record draws: the worker waits there until the records before it are finished, so that
+// the record draws, after_numbers once it draws no more (its outputs are then built): the
+// worker waits in before_numbers until the records before it are past after_numbers, so that
 // records processed on several threads draw their numbers in batch order (as on one thread).
 [[nodiscard]] RecordOutcome process_record(const Pipeline& pipeline, ControlNumbers& numbers,
                                            const StreamConfig& config, const InRecord& in,
                                            const RecordLimits& limits,
-                                           const std::function<void()>& before_numbers = {});
+                                           const std::function<void()>& before_numbers = {},
+                                           const std::function<void()>& after_numbers = {});
 
 // "<topic>/<partition>/<offset>/<kind>"
 [[nodiscard]] std::string output_key(const InRecord& in, std::string_view kind);

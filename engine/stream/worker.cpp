@@ -144,11 +144,11 @@ std::vector<RecordOutcome> Worker::process_batch(const std::vector<InRecord>& ba
 
   // Each thread takes the next record nobody has taken, so every record before one in hand is
   // in hand or finished: a record waiting for its turn to draw control numbers (until all
-  // before it are finished) never waits on one that has not started.
+  // before it have drawn theirs) never waits on one that has not started.
   struct State {
     std::mutex m;
     std::condition_variable cv;
-    std::vector<char> finished;
+    std::vector<char> finished;      // the record draws no more control numbers
     std::size_t finished_below = 0;  // every record before this one is finished
     std::size_t helpers_running = 0;
     std::atomic<std::size_t> next{0};
@@ -162,15 +162,18 @@ std::vector<RecordOutcome> Worker::process_batch(const std::vector<InRecord>& ba
         std::unique_lock lock(st.m);
         st.cv.wait(lock, [&] { return st.finished_below >= i; });
       };
+      const auto done = [&st, i, n] {
+        std::lock_guard lock(st.m);
+        st.finished[i] = 1;
+        while (st.finished_below < n && st.finished[st.finished_below] != 0) ++st.finished_below;
+        st.cv.notify_all();
+      };
       try {
-        outcomes[i] = process_record(pipeline_, numbers_, config_, batch[i], limits_.record, my_turn);
+        outcomes[i] = process_record(pipeline_, numbers_, config_, batch[i], limits_.record, my_turn, done);
       } catch (...) {
         st.errors[i] = std::current_exception();
       }
-      std::lock_guard lock(st.m);
-      st.finished[i] = 1;
-      while (st.finished_below < n && st.finished[st.finished_below] != 0) ++st.finished_below;
-      st.cv.notify_all();
+      done();
     }
   };
   st.helpers_running = helpers;
