@@ -3,7 +3,7 @@
 #   1. `claimgate validate --format summary` on a generated 837P batch, CPU time of the whole
 #      process (code-set load included) beside `cat` and the single-pass scan that tokenizes
 #      segments and checks pointers (bench_scan_baseline); 837I and 837D beside it;
-#   2. the same command with --jobs 1 on one core and --jobs 2 on two (taskset), wall clock;
+#   2. one core against two (bench_cores: the CLI under taskset, the Kafka worker's batches);
 #   3. the in-process benchmarks: parse to claims (bench_x12_parse), rules (bench_rules_eval),
 #      the pipeline (bench_validate_pipeline), FHIR (bench_fhir_parse);
 #   4. the server (server_bench.sh) and the peers (peers.sh) unless QUICK=1.
@@ -15,7 +15,7 @@ BUILD="${1:-build}"
 CLAIMS="${2:-100000}"
 [ -x /usr/bin/time ] || { echo "targets: /usr/bin/time is needed (Debian package time)" >&2; exit 2; }
 cmake --build "$BUILD" --target claimgate bench_gen837_file bench_scan_baseline bench_x12_parse \
-  bench_rules_eval bench_validate_pipeline bench_fhir_parse >/dev/null
+  bench_rules_eval bench_validate_pipeline bench_fhir_parse bench_cores >/dev/null
 
 DIR="$(mktemp -d)"
 trap 'rm -rf "$DIR"' EXIT
@@ -54,15 +54,8 @@ for kind in professional institutional dental; do
 done
 
 echo
-echo "== 2. every core: validate --format summary on the 837P batch, wall clock"
-batch="$DIR/professional.x12"
-printf '%-44s %8s %8s\n' run "wall s" "CPU s"
-for run in "0:1" "0,1:1" "0,1:2" "0,1:4"; do
-  cores=${run%%:*} jobs=${run##*:}
-  /usr/bin/time -f '%U %S %e %M' -o "$DIR/t" taskset -c "$cores" "$BUILD/claimgate" validate "$batch" \
-    --format summary --today "$TODAY" --jobs "$jobs" > /dev/null || true
-  printf '%-44s %8s %8s\n' "taskset -c $cores, --jobs $jobs" "$(wall_of "$DIR/t")" "$(cpu_of "$DIR/t")"
-done
+echo "== 2. every core: one and two cores, wall clock and CPU (bench_cores)"
+"$BUILD/tests/bench_cores" "$CLAIMS" 1
 
 echo
 echo "== 3. in-process benchmarks (each prints its own baseline)"
