@@ -14,8 +14,9 @@
 // and which segment each loop admits, and checks each segment against the rules of its place.
 //
 // Tables are constexpr, sorted by (segment, element, component); a lookup is a binary search
-// and allocates nothing. PlaceIndex (the places of a segment id in a loop) is built once per
-// guide on first use. Thread safety: immutable (the index is built under a static's guard).
+// and allocates nothing. PlaceIndex (the places of a segment id in a loop, and every place
+// compiled to bit masks: PlaceCheck) is built once per guide on first use. Thread safety:
+// immutable (the index is built under a static's guard).
 #pragma once
 
 #include "parsers/x12/reader.hpp"
@@ -131,7 +132,7 @@ extern const std::uint64_t* const guide_code_keys;  // the generated kCodeKeys
 
 // Whether value is a code of the rule's list (any value when it has none). A short list (most
 // qualifiers have one to a dozen codes) is a few integer compares, here without a call.
-[[nodiscard]] inline bool guide_code_allowed(const ElementRule& rule, std::string_view value) {
+[[nodiscard, gnu::always_inline]] inline bool guide_code_allowed(const ElementRule& rule, std::string_view value) {
   if (rule.codes_count == 0) return true;
   if (rule.codes_count <= 16 && value.size() <= 8) {
     const std::uint64_t k = detail::pack_code(value);

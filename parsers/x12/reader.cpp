@@ -464,7 +464,7 @@ struct Reader::Walker {
   static bool value_ok(const ElementRule& r, std::string_view v) {
     // Most elements are identifiers and texts: a length and at most a short code list, inline.
     if (r.type == 'A' || r.type == 'I')
-      return v.size() >= r.min_length && v.size() <= r.max_length && guide_code_allowed(r, v);
+      return v.size() >= r.min_length && v.size() <= r.max_length && (r.codes_count == 0 || guide_code_allowed(r, v));
     return typed_value_ok(r, v);
   }
   [[gnu::noinline]] static bool typed_value_ok(const ElementRule& r, std::string_view v) {
@@ -846,8 +846,12 @@ struct Reader::Walker {
 
   // A new instance of loop L opens with this segment.
   const SegmentEntry* enter(std::size_t L, const Segment& s) {
-    while (m_depth > 1 && child_of(m_stack[m_depth - 1], L) == nullptr) close_top(s);
-    if (child_of(m_stack[m_depth - 1], L) == nullptr) {
+    const LoopChild* c = child_of(m_stack[m_depth - 1], L);
+    while (c == nullptr && m_depth > 1) {
+      close_top(s);
+      c = child_of(m_stack[m_depth - 1], L);
+    }
+    if (c == nullptr) {
       // Only the transaction set is open: open the loops that lead to L (DETAIL, a missing
       // 2000A) as the map nests them.
       std::array<std::uint16_t, kMaxGuideLoops> path{};
@@ -859,9 +863,10 @@ struct Reader::Walker {
         ++m_loop_count[p];
         push(p);
       }
+      c = child_of(m_stack[m_depth - 1], L);
     }
     const std::size_t parent = m_stack[m_depth - 1];
-    if (const LoopChild* c = child_of(parent, L)) {
+    if (c != nullptr) {
       ++m_loop_count[L];
       if (c->repeat != 0 && m_loop_count[L] == c->repeat + 1)
         segment_error(s, "4", "loop " + std::string(m_loops[L].id) + " may occur at most " + std::to_string(c->repeat) +

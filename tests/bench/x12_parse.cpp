@@ -2,8 +2,12 @@
 // of the same buffer counting segment terminators. Also the peak resident memory while a
 // generated 1 GB stream flows through the reader in 1 MiB chunks.
 //
-//   build/tests/bench_x12_parse [claims=100000] [stream_mb=1024]
-// claims = 0 runs the stream alone, so that its peak RSS is the reader's own.
+//   build/tests/bench_x12_parse [claims=100000] [stream_mb=1024] [guides=PID]
+// claims = 0 runs the stream alone, so that its peak RSS is the reader's own. guides: the
+// batches to run (P 837P, I 837I, D 837D), e.g. for one guide's instruction counts:
+//   valgrind --tool=callgrind build/tests/bench_x12_parse 1000 0 P
+// (callgrind_annotate --inclusive=yes: parse, reader_only<true> and reader_only<false> are
+// the parse-to-Claims and the reader with and without the guide model, 3 runs each).
 #include "tests/support/gen837.hpp"
 #include "transforms/x12_claims.hpp"
 
@@ -11,6 +15,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <string>
 
 using namespace cg;
 using Clock = std::chrono::steady_clock;
@@ -125,11 +130,12 @@ void run(const char* name, test::Gen837::Kind kind, long claims) {
 int main(int argc, char** argv) {
   const long claims = argc > 1 ? std::atol(argv[1]) : 100000;
   const long stream_mb = argc > 2 ? std::atol(argv[2]) : 1024;
+  const std::string guides = argc > 3 ? argv[3] : "PID";
   if (claims > 0) {
     std::printf("X12 837 parse benchmark (best of 3, one core)\n");
-    run("837P", test::Gen837::Kind::Professional, claims);
-    run("837I", test::Gen837::Kind::Institutional, claims);
-    run("837D", test::Gen837::Kind::Dental, claims);
+    if (guides.find('P') != std::string::npos) run("837P", test::Gen837::Kind::Professional, claims);
+    if (guides.find('I') != std::string::npos) run("837I", test::Gen837::Kind::Institutional, claims);
+    if (guides.find('D') != std::string::npos) run("837D", test::Gen837::Kind::Dental, claims);
   }
   if (stream_mb <= 0) return 0;
 
