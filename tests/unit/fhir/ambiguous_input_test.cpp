@@ -68,6 +68,27 @@ BOOST_AUTO_TEST_CASE(large_object_reports_the_earliest_repeat) {
   BOOST_TEST(e.message.find("(byte offset " + std::to_string(off) + ")") != std::string::npos, e.message);
 }
 
+BOOST_AUTO_TEST_CASE(names_alike_but_distinct_are_fine_and_a_repeat_among_them_is_found) {
+  // Names of one length that differ only in their third character, in objects checked pair by
+  // pair (up to 16 names) and sorted (larger ones): no false repeat, and a real one is named.
+  for (const int n : {5, 16, 17, 40}) {
+    std::string obj = R"({"resourceType":"Claim")";
+    for (int i = 0; i < n; ++i) obj += ",\"ab" + std::string(1, static_cast<char>('0' + i)) + "cxyd\":" + std::to_string(i);
+    const auto ok = read(obj + "}");
+    BOOST_TEST(ok.errors.empty(), n);
+    // The same names with the third one again, then more names after it.
+    const auto e = only_error(read(obj + R"(,"ab2cxyd":1,"zz":2})"));
+    BOOST_TEST(e.rule == "fhir.duplicate-key");
+    BOOST_TEST(e.src.fhirpath == "Claim.ab2cxyd", n);
+  }
+  // A repeat among the first names of an object that grows past 16 names is still the one named.
+  std::string obj = R"({"resourceType":"Claim","a1":1,"a2":2,"a1":3)";
+  for (int i = 0; i < 30; ++i) obj += ",\"b" + std::to_string(i) + "\":" + std::to_string(i);
+  obj += R"(,"b3":1})";
+  const auto e = only_error(read(obj));
+  BOOST_TEST(e.src.fhirpath == "Claim.a1");
+}
+
 BOOST_AUTO_TEST_CASE(same_names_in_sibling_objects_are_fine) {
   const auto r = read(ClaimBuilder().json());
   BOOST_TEST(r.errors.empty());
