@@ -945,20 +945,21 @@ struct Server::Impl {
         asio::use_awaitable);
   }
 
-  // Spools the forward items; on failure turns `a` into a 503 (nothing was accepted).
+  // Spools the forward items (moved out of `forward`); on failure turns `a` into a 503 (nothing
+  // was accepted).
   asio::awaitable<std::vector<std::string>> spool_or_refuse(Conn& c, std::vector<ForwardItem>& forward, std::string_view sender,
                                                             Answer& a, bool fhir) {
     std::vector<std::string> keys;
     if (forward.empty()) co_return keys;
     std::vector<SpoolItem> items;
     items.reserve(forward.size());
-    for (auto& f : forward) {
+    for (auto& f : forward) {  // moved: nothing reads the forward items after this
       SpoolItem it;
-      it.payer_id = f.payer_id;
-      it.content_type = f.content_type;
+      it.payer_id = std::move(f.payer_id);
+      it.content_type = std::move(f.content_type);
       it.sender = std::string(sender);
-      it.claim_ids = f.claim_ids;
-      it.key = f.key;
+      it.claim_ids = std::move(f.claim_ids);
+      it.key = std::move(f.key);
       it.body = std::move(f.body);
       items.push_back(std::move(it));
     }
