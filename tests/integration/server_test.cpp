@@ -44,6 +44,35 @@ std::string fhir_post_header(const std::string& target, std::size_t length) {
          std::to_string(length) + "\r\n\r\n";
 }
 
+// An X12 answer with the clock's stamps blanked (ISA09-10, GS04-05, BHT04-05, the 277CA's
+// DTP*050/009 and STC02 dates): answers written a minute apart compare equal.
+std::string without_stamps(const std::string& x12) {
+  std::string out;
+  std::size_t b = 0;
+  while (b < x12.size()) {
+    std::size_t e = x12.find('~', b);
+    if (e == std::string::npos) e = x12.size();
+    std::vector<std::string> el;
+    for (std::size_t f = b;;) {
+      const std::size_t g = std::min(x12.find('*', f), e);
+      el.push_back(x12.substr(f, g - f));
+      if (g >= e) break;
+      f = g + 1;
+    }
+    const auto blank = [&](std::size_t i) {
+      if (i < el.size()) el[i] = "#";
+    };
+    if (el[0] == "ISA") blank(9), blank(10);
+    else if (el[0] == "GS" || el[0] == "BHT") blank(4), blank(5);
+    else if (el[0] == "DTP" && el.size() > 3 && (el[1] == "050" || el[1] == "009")) blank(3);
+    else if (el[0] == "STC") blank(2);
+    for (std::size_t i = 0; i < el.size(); ++i) out += (i ? "*" : "") + el[i];
+    out += '~';
+    b = e + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(server)
@@ -511,7 +540,7 @@ BOOST_AUTO_TEST_CASE(large_x12_body_on_the_pool_same_answers) {
     std::string masked = r.body;
     for (std::size_t at = masked.find(instance); at != std::string::npos; at = masked.find(instance, at))
       masked.replace(at, instance.size(), "INSTANCE");
-    ack[threads - 1] = a.body;
+    ack[threads - 1] = without_stamps(a.body);
     report[threads - 1] = masked;
   }
   BOOST_TEST(ack[0].find("ST*999*") != std::string::npos);
