@@ -266,7 +266,7 @@ int main(int argc, char** argv) {
         by_rule.clear();
         auto stream = pipeline->begin_validation(
             "bench", "bench", cg::rules::Date{2026, 1, 15},
-            [&](cg::transforms::ClaimOutcome&& o) {
+            [&](cg::transforms::ClaimVerdict&& o) {
               ++outcomes;
               rejected += o.verdict.accepted ? 0 : 1;
               for (const auto& f : o.verdict.findings) ++by_rule[f.rule];
