@@ -70,7 +70,7 @@ done
 run_both "validate --pack spine (every input)" validate "$@" --format json --pack spine --today 2026-01-15 --code-set "$codes"
 while IFS= read -r f; do
   rel=${f#"$src"/}
-  if [[ "$(head -c 3 "$f")" == ISA ]]; then
+  if [ "$(head -c 3 "$f")" = ISA ]; then
     run_both "ack $rel" ack "$f" --control-start 1 --today 2026-01-15 --code-set "$codes"
   fi
   rm -rf "$work/ob" "$work/oa"
