@@ -173,8 +173,28 @@ struct cg_stream {
   std::unique_ptr<engine::ValidationStream> validation;
   bool stopped = false;   // the callback asked to stop
   bool finished = false;
+  bool in_callback = false;     // on_claim is running: feed/finish from it are refused
+  bool free_requested = false;  // cg_stream_free from on_claim: done when the feed/finish returns
   std::string error;
 };
+
+namespace {
+
+// Refuses a cg_stream_feed/finish made from inside on_claim (the reader is mid-chunk).
+bool reentered(cg_stream* s, const char* fn) {
+  if (!s->in_callback) return false;
+  s->error = std::string(fn) + ": called from inside on_claim";
+  return true;
+}
+
+// The end of a feed/finish: a cg_stream_free asked for by on_claim takes effect now.
+int settle(cg_stream* s, int rc) {
+  if (!s->free_requested) return rc;
+  delete s;
+  return CG_E_STATE;
+}
+
+}  // namespace
 
 extern "C" {
 
@@ -381,6 +401,10 @@ int cg_stream_begin(cg_engine* engine, const char* options_json, cg_claim_callba
           sp->report->writer().claim(v, sp->source);
           if (sp->stopped) return;
           const std::string json = engine::claim_report_json(v, sp->source);
+          struct Flag {
+            bool& f;
+            ~Flag() { f = false; }
+          } flag{sp->in_callback = true};
           if (sp->on_claim(sp->user, json.data(), json.size(), v.verdict.accepted ? 1 : 0) != 0) sp->stopped = true;
         },
         [sp](rules::Finding&& f) { sp->report->writer().input_error(sp->source, f); });
@@ -395,6 +419,7 @@ int cg_stream_begin(cg_engine* engine, const char* options_json, cg_claim_callba
 
 int cg_stream_feed(cg_stream* s, const char* chunk, size_t len) {
   if (s == nullptr) return CG_E_ARGUMENT;
+  if (reentered(s, "cg_stream_feed")) return CG_E_STATE;
   if (chunk == nullptr && len > 0) {
     s->error = "cg_stream_feed: chunk is NULL with a length";
     return CG_E_ARGUMENT;
@@ -405,19 +430,20 @@ int cg_stream_feed(cg_stream* s, const char* chunk, size_t len) {
   }
   try {
     s->validation->feed(std::string_view(chunk == nullptr ? "" : chunk, len));
-    return CG_OK;
+    return settle(s, CG_OK);
   } catch (const std::bad_alloc&) {
     s->error = "out of memory";
   } catch (const std::exception& e) {
     s->error = e.what();
   }
   s->finished = true;
-  return CG_E_INTERNAL;
+  return settle(s, CG_E_INTERNAL);
 }
 
 int cg_stream_finish(cg_stream* s, cg_result** out) {
   if (out != nullptr) *out = nullptr;
   if (s == nullptr) return CG_E_ARGUMENT;
+  if (reentered(s, "cg_stream_finish")) return CG_E_STATE;
   if (out == nullptr) {
     s->error = "cg_stream_finish: out is NULL";
     return CG_E_ARGUMENT;
@@ -429,6 +455,7 @@ int cg_stream_finish(cg_stream* s, cg_result** out) {
   s->finished = true;
   try {
     const transforms::ReadSummary summary = s->validation->finish();
+    if (s->free_requested) return settle(s, CG_E_STATE);
     if (s->stopped) {
       s->error = "cg_stream_finish: stopped by the callback";
       return CG_E_STATE;
@@ -445,10 +472,17 @@ int cg_stream_finish(cg_stream* s, cg_result** out) {
   } catch (const std::exception& e) {
     s->error = e.what();
   }
-  return CG_E_INTERNAL;
+  return settle(s, CG_E_INTERNAL);
 }
 
-void cg_stream_free(cg_stream* s) { delete s; }
+void cg_stream_free(cg_stream* s) {
+  if (s != nullptr && s->in_callback) {
+    s->free_requested = true;  // the reader is mid-chunk: freed when the feed/finish returns
+    s->stopped = true;
+    return;
+  }
+  delete s;
+}
 
 const char* cg_stream_last_error(const cg_stream* s) { return s != nullptr ? s->error.c_str() : ""; }
 

@@ -140,7 +140,10 @@ void cg_result_free(cg_result* result);
  * "fhir_operation" do not apply: a stream builds no answers). cg_stream_finish ends the input
  * and returns a result whose counts are those of the whole input and whose report is the CLI's
  * with an empty "claims" array (the entries went to on_claim; joined with commas they are that
- * array). cg_stream_free frees a stream, finished or not (one call per cg_stream_begin). */
+ * array). cg_stream_free frees a stream, finished or not (one call per cg_stream_begin).
+ * From inside on_claim, cg_stream_feed/finish on the same stream return CG_E_STATE, and
+ * cg_stream_free stops the stream and frees it when the running feed/finish returns (which then
+ * returns CG_E_STATE; the stream must not be used after). */
 typedef int (*cg_claim_callback)(void* user, const char* claim_json, size_t len, int accepted);
 int cg_stream_begin(cg_engine* engine, const char* options_json, cg_claim_callback on_claim, void* user,
                     cg_stream** out);

@@ -261,6 +261,27 @@ static int stop_at_first(void* user, const char* json, size_t len, int accepted)
   return 1;
 }
 
+/* A host that calls back into its own stream from on_claim (reentrancy): feed and finish are
+ * refused, free is deferred to the end of the running feed. */
+struct Reenter {
+  cg_stream* s;
+  int calls, feed_rc, finish_rc, do_free;
+};
+
+static int reenter(void* user, const char* json, size_t len, int accepted) {
+  struct Reenter* r = (struct Reenter*)user;
+  cg_result* res = NULL;
+  (void)json;
+  (void)len;
+  (void)accepted;
+  ++r->calls;
+  r->feed_rc = cg_stream_feed(r->s, "ISA", 3);
+  r->finish_rc = cg_stream_finish(r->s, &res);
+  if (res != NULL) cg_result_free(res);
+  if (r->do_free) cg_stream_free(r->s);
+  return 0;
+}
+
 static int cmd_api(const char* x12_path, const char* fhir_path) {
   size_t x12_len, fhir_len;
   char* x12 = slurp(x12_path, &x12_len);
@@ -387,6 +408,28 @@ static int cmd_api(const char* x12_path, const char* fhir_path) {
   }
   cg_stream_free(s);
   CHECK(seen == 1 || cg_result_count(NULL, 0) == 0);
+
+  {
+    struct Reenter re = {NULL, 0, 0, 0, 0};
+    CHECK(cg_stream_begin(e, "{\"today\":\"2026-06-01\"}", reenter, &re, &re.s) == CG_OK);
+    /* The claims reach on_claim during the feed or the finish. */
+    cg_result* rr = NULL;
+    CHECK(cg_stream_feed(re.s, x12, x12_len) == CG_OK);
+    CHECK(cg_stream_finish(re.s, &rr) == CG_OK && rr != NULL);
+    CHECK(re.calls >= 1 && re.feed_rc == CG_E_STATE && re.finish_rc == CG_E_STATE);
+    CHECK(strstr(cg_stream_last_error(re.s), "inside on_claim") != NULL);
+    cg_result_free(rr);
+    cg_stream_free(re.s);
+    struct Reenter fr = {NULL, 0, 0, 0, 1};
+    CHECK(cg_stream_begin(e, "{\"today\":\"2026-06-01\"}", reenter, &fr, &fr.s) == CG_OK);
+    int rc = cg_stream_feed(fr.s, x12, x12_len);
+    if (rc == CG_OK && fr.calls == 0) {
+      rr = NULL;
+      rc = cg_stream_finish(fr.s, &rr);
+      CHECK(rr == NULL);
+    }
+    CHECK(rc == CG_E_STATE && fr.calls == 1); /* freed by on_claim, then not used */
+  }
 
   s = NULL;
   struct Collected c = {0};
