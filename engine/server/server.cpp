@@ -327,6 +327,7 @@ struct Server::Impl {
   std::shared_ptr<const Live> live_;  // under pipeline_mutex
   mutable std::mutex pipeline_mutex;  // parts.pipeline and live_ (swapped by a reload)
   std::mutex reload_mutex;            // one reload at a time
+  std::atomic<bool> reload_again{false};  // a SIGHUP asked for a reload (reload_pending)
   std::unique_ptr<Console> console;  // /admin/console, /admin/status
 
   Impl(ServerConfig c, ServerParts p)
@@ -386,8 +387,11 @@ struct Server::Impl {
   // A reload (SIGHUP, POST /admin/reload): a new pipeline and settings from parts.reload,
   // swapped in together; a bad new file keeps the running ones and the answer (and the log)
   // says why.
-  Reload reload(std::string_view by) {
-    std::lock_guard serial(reload_mutex);
+  // One at a time, never queued: reloads waiting for the lock each held a work-pool thread, so a
+  // burst of POST /admin/reload starved the validation of large bodies. While one runs, the admin
+  // endpoint answers 409 and a SIGHUP makes it run once more when it ends (reload_pending).
+  // Called with reload_mutex held.
+  Reload reload_locked(std::string_view by) {
     Reload r;
     if (!parts.reload) {
       r.error = "reloading is not available in this server";
@@ -414,6 +418,16 @@ struct Server::Impl {
     return r;
   }
 
+  // SIGHUP, and after an admin reload: runs the reload a SIGHUP asked for, unless one is running
+  // (it runs it when it ends: the flag is set before the lock is tried, checked after it is freed).
+  void reload_pending() {
+    for (;;) {
+      std::unique_lock serial(reload_mutex, std::try_to_lock);
+      if (!serial.owns_lock() || !reload_again.exchange(false)) return;
+      (void)reload_locked("SIGHUP");
+    }
+  }
+
   static std::string reload_json(const Reload& r) {
     std::string j = std::string("{\"reloaded\":") + (r.pipeline ? "true" : "false") + ",\"error\":\"";
     log::append_json_escaped(j, r.error);
@@ -433,7 +447,8 @@ struct Server::Impl {
       if (e) return;
       log::Line(log::Level::Info, "signal").num("signal", sig);
       if (sig == SIGHUP) {
-        asio::post(work, [this] { (void)reload("SIGHUP"); });
+        reload_again = true;
+        asio::post(work, [this] { reload_pending(); });
         wait_signal();
         return;
       }
@@ -1651,7 +1666,16 @@ struct Server::Impl {
     }
     if (target == "/admin/reload" && method == http::verb::post) {
       // On the work pool (admin() is offloaded): the io threads keep serving while the code set loads.
-      const Reload result = reload("admin:" + r.sender);
+      std::unique_lock serial(reload_mutex, std::try_to_lock);
+      if (!serial.owns_lock()) {
+        a.status = 409;
+        a.headers.emplace_back("Retry-After", "1");
+        a.body = "{\"reloaded\":false,\"error\":\"a reload is already running; ask again when it has ended\",\"restart_needed\":[]}\n";
+        return a;
+      }
+      const Reload result = reload_locked("admin:" + r.sender);
+      serial.unlock();
+      reload_pending();
       a.status = result.pipeline ? 200 : 422;
       a.body = reload_json(result);
       audit(AuditRecord("admin")

@@ -63,6 +63,44 @@ std::string base_config(const std::string& top, const std::string& limits = "") 
          "\"forward\": {\"workers\": 1}}";
 }
 
+// What an in-process server needs besides its configuration: the real code set, a spool under
+// `dir`, metrics; errors logged to /dev/null (the tests provoke them).
+struct InProcess {
+  explicit InProcess(const fs::path& at) : dir(at) {
+    using namespace cg::engine;
+    log::configure(::open("/dev/null", O_WRONLY | O_CLOEXEC), log::Level::Error);
+    auto loaded = cg::codesets::Icd10Index::load(CG_BINARY_DIR "/icd10cm.cgx");
+    auto* index = std::get_if<std::shared_ptr<const cg::codesets::Icd10Index>>(&loaded);
+    BOOST_REQUIRE(index != nullptr);
+    PipelineOptions popts;
+    popts.codes = *index;
+    pipeline = std::make_shared<const Pipeline>(std::move(popts));
+    SpoolOptions sopts;
+    sopts.dir = (dir / "spool").string();
+    std::string error;
+    spool = Spool::open(sopts, error);
+    BOOST_REQUIRE_MESSAGE(spool, error);
+  }
+  cg::engine::ServerConfig config(const std::string& json) const {
+    cg::engine::ServerConfig c = cg::engine::parse_config(json);
+    c.listen_port = 0;
+    c.data_dir = dir.string();
+    c.resolve();
+    return c;
+  }
+  cg::engine::ServerParts parts() {
+    cg::engine::ServerParts p;
+    p.pipeline = pipeline;
+    p.spool = spool.get();
+    p.metrics = &metrics;
+    return p;
+  }
+  fs::path dir;
+  std::shared_ptr<const cg::engine::Pipeline> pipeline;
+  std::unique_ptr<cg::engine::Spool> spool;
+  cg::engine::Metrics metrics;
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(hostile)
@@ -71,31 +109,12 @@ BOOST_AUTO_TEST_SUITE(hostile)
 // given back and the server keeps answering. In process, with the test-only fault hook.
 BOOST_AUTO_TEST_CASE(fault_at_every_stage_releases_everything) {
   using namespace cg::engine;
-  // The injected faults are logged as errors: keep them out of the test output.
-  log::configure(::open("/dev/null", O_WRONLY | O_CLOEXEC), log::Level::Error);
-  auto loaded = cg::codesets::Icd10Index::load(CG_BINARY_DIR "/icd10cm.cgx");
-  auto* index = std::get_if<std::shared_ptr<const cg::codesets::Icd10Index>>(&loaded);
-  BOOST_REQUIRE(index != nullptr);
-  PipelineOptions popts;
-  popts.codes = *index;
-  const fs::path dir = scratch("faults");
-  SpoolOptions sopts;
-  sopts.dir = (dir / "spool").string();
-  std::string error;
-  auto spool = Spool::open(sopts, error);
-  BOOST_REQUIRE_MESSAGE(spool, error);
-  Metrics metrics;
-  ServerConfig config = parse_config(R"({"threads": 2, "limits": {"max_connections": 4, "reserved_connections": 0,
+  InProcess in(scratch("faults"));  // the injected faults are logged as errors: not in the test output
+  const ServerConfig config = in.config(R"({"threads": 2, "limits": {"max_connections": 4, "reserved_connections": 0,
                                          "max_buffered_body_bytes": 8192}})");
-  config.listen_port = 0;
-  config.data_dir = dir.string();
-  config.resolve();
   std::mutex mutex;
   std::string armed;  // the stage that throws
-  ServerParts parts;
-  parts.pipeline = std::make_shared<const Pipeline>(std::move(popts));
-  parts.spool = spool.get();
-  parts.metrics = &metrics;
+  ServerParts parts = in.parts();
   parts.fault = [&](std::string_view stage) {
     std::lock_guard lock(mutex);
     if (stage == armed) throw std::runtime_error("injected fault at " + std::string(stage));
@@ -127,7 +146,58 @@ BOOST_AUTO_TEST_CASE(fault_at_every_stage_releases_everything) {
   }
   server.request_stop();
   server.wait();
-  spool->close();
+  in.spool->close();
+}
+
+// A burst of POST /admin/reload while a reload runs: each waiting reload held a work-pool thread
+// (2 here), so the validation of a large body (over 64 KiB: on the work pool) stalled until every
+// reload had run. Now a reload asked for while one runs is answered 409 at once and large bodies
+// keep being validated. In process: parts.reload blocks until the test releases it.
+BOOST_AUTO_TEST_CASE(a_reload_storm_does_not_starve_validation) {
+  using namespace cg::engine;
+  InProcess in(scratch("reload-storm"));
+  const ServerConfig config =
+      in.config(R"({"threads": 2, "admins": [{"id": "ops", "api_key": "admin-key-0123456789"}]})");
+  const auto pipeline = in.pipeline;
+  std::promise<void> entered, release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> reloads{0};
+  ServerParts parts = in.parts();
+  parts.reload = [&] {
+    if (reloads++ == 0) {
+      entered.set_value();
+      released.wait();
+    }
+    Reload r;
+    r.pipeline = pipeline;
+    return r;
+  };
+  Server server(config, std::move(parts));
+  BOOST_REQUIRE(server.start().empty());
+  const auto port = server.port();
+  const Headers admin{{"X-API-Key", "admin-key-0123456789"}};
+  auto first = std::async(std::launch::async, [&] { return post(port, "/admin/reload", "", admin).status; });
+  BOOST_REQUIRE(entered.get_future().wait_for(30s) == std::future_status::ready);
+  std::vector<std::future<int>> storm;
+  for (int i = 0; i < 4; ++i)
+    storm.push_back(std::async(std::launch::async, [&] { return post(port, "/admin/reload", "", admin).status; }));
+  std::string big = gen_x12(300, 11);
+  BOOST_REQUIRE(big.size() > 65536u);
+  auto validation = std::async(std::launch::async, [&] { return post(port, "/x12", big).status; });
+  const bool answered = validation.wait_for(30s) == std::future_status::ready;
+  BOOST_TEST(answered, "a large body waited behind the queued reloads");
+  for (auto& f : storm) {
+    const bool ready = f.wait_for(30s) == std::future_status::ready;
+    BOOST_TEST(ready);
+    if (ready) BOOST_TEST(f.get() == 409);
+  }
+  release.set_value();
+  BOOST_TEST(first.get() == 200);
+  if (answered) BOOST_TEST(validation.get() == 200);
+  BOOST_TEST(post(port, "/admin/reload", "", admin).status == 200);  // free again
+  server.request_stop();
+  server.wait();
+  in.spool->close();
 }
 
 // A chunked trailer field over 64 KiB used to throw out of the connection and keep its slot:
