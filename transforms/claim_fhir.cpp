@@ -206,12 +206,12 @@ class BundleWriter {
     w_.StartArray();
     entry("Claim", "claim", [this] { claim(); });
     const bool own_patient = !c_.parties.patient.empty();
-    entry("Patient", "patient", [&] { patient(own_patient ? c_.parties.patient : c_.parties.subscriber); });
-    if (own_patient) entry("Patient", "subscriber", [this] { patient(c_.parties.subscriber); });
+    entry("Patient", "patient", [&] { patient(own_patient ? *c_.parties.patient : *c_.parties.subscriber); });
+    if (own_patient) entry("Patient", "subscriber", [this] { patient(*c_.parties.subscriber); });
     entry("Coverage", "coverage", [this] { coverage(); });
-    entry(c_.parties.billing.person ? "Practitioner" : "Organization", "billing",
-          [this] { provider(c_.parties.billing); });
-    entry("Organization", "payer", [this] { provider(c_.parties.payer); });
+    entry(c_.parties.billing->person ? "Practitioner" : "Organization", "billing",
+          [this] { provider(*c_.parties.billing); });
+    entry("Organization", "payer", [this] { provider(*c_.parties.payer); });
     for (const auto& [p, id] : care_team())
       entry(p->person ? "Practitioner" : "Organization", id, [&, p = p] { provider(*p); });
     if (!c_.parties.facility.empty()) entry("Location", "facility", [this] { location(); });
@@ -286,9 +286,9 @@ class BundleWriter {
 
   std::vector<std::pair<const Party*, std::string_view>> care_team() const {
     std::vector<std::pair<const Party*, std::string_view>> out;
-    if (!c_.parties.rendering.empty()) out.emplace_back(&c_.parties.rendering, "rendering");
-    if (!c_.parties.attending.empty()) out.emplace_back(&c_.parties.attending, "attending");
-    if (!c_.parties.referring.empty()) out.emplace_back(&c_.parties.referring, "referring");
+    if (!c_.parties.rendering.empty()) out.emplace_back(&*c_.parties.rendering, "rendering");
+    if (!c_.parties.attending.empty()) out.emplace_back(&*c_.parties.attending, "attending");
+    if (!c_.parties.referring.empty()) out.emplace_back(&*c_.parties.referring, "referring");
     return out;
   }
 
@@ -615,7 +615,7 @@ class BundleWriter {
 
   void coverage() {
     const auto& d = c_.details;
-    const Party& s = c_.parties.subscriber;
+    const Party& s = *c_.parties.subscriber;
     absent(w_, "_status");
     if (!d.filing_indicator.empty()) codeable(w_, "type", cs::kX12FilingIndicator, d.filing_indicator);
     if (!c_.parties.patient.empty()) reference(w_, "subscriber", url("subscriber"));
@@ -659,7 +659,7 @@ class BundleWriter {
   }
 
   void location() {
-    const Party& p = c_.parties.facility;
+    const Party& p = *c_.parties.facility;
     identifiers(w_, p);
     opt(w_, "name", p.last_or_org);
     address(w_, p, true);

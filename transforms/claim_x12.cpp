@@ -154,7 +154,11 @@ void Claim837Writer::Impl::write_set(const Claim& c, ClaimKind kind, const X12Wr
                                      const X12Stamp& stamp, const std::string& st02, SetBuilder& b) {
   namespace cs = code_systems;
   const auto& d = c.details;
-  const auto& pt = c.parties;
+  // The parties as plain references (an absent one reads as an empty Party).
+  const struct {
+    const Party &billing, &rendering, &attending, &referring, &facility, &subscriber, &patient, &payer;
+  } pt{*c.parties.billing, *c.parties.rendering, *c.parties.attending, *c.parties.referring,
+       *c.parties.facility, *c.parties.subscriber, *c.parties.patient, *c.parties.payer};
   const bool inst = kind == ClaimKind::Institutional, dental = kind == ClaimKind::Dental;
   const bool fhir = c.format == rules::Format::Fhir;
   const rules::SourceRef none;
@@ -274,12 +278,13 @@ void Claim837Writer::Impl::write_set(const Claim& c, ClaimKind kind, const X12Wr
     if (c.diagnoses[i].position != static_cast<int>(i + 1))
       b.unmappable("diagnosis sequences must be 1, 2, 3 ... in order for the 837 (HI positions are the pointers)",
                    c.diagnoses[i].src);
-  for (const rules::Party* p : {&pt.referring, &pt.facility, &pt.rendering})
+  using Named = std::pair<const Party*, std::string_view>;
+  for (const auto& [p, role] : {Named{&pt.referring, "referring provider"}, Named{&pt.facility, "service facility"},
+                                Named{&pt.rendering, "rendering provider"}})
     if (!p->taxonomy.empty() && (p != &pt.rendering || inst))
       b.warn(conversion_finding(kConvertNotCarried,
-                                "the 837 has no PRV for the " +
-                                    std::string(p == &pt.referring ? "referring provider" : p == &pt.facility ? "service facility" : "rendering provider") +
-                                    ": its taxonomy " + p->taxonomy + " is not written",
+                                "the 837 has no PRV for the " + std::string(role) + ": its taxonomy " + p->taxonomy +
+                                    " is not written",
                                 {}, p->taxonomy, rules::Severity::Warn));
   for (const auto& u : c.x12.unmapped)
     b.warn(conversion_finding(kConvertNotCarried, "segment " + u + " is not carried into the converted claim", {}, u,

@@ -390,7 +390,7 @@ class ClaimMapper {
   void patient(const Value& ref);
   // What translation needs (Claim::parties, Claim::details); never a finding.
   void translation(const Value& res);
-  void party(const Value* resource, rules::Party& out) const;
+  void party(const Value* resource, rules::PartyRef& out) const;
   const Value* resolve_member(const Value& obj, std::string_view name) const {
     return resolve(fhir::str(fhir::member(fhir::member(obj, name) ? *fhir::member(obj, name) : obj, "reference")));
   }
@@ -1300,9 +1300,10 @@ std::string clip(std::string_view s) { return std::string(s.substr(0, 80)); }
 
 }  // namespace
 
-void ClaimMapper::party(const Value* r, rules::Party& p) const {
+void ClaimMapper::party(const Value* r, rules::PartyRef& out) const {
   namespace cs = code_systems;
   if (!r || !r->IsObject()) return;
+  rules::Party& p = out.edit();
   const std::string_view type = fhir::str(fhir::member(*r, "resourceType"));
   p.person = type == "Patient" || type == "Practitioner";
   const Value* name = fhir::member(*r, "name");
@@ -1368,9 +1369,9 @@ void ClaimMapper::translation(const Value& res) {
   auto& d = claim_.details;
   const Value* patient_res = resolve(claim_.fhir.patient_reference);
   party(resolve(claim_.fhir.provider_reference), pt.billing);
-  if (pt.billing.id.empty() && !claim_.billing_npi.empty()) {
-    pt.billing.id_qualifier = "XX";
-    pt.billing.id = claim_.billing_npi;
+  if (pt.billing->id.empty() && !claim_.billing_npi.empty()) {
+    pt.billing.edit().id_qualifier = "XX";
+    pt.billing.edit().id = claim_.billing_npi;
   }
   party(resolve(claim_.fhir.insurer_reference), pt.payer);
   if (focal_coverage_ && focal_coverage_->IsObject()) {
@@ -1393,9 +1394,9 @@ void ClaimMapper::translation(const Value& res) {
     } else if (sub_res || x12rel == "18") {
       party(patient_res, pt.subscriber);
     }
-    if (const std::string_view sid = fhir::str(fhir::member(cov, "subscriberId")); !sid.empty() && pt.subscriber.id.empty()) {
-      pt.subscriber.id_qualifier = "MI";
-      pt.subscriber.id = clip(sid);
+    if (const std::string_view sid = fhir::str(fhir::member(cov, "subscriberId")); !sid.empty() && pt.subscriber->id.empty()) {
+      pt.subscriber.edit().id_qualifier = "MI";
+      pt.subscriber.edit().id = clip(sid);
     }
     if (const Value* classes = fhir::member(cov, "class"); classes && classes->IsArray())
       for (const auto& k : classes->GetArray())
@@ -1407,14 +1408,14 @@ void ClaimMapper::translation(const Value& res) {
   } else if (patient_res) {
     party(patient_res, pt.patient);
   }
-  if (pt.payer.id.empty() && !claim_.payer_id.empty()) {
-    pt.payer.id_qualifier = "PI";
-    pt.payer.id = claim_.payer_id;
+  if (pt.payer->id.empty() && !claim_.payer_id.empty()) {
+    pt.payer.edit().id_qualifier = "PI";
+    pt.payer.edit().id = claim_.payer_id;
   }
   if (const Value* team = fhir::member(res, "careTeam"); team && team->IsArray()) {
     for (const auto& m : team->GetArray()) {
       const std::string_view role = code_in(fhir::member(m, "role"), cs::kC4bbCareTeamRole);
-      rules::Party* to = role == "performing" || role == "rendering" ? &pt.rendering
+      rules::PartyRef* to = role == "performing" || role == "rendering" ? &pt.rendering
                          : role == "attending"                      ? &pt.attending
                          : role == "referring"                      ? &pt.referring
                                                                     : nullptr;
@@ -1494,7 +1495,7 @@ void ClaimMapper::translation(const Value& res) {
   }
   if (!pt.patient.empty() || !pt.subscriber.empty()) {
     // The canonical claim's patient demographics are the patient party's.
-    const rules::Party& who = pt.patient.empty() ? pt.subscriber : pt.patient;
+    const rules::Party& who = pt.patient.empty() ? *pt.subscriber : *pt.patient;
     if (!claim_.birth_date) claim_.birth_date = who.birth_date;
     if (!claim_.sex) claim_.sex = who.sex;
   }

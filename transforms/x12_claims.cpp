@@ -68,10 +68,6 @@ rules::DxRole role_of(x12::DxKind k) {
 
 }  // namespace
 
-// Assigned to reset a party: copies empty strings into the existing ones (no temporary Party
-// constructed, moved and destroyed per HL).
-const rules::Party kNoParty{};
-
 rules::Finding to_finding(const x12::SyntaxError& e) {
   Finding f;
   f.rule = std::string(level_rule(e.level));
@@ -153,7 +149,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
     // Nothing of an earlier transaction set carries over (a set is read alone when the input
     // is split at set boundaries: transforms/x12_parallel.hpp).
     billing_npi_.clear();
-    billing_ = kNoParty;
+    billing_.reset();
     billing_npi_loc_ = rules::X12Location{};
     billing_zip_.reset();
     unmapped_provider_.clear();
@@ -177,7 +173,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
       party_ = nullptr;
       if (b.hl_level == 20) {
         billing_npi_.clear();
-        billing_ = kNoParty;
+        billing_.reset();
         unmapped_provider_.clear();
         billing_zip_.reset();
         ctx_.billing_name.clear();
@@ -193,7 +189,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
         patient_level_ = true;
         pat_birth_.reset();
         pat_sex_ = 0;
-        patient_ = kNoParty;
+        patient_.reset();
         pat01_.clear();
         unmapped_patient_.clear();
         begin_block(ctx_.raw_patient, ctx_.patient_hl, s);
@@ -311,19 +307,19 @@ class X12ClaimReader::Builder final : public x12::Handler {
           billing_npi_loc_ = where(s, b.position, b.loop, 9, 0, 67);
         }
         ctx_.billing_name = std::string(s.el(3));
-        party_ = &billing_;
+        party_ = &billing_.edit();
       } else if (x12::eq(b.loop, "2010BB")) {
         payer_id_ = std::string(s.el(9));
-        party_ = &payer_;
+        party_ = &payer_.edit();
       } else if (x12::eq(b.loop, "2010BA")) {
         sub_last_ = std::string(s.el(3));
         sub_first_ = std::string(s.el(4));
         member_id_ = std::string(s.el(9));
-        party_ = &subscriber_;
+        party_ = &subscriber_.edit();
       } else if (x12::eq(b.loop, "2010CA")) {
         pat_last_ = std::string(s.el(3));
         pat_first_ = std::string(s.el(4));
-        party_ = &patient_;
+        party_ = &patient_.edit();
       } else {
         return false;
       }
@@ -331,7 +327,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
       return true;
     }
     if (s.code == x12::seg_code("PRV") && x12::eq(b.loop, "2000A") && x12::eq(s.el(2), "PXC")) {
-      billing_.taxonomy = std::string(s.el(3));
+      billing_.edit().taxonomy = std::string(s.el(3));
       return true;
     }
     if (s.code == x12::seg_code("SBR")) {
@@ -394,11 +390,12 @@ class X12ClaimReader::Builder final : public x12::Handler {
     }
     if (b.loop.starts_with("2310") && s.code == x12::seg_code("NM1")) {
       const std::string_view e = s.el(1);
-      party_ = x12::eq(e, "82")   ? &c.parties.rendering
-               : x12::eq(e, "71") ? &c.parties.attending
-               : x12::eq(e, "77") ? &c.parties.facility
-               : x12::eq(e, "DN") ? &c.parties.referring
-                           : nullptr;
+      rules::PartyRef* to = x12::eq(e, "82")   ? &c.parties.rendering
+                            : x12::eq(e, "71") ? &c.parties.attending
+                            : x12::eq(e, "77") ? &c.parties.facility
+                            : x12::eq(e, "DN") ? &c.parties.referring
+                                               : nullptr;
+      party_ = to == nullptr ? nullptr : &to->edit();
       if (party_ == nullptr) return false;
       name_party(*party_, s);
       return true;
@@ -432,9 +429,9 @@ class X12ClaimReader::Builder final : public x12::Handler {
     pat_birth_.reset();
     pat_sex_ = 0;
     patient_level_ = false;
-    subscriber_ = kNoParty;
-    patient_ = kNoParty;
-    payer_ = kNoParty;
+    subscriber_.reset();
+    patient_.reset();
+    payer_.reset();
     sbr_ = {};
     pat01_.clear();
     unmapped_subscriber_.clear();
@@ -713,7 +710,8 @@ class X12ClaimReader::Builder final : public x12::Handler {
   x12::TransactionType type_ = x12::TransactionType::Unknown;
   rules::X12Context ctx_;
   std::string billing_npi_, payer_id_;
-  rules::Party billing_, subscriber_, patient_, payer_;
+  // Built once per HL and shared by its claims (rules::PartyRef): a claim takes references.
+  rules::PartyRef billing_, subscriber_, patient_, payer_;
   rules::Party* party_ = nullptr;  // the party the last NM1 named (its N3, N4, REF, PRV, DMG)
   std::array<std::string, 4> sbr_;  // SBR01, SBR02, SBR03, SBR09
   std::string pat01_;

@@ -5,6 +5,11 @@
 
 namespace cg::rules {
 
+const Party& PartyRef::none() {
+  static const Party kNone;
+  return kNone;
+}
+
 std::string Amount::to_string() const {
   std::int64_t v = units;
   std::string out;

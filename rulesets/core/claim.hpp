@@ -10,6 +10,7 @@
 #include "rulesets/core/source_ref.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -192,6 +193,37 @@ struct Party {
   friend bool operator==(const Party&, const Party&) = default;
 };
 
+// A party as a claim holds it: shared, read-only, by every claim that names it. The X12 reader
+// builds the billing provider once per 2000A HL, the subscriber and payer once per 2000B and the
+// patient once per 2000C, and each claim under the HL references them (a claim would otherwise
+// copy eight parties, a few KB of strings, and pay for them again on every move). Absent reads
+// as an empty Party. edit() gives the claim a party of its own to write (copying it first when
+// other claims share it), so a writer never changes what another claim sees.
+//
+// Thread safety: claims that share a party may be read and destroyed on different threads (the
+// count is atomic); edit() only on the thread that owns the claim.
+class PartyRef {
+ public:
+  PartyRef() = default;
+  PartyRef(Party p) : p_(std::make_shared<Party>(std::move(p))) {}  // NOLINT: a value reads as one
+  [[nodiscard]] const Party& operator*() const { return p_ ? *p_ : none(); }
+  [[nodiscard]] const Party* operator->() const { return &**this; }
+  [[nodiscard]] bool empty() const { return !p_ || p_->empty(); }
+  // The party to write: this claim's own (a fresh one when absent or shared).
+  Party& edit() {
+    if (!p_) p_ = std::make_shared<Party>();
+    else if (p_.use_count() != 1) p_ = std::make_shared<Party>(*p_);
+    return *p_;
+  }
+  void reset() { p_.reset(); }
+  // Same values (not the same object).
+  friend bool operator==(const PartyRef& a, const PartyRef& b) { return *a == *b; }
+
+ private:
+  static const Party& none();
+  std::shared_ptr<Party> p_;
+};
+
 // A UB-04 code of an 837I claim (HI BH occurrence, BE value, BG condition, BI occurrence span).
 struct InstitutionalCode {
   std::string qualifier;  // BH / BE / BG / BI (or the BH ABH ... first-of-repeat qualifiers)
@@ -201,18 +233,18 @@ struct InstitutionalCode {
   friend bool operator==(const InstitutionalCode&, const InstitutionalCode&) = default;
 };
 
-// What translation needs beyond what rules look at: the parties, the claim-level codes of the
-// 837 CLM / SBR / CL1 / REF / DTP segments. Filled by the X12 and FHIR readers, written by
-// transforms/claim_fhir and transforms/claim_x12 (docs/convert.md has the mapping).
+// What translation needs beyond what rules look at: the parties (shared: PartyRef), the claim-level
+// codes of the 837 CLM / SBR / CL1 / REF / DTP segments. Filled by the X12 and FHIR readers, written
+// by transforms/claim_fhir and transforms/claim_x12 (docs/convert.md has the mapping).
 struct ClaimParties {
-  Party billing;      // 2010AA / Claim.provider
-  Party rendering;    // 2310B (P, D), 2310D (I) / careTeam role performing
-  Party attending;    // 837I 2310A / careTeam role attending
-  Party referring;    // 2310A (P, D), 2310F (I) / careTeam role referring
-  Party facility;     // service facility 2310C (P, D), 2310E (I) / Claim.facility
-  Party subscriber;   // 2010BA / Coverage.subscriber
-  Party patient;      // 2010CA (empty when the patient is the subscriber) / Patient
-  Party payer;        // 2010BB / Claim.insurer, Coverage.payor
+  PartyRef billing;      // 2010AA / Claim.provider
+  PartyRef rendering;    // 2310B (P, D), 2310D (I) / careTeam role performing
+  PartyRef attending;    // 837I 2310A / careTeam role attending
+  PartyRef referring;    // 2310A (P, D), 2310F (I) / careTeam role referring
+  PartyRef facility;     // service facility 2310C (P, D), 2310E (I) / Claim.facility
+  PartyRef subscriber;   // 2010BA / Coverage.subscriber
+  PartyRef patient;      // 2010CA (empty when the patient is the subscriber) / Patient
+  PartyRef payer;        // 2010BB / Claim.insurer, Coverage.payor
   friend bool operator==(const ClaimParties&, const ClaimParties&) = default;
 };
 

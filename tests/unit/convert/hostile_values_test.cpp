@@ -77,7 +77,7 @@ BOOST_AUTO_TEST_CASE(claim_level_values_are_refused) {
   refuses("professional.x12", "CLM01", [](rules::Claim& c, const std::string& v) { c.id = v; });
   refuses("professional.x12", "CLM06", [](rules::Claim& c, const std::string& v) { c.details.provider_signature = v; });
   refuses("professional.x12", "CLM05-3", [](rules::Claim& c, const std::string& v) { c.frequency_code = v; });
-  refuses("professional.x12", "NM103", [](rules::Claim& c, const std::string& v) { c.parties.subscriber.last_or_org = v; });
+  refuses("professional.x12", "NM103", [](rules::Claim& c, const std::string& v) { c.parties.subscriber.edit().last_or_org = v; });
   refuses("professional.x12", "REF*G1", [](rules::Claim& c, const std::string& v) { c.details.prior_authorization = v; });
   refuses("professional.x12", "HI", [](rules::Claim& c, const std::string& v) { c.diagnoses.front().code = v; });
 }
@@ -111,7 +111,7 @@ BOOST_AUTO_TEST_CASE(envelope_identities_are_refused) {
 BOOST_AUTO_TEST_CASE(ordinary_values_still_convert) {
   rules::Claim c = claims_of("professional.x12").front();
   c.id = "PCN-0042/B.7 (A)&'#";
-  c.parties.subscriber.last_or_org = "O'BRIEN-SMITH JR.";
+  c.parties.subscriber.edit().last_or_org = "O'BRIEN-SMITH JR.";
   const Written w = write(c);
   BOOST_TEST(w.conv.ok());
   BOOST_TEST(w.text.find("CLM*PCN-0042/B.7 (A)&'#*") != std::string::npos);

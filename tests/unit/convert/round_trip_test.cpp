@@ -98,14 +98,14 @@ std::string canonical(const rules::Claim& c) {
     }
     o << '\n';
   }
-  party("billing", c.parties.billing);
-  party("rendering", c.parties.rendering);
-  party("attending", c.parties.attending);
-  party("referring", c.parties.referring);
-  party("facility", c.parties.facility);
-  party("subscriber", c.parties.subscriber);
-  party("patient", c.parties.patient);
-  party("payer", c.parties.payer);
+  party("billing", *c.parties.billing);
+  party("rendering", *c.parties.rendering);
+  party("attending", *c.parties.attending);
+  party("referring", *c.parties.referring);
+  party("facility", *c.parties.facility);
+  party("subscriber", *c.parties.subscriber);
+  party("patient", *c.parties.patient);
+  party("payer", *c.parties.payer);
   const auto& d = c.details;
   o << "details " << d.payer_responsibility << '|' << d.relationship << '|' << d.group_number << '|'
     << d.filing_indicator << '|' << d.provider_signature << '|' << d.assignment << '|'
@@ -275,8 +275,8 @@ BOOST_AUTO_TEST_CASE(institutional_procedures_codes_and_parties_round_trip) {
   const rules::Claim& c = r.claims.at(0);
   BOOST_TEST(c.procedures.size() == 3u);
   BOOST_TEST(c.details.codes.size() == 4u);
-  BOOST_TEST(c.parties.patient.first == "ANNA");
-  BOOST_TEST(c.parties.attending.taxonomy == "207Q00000X");
+  BOOST_TEST(c.parties.patient->first == "ANNA");
+  BOOST_TEST(c.parties.attending->taxonomy == "207Q00000X");
   BOOST_TEST(c.x12.unmapped.empty());
   Tally t;
   round_trip_x12(c, "837I sample", t);
@@ -385,25 +385,29 @@ BOOST_AUTO_TEST_CASE(random_optional_content_round_trips) {
       if (pick(2)) c.parties.rendering = npi_party("RENDER", true, !inst);  // 837I 2310D has no PRV
       if (pick(3) == 0) c.parties.referring = npi_party("REFER", true, false);
       if (pick(3) == 0) {
-        c.parties.facility = npi_party("FACILITY", false);
-        c.parties.facility.taxonomy.clear();
-        c.parties.facility.address1 = "1 CLINIC WAY";
-        c.parties.facility.city = "NASHVILLE";
-        c.parties.facility.state = "TN";
-        c.parties.facility.zip = "372031234";
+        rules::Party f = npi_party("FACILITY", false);
+        f.taxonomy.clear();
+        f.address1 = "1 CLINIC WAY";
+        f.city = "NASHVILLE";
+        f.state = "TN";
+        f.zip = "372031234";
+        c.parties.facility = std::move(f);
       }
       if (inst && pick(2)) c.parties.attending = npi_party("ATTEND", true);
       if (pick(3) == 0) {
-        c.parties.patient.person = true;
-        c.parties.patient.last_or_org = "CHILD";
-        c.parties.patient.first = "KIM";
-        c.parties.patient.address1 = "12 OAK AVENUE";
-        c.parties.patient.city = "NASHVILLE";
-        c.parties.patient.state = "TN";
-        c.parties.patient.zip = "372111186";
-        c.parties.patient.birth_date = rules::Date{2015, 6, 1};
-        c.parties.patient.sex = 'F';
-        c.birth_date = c.parties.patient.birth_date;
+        // Written through edit(): the claims of one HL share their parties, and this one's
+        // patient must not become its neighbours'.
+        rules::Party& p = c.parties.patient.edit();
+        p.person = true;
+        p.last_or_org = "CHILD";
+        p.first = "KIM";
+        p.address1 = "12 OAK AVENUE";
+        p.city = "NASHVILLE";
+        p.state = "TN";
+        p.zip = "372111186";
+        p.birth_date = rules::Date{2015, 6, 1};
+        p.sex = 'F';
+        c.birth_date = p.birth_date;
         c.sex = 'F';
         c.details.relationship = "19";
       }

@@ -291,6 +291,51 @@ BOOST_AUTO_TEST_CASE(claim_model_from_837p) {
   BOOST_TEST(k.lines[1].date_src.x12.render() == "seg 29 DTP03 (loop 2400)");
 }
 
+// The parties of an HL are built once and shared by the claims under it (rules::PartyRef):
+// same objects, not copies; a claim that writes its party gets its own and leaves the others'.
+BOOST_AUTO_TEST_CASE(claims_of_one_hl_share_its_parties) {
+  auto body = test::professional_body();
+  const std::vector<std::string> claim(body.begin() + 20, body.end());  // CLM .. the last DTP
+  auto add_claim = [&](const std::string& id, const std::string& nm1_2310b) {
+    body.push_back("CLM*" + id + "*150***11:B:1*Y*A*Y*Y");
+    body.push_back(claim[1]);  // HI
+    if (!nm1_2310b.empty()) body.push_back(nm1_2310b);
+    body.insert(body.end(), claim.begin() + 2, claim.end());
+  };
+  add_claim("PCN2", "NM1*82*1*RENDER*RITA****XX*1497758544");  // 2310B: this claim's own
+  body.insert(body.end(), {"HL*4*2*23*0", "PAT*19", "NM1*QC*1*OTHER*KID", "N3*9 ELM ST", "N4*NASHVILLE*TN*37203",
+                           "DMG*D8*20120606*M"});
+  add_claim("PCN3", "");
+  const Collected c = read_x12(interchange({body}));
+  BOOST_REQUIRE(c.claims.size() == 3u);
+  for (const auto& e : c.syntax) BOOST_TEST_MESSAGE(e.code << ' ' << e.message);
+  BOOST_TEST(c.syntax.empty());
+  const auto& p0 = c.claims[0].parties;
+  const auto& p1 = c.claims[1].parties;
+  const auto& p2 = c.claims[2].parties;
+  BOOST_TEST(p0.billing->last_or_org == "CLINIC");
+  BOOST_TEST(p0.billing->tax_id == "587654321");
+  BOOST_TEST(p0.patient->first == "TEST");
+  BOOST_TEST(p2.patient->last_or_org == "OTHER");
+  BOOST_TEST(p2.patient->sex == 'M');
+  for (const auto* p : {&p1, &p2}) {
+    BOOST_TEST(&*p->billing == &*p0.billing);
+    BOOST_TEST(&*p->subscriber == &*p0.subscriber);
+    BOOST_TEST(&*p->payer == &*p0.payer);
+  }
+  BOOST_TEST(&*p1.patient == &*p0.patient);  // one 2000C
+  BOOST_TEST(&*p2.patient != &*p0.patient);  // the next 2000C
+  BOOST_TEST(p0.rendering.empty());
+  BOOST_TEST(p1.rendering->last_or_org == "RENDER");
+  BOOST_TEST(p2.rendering.empty());
+  rules::Claim mine = c.claims[1];
+  mine.parties.patient.edit().first = "CHANGED";
+  BOOST_TEST(mine.parties.patient->first == "CHANGED");
+  BOOST_TEST(p0.patient->first == "TEST");
+  BOOST_TEST(p1.patient->first == "TEST");
+  BOOST_TEST((mine.parties.billing == p1.billing));  // values compare, whoever owns them
+}
+
 BOOST_AUTO_TEST_CASE(subscriber_is_patient_without_2000c) {
   auto body = test::professional_body();
   body.erase(body.begin() + 14, body.begin() + 20);  // HL*3, PAT, NM1*QC, N3, N4, DMG
