@@ -246,12 +246,12 @@ class X12ClaimReader::Builder final : public x12::Handler {
 
   static void name_party(rules::Party& p, const x12::Segment& s) {
     p.person = x12::eq(s.el(2), "1");
-    p.last_or_org = std::string(s.el(3));
-    p.first = std::string(s.el(4));
-    p.middle = std::string(s.el(5));
-    p.suffix = std::string(s.el(7));
-    p.id_qualifier = std::string(s.el(8));
-    p.id = std::string(s.el(9));
+    p.last_or_org.assign(s.el(3));
+    p.first.assign(s.el(4));
+    p.middle.assign(s.el(5));
+    p.suffix.assign(s.el(7));
+    p.id_qualifier.assign(s.el(8));
+    p.id.assign(s.el(9));
   }
 
   // N3, N4, REF (tax id), PRV (taxonomy), DMG of the party the last NM1 named.
@@ -259,19 +259,19 @@ class X12ClaimReader::Builder final : public x12::Handler {
     if (party_ == nullptr) return false;
     rules::Party& p = *party_;
     if (s.code == x12::seg_code("N3")) {
-      p.address1 = std::string(s.el(1));
-      p.address2 = std::string(s.el(2));
+      p.address1.assign(s.el(1));
+      p.address2.assign(s.el(2));
     } else if (s.code == x12::seg_code("N4")) {
       if (s.size() > 4) return false;  // N405/N406 location qualifiers: not carried
-      p.city = std::string(s.el(1));
-      p.state = std::string(s.el(2));
-      p.zip = std::string(s.el(3));
-      p.country = std::string(s.el(4));
+      p.city.assign(s.el(1));
+      p.state.assign(s.el(2));
+      p.zip.assign(s.el(3));
+      p.country.assign(s.el(4));
     } else if (s.code == x12::seg_code("REF") && (x12::eq(s.el(1), "EI") || x12::eq(s.el(1), "SY")) && p.tax_id.empty()) {
-      p.tax_qualifier = std::string(s.el(1));
-      p.tax_id = std::string(s.el(2));
+      p.tax_qualifier.assign(s.el(1));
+      p.tax_id.assign(s.el(2));
     } else if (s.code == x12::seg_code("PRV") && x12::eq(s.el(2), "PXC")) {
-      p.taxonomy = std::string(s.el(3));
+      p.taxonomy.assign(s.el(3));
     } else if (s.code == x12::seg_code("DMG") && x12::eq(s.el(1), "D8")) {
       p.birth_date = rules::parse_d8(s.el(2));
       p.sex = s.el(3).size() == 1 ? s.el(3)[0] : 0;
@@ -286,16 +286,16 @@ class X12ClaimReader::Builder final : public x12::Handler {
     const x12::Segment& s = b.seg;
     if (s.code == x12::seg_code("BHT")) {
       created_ = rules::parse_d8(s.el(4));
-      created_time_ = std::string(s.el(5));
+      created_time_.assign(s.el(5));
       return true;
     }
     if (x12::eq(b.loop, "1000A") || x12::eq(b.loop, "1000B")) {
       if (s.code == x12::seg_code("NM1")) {
-        (x12::eq(b.loop, "1000A") ? ctx_.submitter_name : ctx_.receiver_name) = std::string(s.el(3));
-        (x12::eq(b.loop, "1000A") ? ctx_.submitter_id : ctx_.receiver_nm1_id) = std::string(s.el(9));
+        (x12::eq(b.loop, "1000A") ? ctx_.submitter_name : ctx_.receiver_name).assign(s.el(3));
+        (x12::eq(b.loop, "1000A") ? ctx_.submitter_id : ctx_.receiver_nm1_id).assign(s.el(9));
       } else if (s.code == x12::seg_code("PER") && x12::eq(b.loop, "1000A") && ctx_.submitter_phone.empty()) {
-        ctx_.submitter_contact = std::string(s.el(2));
-        if (x12::eq(s.el(3), "TE")) ctx_.submitter_phone = std::string(s.el(4));
+        ctx_.submitter_contact.assign(s.el(2));
+        if (x12::eq(s.el(3), "TE")) ctx_.submitter_phone.assign(s.el(4));
       }
       return true;  // the envelope parties: the writer's configuration, not the claim's
     }
@@ -303,22 +303,22 @@ class X12ClaimReader::Builder final : public x12::Handler {
       party_ = nullptr;
       if (x12::eq(b.loop, "2010AA")) {
         if (x12::eq(s.el(8), "XX")) {
-          billing_npi_ = std::string(s.el(9));
+          billing_npi_.assign(s.el(9));
           billing_npi_loc_ = where(s, b.position, b.loop, 9, 0, 67);
         }
-        ctx_.billing_name = std::string(s.el(3));
+        ctx_.billing_name.assign(s.el(3));
         party_ = &billing_.edit();
       } else if (x12::eq(b.loop, "2010BB")) {
-        payer_id_ = std::string(s.el(9));
+        payer_id_.assign(s.el(9));
         party_ = &payer_.edit();
       } else if (x12::eq(b.loop, "2010BA")) {
-        sub_last_ = std::string(s.el(3));
-        sub_first_ = std::string(s.el(4));
-        member_id_ = std::string(s.el(9));
+        sub_last_.assign(s.el(3));
+        sub_first_.assign(s.el(4));
+        member_id_.assign(s.el(9));
         party_ = &subscriber_.edit();
       } else if (x12::eq(b.loop, "2010CA")) {
-        pat_last_ = std::string(s.el(3));
-        pat_first_ = std::string(s.el(4));
+        pat_last_.assign(s.el(3));
+        pat_first_.assign(s.el(4));
         party_ = &patient_.edit();
       } else {
         return false;
@@ -327,15 +327,16 @@ class X12ClaimReader::Builder final : public x12::Handler {
       return true;
     }
     if (s.code == x12::seg_code("PRV") && x12::eq(b.loop, "2000A") && x12::eq(s.el(2), "PXC")) {
-      billing_.edit().taxonomy = std::string(s.el(3));
+      billing_.edit().taxonomy.assign(s.el(3));
       return true;
     }
     if (s.code == x12::seg_code("SBR")) {
-      sbr_ = {std::string(s.el(1)), std::string(s.el(2)), std::string(s.el(3)), std::string(s.el(9))};
+      constexpr std::uint16_t kSbr[] = {1, 2, 3, 9};
+      for (std::size_t k = 0; k < sbr_.size(); ++k) sbr_[k].assign(s.el(kSbr[k]));
       return s.el(4).empty() && s.el(5).empty();  // SBR04 group name, SBR05 insurance type: not carried
     }
     if (s.code == x12::seg_code("PAT")) {
-      pat01_ = std::string(s.el(1));
+      pat01_.assign(s.el(1));
       return s.size() <= 1;
     }
     if (s.code == x12::seg_code("N4") && x12::eq(b.loop, "2010AA")) billing_zip_ = check_billing_zip(s, b);
@@ -373,19 +374,19 @@ class X12ClaimReader::Builder final : public x12::Handler {
     if (s.code == x12::seg_code("DTP")) return add_date(b);
     if (s.code == x12::seg_code("TOO") && x12::eq(b.loop, "2400") && !c.lines.empty() && x12::eq(s.el(1), "JP")) {
       rules::Tooth& t = c.lines.back().teeth.emplace_back();
-      t.code = std::string(s.el(2));
+      t.code.assign(s.el(2));
       for (std::size_t k = 1; k <= s.comp_count(3); ++k)
         if (!s.comp(3, k).empty()) t.surfaces.emplace_back(s.comp(3, k));
       return true;
     }
     if (x12::eq(b.loop, "2300") && s.code == x12::seg_code("REF") && (x12::eq(s.el(1), "F8") || x12::eq(s.el(1), "G1"))) {
-      (x12::eq(s.el(1), "F8") ? c.details.original_reference : c.details.prior_authorization) = std::string(s.el(2));
+      (x12::eq(s.el(1), "F8") ? c.details.original_reference : c.details.prior_authorization).assign(s.el(2));
       return true;
     }
     if (x12::eq(b.loop, "2300") && s.code == x12::seg_code("CL1")) {
-      c.details.admission_type = std::string(s.el(1));
-      c.details.admission_source = std::string(s.el(2));
-      c.details.patient_status = std::string(s.el(3));
+      c.details.admission_type.assign(s.el(1));
+      c.details.admission_source.assign(s.el(2));
+      c.details.patient_status.assign(s.el(3));
       return true;
     }
     if (b.loop.starts_with("2310") && s.code == x12::seg_code("NM1")) {
@@ -407,7 +408,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
   void begin_block(std::string& block, std::string& hl_id, const x12::Segment& s) {
     if (!capture_) return;
     block.clear();
-    hl_id = std::string(s.el(1));
+    hl_id.assign(s.el(1));
     block_ = &block;
     append_raw(s);
   }
@@ -463,7 +464,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
     const x12::Segment& s = b.seg;
     claim_.emplace();
     Claim& c = *claim_;
-    c.id = std::string(s.el(1));
+    c.id.assign(s.el(1));
     c.diagnoses.reserve(12);
     c.lines.reserve(4);
     c.format = type_ == x12::TransactionType::Institutional ? rules::Format::X12_837I
@@ -479,8 +480,8 @@ class X12ClaimReader::Builder final : public x12::Handler {
     if (c.birth_date) c.birth_date_src.x12 = patient_level_ ? pat_birth_loc_ : sub_birth_loc_;
     c.sex = patient_level_ ? pat_sex_ : sub_sex_;
     if (auto a = rules::parse_amount(s.el(2))) c.total = *a;
-    c.facility_code = std::string(s.comp(5, 1));
-    c.frequency_code = std::string(s.comp(5, 3));
+    c.facility_code.assign(s.comp(5, 1));
+    c.frequency_code.assign(s.comp(5, 3));
     c.src.x12 = where(s, b.position, b.loop);
     c.total_src.x12 = where(s, b.position, b.loop, 2, 0, 782);
     c.x12 = ctx_;
@@ -503,10 +504,10 @@ class X12ClaimReader::Builder final : public x12::Handler {
     c.details.relationship = patient_level_ ? pat01_ : sbr_[1];
     c.details.group_number = sbr_[2];
     c.details.filing_indicator = sbr_[3];
-    c.details.provider_signature = std::string(s.el(6));
-    c.details.assignment = std::string(s.el(7));
-    c.details.benefits_assignment = std::string(s.el(8));
-    c.details.release_of_info = std::string(s.el(9));
+    c.details.provider_signature.assign(s.el(6));
+    c.details.assignment.assign(s.el(7));
+    c.details.benefits_assignment.assign(s.el(8));
+    c.details.release_of_info.assign(s.el(9));
     c.details.created = created_;
     c.details.created_time = created_time_;
     c.x12.unmapped = unmapped_provider_;
@@ -529,8 +530,8 @@ class X12ClaimReader::Builder final : public x12::Handler {
     for (std::uint16_t el = 1; el <= s.size(); ++el) {
       if (s.el(el).empty()) continue;
       rules::InstitutionalCode& ic = claim_->details.codes.emplace_back();
-      ic.qualifier = std::string(s.comp(el, 1));
-      ic.code = std::string(s.comp(el, 2));
+      ic.qualifier.assign(s.comp(el, 1));
+      ic.code.assign(s.comp(el, 2));
       if (x12::eq(ic.qualifier, "BE")) {
         if (auto a = rules::parse_amount(s.comp(el, 5))) ic.amount = *a;
       } else {
@@ -561,9 +562,9 @@ class X12ClaimReader::Builder final : public x12::Handler {
       if (kind == x12::DxKind::NotDiagnosis) continue;
       rules::Diagnosis& d = c.diagnoses.emplace_back();
       d.position = static_cast<int>(c.diagnoses.size());
-      d.code_as_sent = std::string(s.comp(el, 2));
+      d.code_as_sent.assign(s.comp(el, 2));
       d.code = rules::normalize_code(d.code_as_sent);
-      d.system_as_sent = std::string(qual);
+      d.system_as_sent.assign(qual);
       d.system = x12::is_icd9_qualifier(qual)            ? rules::CodeSystem::Icd9Cm
                  : kind == x12::DxKind::Unknown          ? rules::CodeSystem::Other
                                                          : rules::CodeSystem::Icd10Cm;
@@ -592,9 +593,9 @@ class X12ClaimReader::Builder final : public x12::Handler {
       if (!is_procedure_qualifier(qual)) continue;
       rules::ClaimProcedure& p = c.procedures.emplace_back();
       p.position = static_cast<int>(c.procedures.size());
-      p.code_as_sent = std::string(s.comp(el, 2));
+      p.code_as_sent.assign(s.comp(el, 2));
       p.code = rules::normalize_code(p.code_as_sent);
-      p.system_as_sent = std::string(qual);
+      p.system_as_sent.assign(qual);
       p.system = qual.size() == 3 ? rules::ProcedureSystem::Icd10Pcs : rules::ProcedureSystem::Icd9Cm;
       p.role = qual.back() == 'R' ? rules::ProcedureRole::Principal : rules::ProcedureRole::Other;
       p.src.x12 = where(s, b.position, b.loop, el, 2, 1271);
@@ -619,9 +620,9 @@ class X12ClaimReader::Builder final : public x12::Handler {
     const x12::Segment& s = b.seg;
     const bool sv2 = s.code == x12::seg_code("SV2");
     const std::uint16_t proc_el = sv2 ? 2 : 1;
-    if (sv2) l.revenue_code = std::string(s.el(1));
-    l.procedure.system = std::string(s.comp(proc_el, 1));
-    l.procedure.code = std::string(s.comp(proc_el, 2));
+    if (sv2) l.revenue_code.assign(s.el(1));
+    l.procedure.system.assign(s.comp(proc_el, 1));
+    l.procedure.code.assign(s.comp(proc_el, 2));
     for (std::uint16_t m = 3; m <= 6; ++m) {
       const std::string_view mod = s.comp(proc_el, m);
       if (mod.empty()) continue;
@@ -634,9 +635,9 @@ class X12ClaimReader::Builder final : public x12::Handler {
     const bool sv1 = s.code == x12::seg_code("SV1");
     const std::uint16_t qty_el = sv2 ? 5 : sv1 ? 4 : 6;
     l.units = parse_units(s.el(qty_el));
-    if (!sv1 && !sv2) l.place_of_service = std::string(s.el(3));
-    if (sv1) l.place_of_service = std::string(s.el(5));
-    if (sv1 || sv2) l.unit_basis = std::string(s.el(sv2 ? 4 : 3));
+    if (!sv1 && !sv2) l.place_of_service.assign(s.el(3));
+    if (sv1) l.place_of_service.assign(s.el(5));
+    if (sv1 || sv2) l.unit_basis.assign(s.el(sv2 ? 4 : 3));
     if (sv2) return;
     const std::uint16_t ptr_el = s.code == x12::seg_code("SV1") ? 7 : 11;
     const std::string_view ptrs = s.el(ptr_el);
@@ -647,7 +648,7 @@ class X12ClaimReader::Builder final : public x12::Handler {
     for (std::size_t k = 1; k <= n; ++k) {
       rules::DiagnosisPointer p;
       const std::string_view raw = s.comp(ptr_el, k);
-      p.raw = std::string(raw);
+      p.raw.assign(raw);
       int v = -1;
       if (!raw.empty() && raw.size() <= 4 &&
           std::all_of(raw.begin(), raw.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
