@@ -1718,20 +1718,26 @@ void Reader::feed(std::string_view chunk) {
     // Complete the carried bytes with as little of the chunk as possible (up to the first
     // segment terminator), then scan the rest of the chunk in place without copying it.
     std::size_t take = chunk.size();
+    bool may_end = true;
     if (mode_ == Mode::InInterchange && !skip_to_terminator_) {
       const void* t = std::memchr(chunk.data(), delims_.segment, chunk.size());
       if (t != nullptr) take = static_cast<std::size_t>(static_cast<const char*>(t) - chunk.data()) + 1;
+      // No terminator: the carried segment cannot end in this chunk. It is kept without being
+      // scanned again (small chunks of a long segment would cost quadratic time).
+      may_end = t != nullptr;
     }
     carry_.append(chunk.substr(0, take));
-    std::size_t used = scan(carry_, carry_offset_, false);
-    carry_.erase(0, used);
-    carry_offset_ += used;
-    if (!carry_.empty() && take < chunk.size()) {
-      carry_.append(chunk.substr(take));
-      used = scan(carry_, carry_offset_, false);
+    if (may_end) {
+      std::size_t used = scan(carry_, carry_offset_, false);
       carry_.erase(0, used);
       carry_offset_ += used;
-      take = chunk.size();
+      if (!carry_.empty() && take < chunk.size()) {
+        carry_.append(chunk.substr(take));
+        used = scan(carry_, carry_offset_, false);
+        carry_.erase(0, used);
+        carry_offset_ += used;
+        take = chunk.size();
+      }
     }
     chunk.remove_prefix(take);
     base += take;
@@ -1745,17 +1751,23 @@ void Reader::feed(std::string_view chunk) {
   // next terminator.
   if (carry_.size() > limits_.max_segment_bytes) {
     if (mode_ == Mode::InInterchange) {
-      SyntaxError e = walker_->make(ErrorLevel::Interchange, "022",
-                                    "a segment is longer than " +
-                                        std::to_string(limits_.max_segment_bytes) +
-                                        " bytes: segment terminator missing or wrong");
-      e.byte_offset = carry_offset_;
-      handler_.on_error(e);
+      report_long_segment(carry_offset_);
       skip_to_terminator_ = true;
     }
     carry_offset_ += carry_.size();
     carry_.clear();
   }
+}
+
+// A segment longer than the limit is reported and skipped whether it arrived in one chunk or
+// over several (scan finds it whole, feed's carry outgrows the limit): the answer must not
+// depend on how the input was cut.
+void Reader::report_long_segment(std::uint64_t at) {
+  SyntaxError e = walker_->make(ErrorLevel::Interchange, "022",
+                                "a segment is longer than " + std::to_string(limits_.max_segment_bytes) +
+                                    " bytes: segment terminator missing or wrong");
+  e.byte_offset = at;
+  handler_.on_error(e);
 }
 
 bool Reader::between_sets() const {
@@ -1895,6 +1907,11 @@ std::size_t Reader::scan(std::string_view buf, std::uint64_t base, bool final) {
     }
     if (!found) break;  // incomplete segment: wait for more bytes
     const std::size_t end = static_cast<std::size_t>(q - buf.data());
+    if (end - pos > limits_.max_segment_bytes) {
+      report_long_segment(base + pos);
+      pos = end + 1;
+      continue;
+    }
     std::string_view raw = buf.substr(pos, end - pos);
     std::string_view tail(start, static_cast<std::size_t>(q - start));
     while (!raw.empty() && (raw.back() == '\r' || raw.back() == '\n') && raw.back() != sep) {

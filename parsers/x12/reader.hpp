@@ -166,6 +166,7 @@ class Reader {
   enum class Mode : std::uint8_t { SeekIsa, InInterchange };
 
   std::size_t scan(std::string_view buf, std::uint64_t base, bool final);
+  void report_long_segment(std::uint64_t at);
   std::size_t scan_isa(std::string_view buf, std::uint64_t base, bool final);
   void segment(std::string_view raw, std::uint64_t offset, bool too_many);
 

@@ -93,6 +93,34 @@ BOOST_AUTO_TEST_CASE(any_chunking_gives_the_same_claims) {
   }
 }
 
+// The over-long segment check (ReaderLimits::max_segment_bytes, 1 MiB) does not depend on how
+// the input is cut: a long segment that arrives whole in one chunk is refused exactly as one
+// that spans chunks (it used to be parsed when whole), and one at the limit is read both ways.
+BOOST_AUTO_TEST_CASE(a_long_segment_is_refused_however_the_input_is_cut) {
+  constexpr std::size_t kLimit = 1u << 20;
+  for (const std::size_t length : {kLimit, kLimit + 1}) {
+    std::vector<std::string> body = test::professional_body();
+    const auto clm = std::find_if(body.begin(), body.end(), [](const std::string& seg) { return seg.rfind("CLM*", 0) == 0; });
+    BOOST_TEST_REQUIRE((clm != body.end()));
+    const std::string nte = "NTE*ADD*";
+    body.insert(clm + 1, nte + std::string(length - nte.size(), 'A'));
+    const std::string text = interchange({body, test::professional_body()});
+    auto errors = [](const Collected& c) {
+      std::vector<std::string> out;
+      for (const auto& e : c.syntax) out.push_back(e.code + "@" + std::to_string(e.byte_offset));
+      return out;
+    };
+    const Collected whole = read_x12(text);
+    const bool refused = has_error(whole, x12::ErrorLevel::Interchange, "022");
+    BOOST_TEST(refused == (length > kLimit), "segment of " << length << " bytes");
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{4096}, std::size_t{65536}, kLimit, kLimit + 7}) {
+      const Collected c = read_x12(text, chunk);
+      BOOST_TEST(errors(c) == errors(whole), length << " bytes in chunks of " << chunk);
+      BOOST_TEST(c.claims.size() == whole.claims.size());
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(several_interchanges_with_different_delimiters) {
   const std::string a = interchange({test::professional_body()});
   const std::string b = test::redelimit(interchange({test::dental_body()}, "005010X224A2"), '|', '^', '!', '\n');
