@@ -191,6 +191,14 @@ RecordOutcome process_record(const Pipeline& pipeline, ControlNumbers& numbers, 
                     " ms) is after 9999-12-31; the answers and the rules' today come from it");
     return r;
   }
+  // librdkafka gives -1 for a record without a timestamp (message format v0); a "today" of
+  // 1970-01-01 would reject every claim as dated in the future.
+  if (in.timestamp_ms < 0) {
+    dead_letter(r, config, in, "bad_timestamp",
+                "the record has no timestamp (" + std::to_string(in.timestamp_ms) +
+                    "); the answers and the rules' today come from it: produce with CreateTime or LogAppendTime");
+    return r;
+  }
   const Kind kind = detect(in);
   if (kind == Kind::Unknown) {
     dead_letter(r, config, in, "not_claims", "the record is neither an X12 interchange nor FHIR JSON");
@@ -198,7 +206,7 @@ RecordOutcome process_record(const Pipeline& pipeline, ControlNumbers& numbers, 
   }
   std::string sender = in.header("claimgate-sender");
   if (sender.empty()) sender = "anonymous";
-  const std::int64_t ts = in.timestamp_ms > 0 ? in.timestamp_ms : 0;
+  const std::int64_t ts = in.timestamp_ms;
   const std::tm tm = utc(ts);
   const rules::Date today{static_cast<std::int16_t>(tm.tm_year + 1900), static_cast<std::uint8_t>(tm.tm_mon + 1),
                           static_cast<std::uint8_t>(tm.tm_mday)};

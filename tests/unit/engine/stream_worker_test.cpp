@@ -569,10 +569,35 @@ BOOST_AUTO_TEST_SUITE_END()
 // The record timestamp is the producer's (CreateTime): a hostile or broken producer may set any
 // int64. The answers' dates come from it: beyond year 9999 it wrote a 13-digit GS04. Such a
 // record is dead-lettered with the reason; one at the limit or before 1970 gets well-formed answers.
+// A record without a timestamp (librdkafka: -1) has no day to judge dates against: answered
+// with 1970-01-01 as today it would see every date of service in the future.
+BOOST_AUTO_TEST_CASE(a_record_without_a_timestamp_is_dead_lettered) {
+  const StreamConfig cfg = stream_config();
+  for (const std::int64_t ts : {std::int64_t{-1}, std::int64_t{-5}, std::numeric_limits<std::int64_t>::min()}) {
+    InRecord in;
+    in.topic = "claims";
+    in.offset = 8;
+    in.timestamp_ms = ts;
+    in.value = x12_accepted();
+    const RecordOutcome r = process_record(pipeline(), numbers(), cfg, in, {});
+    BOOST_TEST(r.dead_lettered, "timestamp " << ts);
+    std::size_t letters = 0;
+    for (const auto& o : r.out) {
+      if (o.topic != cfg.dead_letter_topic) {
+        BOOST_TEST(o.value.rfind("ISA", 0) != 0u, "no answer is written for timestamp " << ts);
+        continue;
+      }
+      ++letters;
+      BOOST_TEST(o.header("claimgate-reason").rfind("bad_timestamp: the record has no timestamp", 0) == 0u);
+    }
+    BOOST_TEST(letters == 1u);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_record_timestamp_beyond_year_9999_is_dead_lettered) {
   const StreamConfig cfg = stream_config();
   for (const std::int64_t ts : {std::numeric_limits<std::int64_t>::max(), std::int64_t{253'402'300'800'000},
-                                std::int64_t{253'402'300'799'999}, std::int64_t{-5}}) {
+                                std::int64_t{253'402'300'799'999}, std::int64_t{1'767'225'600'000}}) {
     InRecord in;
     in.topic = "claims";
     in.offset = 7;
